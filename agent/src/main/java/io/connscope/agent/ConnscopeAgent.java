@@ -1,0 +1,81 @@
+package io.connscope.agent;
+
+import io.connscope.agent.config.AgentConfig;
+import io.connscope.agent.config.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.jar.JarFile;
+
+/**
+ * Entry points: {@code premain} for {@code -javaagent:connscope-agent.jar}, {@code agentmain} for attach, and
+ * {@code main} for {@code java -jar connscope-agent.jar help}.
+ *
+ * <p>This class must not touch any class of {@code io.connscope.bootstrap} (nor anything that does) before
+ * {@link #appendBootstrapJar} has put them on the boot class path: they must be loaded by the boot loader, where
+ * the advice inlined into JDK classes looks for them, and never by the agent's own loader.
+ */
+public final class ConnscopeAgent {
+
+    private static final String BOOTSTRAP_JAR = "/META-INF/connscope/connscope-bootstrap.jar";
+
+    private ConnscopeAgent() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    private static synchronized void start(String args, Instrumentation inst) {
+        try {
+            AgentConfig config = AgentConfig.fromEnvironment(args);
+            if (!config.bool(Option.ENABLED)) {
+                return;
+            }
+            appendBootstrapJar(inst);
+            Installer.install(inst, config);
+        } catch (Throwable t) {
+            // The application starts anyway; it just is not traced.
+            System.err.println("connscope: agent not started: " + t);
+        }
+    }
+
+    /** Copies the nested bootstrap jar to a temporary file and appends it to the boot class path. */
+    static void appendBootstrapJar(Instrumentation inst) throws IOException {
+        Path jar = Files.createTempFile("connscope-bootstrap-", ".jar");
+        jar.toFile().deleteOnExit();
+        try (InputStream in = ConnscopeAgent.class.getResourceAsStream(BOOTSTRAP_JAR)) {
+            if (in == null) {
+                throw new IOException(BOOTSTRAP_JAR + " is missing from the agent jar");
+            }
+            Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
+        }
+        inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.print(help());
+            return;
+        }
+        System.err.println("connscope: unknown command '" + args[0] + "'. Commands: help");
+        System.exit(2);
+    }
+
+    static String help() {
+        return "connscope: see what every TCP connection of a JVM is doing.\n\n"
+                + "Usage: java -javaagent:connscope-agent.jar[=option=value,...] -jar your-app.jar\n"
+                + "       java -jar connscope-agent.jar help\n\n"
+                + "Options, as agent arguments, -D system properties or environment variables\n"
+                + "(that order of precedence; a bad value prints one line on stderr and the default applies):\n\n"
+                + AgentConfig.optionTable();
+    }
+}

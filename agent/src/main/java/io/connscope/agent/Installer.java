@@ -1,0 +1,107 @@
+package io.connscope.agent;
+
+import io.connscope.agent.config.AgentConfig;
+import io.connscope.agent.config.Option;
+import io.connscope.agent.core.ConnectionRegistry;
+import io.connscope.agent.core.OsKeepAliveDefaults;
+import io.connscope.agent.core.SocketInspector;
+import io.connscope.agent.export.Reporter;
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
+import io.connscope.agent.instrumentation.asyncchannel.AsyncSocketChannelInstrumentation;
+import io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation;
+import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumentation;
+import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstrumentation;
+import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
+import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
+import io.connscope.agent.jdk.JdkSocketInspector;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+
+/** Wires the registry, the reporter and the instrumentations together, then installs the instrumentations. */
+final class Installer {
+
+    static final List<SocketInstrumentation> INSTRUMENTATIONS = List.of(
+            new SocketDispatcherInstrumentation(),
+            new NetConnectInstrumentation(),
+            new NioSocketImplInstrumentation(),
+            new SocketChannelInstrumentation(),
+            new ServerSocketChannelInstrumentation(),
+            new AsyncSocketChannelInstrumentation(),
+            new AsyncChannelOptionsInstrumentation());
+
+    private Installer() {
+    }
+
+    static void install(Instrumentation inst, AgentConfig config) {
+        SocketInspector inspector;
+        try {
+            JdkSocketInspector jdk = JdkSocketInspector.open(inst);
+            if (!jdk.missing().isEmpty()) {
+                System.err.println("connscope: on this JDK these internals are missing, so some details are unknown: "
+                        + jdk.missing());
+            }
+            inspector = jdk;
+        } catch (Throwable t) {
+            System.err.println("connscope: cannot reach JDK socket internals (" + t
+                    + "); addresses, keep-alive settings and close details will be missing");
+            inspector = SocketInspector.NONE;
+        }
+        String file = config.string(Option.EVENTS_FILE);
+        Reporter reporter = new Reporter((int) config.number(Option.QUEUE_SIZE),
+                Reporter.ConsoleLevel.valueOf(config.string(Option.CONSOLE).toUpperCase(Locale.ROOT)),
+                config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file), System.err);
+        ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
+                OsKeepAliveDefaults.read(), reporter);
+        reporter.start(registry);
+        SocketEvents.sink = registry;
+        agentBuilder().installOn(inst);
+    }
+
+    static AgentBuilder agentBuilder() {
+        AgentBuilder builder = new AgentBuilder.Default()
+                // Socket classes may be loaded already (used before premain, or at attach): rewrite them in place.
+                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                // Retransformation may not add fields or methods; inlined advice needs neither.
+                .disableClassFormatChanges()
+                // The default ignores the boot loader's classes, which are exactly the ones we instrument.
+                .ignore(nameStartsWith("io.connscope.").or(nameStartsWith("net.bytebuddy.")))
+                .with(new ErrorListener());
+        for (SocketInstrumentation i : INSTRUMENTATIONS) {
+            builder = builder.type(i.type())
+                    .transform(i.advise(new AgentBuilder.Transformer.ForAdvice()
+                            .include(Installer.class.getClassLoader())));
+        }
+        return builder;
+    }
+
+    /** Says once per type, on stderr, when a JDK class could not be instrumented, instead of failing silently. */
+    private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
+        private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded, Throwable throwable) {
+            if (reported.add(typeName)) {
+                System.err.println("connscope: could not instrument " + typeName + ": " + throwable);
+            }
+        }
+
+        @Override
+        public void onTransformation(TypeDescription typeDescription, ClassLoader classLoader, JavaModule module,
+                                     boolean loaded, DynamicType dynamicType) {
+            // Nothing to do: success is silent.
+        }
+    }
+}

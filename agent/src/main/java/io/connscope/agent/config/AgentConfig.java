@@ -1,0 +1,143 @@
+package io.connscope.agent.config;
+
+import java.io.PrintStream;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The options in force, resolved once at start from, highest precedence first: agent arguments
+ * ({@code -javaagent:connscope-agent.jar=key=value,...}), system properties ({@code -Dconnscope.*}),
+ * environment variables ({@code CONNSCOPE_*}), and the defaults of {@link Option}.
+ *
+ * <p>A bad value never stops the agent: it prints one line on stderr naming the option, the value, where it
+ * came from and what is accepted, and the default applies.
+ */
+public final class AgentConfig {
+
+    private final Map<Option, Object> values = new EnumMap<>(Option.class);
+
+    private AgentConfig() {
+    }
+
+    public static AgentConfig fromEnvironment(String agentArgs) {
+        return load(agentArgs, System.getProperties(), System.getenv(), System.err);
+    }
+
+    public static AgentConfig defaults() {
+        return load(null, new Properties(), Map.of(), System.err);
+    }
+
+    public static AgentConfig load(String agentArgs, Properties properties, Map<String, String> env, PrintStream err) {
+        AgentConfig config = new AgentConfig();
+        Map<String, String> args = parseAgentArgs(agentArgs, err);
+        for (String key : args.keySet()) {
+            if (Option.byKey(key) == null) {
+                err.println("connscope: unknown option '" + key + "' in agent arguments; known: " + knownKeys());
+            }
+        }
+        for (String name : properties.stringPropertyNames()) {
+            if (name.startsWith("connscope.") && Option.byKey(name) == null) {
+                err.println("connscope: unknown option '-D" + name + "'; known: " + knownKeys());
+            }
+        }
+        for (String name : env.keySet()) {
+            if (name.startsWith("CONNSCOPE_") && byEnvName(name) == null) {
+                err.println("connscope: unknown environment variable '" + name + "'; known: " + knownEnvNames());
+            }
+        }
+        for (Option option : Option.values()) {
+            String raw;
+            String from;
+            if (args.containsKey(option.key())) {
+                raw = args.get(option.key());
+                from = "agent argument " + option.key();
+            } else if (properties.getProperty(option.key()) != null) {
+                raw = properties.getProperty(option.key());
+                from = "-D" + option.key();
+            } else if (env.get(option.envName()) != null) {
+                raw = env.get(option.envName());
+                from = "environment variable " + option.envName();
+            } else {
+                raw = null;
+                from = null;
+            }
+            Object value = raw == null ? null : option.type().parse(raw.trim());
+            if (raw != null && value == null) {
+                err.println("connscope: invalid value '" + raw + "' for " + from + ": expected "
+                        + option.type().accepted() + "; using the default '" + option.defaultValue() + "'");
+            }
+            config.values.put(option, value != null ? value : option.type().parse(option.defaultValue()));
+        }
+        return config;
+    }
+
+    /** {@code key=value,key=value}; a piece without '=' is reported and skipped. */
+    static Map<String, String> parseAgentArgs(String agentArgs, PrintStream err) {
+        Map<String, String> args = new LinkedHashMap<>();
+        if (agentArgs == null || agentArgs.trim().isEmpty()) {
+            return args;
+        }
+        for (String piece : agentArgs.split(",")) {
+            int eq = piece.indexOf('=');
+            if (eq <= 0) {
+                err.println("connscope: agent argument '" + piece + "' is not key=value; ignored");
+                continue;
+            }
+            String key = piece.substring(0, eq).trim();
+            args.put(key.startsWith("connscope.") ? key : "connscope." + key, piece.substring(eq + 1));
+        }
+        return args;
+    }
+
+    private static Option byEnvName(String name) {
+        for (Option o : Option.values()) {
+            if (o.envName().equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private static String knownKeys() {
+        StringBuilder sb = new StringBuilder();
+        for (Option o : Option.values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(o.key());
+        }
+        return sb.toString();
+    }
+
+    private static String knownEnvNames() {
+        StringBuilder sb = new StringBuilder();
+        for (Option o : Option.values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(o.envName());
+        }
+        return sb.toString();
+    }
+
+    public boolean bool(Option option) {
+        return (Boolean) values.get(option);
+    }
+
+    public long number(Option option) {
+        return (Long) values.get(option);
+    }
+
+    public String string(Option option) {
+        return (String) values.get(option);
+    }
+
+    /** The options as {@code help} prints them and the README shows them: a Markdown table. */
+    public static String optionTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| Option (-D or agent argument) | Environment variable | Default | Accepts | What it does |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (Option o : Option.values()) {
+            sb.append("| `").append(o.key()).append("` | `").append(o.envName()).append("` | ")
+                    .append(o.defaultValue().isEmpty() ? "(none)" : "`" + o.defaultValue() + "`").append(" | ")
+                    .append(o.type().accepted()).append(" | ").append(o.description()).append(" |\n");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,130 @@
+package io.connscope.agent.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * connscope's options: the one table that the agent reads, {@code help} prints and the README shows.
+ *
+ * <p>Each option has a key ({@code connscope.*}, also accepted as an agent argument and as a
+ * {@code CONNSCOPE_*} environment variable), a type that says what is accepted, a default and a description.
+ */
+public enum Option {
+    ENABLED("connscope.enabled", Type.BOOLEAN, "true",
+            "Turns the agent on or off. With false nothing is instrumented."),
+    CONSOLE("connscope.console", Type.choice("off", "summary", "connections"), "connections",
+            "What goes to stderr: nothing, the per-peer summary, or also one line per finished connection."),
+    SUMMARY_INTERVAL("connscope.summary.interval", Type.range(0, 86_400), "60",
+            "Seconds between per-peer summaries on the console; 0 prints one only at JVM exit."),
+    EVENTS_FILE("connscope.events.file", Type.PATH, "",
+            "Write JSON Lines to this file: one object per finished connection and, at exit, one per open one."),
+    MAX_CONNECTIONS("connscope.max.connections", Type.range(16, 10_000_000), "100000",
+            "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
+    QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",
+            "Most finished connections waiting to be reported; beyond that reports are dropped and counted.");
+
+    private final String key;
+    private final Type type;
+    private final String defaultValue;
+    private final String description;
+
+    Option(String key, Type type, String defaultValue, String description) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** {@code connscope.events.file} is {@code CONNSCOPE_EVENTS_FILE}. */
+    public String envName() {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public static Option byKey(String key) {
+        for (Option o : values()) {
+            if (o.key.equals(key)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /** What an option accepts, and how a raw string becomes a value. */
+    public abstract static class Type {
+        public static final Type BOOLEAN = new Type("true or false") {
+            @Override
+            Object parse(String raw) {
+                if (raw.equalsIgnoreCase("true")) {
+                    return Boolean.TRUE;
+                }
+                if (raw.equalsIgnoreCase("false")) {
+                    return Boolean.FALSE;
+                }
+                return null;
+            }
+        };
+
+        public static final Type PATH = new Type("a file path (empty for none)") {
+            @Override
+            Object parse(String raw) {
+                return raw;
+            }
+        };
+
+        static Type choice(String... choices) {
+            List<String> accepted = Arrays.asList(choices);
+            return new Type("one of " + String.join(", ", choices)) {
+                @Override
+                Object parse(String raw) {
+                    String v = raw.toLowerCase(Locale.ROOT);
+                    return accepted.contains(v) ? v : null;
+                }
+            };
+        }
+
+        static Type range(long min, long max) {
+            return new Type("a whole number from " + min + " to " + max) {
+                @Override
+                Object parse(String raw) {
+                    try {
+                        long v = Long.parseLong(raw.trim());
+                        return v >= min && v <= max ? v : null;
+                    } catch (NumberFormatException e) {
+                        return null;
+                    }
+                }
+            };
+        }
+
+        private final String accepted;
+
+        private Type(String accepted) {
+            this.accepted = accepted;
+        }
+
+        /** For people: what values are accepted. */
+        public String accepted() {
+            return accepted;
+        }
+
+        /** The value, or null when {@code raw} is not accepted. */
+        abstract Object parse(String raw);
+    }
+}

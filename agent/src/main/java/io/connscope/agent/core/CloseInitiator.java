@@ -1,0 +1,115 @@
+package io.connscope.agent.core;
+
+/**
+ * Which side ended a connection first, and so which side's kernel holds the TIME_WAIT state.
+ *
+ * <p>TCP keeps TIME_WAIT on the side that sent the first FIN. A reset (RST) ends the connection on both sides at
+ * once and leaves no TIME_WAIT. {@link #decide} turns what the agent saw during the connection's life, plus a
+ * look at the socket just before the application closed it, into one of these values.
+ */
+public enum CloseInitiator {
+    /** This side sent the first FIN: this side holds TIME_WAIT. */
+    LOCAL("local"),
+    /** The peer sent the first FIN (seen as end-of-stream, or pending unread at close): the peer holds TIME_WAIT. */
+    REMOTE("remote"),
+    /** The peer reset the connection. */
+    REMOTE_RESET("remote_reset"),
+    /** This side reset the connection (SO_LINGER 0, or closed with unread data, which makes Linux send RST). */
+    LOCAL_RESET("local_reset"),
+    /** The agent did not see the end (for example the socket was garbage-collected without close). */
+    UNKNOWN("unknown");
+
+    private final String wireName;
+
+    CloseInitiator(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** What was decided and the short reason a person reads next to it. */
+    public static final class Verdict {
+        public final CloseInitiator initiator;
+        public final String reason;
+
+        Verdict(CloseInitiator initiator, String reason) {
+            this.initiator = initiator;
+            this.reason = reason;
+        }
+
+        @Override
+        public String toString() {
+            return initiator.wireName + " (" + reason + ")";
+        }
+    }
+
+    /** Linux poll(2) bits, as {@code sun.nio.ch.Net.poll} returns them. */
+    public static final int POLLIN = 0x1;
+    public static final int POLLERR = 0x8;
+    public static final int POLLHUP = 0x10;
+    public static final int POLLRDHUP = 0x2000;
+
+    /**
+     * Decides who closed first.
+     *
+     * @param history     what the connection's reads, writes and shutdowns showed
+     * @param probe       the socket's state just before the application's close; null when the agent did not see
+     *                    the close (socket collected) or could not look
+     */
+    public static Verdict decide(CloseHistory history, CloseProbe probe) {
+        if (history.resetSeen) {
+            return new Verdict(REMOTE_RESET, "peer reset seen on " + history.resetSeenOn);
+        }
+        if (history.shutdownOutputNanos != 0
+                && (history.eofNanos == 0 || history.shutdownOutputNanos <= history.eofNanos)) {
+            return new Verdict(LOCAL, "shutdownOutput sent FIN first");
+        }
+        if (history.eofNanos != 0) {
+            return new Verdict(REMOTE, "peer FIN read as end-of-stream");
+        }
+        if (probe == null) {
+            return new Verdict(UNKNOWN, "close not seen");
+        }
+        if (probe.revents > 0) {
+            // An RST sets the socket error (POLLERR) along with HUP and RDHUP, so test it first.
+            if ((probe.revents & POLLERR) != 0) {
+                return new Verdict(REMOTE_RESET, "peer reset pending at close");
+            }
+            if ((probe.revents & POLLRDHUP) != 0) {
+                return new Verdict(REMOTE, "peer FIN pending, unread at close");
+            }
+            if ((probe.revents & POLLIN) != 0 && probe.unreadBytes > 0) {
+                return new Verdict(LOCAL_RESET, "closed with " + probe.unreadBytes + " unread bytes, kernel sends RST");
+            }
+        }
+        if (probe.lingerSeconds == 0) {
+            return new Verdict(LOCAL_RESET, "SO_LINGER 0");
+        }
+        return new Verdict(LOCAL, "closed by application");
+    }
+
+    /** What the agent saw during the connection's life that bears on its end. */
+    public static final class CloseHistory {
+        /** nanoTime of the first end-of-stream read, 0 if none. */
+        public long eofNanos;
+        /** nanoTime of the first shutdownOutput, 0 if none. */
+        public long shutdownOutputNanos;
+        public boolean resetSeen;
+        public String resetSeenOn;
+    }
+
+    /** The socket's state just before close: poll revents (-1 unknown), unread bytes (-1 unknown), SO_LINGER (-1 off or unknown). */
+    public static final class CloseProbe {
+        public final int revents;
+        public final int unreadBytes;
+        public final int lingerSeconds;
+
+        public CloseProbe(int revents, int unreadBytes, int lingerSeconds) {
+            this.revents = revents;
+            this.unreadBytes = unreadBytes;
+            this.lingerSeconds = lingerSeconds;
+        }
+    }
+}

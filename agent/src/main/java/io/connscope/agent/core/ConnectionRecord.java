@@ -1,0 +1,165 @@
+package io.connscope.agent.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+
+/**
+ * Everything connscope knows about one TCP connection (or a socket on its way to becoming one).
+ *
+ * <p>Counters are written by the application's threads on every read and write, so they are updated with atomic
+ * adds and never allocate; the rest is written once, at connect, accept or close, by the thread that wins the
+ * connection's removal from the {@link ConnectionTable}.
+ */
+public final class ConnectionRecord {
+
+    private static final VarHandle BYTES_SENT;
+    private static final VarHandle BYTES_RECEIVED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            BYTES_SENT = lookup.findVarHandle(ConnectionRecord.class, "bytesSent", long.class);
+            BYTES_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "bytesReceived", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Bits of {@link #appKeepAliveOptions}: which keep-alive options the application set. */
+    public static final int KEEPALIVE_SET = 1;
+    public static final int KEEPIDLE_SET = 2;
+    public static final int KEEPINTERVAL_SET = 4;
+    public static final int KEEPCOUNT_SET = 8;
+
+    /** Sequential per JVM, assigned when the socket starts connecting or is accepted. */
+    long id;
+    volatile ConnectionState state = ConnectionState.NEW;
+    Direction direction;
+
+    InetSocketAddress localAddress;
+    InetSocketAddress remoteAddress;
+    String thread;
+
+    /** Wall-clock ms and nanoTime when the connect started (outbound) or the accept returned (inbound). */
+    long openedAtMillis;
+    long openedNanos;
+    /** nanoTime when the connect completed; 0 while connecting. */
+    long connectedNanos;
+    long closedAtMillis;
+    long closedNanos;
+
+    private volatile long bytesSent;
+    private volatile long bytesReceived;
+    /** nanoTime of the last read or write that moved bytes. */
+    volatile long lastActivityNanos;
+
+    final CloseInitiator.CloseHistory history = new CloseInitiator.CloseHistory();
+    CloseInitiator.Verdict verdict;
+    KeepAliveSettings keepAlive;
+    volatile int appKeepAliveOptions;
+
+    /** The thread running the connect attempt right now; a close from it is part of the failed connect. */
+    volatile Thread connectThread;
+    volatile boolean closeDeferred;
+    volatile Throwable connectError;
+    String error;
+
+    ConnectionRecord() {
+    }
+
+    public long id() {
+        return id;
+    }
+
+    void addSent(long n, long nowNanos) {
+        BYTES_SENT.getAndAdd(this, n);
+        lastActivityNanos = nowNanos;
+    }
+
+    void addReceived(long n, long nowNanos) {
+        BYTES_RECEIVED.getAndAdd(this, n);
+        lastActivityNanos = nowNanos;
+    }
+
+    public ConnectionState state() {
+        return state;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    public String thread() {
+        return thread;
+    }
+
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    /** Wall-clock close time, 0 while open. */
+    public long closedAtMillis() {
+        return closedAtMillis;
+    }
+
+    /** Milliseconds the connect took; -1 for inbound connections and connects that did not complete. */
+    public double connectMillis() {
+        if (direction != Direction.OUTBOUND || connectedNanos == 0) {
+            return -1;
+        }
+        return (connectedNanos - openedNanos) / 1e6;
+    }
+
+    /** Milliseconds from open to close, or to {@code nowNanos} while open. */
+    public double durationMillis(long nowNanos) {
+        long end = closedNanos != 0 ? closedNanos : nowNanos;
+        return (end - openedNanos) / 1e6;
+    }
+
+    /** Milliseconds without any byte moved before the close (or before {@code nowNanos} while open). */
+    public double idleMillis(long nowNanos) {
+        long end = closedNanos != 0 ? closedNanos : nowNanos;
+        long last = lastActivityNanos != 0 ? lastActivityNanos : (connectedNanos != 0 ? connectedNanos : openedNanos);
+        return Math.max(0, end - last) / 1e6;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    public CloseInitiator closeInitiator() {
+        return verdict == null ? null : verdict.initiator;
+    }
+
+    /** Why the initiator was decided as it was, for people; null while open. */
+    public String closeDetail() {
+        return verdict == null ? null : verdict.reason;
+    }
+
+    public KeepAliveSettings keepAlive() {
+        return keepAlive;
+    }
+
+    /** For failed connects: what went wrong. */
+    public String error() {
+        return error;
+    }
+
+    /** HTTP requests carried; unknown (null) until HTTP tracking exists. */
+    public Integer requests() {
+        return null;
+    }
+}

@@ -1,0 +1,358 @@
+package io.connscope.agent.core;
+
+import io.connscope.bootstrap.AgentThread;
+import io.connscope.bootstrap.SocketEventSink;
+
+import java.io.FileDescriptor;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns the socket events reported by inlined advice into {@link ConnectionRecord}s, and hands each finished
+ * record to a {@link ConnectionListener}.
+ *
+ * <p>Sockets are keyed by their {@link FileDescriptor} object. Every socket kind the JDK has (Socket,
+ * SocketChannel, AsynchronousSocketChannel) keeps one for its whole life, and all their reads and writes pass
+ * through {@code sun.nio.ch.SocketDispatcher} with it, so one table serves all of them.
+ */
+public final class ConnectionRegistry implements SocketEventSink {
+
+    /** {@code java.net.SocketOptions.SO_KEEPALIVE}, the id that {@code Socket.setKeepAlive} passes down. */
+    static final int LEGACY_SO_KEEPALIVE = 0x0008;
+    /** {@code IOStatus.EOF}: what {@code SocketDispatcher.read} returns at end-of-stream. */
+    static final long EOF = -1;
+
+    private final ConnectionTable<ConnectionRecord> table;
+    private final SocketInspector inspector;
+    private final KeepAliveSettings osDefaults;
+    private final ConnectionListener listener;
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong untracked = new AtomicLong();
+
+    public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
+                              ConnectionListener listener) {
+        this.table = new ConnectionTable<>(capacity);
+        this.inspector = inspector;
+        this.osDefaults = osDefaults;
+        this.listener = listener;
+    }
+
+    // -- connect --
+
+    @Override
+    public void onConnectStart(FileDescriptor fd, Object remote) {
+        if (!(remote instanceof InetSocketAddress) || ((InetSocketAddress) remote).isUnresolved()
+                || AgentThread.isCurrent()) {
+            return;
+        }
+        ConnectionRecord r = getOrCreate(fd);
+        if (r == null || r.state != ConnectionState.NEW) {
+            // Already connected or connecting: the JDK throws for this call, and the connection stays as it was.
+            return;
+        }
+        r.id = ids.incrementAndGet();
+        r.direction = Direction.OUTBOUND;
+        r.remoteAddress = (InetSocketAddress) remote;
+        r.thread = threadName();
+        r.openedAtMillis = System.currentTimeMillis();
+        r.openedNanos = System.nanoTime();
+        r.connectThread = Thread.currentThread();
+        r.state = ConnectionState.CONNECTING;
+    }
+
+    @Override
+    public void onConnectResume(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null && r.state == ConnectionState.CONNECTING) {
+            r.connectThread = Thread.currentThread();
+        }
+    }
+
+    @Override
+    public void onConnectError(FileDescriptor fd, Throwable error) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null && r.state == ConnectionState.CONNECTING && r.connectError == null) {
+            r.connectError = error;
+        }
+    }
+
+    @Override
+    public void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown) {
+        ConnectionRecord r = table.get(fd);
+        if (r == null || r.state != ConnectionState.CONNECTING) {
+            return;
+        }
+        if (connected && thrown == null) {
+            r.connectedNanos = System.nanoTime();
+            r.localAddress = inspector.localAddress(fd);
+            InetSocketAddress peer = inspector.remoteAddress(fd);
+            if (peer != null) {
+                r.remoteAddress = peer;
+            }
+            r.connectThread = null;
+            r.state = ConnectionState.OPEN;
+        } else if (thrown != null || r.closeDeferred) {
+            // The JDK closes a socket whose connect failed before rethrowing: that close was deferred to here.
+            if (table.remove(fd) == r) {
+                fail(r, thrown != null ? thrown : r.connectError);
+            }
+        } else {
+            // A non-blocking connect is pending; it completes in finishConnect, maybe on another thread.
+            r.connectThread = null;
+        }
+    }
+
+    private void fail(ConnectionRecord r, Throwable error) {
+        r.error = ConnectFailure.describe(error != null ? error : r.connectError);
+        r.closedAtMillis = System.currentTimeMillis();
+        r.closedNanos = System.nanoTime();
+        r.state = ConnectionState.FAILED;
+        listener.onFinished(r);
+    }
+
+    // -- accept --
+
+    @Override
+    public void onAccepted(FileDescriptor listenerFd, Object accepted, Object remote) {
+        if (AgentThread.isCurrent()) {
+            return;
+        }
+        FileDescriptor fd = accepted instanceof FileDescriptor
+                ? (FileDescriptor) accepted : inspector.descriptorOf(accepted);
+        if (fd == null || (remote != null && !(remote instanceof InetSocketAddress))) {
+            return;
+        }
+        InetSocketAddress peer = remote instanceof InetSocketAddress
+                ? (InetSocketAddress) remote : inspector.remoteAddress(fd);
+        if (peer == null) {
+            return;
+        }
+        ConnectionRecord r = getOrCreate(fd);
+        if (r == null) {
+            return;
+        }
+        r.id = ids.incrementAndGet();
+        r.direction = Direction.INBOUND;
+        r.remoteAddress = peer;
+        r.localAddress = inspector.localAddress(fd);
+        r.thread = threadName();
+        r.openedAtMillis = System.currentTimeMillis();
+        r.openedNanos = System.nanoTime();
+        if (listenerFd != null) {
+            ConnectionRecord l = table.get(listenerFd);
+            if (l != null) {
+                // Linux copies the listener's keep-alive options into each accepted socket.
+                r.appKeepAliveOptions |= l.appKeepAliveOptions;
+            }
+        }
+        r.state = ConnectionState.OPEN;
+    }
+
+    // -- the hot path: reads and writes --
+
+    @Override
+    public void onRead(FileDescriptor fd, long n, Throwable thrown) {
+        ConnectionRecord r = table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        if (n > 0) {
+            r.addReceived(n, System.nanoTime());
+        } else if (n == EOF && r.history.eofNanos == 0) {
+            r.history.eofNanos = System.nanoTime();
+        }
+        if (thrown != null) {
+            noteError(r, thrown, "read");
+        }
+    }
+
+    @Override
+    public void onWrite(FileDescriptor fd, long n, Throwable thrown) {
+        ConnectionRecord r = table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        if (n > 0) {
+            r.addSent(n, System.nanoTime());
+        }
+        if (thrown != null) {
+            noteError(r, thrown, "write");
+        }
+    }
+
+    private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
+        String message = String.valueOf(thrown.getMessage());
+        boolean reset = thrown.getClass().getName().equals("sun.net.ConnectionResetException")
+                || message.contains("Connection reset")
+                || (message.contains("Broken pipe") && r.history.shutdownOutputNanos == 0);
+        if (reset && !r.history.resetSeen) {
+            r.history.resetSeenOn = operation;
+            r.history.resetSeen = true;
+        }
+    }
+
+    // -- options and shutdown --
+
+    @Override
+    public void onOption(FileDescriptor fd, Object option, Object value) {
+        if (option instanceof SocketOption) {
+            int bit = keepAliveBit(((SocketOption<?>) option).name());
+            if (bit != 0) {
+                markKeepAlive(fd, bit);
+            }
+        }
+    }
+
+    @Override
+    public void onLegacyOption(FileDescriptor fd, int option, Object value) {
+        if (option == LEGACY_SO_KEEPALIVE) {
+            markKeepAlive(fd, ConnectionRecord.KEEPALIVE_SET);
+        }
+    }
+
+    static int keepAliveBit(String optionName) {
+        switch (optionName) {
+            case "SO_KEEPALIVE":
+                return ConnectionRecord.KEEPALIVE_SET;
+            case "TCP_KEEPIDLE":
+                return ConnectionRecord.KEEPIDLE_SET;
+            case "TCP_KEEPINTERVAL":
+                return ConnectionRecord.KEEPINTERVAL_SET;
+            case "TCP_KEEPCOUNT":
+                return ConnectionRecord.KEEPCOUNT_SET;
+            default:
+                return 0;
+        }
+    }
+
+    private void markKeepAlive(FileDescriptor fd, int bit) {
+        if (AgentThread.isCurrent()) {
+            return;
+        }
+        ConnectionRecord r = getOrCreate(fd);
+        if (r != null) {
+            r.appKeepAliveOptions |= bit;
+        }
+    }
+
+    @Override
+    public void onShutdownOutput(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos == 0) {
+            r.history.shutdownOutputNanos = System.nanoTime();
+        }
+    }
+
+    // -- close --
+
+    @Override
+    public void onClose(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        if (r == null) {
+            return;
+        }
+        if (r.state == ConnectionState.CONNECTING && r.connectThread == Thread.currentThread()) {
+            // Part of a failing connect on this thread: the connect's exit reports it, with the exception.
+            r.closeDeferred = true;
+            return;
+        }
+        if (table.remove(fd) != r) {
+            return;
+        }
+        switch (r.state) {
+            case CONNECTING:
+                fail(r, r.connectError);
+                break;
+            case OPEN:
+                // Look before the descriptor goes: keep-alive options and anything pending from the peer.
+                r.keepAlive = KeepAliveSettings.resolve(inspector.keepAlive(fd), r.appKeepAliveOptions != 0, osDefaults);
+                finish(r, CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd)));
+                break;
+            default:
+                // NEW (unconnected or listening): never a connection, nothing to report.
+                break;
+        }
+    }
+
+    private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
+        r.verdict = verdict;
+        r.closedAtMillis = System.currentTimeMillis();
+        r.closedNanos = System.nanoTime();
+        r.state = ConnectionState.CLOSED;
+        listener.onFinished(r);
+    }
+
+    // -- housekeeping, called from the agent's own thread --
+
+    /**
+     * Reports connections whose sockets were garbage-collected without close, and forgets them. Their close
+     * was not seen, so the initiator is only known when the peer had already closed or reset.
+     */
+    public int expungeCollected() {
+        List<ConnectionRecord> gone = table.expungeCollected();
+        for (ConnectionRecord r : gone) {
+            if (r.state == ConnectionState.OPEN) {
+                r.keepAlive = KeepAliveSettings.resolve(null, r.appKeepAliveOptions != 0, osDefaults);
+                CloseInitiator.Verdict v = CloseInitiator.decide(r.history, null);
+                finish(r, v.initiator == CloseInitiator.UNKNOWN
+                        ? new CloseInitiator.Verdict(CloseInitiator.UNKNOWN, "socket garbage-collected without close")
+                        : v);
+            } else if (r.state == ConnectionState.CONNECTING) {
+                fail(r, r.connectError);
+            }
+        }
+        return gone.size();
+    }
+
+    /**
+     * Open connections right now. With {@code readKeepAlive}, their keep-alive settings are read from the kernel
+     * first (a few system calls per connection: for reports, not for hot paths).
+     */
+    public List<ConnectionRecord> openConnections(boolean readKeepAlive) {
+        List<ConnectionRecord> open = new java.util.ArrayList<>();
+        table.forEach((fd, r) -> {
+            if (r.state == ConnectionState.OPEN) {
+                if (readKeepAlive) {
+                    r.keepAlive = KeepAliveSettings.resolve(
+                            inspector.keepAlive((FileDescriptor) fd), r.appKeepAliveOptions != 0, osDefaults);
+                }
+                open.add(r);
+            }
+        });
+        return open;
+    }
+
+    /** Sockets in the table: open connections, connects in progress, sockets with options set, listeners. */
+    public int trackedSockets() {
+        return table.size();
+    }
+
+    /** Sockets not traced because the table was full. */
+    public long untracked() {
+        return untracked.get();
+    }
+
+    private ConnectionRecord getOrCreate(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null) {
+            return r;
+        }
+        r = table.putIfAbsent(fd, new ConnectionRecord());
+        if (r == null) {
+            untracked.incrementAndGet();
+        }
+        return r;
+    }
+
+    private static String threadName() {
+        Thread t = Thread.currentThread();
+        String name = t.getName();
+        if (name.isEmpty() && t.getClass().getName().equals("java.lang.VirtualThread")) {
+            // Virtual threads are nameless unless the application names them.
+            return "virtual#" + t.getId();
+        }
+        return name;
+    }
+}

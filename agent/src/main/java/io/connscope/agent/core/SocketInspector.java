@@ -1,0 +1,53 @@
+package io.connscope.agent.core;
+
+import java.io.FileDescriptor;
+import java.net.InetSocketAddress;
+
+/**
+ * Asks the kernel about a socket by its descriptor: addresses, options, and whether anything is pending at
+ * close. The JDK implementation ({@code io.connscope.agent.jdk.JdkSocketInspector}) reaches JDK internals; unit
+ * tests use a scripted one. Every method returns null or -1 when it cannot answer, and never throws.
+ */
+public interface SocketInspector {
+
+    InetSocketAddress localAddress(FileDescriptor fd);
+
+    InetSocketAddress remoteAddress(FileDescriptor fd);
+
+    /** The descriptor of a {@code java.net.SocketImpl}, or null. */
+    FileDescriptor descriptorOf(Object socketImpl);
+
+    /** SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT as the kernel has them now (source unset). */
+    KeepAliveSettings keepAlive(FileDescriptor fd);
+
+    /** The socket's state just before close, or null when it cannot be looked at. */
+    CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
+
+    /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
+    SocketInspector NONE = new SocketInspector() {
+        @Override
+        public InetSocketAddress localAddress(FileDescriptor fd) {
+            return null;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress(FileDescriptor fd) {
+            return null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOf(Object socketImpl) {
+            return null;
+        }
+
+        @Override
+        public KeepAliveSettings keepAlive(FileDescriptor fd) {
+            return null;
+        }
+
+        @Override
+        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
+            return null;
+        }
+    };
+}

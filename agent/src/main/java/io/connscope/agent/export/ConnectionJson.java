@@ -1,0 +1,99 @@
+package io.connscope.agent.export;
+
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.KeepAliveSettings;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * One connection as one JSON object on one line (JSON Lines). The field names and their meaning are part of
+ * connscope's interface and documented in the README; change them only with it.
+ */
+public final class ConnectionJson {
+
+    private ConnectionJson() {
+    }
+
+    public static String toJson(ConnectionRecord r, long nowNanos) {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append('{');
+        sb.append("\"id\":").append(r.id()).append(',');
+        field(sb, "direction", r.direction().wireName()).append(',');
+        address(sb, "local", r.localAddress()).append(',');
+        address(sb, "remote", r.remoteAddress()).append(',');
+        field(sb, "opened_at", Instant.ofEpochMilli(r.openedAtMillis()).toString()).append(',');
+        field(sb, "closed_at", r.closedAtMillis() == 0 ? null : Instant.ofEpochMilli(r.closedAtMillis()).toString()).append(',');
+        number(sb, "connect_ms", r.connectMillis() < 0 ? null : r.connectMillis()).append(',');
+        number(sb, "duration_ms", r.durationMillis(nowNanos)).append(',');
+        sb.append("\"bytes_sent\":").append(r.bytesSent()).append(',');
+        sb.append("\"bytes_received\":").append(r.bytesReceived()).append(',');
+        field(sb, "close_initiator", r.closeInitiator() == null ? null : r.closeInitiator().wireName()).append(',');
+        field(sb, "state", r.state().wireName()).append(',');
+        field(sb, "error", r.error()).append(',');
+        keepAlive(sb, r.keepAlive()).append(',');
+        field(sb, "thread", r.thread()).append(',');
+        sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString());
+        sb.append('}');
+        return sb.toString();
+    }
+
+    private static StringBuilder keepAlive(StringBuilder sb, KeepAliveSettings k) {
+        sb.append("\"keepalive\":");
+        if (k == null) {
+            return sb.append("null");
+        }
+        sb.append("{\"enabled\":").append(k.enabled == null ? "null" : k.enabled.toString())
+                .append(",\"idle_s\":").append(k.idleSeconds)
+                .append(",\"interval_s\":").append(k.intervalSeconds)
+                .append(",\"count\":").append(k.count)
+                .append(',');
+        return field(sb, "source", k.source.wireName()).append('}');
+    }
+
+    private static StringBuilder address(StringBuilder sb, String prefix, InetSocketAddress a) {
+        field(sb, prefix + "_address", a == null || a.getAddress() == null ? null : a.getAddress().getHostAddress()).append(',');
+        return sb.append('"').append(prefix).append("_port\":").append(a == null ? "null" : Integer.toString(a.getPort()));
+    }
+
+    private static StringBuilder number(StringBuilder sb, String name, Double value) {
+        sb.append('"').append(name).append("\":");
+        return sb.append(value == null ? "null" : String.format(Locale.ROOT, "%.3f", value));
+    }
+
+    static StringBuilder field(StringBuilder sb, String name, String value) {
+        sb.append('"').append(name).append("\":");
+        if (value == null) {
+            return sb.append("null");
+        }
+        sb.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"':
+                    sb.append("\\\"");
+                    break;
+                case '\\':
+                    sb.append("\\\\");
+                    break;
+                case '\n':
+                    sb.append("\\n");
+                    break;
+                case '\r':
+                    sb.append("\\r");
+                    break;
+                case '\t':
+                    sb.append("\\t");
+                    break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        return sb.append('"');
+    }
+}

@@ -1,0 +1,148 @@
+package io.connscope.agent.export;
+
+import io.connscope.agent.core.CloseInitiator;
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.ConnectionState;
+import io.connscope.agent.core.Direction;
+import io.connscope.agent.core.KeepAliveSettings;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Totals per peer since start: connections, closes by initiator, keep-alive on or off, bytes.
+ *
+ * <p>A peer is the remote address and port for outbound connections, and the remote address and our local port
+ * for inbound ones (the client's ephemeral port would make every connection its own row). Finished connections
+ * are added as they come; open ones are counted anew each time a table is printed. Used by one thread only.
+ */
+public final class PeerSummary {
+
+    private final Map<String, Row> rows = new TreeMap<>();
+
+    public void addFinished(ConnectionRecord r) {
+        Row row = row(r);
+        if (r.state() == ConnectionState.FAILED) {
+            row.failed++;
+            return;
+        }
+        row.closed++;
+        row.byInitiator[r.closeInitiator().ordinal()]++;
+        addCommon(row, r);
+    }
+
+    private static void addCommon(Row row, ConnectionRecord r) {
+        KeepAliveSettings k = r.keepAlive();
+        if (k != null && k.isEnabled()) {
+            row.keepAliveOn++;
+        } else {
+            row.keepAliveOff++;
+        }
+        row.bytesSent += r.bytesSent();
+        row.bytesReceived += r.bytesReceived();
+    }
+
+    private Row row(ConnectionRecord r) {
+        return rows.computeIfAbsent(peerKey(r), k -> new Row(k, r.direction()));
+    }
+
+    static String peerKey(ConnectionRecord r) {
+        InetSocketAddress remote = r.remoteAddress();
+        String host = remote == null || remote.getAddress() == null ? "?" : remote.getAddress().getHostAddress();
+        if (host.indexOf(':') >= 0) {
+            host = "[" + host + "]";
+        }
+        if (r.direction() == Direction.INBOUND) {
+            InetSocketAddress local = r.localAddress();
+            return host + " -> :" + (local == null ? "?" : Integer.toString(local.getPort()));
+        }
+        return host + ":" + (remote == null ? "?" : Integer.toString(remote.getPort()));
+    }
+
+    /**
+     * The table as printed: finished connections so far plus {@code open} ones (not kept: they are counted again,
+     * in their final state, when they finish).
+     */
+    public String render(List<ConnectionRecord> open) {
+        Map<String, Row> view = new TreeMap<>();
+        for (Map.Entry<String, Row> e : rows.entrySet()) {
+            view.put(e.getKey(), e.getValue().copy());
+        }
+        for (ConnectionRecord r : open) {
+            Row row = view.computeIfAbsent(peerKey(r), k -> new Row(k, r.direction()));
+            row.open++;
+            addCommon(row, r);
+        }
+        List<String[]> lines = new ArrayList<>();
+        lines.add(new String[] {"PEER", "DIR", "CONNS", "OPEN", "FAILED", "LOCAL", "REMOTE", "R_RESET", "L_RESET",
+                "UNKNOWN", "KA_ON", "KA_OFF", "TX_BYTES", "RX_BYTES"});
+        for (Row row : view.values()) {
+            lines.add(new String[] {row.peer, row.direction.wireName(),
+                    Long.toString(row.closed + row.open + row.failed), Long.toString(row.open), Long.toString(row.failed),
+                    count(row, CloseInitiator.LOCAL), count(row, CloseInitiator.REMOTE),
+                    count(row, CloseInitiator.REMOTE_RESET), count(row, CloseInitiator.LOCAL_RESET),
+                    count(row, CloseInitiator.UNKNOWN), Long.toString(row.keepAliveOn), Long.toString(row.keepAliveOff),
+                    Long.toString(row.bytesSent), Long.toString(row.bytesReceived)});
+        }
+        return align(lines);
+    }
+
+    private static String count(Row row, CloseInitiator i) {
+        return Long.toString(row.byInitiator[i.ordinal()]);
+    }
+
+    private static String align(List<String[]> lines) {
+        int[] widths = new int[lines.get(0).length];
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                widths[i] = Math.max(widths[i], line[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                String cell = line[i];
+                // Names left-aligned, numbers right-aligned.
+                sb.append(i < 2 ? String.format(Locale.ROOT, "%-" + widths[i] + "s", cell)
+                        : String.format(Locale.ROOT, "%" + widths[i] + "s", cell));
+                sb.append(i + 1 < line.length ? "  " : "\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static final class Row {
+        final String peer;
+        final Direction direction;
+        long closed;
+        long open;
+        long failed;
+        final long[] byInitiator = new long[CloseInitiator.values().length];
+        long keepAliveOn;
+        long keepAliveOff;
+        long bytesSent;
+        long bytesReceived;
+
+        Row(String peer, Direction direction) {
+            this.peer = peer;
+            this.direction = direction;
+        }
+
+        Row copy() {
+            Row c = new Row(peer, direction);
+            c.closed = closed;
+            c.open = open;
+            c.failed = failed;
+            System.arraycopy(byInitiator, 0, c.byInitiator, 0, byInitiator.length);
+            c.keepAliveOn = keepAliveOn;
+            c.keepAliveOff = keepAliveOff;
+            c.bytesSent = bytesSent;
+            c.bytesReceived = bytesReceived;
+            return c;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.connscope.agent.export;
+
+import io.connscope.agent.core.ConnectionListener;
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.ConnectionRegistry;
+import io.connscope.bootstrap.AgentThread;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes what the registry finds, off the application's threads.
+ *
+ * <p>Finished connections go into a bounded queue: {@link #onFinished} never blocks, and when the queue is full
+ * the report is dropped and counted (the count is printed with every summary). One agent thread drains the
+ * queue into the console and the JSON Lines file, reaps sockets that were garbage-collected without close, and
+ * prints the per-peer summary every interval. At JVM exit (normal exit or SIGTERM) a shutdown hook drains what
+ * is left, writes every still-open connection, prints the final summary and closes the file, so it is complete.
+ */
+public final class Reporter implements ConnectionListener {
+
+    public enum ConsoleLevel { OFF, SUMMARY, CONNECTIONS }
+
+    private final BlockingQueue<ConnectionRecord> queue;
+    private final AtomicLong dropped = new AtomicLong();
+    private final PeerSummary summary = new PeerSummary();
+    private final ConsoleLevel console;
+    private final long summaryIntervalNanos;
+    private final PrintStream out;
+    private final Path eventsFile;
+    private volatile ConnectionRegistry registry;
+    private BufferedWriter events;
+    private volatile boolean stopping;
+    private Thread worker;
+    private long reported;
+    private long failed;
+
+    public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile, PrintStream out) {
+        this.queue = new ArrayBlockingQueue<>(queueSize);
+        this.console = console;
+        this.summaryIntervalNanos = TimeUnit.SECONDS.toNanos(summaryIntervalSeconds);
+        this.eventsFile = eventsFile;
+        this.out = out;
+    }
+
+    /** Opens the events file and starts the worker thread and the shutdown hook. */
+    public void start(ConnectionRegistry registry) {
+        this.registry = registry;
+        if (eventsFile != null) {
+            try {
+                Path parent = eventsFile.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                events = Files.newBufferedWriter(eventsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            } catch (IOException | RuntimeException e) {
+                out.println("connscope: cannot write connscope.events.file '" + eventsFile + "': " + e
+                        + "; JSON Lines output is off");
+            }
+        }
+        worker = new AgentThread(this::run, "connscope-reporter");
+        worker.start();
+        Runtime.getRuntime().addShutdownHook(new AgentThread(this::finish, "connscope-shutdown"));
+    }
+
+    @Override
+    public void onFinished(ConnectionRecord record) {
+        if (!queue.offer(record)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Reports lost because the queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    private void run() {
+        long nextSummary = System.nanoTime() + summaryIntervalNanos;
+        long nextReap = System.nanoTime();
+        List<ConnectionRecord> batch = new ArrayList<>();
+        while (!stopping) {
+            try {
+                ConnectionRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                synchronized (this) {
+                    if (stopping) {
+                        if (first != null) {
+                            write(first);
+                        }
+                        break;
+                    }
+                    if (first != null) {
+                        batch.add(first);
+                        queue.drainTo(batch, 1024);
+                        for (ConnectionRecord r : batch) {
+                            write(r);
+                        }
+                        batch.clear();
+                        flush();
+                    }
+                    long now = System.nanoTime();
+                    if (now - nextReap >= 0) {
+                        registry.expungeCollected();
+                        nextReap = now + TimeUnit.SECONDS.toNanos(1);
+                    }
+                    if (summaryIntervalNanos > 0 && now - nextSummary >= 0) {
+                        printSummary("interval");
+                        nextSummary = now + summaryIntervalNanos;
+                    }
+                }
+            } catch (InterruptedException e) {
+                break;
+            } catch (Throwable t) {
+                out.println("connscope: reporter error (continuing): " + t);
+            }
+        }
+    }
+
+    /** The shutdown hook: everything left, the open connections, the last summary. */
+    private void finish() {
+        stopping = true;
+        synchronized (this) {
+            try {
+                for (ConnectionRecord r; (r = queue.poll()) != null; ) {
+                    write(r);
+                }
+                registry.expungeCollected();
+                for (ConnectionRecord r; (r = queue.poll()) != null; ) {
+                    write(r);
+                }
+                List<ConnectionRecord> open = registry.openConnections(true);
+                long now = System.nanoTime();
+                if (events != null) {
+                    for (ConnectionRecord r : open) {
+                        events.write(ConnectionJson.toJson(r, now));
+                        events.write('\n');
+                    }
+                }
+                printSummary("exit", open);
+            } catch (Throwable t) {
+                out.println("connscope: error while writing the final report: " + t);
+            } finally {
+                closeEvents();
+            }
+        }
+    }
+
+    private void write(ConnectionRecord r) {
+        long now = System.nanoTime();
+        reported++;
+        if (r.state() == io.connscope.agent.core.ConnectionState.FAILED) {
+            failed++;
+        }
+        summary.addFinished(r);
+        if (console == ConsoleLevel.CONNECTIONS) {
+            out.println(ConnectionLine.format(r, now));
+        }
+        if (events != null) {
+            try {
+                events.write(ConnectionJson.toJson(r, now));
+                events.write('\n');
+            } catch (IOException e) {
+                out.println("connscope: cannot write to " + eventsFile + ": " + e + "; JSON Lines output is off");
+                closeEvents();
+            }
+        }
+    }
+
+    private void flush() {
+        if (events != null) {
+            try {
+                events.flush();
+            } catch (IOException e) {
+                out.println("connscope: cannot write to " + eventsFile + ": " + e + "; JSON Lines output is off");
+                closeEvents();
+            }
+        }
+    }
+
+    private void closeEvents() {
+        if (events != null) {
+            try {
+                events.close();
+            } catch (IOException ignored) {
+                // Nothing more can be done about a file that will not close.
+            }
+            events = null;
+        }
+    }
+
+    private void printSummary(String when) {
+        printSummary(when, registry.openConnections(true));
+    }
+
+    private void printSummary(String when, List<ConnectionRecord> open) {
+        if (console == ConsoleLevel.OFF) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("connscope: summary (").append(when).append(") at ").append(Instant.now()).append(": ")
+                .append(reported - failed).append(" closed, ").append(open.size()).append(" open, ")
+                .append(failed).append(" failed connects; tracked sockets ").append(registry.trackedSockets())
+                .append(", untracked sockets ").append(registry.untracked())
+                .append(", dropped reports ").append(dropped.get()).append('\n');
+        sb.append(summary.render(open));
+        out.print(sb);
+        out.flush();
+    }
+}

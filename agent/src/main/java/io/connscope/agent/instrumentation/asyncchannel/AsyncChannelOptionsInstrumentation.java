@@ -1,0 +1,68 @@
+package io.connscope.agent.instrumentation.asyncchannel;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.io.FileDescriptor;
+import java.net.SocketOption;
+
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * Options and half-close of asynchronous channels, declared (final) in the platform-independent
+ * {@code sun.nio.ch.AsynchronousSocketChannelImpl} and {@code AsynchronousServerSocketChannelImpl}, each of which
+ * holds the descriptor in a {@code protected final FileDescriptor fd} (JDK 17 and 25). The listener's close is
+ * {@code UnixAsynchronousServerSocketChannelImpl.implClose()}.
+ */
+public final class AsyncChannelOptionsInstrumentation implements SocketInstrumentation {
+
+    @Override
+    public String name() {
+        return "async-channel-options";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return namedOneOf("sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.AsynchronousServerSocketChannelImpl",
+                "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl");
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("setOption").and(takesArguments(SocketOption.class, Object.class)), self + "$OptionAdvice")
+                .advice(named("shutdownOutput").and(takesArguments(0)), self + "$ShutdownOutputAdvice")
+                .advice(named("implClose").and(takesArguments(0)).and(not(isAbstract())), self + "$ListenerCloseAdvice");
+    }
+
+    public static final class OptionAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) Object option,
+                                @Advice.Argument(1) Object value) {
+            SocketEvents.option(fd, option, value);
+        }
+    }
+
+    public static final class ShutdownOutputAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.shutdownOutput(fd);
+        }
+    }
+
+    public static final class ListenerCloseAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.close(fd);
+        }
+    }
+}

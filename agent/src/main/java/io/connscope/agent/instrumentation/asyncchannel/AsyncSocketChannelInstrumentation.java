@@ -1,0 +1,82 @@
+package io.connscope.agent.instrumentation.asyncchannel;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.io.FileDescriptor;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * {@code AsynchronousSocketChannel} on Linux: {@code sun.nio.ch.UnixAsynchronousSocketChannelImpl}. Checked on
+ * JDK 17 and 25: {@code implConnect} starts a connect that either completes at once or later on a group thread;
+ * both paths go through {@code setConnected()}. A failed connect closes the channel ({@code implClose()}); its
+ * reason comes from {@link io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation}. Accepted
+ * channels are built with the {@code (Port, FileDescriptor, InetSocketAddress)} constructor.
+ */
+public final class AsyncSocketChannelInstrumentation implements SocketInstrumentation {
+
+    @Override
+    public String name() {
+        return "async-socket-channel";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return named("sun.nio.ch.UnixAsynchronousSocketChannelImpl");
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("implConnect").and(takesArgument(0, Object.class)), self + "$ImplConnectAdvice")
+                .advice(named("setConnected").and(takesArguments(0)), self + "$SetConnectedAdvice")
+                .advice(named("implClose").and(takesArguments(0)), self + "$ImplCloseAdvice")
+                .advice(isConstructor().and(takesArguments(3)).and(takesArgument(1, FileDescriptor.class))
+                        .and(takesArgument(2, InetSocketAddress.class)), self + "$AcceptedAdvice");
+    }
+
+    public static final class ImplConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) Object remote) {
+            SocketEvents.connectStart(fd, remote);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
+            // Success was reported by setConnected; this ends a failed or pending attempt.
+            SocketEvents.connectEnd(fd, false, thrown);
+        }
+    }
+
+    public static final class SetConnectedAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.connectEnd(fd, true, null);
+        }
+    }
+
+    public static final class ImplCloseAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.close(fd);
+        }
+    }
+
+    public static final class AcceptedAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.Argument(1) FileDescriptor fd, @Advice.Argument(2) SocketAddress remote) {
+            SocketEvents.accepted(null, fd, remote);
+        }
+    }
+}

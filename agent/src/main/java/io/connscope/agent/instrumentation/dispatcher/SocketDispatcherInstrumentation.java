@@ -1,0 +1,75 @@
+package io.connscope.agent.instrumentation.dispatcher;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.io.FileDescriptor;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+
+/**
+ * Counts bytes, end-of-stream and resets for every socket kind at once.
+ *
+ * <p>{@code sun.nio.ch.SocketDispatcher} is where {@code NioSocketImpl} (java.net.Socket), {@code SocketChannelImpl}
+ * and {@code UnixAsynchronousSocketChannelImpl} all do their reads and writes, each call with the socket's
+ * {@link FileDescriptor}. Checked on JDK 17 and 25: {@code read}, {@code readv}, {@code write}, {@code writev}, all
+ * {@code (FileDescriptor, long address, int len)}. A read returns the byte count, -1 at end-of-stream, or another
+ * negative status; a reset peer makes it throw {@code sun.net.ConnectionResetException}.
+ * This is the hot path: the advice passes primitives and the descriptor, nothing is allocated.
+ */
+public final class SocketDispatcherInstrumentation implements SocketInstrumentation {
+
+    @Override
+    public String name() {
+        return "socket-dispatcher";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return named("sun.nio.ch.SocketDispatcher");
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("read").and(takesArgument(0, FileDescriptor.class)).and(returns(int.class)), self + "$ReadAdvice")
+                .advice(named("readv").and(takesArgument(0, FileDescriptor.class)).and(returns(long.class)), self + "$ReadvAdvice")
+                .advice(named("write").and(takesArgument(0, FileDescriptor.class)).and(returns(int.class)), self + "$WriteAdvice")
+                .advice(named("writev").and(takesArgument(0, FileDescriptor.class)).and(returns(long.class)), self + "$WritevAdvice");
+    }
+
+    public static final class ReadAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Argument(0) FileDescriptor fd, @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.read(fd, n, thrown);
+        }
+    }
+
+    public static final class ReadvAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Argument(0) FileDescriptor fd, @Advice.Return long n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.read(fd, n, thrown);
+        }
+    }
+
+    public static final class WriteAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Argument(0) FileDescriptor fd, @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.write(fd, n, thrown);
+        }
+    }
+
+    public static final class WritevAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Argument(0) FileDescriptor fd, @Advice.Return long n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.write(fd, n, thrown);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.connscope.agent.instrumentation.socketchannel;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.io.FileDescriptor;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * {@code SocketChannel}, blocking and non-blocking, and its {@code socket()} adaptor: {@code sun.nio.ch.SocketChannelImpl}.
+ * Checked on JDK 17 and 25: {@code connect(SocketAddress)} (returns false while a non-blocking connect is
+ * pending), {@code finishConnect()}, {@code blockingConnect(SocketAddress, long)} (the adaptor's timed connect),
+ * {@code implCloseSelectableChannel()}, {@code shutdownOutput()}, {@code setOption}. Unix domain channels share
+ * the class; the agent ignores any address that is not an {@code InetSocketAddress}.
+ */
+public final class SocketChannelInstrumentation implements SocketInstrumentation {
+
+    @Override
+    public String name() {
+        return "socket-channel";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return named("sun.nio.ch.SocketChannelImpl");
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("connect").and(takesArguments(SocketAddress.class)), self + "$ConnectAdvice")
+                .advice(named("blockingConnect").and(takesArguments(SocketAddress.class, long.class)), self + "$BlockingConnectAdvice")
+                .advice(named("finishConnect").and(takesArguments(0)), self + "$FinishConnectAdvice")
+                .advice(named("implCloseSelectableChannel").and(takesArguments(0)), self + "$CloseAdvice")
+                .advice(named("shutdownOutput").and(takesArguments(0)), self + "$ShutdownOutputAdvice")
+                .advice(named("setOption").and(takesArguments(SocketOption.class, Object.class)), self + "$OptionAdvice");
+    }
+
+    public static final class ConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) SocketAddress remote) {
+            SocketEvents.connectStart(fd, remote);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Return boolean connected,
+                                @Advice.Thrown Throwable thrown) {
+            SocketEvents.connectEnd(fd, connected, thrown);
+        }
+    }
+
+    public static final class BlockingConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) SocketAddress remote) {
+            SocketEvents.connectStart(fd, remote);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
+            SocketEvents.connectEnd(fd, thrown == null, thrown);
+        }
+    }
+
+    public static final class FinishConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.connectResume(fd);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Return boolean connected,
+                                @Advice.Thrown Throwable thrown) {
+            SocketEvents.connectEnd(fd, connected, thrown);
+        }
+    }
+
+    public static final class CloseAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.close(fd);
+        }
+    }
+
+    public static final class ShutdownOutputAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.shutdownOutput(fd);
+        }
+    }
+
+    public static final class OptionAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) Object option,
+                                @Advice.Argument(1) Object value) {
+            SocketEvents.option(fd, option, value);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.connscope.agent.jdk;
+
+import io.connscope.agent.core.CloseInitiator;
+import io.connscope.agent.core.KeepAliveSettings;
+import io.connscope.agent.core.SocketInspector;
+
+import java.io.FileDescriptor;
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.net.SocketImpl;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Asks the kernel about a socket through the JDK's own internal helpers in {@code sun.nio.ch.Net}, which take a
+ * {@link FileDescriptor}: getsockname, getpeername, getsockopt, poll and FIONREAD.
+ *
+ * <p>Checked on JDK 17 and 25 (the methods and their signatures are the same in both). {@code java.base} does
+ * not export {@code sun.nio.ch} nor open {@code java.net}; the agent asks {@link Instrumentation#redefineModule}
+ * to open exactly those two packages to its own module, and nothing else. Each handle is looked up on its own:
+ * whatever is missing on some JDK turns that one answer into null, never an error in the application.
+ */
+public final class JdkSocketInspector implements SocketInspector {
+
+    private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+
+    private final MethodHandle localAddress;
+    private final MethodHandle remoteAddress;
+    private final MethodHandle getOption;
+    private final MethodHandle poll;
+    private final MethodHandle available;
+    private final VarHandle socketImplFd;
+    private final SocketOption<?>[] keepAliveOptions;
+    private final List<String> missing;
+
+    private JdkSocketInspector(Lookups l) {
+        this.localAddress = l.staticHandle("localAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
+        this.remoteAddress = l.staticHandle("remoteAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
+        this.getOption = l.staticHandle("getSocketOption", MethodType.methodType(Object.class, FileDescriptor.class, SocketOption.class));
+        this.poll = LINUX ? l.staticHandle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
+        this.available = l.staticHandle("available", MethodType.methodType(int.class, FileDescriptor.class));
+        this.socketImplFd = l.socketImplFd();
+        this.keepAliveOptions = l.keepAliveOptions();
+        this.missing = l.missing;
+    }
+
+    /** Opens the two JDK packages to this class's module and looks up the handles. */
+    public static JdkSocketInspector open(Instrumentation inst) {
+        Module javaBase = Object.class.getModule();
+        Module self = JdkSocketInspector.class.getModule();
+        inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(self)),
+                Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self)), Set.of(), Map.of());
+        return new JdkSocketInspector(new Lookups());
+    }
+
+    /** What could not be looked up on this JDK; empty when everything works. */
+    public List<String> missing() {
+        return missing;
+    }
+
+    @Override
+    public InetSocketAddress localAddress(FileDescriptor fd) {
+        return address(localAddress, fd);
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress(FileDescriptor fd) {
+        return address(remoteAddress, fd);
+    }
+
+    private static InetSocketAddress address(MethodHandle handle, FileDescriptor fd) {
+        if (handle == null) {
+            return null;
+        }
+        try {
+            return (InetSocketAddress) handle.invokeExact(fd);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
+    public FileDescriptor descriptorOf(Object socketImpl) {
+        if (socketImplFd == null || !(socketImpl instanceof SocketImpl)) {
+            return null;
+        }
+        try {
+            return (FileDescriptor) socketImplFd.get((SocketImpl) socketImpl);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
+    public KeepAliveSettings keepAlive(FileDescriptor fd) {
+        return new KeepAliveSettings(
+                (Boolean) option(fd, StandardSocketOptions.SO_KEEPALIVE),
+                (Integer) option(fd, keepAliveOptions[0]),
+                (Integer) option(fd, keepAliveOptions[1]),
+                (Integer) option(fd, keepAliveOptions[2]),
+                KeepAliveSettings.Source.OS_DEFAULT);
+    }
+
+    private Object option(FileDescriptor fd, SocketOption<?> option) {
+        if (getOption == null || option == null) {
+            return null;
+        }
+        try {
+            return (Object) getOption.invokeExact(fd, (SocketOption) option);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
+    public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
+        Object linger = option(fd, StandardSocketOptions.SO_LINGER);
+        int revents = -1;
+        int unread = -1;
+        if (poll != null) {
+            try {
+                // Zero timeout: looks, never waits. RDHUP tells a pending FIN from pending data.
+                revents = (int) poll.invokeExact(fd, CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0L);
+            } catch (Throwable ignored) {
+                revents = -1;
+            }
+        }
+        if (available != null && revents > 0) {
+            try {
+                unread = (int) available.invokeExact(fd);
+            } catch (Throwable ignored) {
+                unread = -1;
+            }
+        }
+        return new CloseInitiator.CloseProbe(revents, unread, linger instanceof Integer ? (Integer) linger : -1);
+    }
+
+    /** Lookups that record what is missing instead of failing. */
+    private static final class Lookups {
+        final List<String> missing = new ArrayList<>();
+        private final MethodHandles.Lookup net;
+
+        Lookups() {
+            MethodHandles.Lookup lookup = null;
+            try {
+                lookup = MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.Net"), MethodHandles.lookup());
+            } catch (Throwable t) {
+                missing.add("sun.nio.ch.Net (" + t + ")");
+            }
+            this.net = lookup;
+        }
+
+        MethodHandle staticHandle(String name, MethodType type) {
+            if (net == null) {
+                return null;
+            }
+            try {
+                return net.findStatic(net.lookupClass(), name, type);
+            } catch (Throwable t) {
+                missing.add("sun.nio.ch.Net." + name + type);
+                return null;
+            }
+        }
+
+        VarHandle socketImplFd() {
+            try {
+                return MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())
+                        .findVarHandle(SocketImpl.class, "fd", FileDescriptor.class);
+            } catch (Throwable t) {
+                missing.add("java.net.SocketImpl.fd");
+                return null;
+            }
+        }
+
+        /** TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT from the jdk.net module, which a jlinked runtime may lack. */
+        SocketOption<?>[] keepAliveOptions() {
+            try {
+                return new SocketOption<?>[] {
+                        jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE,
+                        jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL,
+                        jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT};
+            } catch (Throwable t) {
+                missing.add("jdk.net.ExtendedSocketOptions");
+                return new SocketOption<?>[3];
+            }
+        }
+    }
+}

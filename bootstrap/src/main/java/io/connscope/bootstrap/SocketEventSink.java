@@ -1,0 +1,52 @@
+package io.connscope.bootstrap;
+
+import java.io.FileDescriptor;
+
+/**
+ * What the agent does with the socket events that inlined advice reports through {@link SocketEvents}.
+ *
+ * <p>This interface lives on the boot class path because {@link SocketEvents} holds a reference to it;
+ * the implementation lives in the agent. Every socket is identified by its {@link FileDescriptor} object,
+ * the one value that the JDK's socket classes and its {@code SocketDispatcher} (where all socket reads and
+ * writes go through) have in common. Implementations must not throw: the callers swallow throwables, but an
+ * exception still costs the host application time.
+ */
+public interface SocketEventSink {
+
+    /** An outbound connect is starting to {@code remote} (a {@link java.net.SocketAddress}). */
+    void onConnectStart(FileDescriptor fd, Object remote);
+
+    /** A connect that was started returned or threw. {@code connected} says whether the connection is established. */
+    void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown);
+
+    /** A connect attempt resumes (non-blocking {@code finishConnect}) on the current thread. */
+    void onConnectResume(FileDescriptor fd);
+
+    /** The kernel refused or failed a connect attempt immediately ({@code Net.connect} threw). */
+    void onConnectError(FileDescriptor fd, Throwable error);
+
+    /**
+     * A connection was accepted. {@code listener} is the listening socket's descriptor when known (else null);
+     * {@code accepted} is the new connection's {@link FileDescriptor}, or a {@code java.net.SocketImpl} whose
+     * descriptor the agent reads.
+     */
+    void onAccepted(FileDescriptor listener, Object accepted, Object remote);
+
+    /** {@code n} bytes (or an EOF marker / negative status) were read from the socket, or the read threw. */
+    void onRead(FileDescriptor fd, long n, Throwable thrown);
+
+    /** {@code n} bytes were written to the socket, or the write threw. */
+    void onWrite(FileDescriptor fd, long n, Throwable thrown);
+
+    /** The application set a socket option through {@code SocketOption} (name, value). */
+    void onOption(FileDescriptor fd, Object option, Object value);
+
+    /** The application set a socket option through the legacy {@code java.net.SocketOptions} integer ids. */
+    void onLegacyOption(FileDescriptor fd, int option, Object value);
+
+    /** The socket's output was shut down: a FIN is sent now (a half-close). */
+    void onShutdownOutput(FileDescriptor fd);
+
+    /** The socket is about to be closed; the descriptor is still valid. */
+    void onClose(FileDescriptor fd);
+}

@@ -1,0 +1,103 @@
+package io.connscope.bootstrap;
+
+import java.io.FileDescriptor;
+
+/**
+ * The bridge between advice inlined into JDK socket classes and the agent.
+ *
+ * <p>Advice is copied into classes of the boot loader ({@code sun.nio.ch.NioSocketImpl} and friends), so it can
+ * only call classes that the boot loader sees: this class is appended to the boot class path before any
+ * instrumentation is installed. Its methods are {@code public static} because the inlined code runs in another
+ * package; each does one volatile read and hands plain values on. While no agent is installed ({@link #sink}
+ * is null) they do nothing.
+ *
+ * <p>Nothing may escape to the application: the advice is declared with {@code suppress = Throwable.class},
+ * and the agent's sink catches its own failures too.
+ */
+public final class SocketEvents {
+
+    /** Installed once by the agent; null means "not tracing". */
+    public static volatile SocketEventSink sink;
+
+    private SocketEvents() {
+    }
+
+    public static void connectStart(FileDescriptor fd, Object remote) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onConnectStart(fd, remote);
+        }
+    }
+
+    public static void connectEnd(FileDescriptor fd, boolean connected, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onConnectEnd(fd, connected, thrown);
+        }
+    }
+
+    public static void connectResume(FileDescriptor fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onConnectResume(fd);
+        }
+    }
+
+    public static void connectError(FileDescriptor fd, Throwable error) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null && error != null) {
+            s.onConnectError(fd, error);
+        }
+    }
+
+    public static void accepted(FileDescriptor listener, Object accepted, Object remote) {
+        SocketEventSink s = sink;
+        if (s != null && accepted != null) {
+            s.onAccepted(listener, accepted, remote);
+        }
+    }
+
+    /** Hot path: called after every socket read. Must not allocate. */
+    public static void read(FileDescriptor fd, long n, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onRead(fd, n, thrown);
+        }
+    }
+
+    /** Hot path: called after every socket write. Must not allocate. */
+    public static void write(FileDescriptor fd, long n, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onWrite(fd, n, thrown);
+        }
+    }
+
+    public static void option(FileDescriptor fd, Object option, Object value) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onOption(fd, option, value);
+        }
+    }
+
+    public static void legacyOption(FileDescriptor fd, int option, Object value) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onLegacyOption(fd, option, value);
+        }
+    }
+
+    public static void shutdownOutput(FileDescriptor fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onShutdownOutput(fd);
+        }
+    }
+
+    public static void close(FileDescriptor fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onClose(fd);
+        }
+    }
+}
