@@ -71,6 +71,12 @@ final class Installer {
     }
 
     static AgentBuilder agentBuilder() {
+        // Advice needs no Nexus (it serves LoadedTypeInitializers, which inlined advice has none of); left on, its
+        // setup touches sun.misc.Unsafe, which JDK 24+ warns about on stderr. The property name is relocated
+        // along with Byte Buddy, so it only ever concerns connscope's own copy.
+        if (System.getProperty("net.bytebuddy.nexus.disabled") == null) {
+            System.setProperty("net.bytebuddy.nexus.disabled", "true");
+        }
         AgentBuilder builder = new AgentBuilder.Default()
                 // Socket classes may be loaded already (used before premain, or at attach): rewrite them in place.
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
