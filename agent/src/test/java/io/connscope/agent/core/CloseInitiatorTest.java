@@ -1,0 +1,102 @@
+package io.connscope.agent.core;
+
+import io.connscope.agent.core.CloseInitiator.CloseHistory;
+import io.connscope.agent.core.CloseInitiator.CloseProbe;
+import org.junit.jupiter.api.Test;
+
+import static io.connscope.agent.core.CloseInitiator.POLLERR;
+import static io.connscope.agent.core.CloseInitiator.POLLHUP;
+import static io.connscope.agent.core.CloseInitiator.POLLIN;
+import static io.connscope.agent.core.CloseInitiator.POLLRDHUP;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class CloseInitiatorTest {
+
+    private static final CloseProbe QUIET = new CloseProbe(0, -1, -1);
+
+    @Test
+    void applicationCloseWithNothingPendingIsLocal() {
+        assertEquals(CloseInitiator.LOCAL, CloseInitiator.decide(new CloseHistory(), QUIET).initiator);
+    }
+
+    @Test
+    void endOfStreamReadFirstIsRemote() {
+        CloseHistory h = new CloseHistory();
+        h.eofNanos = 10;
+        assertEquals(CloseInitiator.REMOTE, CloseInitiator.decide(h, QUIET).initiator);
+    }
+
+    @Test
+    void ourShutdownOutputBeforeThePeersFinIsLocal() {
+        CloseHistory h = new CloseHistory();
+        h.shutdownOutputNanos = 5;
+        h.eofNanos = 10;
+        assertEquals(CloseInitiator.LOCAL, CloseInitiator.decide(h, QUIET).initiator);
+    }
+
+    @Test
+    void peersFinBeforeOurShutdownOutputIsRemote() {
+        CloseHistory h = new CloseHistory();
+        h.eofNanos = 5;
+        h.shutdownOutputNanos = 10;
+        assertEquals(CloseInitiator.REMOTE, CloseInitiator.decide(h, QUIET).initiator);
+    }
+
+    @Test
+    void resetSeenWinsOverEverythingElse() {
+        CloseHistory h = new CloseHistory();
+        h.eofNanos = 5;
+        h.resetSeen = true;
+        h.resetSeenOn = "read";
+        CloseInitiator.Verdict v = CloseInitiator.decide(h, new CloseProbe(0, 0, 0));
+        assertEquals(CloseInitiator.REMOTE_RESET, v.initiator);
+        assertEquals("peer reset seen on read", v.reason);
+    }
+
+    @Test
+    void pendingFinNotYetReadIsRemote() {
+        CloseInitiator.Verdict v = CloseInitiator.decide(new CloseHistory(), new CloseProbe(POLLIN | POLLRDHUP, 0, -1));
+        assertEquals(CloseInitiator.REMOTE, v.initiator);
+    }
+
+    @Test
+    void pendingResetIsRemoteResetEvenThoughRdhupIsSetToo() {
+        // What Linux reports for a socket that received RST: error, hang-up and read-hang-up at once.
+        int revents = POLLIN | POLLERR | POLLHUP | POLLRDHUP;
+        assertEquals(CloseInitiator.REMOTE_RESET,
+                CloseInitiator.decide(new CloseHistory(), new CloseProbe(revents, 0, -1)).initiator);
+    }
+
+    @Test
+    void unreadDataMakesTheKernelSendReset() {
+        CloseInitiator.Verdict v = CloseInitiator.decide(new CloseHistory(), new CloseProbe(POLLIN, 42, -1));
+        assertEquals(CloseInitiator.LOCAL_RESET, v.initiator);
+        assertEquals("closed with 42 unread bytes, kernel sends RST", v.reason);
+    }
+
+    @Test
+    void lingerZeroIsLocalReset() {
+        assertEquals(CloseInitiator.LOCAL_RESET,
+                CloseInitiator.decide(new CloseHistory(), new CloseProbe(0, -1, 0)).initiator);
+        assertEquals(CloseInitiator.LOCAL,
+                CloseInitiator.decide(new CloseHistory(), new CloseProbe(0, -1, 5)).initiator,
+                "a positive linger still closes with FIN");
+    }
+
+    @Test
+    void closeNotSeenIsUnknownUnlessThePeerHadClosed() {
+        assertEquals(CloseInitiator.UNKNOWN, CloseInitiator.decide(new CloseHistory(), null).initiator);
+        CloseHistory h = new CloseHistory();
+        h.eofNanos = 1;
+        assertEquals(CloseInitiator.REMOTE, CloseInitiator.decide(h, null).initiator);
+    }
+
+    @Test
+    void wireNamesAreTheDocumentedOnes() {
+        assertEquals("local", CloseInitiator.LOCAL.wireName());
+        assertEquals("remote", CloseInitiator.REMOTE.wireName());
+        assertEquals("remote_reset", CloseInitiator.REMOTE_RESET.wireName());
+        assertEquals("local_reset", CloseInitiator.LOCAL_RESET.wireName());
+        assertEquals("unknown", CloseInitiator.UNKNOWN.wireName());
+    }
+}

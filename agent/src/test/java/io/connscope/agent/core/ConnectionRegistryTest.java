@@ -1,0 +1,324 @@
+package io.connscope.agent.core;
+
+import io.connscope.bootstrap.AgentThread;
+import org.junit.jupiter.api.Test;
+
+import java.io.FileDescriptor;
+import java.lang.management.ManagementFactory;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registry's logic, driven the way the advice drives it, with a scripted kernel. */
+class ConnectionRegistryTest {
+
+    private static final KeepAliveSettings OS = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
+    private static final InetSocketAddress SERVER = new InetSocketAddress("127.0.0.1", 8080);
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+
+    private final ScriptedKernel kernel = new ScriptedKernel();
+    private final List<ConnectionRecord> finished = new CopyOnWriteArrayList<>();
+    private final ConnectionRegistry registry = new ConnectionRegistry(1_000, kernel, OS, finished::add);
+
+    @Test
+    void anOutboundConnectionFromConnectToClose() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, true, null);
+        registry.onWrite(fd, 100, null);
+        registry.onRead(fd, 250, null);
+        registry.onRead(fd, 50, null);
+        registry.onClose(fd);
+
+        assertEquals(1, finished.size());
+        ConnectionRecord r = finished.get(0);
+        assertEquals(ConnectionState.CLOSED, r.state());
+        assertEquals(Direction.OUTBOUND, r.direction());
+        assertEquals(CLIENT, r.localAddress(), "local address comes from the kernel after connect");
+        assertEquals(SERVER, r.remoteAddress());
+        assertEquals(100, r.bytesSent());
+        assertEquals(300, r.bytesReceived());
+        assertEquals(CloseInitiator.LOCAL, r.closeInitiator());
+        assertEquals(Thread.currentThread().getName(), r.thread());
+        assertEquals(KeepAliveSettings.Source.OS_DEFAULT, r.keepAlive().source);
+        assertTrue(r.connectMillis() >= 0);
+        assertEquals(0, registry.trackedSockets(), "a closed connection leaves the table");
+    }
+
+    @Test
+    void endOfStreamBeforeCloseMeansThePeerClosedFirst() {
+        FileDescriptor fd = connected();
+        registry.onRead(fd, -1, null);
+        registry.onClose(fd);
+        assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aResetOnReadMeansThePeerReset() {
+        FileDescriptor fd = connected();
+        registry.onRead(fd, 0, new SocketException("Connection reset"));
+        registry.onClose(fd);
+        assertEquals(CloseInitiator.REMOTE_RESET, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aBrokenPipeOnWriteMeansThePeerReset() {
+        FileDescriptor fd = connected();
+        registry.onWrite(fd, 0, new java.io.IOException("Broken pipe"));
+        registry.onClose(fd);
+        assertEquals(CloseInitiator.REMOTE_RESET, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void lingerZeroAtCloseIsALocalReset() {
+        FileDescriptor fd = connected();
+        kernel.probe = new CloseInitiator.CloseProbe(0, -1, 0);
+        registry.onClose(fd);
+        assertEquals(CloseInitiator.LOCAL_RESET, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void closingTwiceReportsOnce() {
+        FileDescriptor fd = connected();
+        registry.onClose(fd);
+        registry.onClose(fd);
+        assertEquals(1, finished.size());
+    }
+
+    @Test
+    void aConnectThatThrowsIsOneFailedRecordEvenThoughTheJdkClosesTheSocketFirst() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectError(fd, new ConnectException("Connection refused"));
+        registry.onClose(fd); // NioSocketImpl.connect closes before rethrowing
+        assertEquals(0, finished.size(), "the close inside connect waits for the connect's own exit");
+        registry.onConnectEnd(fd, false, new ConnectException("Connection refused"));
+        registry.onClose(fd); // the application closes again
+        assertEquals(1, finished.size());
+        ConnectionRecord r = finished.get(0);
+        assertEquals(ConnectionState.FAILED, r.state());
+        assertTrue(r.error().startsWith("refused: java.net.ConnectException: Connection refused"), r.error());
+        assertNull(r.closeInitiator());
+    }
+
+    @Test
+    void aTimedOutConnectIsNamedSo() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, false, new SocketTimeoutException("Connect timed out"));
+        assertTrue(finished.get(0).error().startsWith("timed_out: "), finished.get(0).error());
+    }
+
+    @Test
+    void anAsynchronousConnectFailingOnAnotherThreadKeepsTheKernelsReason() throws Exception {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, false, null); // pending: implConnect returned
+        Thread group = new Thread(() -> {
+            registry.onConnectError(fd, new ConnectException("Connection refused"));
+            registry.onClose(fd); // finishConnect closes the channel on the group's thread
+        });
+        group.start();
+        group.join();
+        assertEquals(1, finished.size());
+        assertTrue(finished.get(0).error().startsWith("refused: "), finished.get(0).error());
+    }
+
+    @Test
+    void aPendingConnectThatCompletesOnAnotherThreadIsOpen() throws Exception {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, false, null);
+        Thread selector = new Thread(() -> {
+            registry.onConnectResume(fd);
+            registry.onConnectEnd(fd, true, null);
+        });
+        selector.start();
+        selector.join();
+        assertEquals(1, registry.openConnections(false).size());
+        registry.onClose(fd);
+        assertEquals(ConnectionState.CLOSED, finished.get(0).state());
+    }
+
+    @Test
+    void connectOnAConnectedSocketChangesNothing() {
+        FileDescriptor fd = connected();
+        registry.onConnectStart(fd, new InetSocketAddress("127.0.0.1", 9999));
+        registry.onConnectEnd(fd, false, new java.nio.channels.AlreadyConnectedException());
+        assertEquals(1, registry.openConnections(false).size());
+        assertEquals(SERVER, registry.openConnections(false).get(0).remoteAddress());
+        assertEquals(0, finished.size());
+    }
+
+    @Test
+    void unresolvedAndNonInetAddressesAreNotTcpConnections() {
+        registry.onConnectStart(new FileDescriptor(), InetSocketAddress.createUnresolved("example.invalid", 80));
+        registry.onConnectStart(new FileDescriptor(), new Object());
+        assertEquals(0, registry.trackedSockets());
+    }
+
+    @Test
+    void acceptedSocketsInheritTheListenersKeepAliveOptions() {
+        FileDescriptor listener = new FileDescriptor();
+        registry.onOption(listener, jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, 30);
+        FileDescriptor accepted = new FileDescriptor();
+        registry.onAccepted(listener, accepted, CLIENT);
+        kernel.keepAlive = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
+        registry.onClose(accepted);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(Direction.INBOUND, r.direction());
+        assertEquals(CLIENT, r.remoteAddress());
+        assertEquals(KeepAliveSettings.Source.APP, r.keepAlive().source, "inherited from the listener");
+        registry.onClose(listener);
+        assertEquals(1, finished.size(), "a listener is not a connection");
+        assertEquals(0, registry.trackedSockets());
+    }
+
+    @Test
+    void theLegacySetKeepAlivePathCountsAsSetByTheApplication() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onLegacyOption(fd, 0x0008, Boolean.TRUE);
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, true, null);
+        kernel.keepAlive = new KeepAliveSettings(true, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
+        registry.onClose(fd);
+        assertEquals("on idle=7200s intvl=75s cnt=9 (app)", finished.get(0).keepAlive().describe());
+    }
+
+    @Test
+    void otherOptionsDoNotCount() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onOption(fd, StandardSocketOptions.TCP_NODELAY, true);
+        registry.onLegacyOption(fd, 0x1006, 1000);
+        assertEquals(0, registry.trackedSockets(), "no entry for options that are not keep-alive");
+    }
+
+    @Test
+    void halfCloseBeforeThePeersFinIsLocal() {
+        FileDescriptor fd = connected();
+        registry.onShutdownOutput(fd);
+        registry.onRead(fd, -1, null);
+        registry.onClose(fd);
+        assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
+        assertEquals("shutdownOutput sent FIN first", finished.get(0).closeDetail());
+    }
+
+    @Test
+    void theAgentsOwnThreadsAreNeverTraced() throws Exception {
+        Thread own = new AgentThread(() -> {
+            FileDescriptor fd = new FileDescriptor();
+            registry.onConnectStart(fd, SERVER);
+            registry.onConnectEnd(fd, true, null);
+            registry.onAccepted(null, new FileDescriptor(), CLIENT);
+        }, "connscope-test");
+        own.start();
+        own.join();
+        assertEquals(0, registry.trackedSockets());
+    }
+
+    @Test
+    void socketsBeyondCapacityAreCountedNotTraced() {
+        ConnectionRegistry small = new ConnectionRegistry(16, kernel, OS, finished::add);
+        List<FileDescriptor> fds = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            FileDescriptor fd = new FileDescriptor();
+            fds.add(fd);
+            small.onConnectStart(fd, SERVER);
+            small.onConnectEnd(fd, true, null);
+        }
+        assertEquals(16, small.trackedSockets());
+        assertEquals(4, small.untracked());
+        fds.forEach(small::onClose);
+        assertEquals(16, finished.size());
+    }
+
+    @Test
+    void aSocketCollectedWithoutCloseIsReportedOnceAsUnknown() throws InterruptedException {
+        connectedAndDropped();
+        int reaped = 0;
+        for (int i = 0; i < 50 && reaped == 0; i++) {
+            System.gc();
+            Thread.sleep(20);
+            reaped = registry.expungeCollected();
+        }
+        assertEquals(1, reaped);
+        assertEquals(1, finished.size());
+        assertEquals(CloseInitiator.UNKNOWN, finished.get(0).closeInitiator());
+        assertEquals("socket garbage-collected without close", finished.get(0).closeDetail());
+        assertEquals(0, registry.trackedSockets());
+    }
+
+    private void connectedAndDropped() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, true, null);
+    }
+
+    @Test
+    void readsAndWritesDoNotAllocate() {
+        FileDescriptor fd = connected();
+        FileDescriptor untracked = new FileDescriptor();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 50_000; i++) {
+            registry.onRead(fd, 10, null);
+            registry.onWrite(fd, 10, null);
+            registry.onRead(untracked, 10, null);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++) {
+            registry.onRead(fd, 10, null);
+            registry.onWrite(fd, 10, null);
+            registry.onRead(untracked, 10, null);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 10_000, "3 million hot-path events allocated " + allocated + " bytes");
+        assertEquals(10L * 1_050_000, registry.openConnections(false).get(0).bytesSent());
+    }
+
+    private FileDescriptor connected() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, true, null);
+        return fd;
+    }
+
+    /** Answers like a kernel would for one loopback connection; tests change the answers. */
+    static final class ScriptedKernel implements SocketInspector {
+        KeepAliveSettings keepAlive = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
+        CloseInitiator.CloseProbe probe = new CloseInitiator.CloseProbe(0, -1, -1);
+
+        @Override
+        public InetSocketAddress localAddress(FileDescriptor fd) {
+            return CLIENT;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress(FileDescriptor fd) {
+            return SERVER;
+        }
+
+        @Override
+        public FileDescriptor descriptorOf(Object socketImpl) {
+            return null;
+        }
+
+        @Override
+        public KeepAliveSettings keepAlive(FileDescriptor fd) {
+            return keepAlive;
+        }
+
+        @Override
+        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
+            return probe;
+        }
+    }
+}
