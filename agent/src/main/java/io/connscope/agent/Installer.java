@@ -8,6 +8,7 @@ import io.connscope.agent.core.SocketInspector;
 import io.connscope.agent.export.Reporter;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
+import io.connscope.agent.instrumentation.asyncchannel.AsyncServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation;
 import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumentation;
@@ -40,6 +41,7 @@ final class Installer {
             new SocketChannelInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
+            new AsyncServerSocketChannelInstrumentation(),
             new AsyncChannelOptionsInstrumentation());
 
     private Installer() {

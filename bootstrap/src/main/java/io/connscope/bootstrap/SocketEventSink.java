@@ -25,6 +25,9 @@ public interface SocketEventSink {
     /** The kernel refused or failed a connect attempt immediately ({@code Net.connect} threw). */
     void onConnectError(FileDescriptor fd, Throwable error);
 
+    /** The application asked an asynchronous listener for a connection; it may be accepted on another thread. */
+    void onAcceptRequested(FileDescriptor listener);
+
     /**
      * A connection was accepted. {@code listener} is the listening socket's descriptor when known (else null);
      * {@code accepted} is the new connection's {@link FileDescriptor}, or a {@code java.net.SocketImpl} whose

@@ -50,6 +50,13 @@ public final class SocketEvents {
         }
     }
 
+    public static void acceptRequested(FileDescriptor listener) {
+        SocketEventSink s = sink;
+        if (s != null && listener != null) {
+            s.onAcceptRequested(listener);
+        }
+    }
+
     public static void accepted(FileDescriptor listener, Object accepted, Object remote) {
         SocketEventSink s = sink;
         if (s != null && accepted != null) {

@@ -64,6 +64,8 @@ public final class ConnectionRecord {
     volatile boolean closeDeferred;
     volatile Throwable connectError;
     String error;
+    /** On an asynchronous listener: the thread whose accept is pending. */
+    volatile String acceptRequester;
 
     ConnectionRecord() {
     }

@@ -115,6 +115,17 @@ public final class ConnectionRegistry implements SocketEventSink {
     // -- accept --
 
     @Override
+    public void onAcceptRequested(FileDescriptor listenerFd) {
+        if (AgentThread.isCurrent()) {
+            return;
+        }
+        ConnectionRecord l = getOrCreate(listenerFd);
+        if (l != null) {
+            l.acceptRequester = threadName();
+        }
+    }
+
+    @Override
     public void onAccepted(FileDescriptor listenerFd, Object accepted, Object remote) {
         if (AgentThread.isCurrent()) {
             return;
@@ -140,11 +151,14 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
-        if (listenerFd != null) {
-            ConnectionRecord l = table.get(listenerFd);
-            if (l != null) {
-                // Linux copies the listener's keep-alive options into each accepted socket.
-                r.appKeepAliveOptions |= l.appKeepAliveOptions;
+        ConnectionRecord l = listenerFd == null ? null : table.get(listenerFd);
+        if (l != null) {
+            // Linux copies the listener's keep-alive options into each accepted socket.
+            r.appKeepAliveOptions |= l.appKeepAliveOptions;
+            if (l.acceptRequester != null) {
+                // An asynchronous accept completes on a JDK thread: credit the thread that asked for it.
+                r.thread = l.acceptRequester;
+                l.acceptRequester = null;
             }
         }
         r.state = ConnectionState.OPEN;

@@ -184,6 +184,22 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void anAsynchronousAcceptIsCreditedToTheThreadThatAskedForIt() throws Exception {
+        FileDescriptor listener = new FileDescriptor();
+        registry.onAcceptRequested(listener);
+        Thread group = new Thread(() -> registry.onAccepted(listener, new FileDescriptor(), CLIENT), "group-thread");
+        group.start();
+        group.join();
+        assertEquals(Thread.currentThread().getName(), registry.openConnections(false).get(0).thread());
+        registry.onAccepted(listener, new FileDescriptor(), CLIENT);
+        Thread other = new Thread(() -> registry.onAccepted(listener, new FileDescriptor(), CLIENT), "plain-accept");
+        other.start();
+        other.join();
+        assertTrue(registry.openConnections(false).stream().anyMatch(r -> r.thread().equals("plain-accept")),
+                "the request is used once; a later accept without one keeps its own thread");
+    }
+
+    @Test
     void theLegacySetKeepAlivePathCountsAsSetByTheApplication() {
         FileDescriptor fd = new FileDescriptor();
         registry.onLegacyOption(fd, 0x0008, Boolean.TRUE);

@@ -10,17 +10,14 @@ import net.bytebuddy.matcher.ElementMatcher;
 import java.io.FileDescriptor;
 import java.net.SocketOption;
 
-import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * Options and half-close of asynchronous channels, declared (final) in the platform-independent
  * {@code sun.nio.ch.AsynchronousSocketChannelImpl} and {@code AsynchronousServerSocketChannelImpl}, each of which
- * holds the descriptor in a {@code protected final FileDescriptor fd} (JDK 17 and 25). The listener's close is
- * {@code UnixAsynchronousServerSocketChannelImpl.implClose()}.
+ * holds the descriptor in a {@code protected final FileDescriptor fd} (JDK 17 and 25).
  */
 public final class AsyncChannelOptionsInstrumentation implements SocketInstrumentation {
 
@@ -31,8 +28,7 @@ public final class AsyncChannelOptionsInstrumentation implements SocketInstrumen
 
     @Override
     public ElementMatcher<TypeDescription> type() {
-        return namedOneOf("sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.AsynchronousServerSocketChannelImpl",
-                "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl");
+        return namedOneOf("sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.AsynchronousServerSocketChannelImpl");
     }
 
     @Override
@@ -40,8 +36,7 @@ public final class AsyncChannelOptionsInstrumentation implements SocketInstrumen
         String self = getClass().getName();
         return transformer
                 .advice(named("setOption").and(takesArguments(SocketOption.class, Object.class)), self + "$OptionAdvice")
-                .advice(named("shutdownOutput").and(takesArguments(0)), self + "$ShutdownOutputAdvice")
-                .advice(named("implClose").and(takesArguments(0)).and(not(isAbstract())), self + "$ListenerCloseAdvice");
+                .advice(named("shutdownOutput").and(takesArguments(0)), self + "$ShutdownOutputAdvice");
     }
 
     public static final class OptionAdvice {
@@ -56,13 +51,6 @@ public final class AsyncChannelOptionsInstrumentation implements SocketInstrumen
         @Advice.OnMethodEnter(suppress = Throwable.class)
         public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
             SocketEvents.shutdownOutput(fd);
-        }
-    }
-
-    public static final class ListenerCloseAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
-            SocketEvents.close(fd);
         }
     }
 }

@@ -8,10 +8,8 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -20,8 +18,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  * {@code AsynchronousSocketChannel} on Linux: {@code sun.nio.ch.UnixAsynchronousSocketChannelImpl}. Checked on
  * JDK 17 and 25: {@code implConnect} starts a connect that either completes at once or later on a group thread;
  * both paths go through {@code setConnected()}. A failed connect closes the channel ({@code implClose()}); its
- * reason comes from {@link io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation}. Accepted
- * channels are built with the {@code (Port, FileDescriptor, InetSocketAddress)} constructor.
+ * reason comes from {@link io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation}. Accepts are
+ * in {@link AsyncServerSocketChannelInstrumentation}.
  */
 public final class AsyncSocketChannelInstrumentation implements SocketInstrumentation {
 
@@ -39,16 +37,14 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
     public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
         String self = getClass().getName();
         return transformer
-                .advice(named("implConnect").and(takesArgument(0, Object.class)), self + "$ImplConnectAdvice")
+                .advice(named("implConnect").and(takesArgument(0, SocketAddress.class)), self + "$ImplConnectAdvice")
                 .advice(named("setConnected").and(takesArguments(0)), self + "$SetConnectedAdvice")
-                .advice(named("implClose").and(takesArguments(0)), self + "$ImplCloseAdvice")
-                .advice(isConstructor().and(takesArguments(3)).and(takesArgument(1, FileDescriptor.class))
-                        .and(takesArgument(2, InetSocketAddress.class)), self + "$AcceptedAdvice");
+                .advice(named("implClose").and(takesArguments(0)), self + "$ImplCloseAdvice");
     }
 
     public static final class ImplConnectAdvice {
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) Object remote) {
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Argument(0) SocketAddress remote) {
             SocketEvents.connectStart(fd, remote);
         }
 
@@ -70,13 +66,6 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
         @Advice.OnMethodEnter(suppress = Throwable.class)
         public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
             SocketEvents.close(fd);
-        }
-    }
-
-    public static final class AcceptedAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        public static void exit(@Advice.Argument(1) FileDescriptor fd, @Advice.Argument(2) SocketAddress remote) {
-            SocketEvents.accepted(null, fd, remote);
         }
     }
 }
