@@ -1,0 +1,207 @@
+package io.connscope.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Forks a JVM with the built agent jar attached and collects its stdout, stderr and JSON Lines file. */
+final class Fork {
+
+    static final long TIMEOUT_SECONDS = 60;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Fork() {
+    }
+
+    static Path agentJar() {
+        return Paths.get(required("connscope.agent.jar"));
+    }
+
+    static Path testClasses() {
+        return Paths.get(required("connscope.test.classes"));
+    }
+
+    static String java() {
+        String java = System.getProperty("connscope.test.java");
+        return java == null || java.isEmpty() ? Paths.get(System.getProperty("java.home"), "bin", "java").toString() : java;
+    }
+
+    private static String required(String key) {
+        String v = System.getProperty(key);
+        if (v == null || v.isEmpty()) {
+            fail("system property " + key + " is not set; run the ITs through Maven (mvn verify)");
+        }
+        return v;
+    }
+
+    /** A running fork; its output is collected by background threads. */
+    static final class Running {
+        final Process process;
+        final Path events;
+        final List<String> command;
+        private final Collector out;
+        private final Collector err;
+
+        Running(Process process, Path events, List<String> command) {
+            this.process = process;
+            this.events = events;
+            this.command = command;
+            this.out = new Collector(process.getInputStream(), "fork-stdout");
+            this.err = new Collector(process.getErrorStream(), "fork-stderr");
+        }
+
+        String stdoutSoFar() {
+            return out.text();
+        }
+
+        /** Waits for exit (bounded) and returns everything; kills and fails on timeout. */
+        Result await() throws Exception {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                out.join(5000);
+                err.join(5000);
+                fail("forked JVM did not finish within " + TIMEOUT_SECONDS + " s: " + command
+                        + "\n--- stdout\n" + out.text() + "\n--- stderr\n" + err.text());
+            }
+            out.join(10_000);
+            err.join(10_000);
+            return new Result(process.exitValue(), out.text(), err.text(), events, command);
+        }
+    }
+
+    /** Starts a fork: {@code java -javaagent:<jar> -Dconnscope.events.file=<tmp> <jvmArgs> -cp <test classes> main args}. */
+    static Running start(List<String> jvmArgs, String mainClass, String... args) throws IOException {
+        Path events = Files.createTempFile("connscope-it-", ".jsonl");
+        Files.delete(events);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.add("-javaagent:" + agentJar());
+        cmd.add("-Dconnscope.events.file=" + events);
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(testClasses().toString());
+        cmd.add(mainClass);
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        return new Running(pb.start(), events, cmd);
+    }
+
+    /** Runs a fork to completion; fails with its output on a non-zero exit or a timeout. */
+    static Result run(List<String> jvmArgs, String mainClass, String... args) throws Exception {
+        Result r = start(jvmArgs, mainClass, args).await();
+        if (r.exit != 0) {
+            fail("forked JVM exited with " + r.exit + ", expected 0\n" + r.describe());
+        }
+        return r;
+    }
+
+    /** Runs a plain command (no agent), bounded, and returns its result. */
+    static Result exec(List<String> cmd) throws Exception {
+        Running running = new Running(new ProcessBuilder(cmd).start(), null, cmd);
+        return running.await();
+    }
+
+    static final class Result {
+        final int exit;
+        final String stdout;
+        final String stderr;
+        final Path events;
+        final List<String> command;
+        private List<JsonNode> records;
+
+        Result(int exit, String stdout, String stderr, Path events, List<String> command) {
+            this.exit = exit;
+            this.stdout = stdout;
+            this.stderr = stderr;
+            this.events = events;
+            this.command = command;
+        }
+
+        /** Every line of the events file parsed as one JSON object; fails naming the line that does not parse. */
+        List<JsonNode> records() throws IOException {
+            if (records == null) {
+                if (events == null || !Files.exists(events)) {
+                    fail("the agent wrote no events file at " + events + "\n" + describe());
+                }
+                List<JsonNode> list = new ArrayList<>();
+                List<String> lines = Files.readAllLines(events, StandardCharsets.UTF_8);
+                for (int i = 0; i < lines.size(); i++) {
+                    try {
+                        JsonNode n = JSON.readTree(lines.get(i));
+                        if (n == null || !n.isObject()) {
+                            fail("events line " + (i + 1) + " is not a JSON object: " + lines.get(i) + "\n" + describe());
+                        }
+                        list.add(n);
+                    } catch (IOException e) {
+                        fail("events line " + (i + 1) + " is not valid JSON (" + e.getMessage() + "): " + lines.get(i)
+                                + "\n" + describe());
+                    }
+                }
+                records = list;
+            }
+            return records;
+        }
+
+        String eventsText() {
+            try {
+                return events != null && Files.exists(events)
+                        ? new String(Files.readAllBytes(events), StandardCharsets.UTF_8) : "(no events file)";
+            } catch (IOException e) {
+                return "(cannot read events file: " + e + ")";
+            }
+        }
+
+        /** Everything needed to diagnose a failure: command, exit code, stdout, stderr and the events file. */
+        String describe() {
+            return "--- command: " + String.join(" ", command) + "\n--- exit code: " + exit
+                    + "\n--- driver stdout:\n" + stdout + "--- driver stderr:\n" + stderr
+                    + "--- events file " + events + ":\n" + eventsText();
+        }
+    }
+
+    /** Drains one stream of the child into memory on a daemon thread. */
+    private static final class Collector extends Thread {
+        private final InputStream in;
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+        Collector(InputStream in, String name) {
+            super(name);
+            this.in = in;
+            setDaemon(true);
+            start();
+        }
+
+        @Override
+        public void run() {
+            byte[] b = new byte[8192];
+            try {
+                for (int n; (n = in.read(b)) > 0; ) {
+                    synchronized (buf) {
+                        buf.write(b, 0, n);
+                    }
+                }
+            } catch (IOException ignored) {
+                // The child is gone; keep what was read.
+            }
+        }
+
+        String text() {
+            synchronized (buf) {
+                return buf.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

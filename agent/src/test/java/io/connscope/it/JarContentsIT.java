@@ -1,0 +1,94 @@
+package io.connscope.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The built agent jar: only connscope's own and relocated classes, the manifest, and the nested bootstrap jar. */
+class JarContentsIT {
+
+    private static final String BOOTSTRAP = "META-INF/connscope/connscope-bootstrap.jar";
+
+    @Test
+    void onlyOwnAndRelocatedClasses() throws Exception {
+        List<String> foreign = new ArrayList<>();
+        List<String> bootstrapInAgent = new ArrayList<>();
+        List<String> unrelocated = new ArrayList<>();
+        int shadedByteBuddy = 0;
+        int shadedOtel = 0;
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                if (!name.endsWith(".class")) {
+                    continue;
+                }
+                if (name.startsWith("io/connscope/bootstrap/")) {
+                    bootstrapInAgent.add(name);
+                }
+                if (!name.startsWith("io/connscope/agent/") && !name.startsWith("io/connscope/shaded/")) {
+                    foreign.add(name);
+                }
+                if (name.startsWith("net/bytebuddy/") || name.startsWith("io/opentelemetry/")) {
+                    unrelocated.add(name);
+                }
+                if (name.startsWith("io/connscope/shaded/net/bytebuddy/")) {
+                    shadedByteBuddy++;
+                }
+                if (name.startsWith("io/connscope/shaded/io/opentelemetry/")) {
+                    shadedOtel++;
+                }
+            }
+        }
+        assertTrue(foreign.isEmpty(), "expected every class under io/connscope/agent/ or io/connscope/shaded/; others: " + foreign);
+        assertTrue(bootstrapInAgent.isEmpty(), "expected no io/connscope/bootstrap/ classes directly in the agent jar: " + bootstrapInAgent);
+        assertTrue(unrelocated.isEmpty(), "expected Byte Buddy and OpenTelemetry only relocated; unrelocated: " + unrelocated);
+        assertTrue(shadedByteBuddy > 0, "expected relocated Byte Buddy classes under io/connscope/shaded/net/bytebuddy/");
+        assertTrue(shadedOtel > 0, "expected relocated OpenTelemetry classes under io/connscope/shaded/io/opentelemetry/");
+    }
+
+    @Test
+    void manifestNamesTheAgent() throws Exception {
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            Manifest m = jar.getManifest();
+            assertNotNull(m, "expected a manifest");
+            Attributes a = m.getMainAttributes();
+            assertEquals("io.connscope.agent.ConnscopeAgent", a.getValue("Premain-Class"), "Premain-Class");
+            assertEquals("io.connscope.agent.ConnscopeAgent", a.getValue("Agent-Class"), "Agent-Class");
+            assertEquals("true", a.getValue("Can-Retransform-Classes"), "Can-Retransform-Classes");
+        }
+    }
+
+    @Test
+    void nestedBootstrapJarHoldsOnlyBootstrapClasses() throws Exception {
+        List<String> classes = new ArrayList<>();
+        List<String> other = new ArrayList<>();
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            JarEntry entry = jar.getJarEntry(BOOTSTRAP);
+            assertNotNull(entry, "expected " + BOOTSTRAP + " in the agent jar");
+            try (InputStream in = jar.getInputStream(entry); JarInputStream nested = new JarInputStream(in)) {
+                for (JarEntry e; (e = nested.getNextJarEntry()) != null; ) {
+                    if (e.getName().endsWith(".class")) {
+                        classes.add(e.getName());
+                        if (!e.getName().startsWith("io/connscope/bootstrap/")) {
+                            other.add(e.getName());
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(!classes.isEmpty(), "expected classes in " + BOOTSTRAP);
+        assertTrue(other.isEmpty(), "expected only io/connscope/bootstrap/ classes in " + BOOTSTRAP + "; others: " + other);
+    }
+}
