@@ -10,7 +10,7 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncSocketChannelInstrumentation;
-import io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation;
+import io.connscope.agent.instrumentation.connectfailure.ConnectExceptionInstrumentation;
 import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
@@ -36,7 +36,7 @@ final class Installer {
 
     static final List<SocketInstrumentation> INSTRUMENTATIONS = List.of(
             new SocketDispatcherInstrumentation(),
-            new NetConnectInstrumentation(),
+            new ConnectExceptionInstrumentation(),
             new NioSocketImplInstrumentation(),
             new SocketChannelInstrumentation(),
             new ServerSocketChannelInstrumentation(),

@@ -22,8 +22,12 @@ public interface SocketEventSink {
     /** A connect attempt resumes (non-blocking {@code finishConnect}) on the current thread. */
     void onConnectResume(FileDescriptor fd);
 
-    /** The kernel refused or failed a connect attempt immediately ({@code Net.connect} threw). */
-    void onConnectError(FileDescriptor fd, Throwable error);
+    /**
+     * A socket exception is on its way to the application on this thread, without the socket at hand
+     * (the JDK's helper that adds addresses to socket exception messages). Meaningful only while a connect
+     * attempt runs on this thread.
+     */
+    void onConnectFailureOnThread(Throwable error);
 
     /** The application asked an asynchronous listener for a connection; it may be accepted on another thread. */
     void onAcceptRequested(FileDescriptor listener);

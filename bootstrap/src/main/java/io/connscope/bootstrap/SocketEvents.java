@@ -43,10 +43,10 @@ public final class SocketEvents {
         }
     }
 
-    public static void connectError(FileDescriptor fd, Throwable error) {
+    public static void connectFailureOnThread(Throwable error) {
         SocketEventSink s = sink;
-        if (s != null && fd != null && error != null) {
-            s.onConnectError(fd, error);
+        if (s != null && error != null) {
+            s.onConnectFailureOnThread(error);
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.FileDescriptor;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,6 +31,10 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionListener listener;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
+    /** Connections removed from the table whose report is not yet handed to the listener. */
+    private final AtomicInteger finishing = new AtomicInteger();
+    /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
+    private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
@@ -60,6 +65,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.openedNanos = System.nanoTime();
         r.connectThread = Thread.currentThread();
         r.state = ConnectionState.CONNECTING;
+        connectingHere.set(r);
     }
 
     @Override
@@ -67,12 +73,13 @@ public final class ConnectionRegistry implements SocketEventSink {
         ConnectionRecord r = table.get(fd);
         if (r != null && r.state == ConnectionState.CONNECTING) {
             r.connectThread = Thread.currentThread();
+            connectingHere.set(r);
         }
     }
 
     @Override
-    public void onConnectError(FileDescriptor fd, Throwable error) {
-        ConnectionRecord r = table.get(fd);
+    public void onConnectFailureOnThread(Throwable error) {
+        ConnectionRecord r = connectingHere.get();
         if (r != null && r.state == ConnectionState.CONNECTING && r.connectError == null) {
             r.connectError = error;
         }
@@ -81,6 +88,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown) {
         ConnectionRecord r = table.get(fd);
+        if (r != null && connectingHere.get() == r) {
+            connectingHere.remove();
+        }
         if (r == null || r.state != ConnectionState.CONNECTING) {
             return;
         }
@@ -95,8 +105,13 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.state = ConnectionState.OPEN;
         } else if (thrown != null || r.closeDeferred) {
             // The JDK closes a socket whose connect failed before rethrowing: that close was deferred to here.
-            if (table.remove(fd) == r) {
-                fail(r, thrown != null ? thrown : r.connectError);
+            finishing.incrementAndGet();
+            try {
+                if (table.remove(fd) == r) {
+                    fail(r, thrown != null ? thrown : r.connectError);
+                }
+            } finally {
+                finishing.decrementAndGet();
             }
         } else {
             // A non-blocking connect is pending; it completes in finishConnect, maybe on another thread.
@@ -272,9 +287,17 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.closeDeferred = true;
             return;
         }
-        if (table.remove(fd) != r) {
-            return;
+        finishing.incrementAndGet();
+        try {
+            if (table.remove(fd) == r) {
+                finishClosed(r, fd);
+            }
+        } finally {
+            finishing.decrementAndGet();
         }
+    }
+
+    private void finishClosed(ConnectionRecord r, FileDescriptor fd) {
         switch (r.state) {
             case CONNECTING:
                 fail(r, r.connectError);
@@ -336,6 +359,17 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
         });
         return open;
+    }
+
+    /**
+     * Waits, at most {@code timeoutMillis}, until no close is between leaving the table and reaching the
+     * listener; the exit report calls it so that such a connection is neither open nor lost.
+     */
+    public void awaitClosesInFlight(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (finishing.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
     }
 
     /** Sockets in the table: open connections, connects in progress, sockets with options set, listeners. */

@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -26,8 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Finished connections go into a bounded queue: {@link #onFinished} never blocks, and when the queue is full
  * the report is dropped and counted (the count is printed with every summary). One agent thread drains the
  * queue into the console and the JSON Lines file, reaps sockets that were garbage-collected without close, and
- * prints the per-peer summary every interval. At JVM exit (normal exit or SIGTERM) a shutdown hook drains what
- * is left, writes every still-open connection, prints the final summary and closes the file, so it is complete.
+ * prints the per-peer summary every interval. At JVM exit (normal exit or SIGTERM) a shutdown hook stops the
+ * worker, drains what is left, writes every still-open connection, prints the final summary and closes the
+ * file, so it is complete. A connection that finishes while the hook runs is written directly; one that
+ * finishes after the file is closed was either written as open or is counted as dropped.
  */
 public final class Reporter implements ConnectionListener {
 
@@ -43,6 +48,9 @@ public final class Reporter implements ConnectionListener {
     private volatile ConnectionRegistry registry;
     private BufferedWriter events;
     private volatile boolean stopping;
+    /** Set (under this object's lock) once the exit report is written and the file closed. */
+    private boolean exitWritten;
+    private final Set<ConnectionRecord> reportedOpenAtExit = Collections.newSetFromMap(new IdentityHashMap<>());
     private Thread worker;
     private long reported;
     private long failed;
@@ -78,12 +86,24 @@ public final class Reporter implements ConnectionListener {
 
     @Override
     public void onFinished(ConnectionRecord record) {
-        if (!queue.offer(record)) {
+        if (stopping) {
+            finishedDuringShutdown(record);
+        } else if (!queue.offer(record)) {
             dropped.incrementAndGet();
         }
     }
 
-    /** Reports lost because the queue was full. */
+    /** While the JVM shuts down the worker is gone: write directly until the file is complete, count after. */
+    private synchronized void finishedDuringShutdown(ConnectionRecord record) {
+        if (!exitWritten) {
+            write(record);
+            flush();
+        } else if (!reportedOpenAtExit.contains(record)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Reports lost because the queue was full or they finished after the exit report. */
     public long dropped() {
         return dropped.get();
     }
@@ -96,12 +116,6 @@ public final class Reporter implements ConnectionListener {
             try {
                 ConnectionRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
                 synchronized (this) {
-                    if (stopping) {
-                        if (first != null) {
-                            write(first);
-                        }
-                        break;
-                    }
                     if (first != null) {
                         batch.add(first);
                         queue.drainTo(batch, 1024);
@@ -116,8 +130,8 @@ public final class Reporter implements ConnectionListener {
                         registry.expungeCollected();
                         nextReap = now + TimeUnit.SECONDS.toNanos(1);
                     }
-                    if (summaryIntervalNanos > 0 && now - nextSummary >= 0) {
-                        printSummary("interval");
+                    if (summaryIntervalNanos > 0 && now - nextSummary >= 0 && !stopping) {
+                        printSummary("interval", registry.openConnections(true));
                         nextSummary = now + summaryIntervalNanos;
                     }
                 }
@@ -132,6 +146,14 @@ public final class Reporter implements ConnectionListener {
     /** The shutdown hook: everything left, the open connections, the last summary. */
     private void finish() {
         stopping = true;
+        try {
+            // Not interrupted: an interrupt would close the events file's channel under the worker's feet.
+            worker.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Closes under way on application threads are between the table and the queue: let them land.
+        registry.awaitClosesInFlight(200);
         synchronized (this) {
             try {
                 for (ConnectionRecord r; (r = queue.poll()) != null; ) {
@@ -143,8 +165,9 @@ public final class Reporter implements ConnectionListener {
                 }
                 List<ConnectionRecord> open = registry.openConnections(true);
                 long now = System.nanoTime();
-                if (events != null) {
-                    for (ConnectionRecord r : open) {
+                for (ConnectionRecord r : open) {
+                    reportedOpenAtExit.add(r);
+                    if (events != null) {
                         events.write(ConnectionJson.toJson(r, now));
                         events.write('\n');
                     }
@@ -154,6 +177,7 @@ public final class Reporter implements ConnectionListener {
                 out.println("connscope: error while writing the final report: " + t);
             } finally {
                 closeEvents();
+                exitWritten = true;
             }
         }
     }
@@ -199,10 +223,6 @@ public final class Reporter implements ConnectionListener {
             }
             events = null;
         }
-    }
-
-    private void printSummary(String when) {
-        printSummary(when, registry.openConnections(true));
     }
 
     private void printSummary(String when, List<ConnectionRecord> open) {

@@ -98,7 +98,7 @@ class ConnectionRegistryTest {
     void aConnectThatThrowsIsOneFailedRecordEvenThoughTheJdkClosesTheSocketFirst() {
         FileDescriptor fd = new FileDescriptor();
         registry.onConnectStart(fd, SERVER);
-        registry.onConnectError(fd, new ConnectException("Connection refused"));
+        registry.onConnectFailureOnThread(new ConnectException("Connection refused"));
         registry.onClose(fd); // NioSocketImpl.connect closes before rethrowing
         assertEquals(0, finished.size(), "the close inside connect waits for the connect's own exit");
         registry.onConnectEnd(fd, false, new ConnectException("Connection refused"));
@@ -124,13 +124,34 @@ class ConnectionRegistryTest {
         registry.onConnectStart(fd, SERVER);
         registry.onConnectEnd(fd, false, null); // pending: implConnect returned
         Thread group = new Thread(() -> {
-            registry.onConnectError(fd, new ConnectException("Connection refused"));
-            registry.onClose(fd); // finishConnect closes the channel on the group's thread
+            registry.onConnectResume(fd); // finishConnect runs on the group's thread
+            registry.onConnectFailureOnThread(new ConnectException("Connection refused"));
+            registry.onClose(fd); // and closes the channel there
+            registry.onConnectEnd(fd, false, null);
         });
         group.start();
         group.join();
         assertEquals(1, finished.size());
         assertTrue(finished.get(0).error().startsWith("refused: "), finished.get(0).error());
+    }
+
+    @Test
+    void aSocketExceptionOnAThreadWithoutAConnectChangesNothing() {
+        FileDescriptor fd = connected();
+        registry.onConnectFailureOnThread(new ConnectException("Connection refused"));
+        registry.onClose(fd);
+        assertEquals(ConnectionState.CLOSED, finished.get(0).state());
+    }
+
+    @Test
+    void aConnectClosedFromAnotherThreadWhilePendingFailsWithoutAReason() throws Exception {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, SERVER);
+        registry.onConnectEnd(fd, false, null);
+        Thread closer = new Thread(() -> registry.onClose(fd));
+        closer.start();
+        closer.join();
+        assertEquals("failed: connection not established", finished.get(0).error());
     }
 
     @Test

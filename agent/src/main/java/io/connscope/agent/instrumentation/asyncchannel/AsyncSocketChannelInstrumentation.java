@@ -17,9 +17,10 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 /**
  * {@code AsynchronousSocketChannel} on Linux: {@code sun.nio.ch.UnixAsynchronousSocketChannelImpl}. Checked on
  * JDK 17 and 25: {@code implConnect} starts a connect that either completes at once or later on a group thread;
- * both paths go through {@code setConnected()}. A failed connect closes the channel ({@code implClose()}); its
- * reason comes from {@link io.connscope.agent.instrumentation.dispatcher.NetConnectInstrumentation}. Accepts are
- * in {@link AsyncServerSocketChannelInstrumentation}.
+ * both paths go through {@code setConnected()}; the later one runs in {@code finishConnect(boolean)}. A failed
+ * connect closes the channel ({@code implClose()}) on the thread that found the failure; its reason comes from
+ * {@link io.connscope.agent.instrumentation.connectfailure.ConnectExceptionInstrumentation}. Accepts are in
+ * {@link AsyncServerSocketChannelInstrumentation}.
  */
 public final class AsyncSocketChannelInstrumentation implements SocketInstrumentation {
 
@@ -38,6 +39,7 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
         String self = getClass().getName();
         return transformer
                 .advice(named("implConnect").and(takesArgument(0, SocketAddress.class)), self + "$ImplConnectAdvice")
+                .advice(named("finishConnect").and(takesArguments(boolean.class)), self + "$FinishConnectAdvice")
                 .advice(named("setConnected").and(takesArguments(0)), self + "$SetConnectedAdvice")
                 .advice(named("implClose").and(takesArguments(0)), self + "$ImplCloseAdvice");
     }
@@ -51,6 +53,18 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
             // Success was reported by setConnected; this ends a failed or pending attempt.
+            SocketEvents.connectEnd(fd, false, thrown);
+        }
+    }
+
+    public static final class FinishConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.connectResume(fd);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
             SocketEvents.connectEnd(fd, false, thrown);
         }
     }
