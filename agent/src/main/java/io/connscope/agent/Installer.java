@@ -16,6 +16,7 @@ import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstr
 import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
 import io.connscope.agent.jdk.JdkSocketInspector;
+import io.connscope.agent.jdk.NativeMemory;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
@@ -64,9 +65,14 @@ final class Installer {
         String file = config.string(Option.EVENTS_FILE);
         Reporter reporter = new Reporter((int) config.number(Option.QUEUE_SIZE),
                 Reporter.ConsoleLevel.valueOf(config.string(Option.CONSOLE).toUpperCase(Locale.ROOT)),
-                config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file), System.err);
+                config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
+                config.bool(Option.EVENTS_REQUESTS), System.err);
+        NativeMemory memory = NativeMemory.open(inst);
+        if (memory == null) {
+            System.err.println("connscope: cannot read socket buffers on this JDK; HTTP requests will not be counted");
+        }
         ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
-                OsKeepAliveDefaults.read(), reporter);
+                OsKeepAliveDefaults.read(), reporter, memory);
         reporter.start(registry);
         SocketEvents.sink = registry;
         agentBuilder().installOn(inst);

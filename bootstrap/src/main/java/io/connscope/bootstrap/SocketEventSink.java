@@ -39,11 +39,15 @@ public interface SocketEventSink {
      */
     void onAccepted(FileDescriptor listener, Object accepted, Object remote);
 
-    /** {@code n} bytes (or an EOF marker / negative status) were read from the socket, or the read threw. */
-    void onRead(FileDescriptor fd, long n, Throwable thrown);
+    /**
+     * {@code n} bytes (or an EOF marker / negative status) were read from the socket, or the read threw.
+     * The bytes are at {@code address} in native memory; with {@code iovCount > 0} {@code address} is an array
+     * of that many {@code iovec}s (a scattering read). Both are valid only during this call.
+     */
+    void onRead(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown);
 
-    /** {@code n} bytes were written to the socket, or the write threw. */
-    void onWrite(FileDescriptor fd, long n, Throwable thrown);
+    /** {@code n} bytes were written to the socket, or the write threw; {@code address} as for {@link #onRead}. */
+    void onWrite(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown);
 
     /** The application set a socket option through {@code SocketOption} (name, value). */
     void onOption(FileDescriptor fd, Object option, Object value);

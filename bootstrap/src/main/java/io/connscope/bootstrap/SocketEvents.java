@@ -64,19 +64,19 @@ public final class SocketEvents {
         }
     }
 
-    /** Hot path: called after every socket read. Must not allocate. */
-    public static void read(FileDescriptor fd, long n, Throwable thrown) {
+    /** Hot path: called after every socket read, while the buffer at {@code address} is still the caller's. */
+    public static void read(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         SocketEventSink s = sink;
         if (s != null) {
-            s.onRead(fd, n, thrown);
+            s.onRead(fd, address, iovCount, n, thrown);
         }
     }
 
-    /** Hot path: called after every socket write. Must not allocate. */
-    public static void write(FileDescriptor fd, long n, Throwable thrown) {
+    /** Hot path: called after every socket write, while the buffer at {@code address} is still the caller's. */
+    public static void write(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         SocketEventSink s = sink;
         if (s != null) {
-            s.onWrite(fd, n, thrown);
+            s.onWrite(fd, address, iovCount, n, thrown);
         }
     }
 

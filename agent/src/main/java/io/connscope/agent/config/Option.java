@@ -19,6 +19,8 @@ public enum Option {
             "Seconds between per-peer summaries on the console; 0 prints one only at JVM exit."),
     EVENTS_FILE("connscope.events.file", Type.PATH, "",
             "Write JSON Lines to this file: one object per finished connection and, at exit, one per open one."),
+    EVENTS_REQUESTS("connscope.events.requests", Type.BOOLEAN, "false",
+            "With connscope.events.file, also write one object per HTTP/1.x request (\"type\":\"request\")."),
     MAX_CONNECTIONS("connscope.max.connections", Type.range(16, 10_000_000), "100000",
             "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
     QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",

@@ -2,6 +2,8 @@ package io.connscope.agent.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import io.connscope.agent.core.http.HttpConnectionTracker;
+
 import java.net.InetSocketAddress;
 
 /**
@@ -64,6 +66,16 @@ public final class ConnectionRecord {
     volatile boolean closeDeferred;
     volatile Throwable connectError;
     String error;
+    /** What the first client-to-server bytes showed: one of the PROTOCOL_ constants. */
+    volatile int protocol;
+    static final int PROTOCOL_UNKNOWN = 0;
+    static final int PROTOCOL_HTTP1 = 1;
+    static final int PROTOCOL_TLS = 2;
+    static final int PROTOCOL_OTHER = 3;
+    /** Set when the protocol is HTTP/1.x. */
+    volatile HttpConnectionTracker http;
+    String closeReason;
+
     /** On an asynchronous listener: the thread whose accept is pending. */
     volatile String acceptRequester;
 
@@ -160,8 +172,30 @@ public final class ConnectionRecord {
         return error;
     }
 
-    /** HTTP requests carried; unknown (null) until HTTP tracking exists. */
+    /**
+     * HTTP/1.x requests the connection carried: 0 for a connection that carried none (or another protocol),
+     * null for TLS connections, whose requests the socket layer cannot see.
+     */
     public Integer requests() {
-        return null;
+        if (protocol == PROTOCOL_TLS) {
+            return null;
+        }
+        HttpConnectionTracker h = http;
+        return h == null ? 0 : h.requests();
+    }
+
+    /** Whether HTTP/1.x was seen on this connection. */
+    public boolean isHttp() {
+        return http != null;
+    }
+
+    /** TLS handshakes seen at the socket layer: the ClientHello that opens a TLS connection. */
+    public int tlsHandshakes() {
+        return protocol == PROTOCOL_TLS ? 1 : 0;
+    }
+
+    /** Why an HTTP connection ended (see {@code CloseReason}); null for other connections and while open. */
+    public String closeReason() {
+        return closeReason;
     }
 }

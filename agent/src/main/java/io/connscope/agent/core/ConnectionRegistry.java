@@ -1,5 +1,7 @@
 package io.connscope.agent.core;
 
+import io.connscope.agent.core.http.ByteSource;
+import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
@@ -29,6 +31,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final SocketInspector inspector;
     private final KeepAliveSettings osDefaults;
     private final ConnectionListener listener;
+    private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
     /** Connections removed from the table whose report is not yet handed to the listener. */
@@ -38,10 +41,19 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
+        this(capacity, inspector, osDefaults, listener, null);
+    }
+
+    /**
+     * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
+     */
+    public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
+                              ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
+        this.memory = memory;
     }
 
     // -- connect --
@@ -182,13 +194,16 @@ public final class ConnectionRegistry implements SocketEventSink {
     // -- the hot path: reads and writes --
 
     @Override
-    public void onRead(FileDescriptor fd, long n, Throwable thrown) {
+    public void onRead(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         ConnectionRecord r = table.get(fd);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }
         if (n > 0) {
             r.addReceived(n, System.nanoTime());
+            if (memory != null && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
+                look(r, false, address, iovCount, n);
+            }
         } else if (n == EOF && r.history.eofNanos == 0) {
             r.history.eofNanos = System.nanoTime();
         }
@@ -198,16 +213,84 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     @Override
-    public void onWrite(FileDescriptor fd, long n, Throwable thrown) {
+    public void onWrite(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         ConnectionRecord r = table.get(fd);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }
         if (n > 0) {
             r.addSent(n, System.nanoTime());
+            if (memory != null && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
+                look(r, true, address, iovCount, n);
+            }
         }
         if (thrown != null) {
             noteError(r, thrown, "write");
+        }
+    }
+
+    /**
+     * Looks at the bytes of a read or write: the first client-to-server bytes decide the protocol; on HTTP/1.x
+     * connections the tracker follows the exchanges. {@code n} bytes are at {@code address}, or spread over
+     * {@code iovCount} iovecs ({@code {void *base; size_t len}}, 16 bytes each on 64-bit Linux).
+     */
+    private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n) {
+        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
+        if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
+            return;
+        }
+        HttpConnectionTracker h = r.http;
+        if (h == null) {
+            return;
+        }
+        if (iovCount <= 0) {
+            feed(h, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE));
+            return;
+        }
+        long remaining = n;
+        for (int i = 0; i < iovCount && remaining > 0; i++) {
+            long base = memory.longAt(address + 16L * i);
+            long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
+            if (take > 0) {
+                feed(h, towardServer, base, (int) take);
+                remaining -= take;
+            }
+        }
+    }
+
+    private void feed(HttpConnectionTracker h, boolean towardServer, long address, int length) {
+        if (towardServer) {
+            h.onRequestBytes(memory, address, length, System.currentTimeMillis());
+        } else {
+            h.onResponseBytes(memory, address, length);
+        }
+    }
+
+    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP/1.x. */
+    private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
+        long start = address;
+        long length = n;
+        if (iovCount > 0) {
+            start = memory.longAt(address);
+            length = Math.min(memory.longAt(address + 8), n);
+        }
+        synchronized (r) {
+            if (r.protocol != ConnectionRecord.PROTOCOL_UNKNOWN) {
+                return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
+            }
+            int len = (int) Math.min(length, 16);
+            if (!towardServer) {
+                // The server spoke first: not HTTP (SMTP, MySQL, ...).
+                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+            } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
+                r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
+            } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
+                r.protocol = ConnectionRecord.PROTOCOL_TLS;
+            } else {
+                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+            }
+            return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
         }
     }
 
@@ -315,6 +398,11 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
+        HttpConnectionTracker h = r.http;
+        if (h != null) {
+            r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
+                    verdict.initiator == CloseInitiator.REMOTE_RESET || verdict.initiator == CloseInitiator.LOCAL_RESET);
+        }
         r.closedAtMillis = System.currentTimeMillis();
         r.closedNanos = System.nanoTime();
         r.state = ConnectionState.CLOSED;

@@ -1,7 +1,9 @@
 package io.connscope.agent.export;
 
 import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.Direction;
 import io.connscope.agent.core.KeepAliveSettings;
+import io.connscope.agent.core.http.HttpExchange;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -19,6 +21,7 @@ public final class ConnectionJson {
     public static String toJson(ConnectionRecord r, long nowNanos) {
         StringBuilder sb = new StringBuilder(512);
         sb.append('{');
+        field(sb, "type", "connection").append(',');
         sb.append("\"id\":").append(r.id()).append(',');
         field(sb, "direction", r.direction().wireName()).append(',');
         address(sb, "local", r.localAddress()).append(',');
@@ -30,13 +33,38 @@ public final class ConnectionJson {
         sb.append("\"bytes_sent\":").append(r.bytesSent()).append(',');
         sb.append("\"bytes_received\":").append(r.bytesReceived()).append(',');
         field(sb, "close_initiator", r.closeInitiator() == null ? null : r.closeInitiator().wireName()).append(',');
+        field(sb, "close_reason", r.closeReason()).append(',');
         field(sb, "state", r.state().wireName()).append(',');
         field(sb, "error", r.error()).append(',');
         keepAlive(sb, r.keepAlive()).append(',');
         field(sb, "thread", r.thread()).append(',');
-        sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString());
+        sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
+        sb.append("\"tls_handshakes\":").append(r.tlsHandshakes());
         sb.append('}');
         return sb.toString();
+    }
+
+    /** One HTTP exchange: {@code "type":"request"}, tied to its connection by {@code connection_id}. */
+    public static String toJson(ConnectionRecord c, HttpExchange e) {
+        StringBuilder sb = new StringBuilder(384);
+        sb.append('{');
+        field(sb, "type", "request").append(',');
+        sb.append("\"connection_id\":").append(c.id()).append(',');
+        field(sb, "direction", c.direction().wireName()).append(',');
+        InetSocketAddress server = c.direction() == Direction.OUTBOUND ? c.remoteAddress() : c.localAddress();
+        field(sb, "server_address", server == null || server.getAddress() == null ? null : server.getAddress().getHostAddress()).append(',');
+        sb.append("\"server_port\":").append(server == null ? "null" : Integer.toString(server.getPort())).append(',');
+        field(sb, "started_at", Instant.ofEpochMilli(e.startedAtMillis).toString()).append(',');
+        sb.append("\"index\":").append(e.index).append(',');
+        sb.append("\"reused\":").append(e.reused).append(',');
+        field(sb, "http_version", e.httpVersion).append(',');
+        field(sb, "request_connection", e.requestConnection).append(',');
+        field(sb, "request_keep_alive", e.requestKeepAlive).append(',');
+        sb.append("\"status\":").append(e.status == 0 ? "null" : Integer.toString(e.status)).append(',');
+        field(sb, "response_connection", e.responseConnection).append(',');
+        field(sb, "response_keep_alive", e.responseKeepAlive).append(',');
+        sb.append("\"pool\":null");
+        return sb.append('}').toString();
     }
 
     private static StringBuilder keepAlive(StringBuilder sb, KeepAliveSettings k) {

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Totals per peer since start: connections, closes by initiator, keep-alive on or off, bytes.
+ * Totals per peer since start: connections, closes by initiator, keep-alive on or off, bytes, HTTP requests,
+ * the share of requests that reused a connection, and why HTTP connections closed.
  *
  * <p>A peer is the remote address and port for outbound connections, and the remote address and our local port
  * for inbound ones (the client's ephemeral port would make every connection its own row). Finished connections
@@ -32,6 +33,9 @@ public final class PeerSummary {
         }
         row.closed++;
         row.byInitiator[r.closeInitiator().ordinal()]++;
+        if (r.closeReason() != null) {
+            row.reasons.merge(r.closeReason(), 1L, Long::sum);
+        }
         addCommon(row, r);
     }
 
@@ -44,6 +48,12 @@ public final class PeerSummary {
         }
         row.bytesSent += r.bytesSent();
         row.bytesReceived += r.bytesReceived();
+        Integer requests = r.requests();
+        if (requests != null && requests > 0) {
+            row.requests += requests;
+            // Every request after a connection's first ran on a reused connection.
+            row.reusedRequests += requests - 1;
+        }
     }
 
     private Row row(ConnectionRecord r) {
@@ -79,16 +89,27 @@ public final class PeerSummary {
         }
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"PEER", "DIR", "CONNS", "OPEN", "FAILED", "LOCAL", "REMOTE", "R_RESET", "L_RESET",
-                "UNKNOWN", "KA_ON", "KA_OFF", "TX_BYTES", "RX_BYTES"});
+                "UNKNOWN", "KA_ON", "KA_OFF", "TX_BYTES", "RX_BYTES", "REQS", "REUSE", "CLOSE_REASONS"});
         for (Row row : view.values()) {
             lines.add(new String[] {row.peer, row.direction.wireName(),
                     Long.toString(row.closed + row.open + row.failed), Long.toString(row.open), Long.toString(row.failed),
                     count(row, CloseInitiator.LOCAL), count(row, CloseInitiator.REMOTE),
                     count(row, CloseInitiator.REMOTE_RESET), count(row, CloseInitiator.LOCAL_RESET),
                     count(row, CloseInitiator.UNKNOWN), Long.toString(row.keepAliveOn), Long.toString(row.keepAliveOff),
-                    Long.toString(row.bytesSent), Long.toString(row.bytesReceived)});
+                    Long.toString(row.bytesSent), Long.toString(row.bytesReceived), Long.toString(row.requests),
+                    row.requests == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * row.reusedRequests / row.requests),
+                    reasons(row)});
         }
         return align(lines);
+    }
+
+    private static String reasons(Row row) {
+        if (row.reasons.isEmpty()) {
+            return "-";
+        }
+        StringBuilder sb = new StringBuilder();
+        row.reasons.forEach((reason, n) -> sb.append(sb.length() == 0 ? "" : ",").append(reason).append('=').append(n));
+        return sb.toString();
     }
 
     private static String count(Row row, CloseInitiator i) {
@@ -107,7 +128,7 @@ public final class PeerSummary {
             for (int i = 0; i < line.length; i++) {
                 String cell = line[i];
                 // Names left-aligned, numbers right-aligned.
-                sb.append(i < 2 ? String.format(Locale.ROOT, "%-" + widths[i] + "s", cell)
+                sb.append(i < 2 || i == line.length - 1 ? String.format(Locale.ROOT, "%-" + widths[i] + "s", cell)
                         : String.format(Locale.ROOT, "%" + widths[i] + "s", cell));
                 sb.append(i + 1 < line.length ? "  " : "\n");
             }
@@ -126,6 +147,9 @@ public final class PeerSummary {
         long keepAliveOff;
         long bytesSent;
         long bytesReceived;
+        long requests;
+        long reusedRequests;
+        final Map<String, Long> reasons = new TreeMap<>();
 
         Row(String peer, Direction direction) {
             this.peer = peer;
@@ -142,6 +166,9 @@ public final class PeerSummary {
             c.keepAliveOff = keepAliveOff;
             c.bytesSent = bytesSent;
             c.bytesReceived = bytesReceived;
+            c.requests = requests;
+            c.reusedRequests = reusedRequests;
+            c.reasons.putAll(reasons);
             return c;
         }
     }

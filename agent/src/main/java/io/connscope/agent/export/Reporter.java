@@ -3,6 +3,7 @@ package io.connscope.agent.export;
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
+import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.bootstrap.AgentThread;
 
 import java.io.BufferedWriter;
@@ -38,7 +39,9 @@ public final class Reporter implements ConnectionListener {
 
     public enum ConsoleLevel { OFF, SUMMARY, CONNECTIONS }
 
-    private final BlockingQueue<ConnectionRecord> queue;
+    /** Finished connections ({@link ConnectionRecord}) and, when asked for, HTTP exchanges ({@link RequestEvent}). */
+    private final BlockingQueue<Object> queue;
+    private final boolean requestEvents;
     private final AtomicLong dropped = new AtomicLong();
     private final PeerSummary summary = new PeerSummary();
     private final ConsoleLevel console;
@@ -55,8 +58,10 @@ public final class Reporter implements ConnectionListener {
     private long reported;
     private long failed;
 
-    public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile, PrintStream out) {
+    public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
+                    boolean requestEvents, PrintStream out) {
         this.queue = new ArrayBlockingQueue<>(queueSize);
+        this.requestEvents = requestEvents && eventsFile != null;
         this.console = console;
         this.summaryIntervalNanos = TimeUnit.SECONDS.toNanos(summaryIntervalSeconds);
         this.eventsFile = eventsFile;
@@ -93,12 +98,27 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
+    @Override
+    public boolean wantsRequests() {
+        return requestEvents;
+    }
+
+    @Override
+    public void onRequest(ConnectionRecord connection, HttpExchange exchange) {
+        RequestEvent event = new RequestEvent(connection, exchange);
+        if (stopping) {
+            finishedDuringShutdown(event);
+        } else if (!queue.offer(event)) {
+            dropped.incrementAndGet();
+        }
+    }
+
     /** While the JVM shuts down the worker is gone: write directly until the file is complete, count after. */
-    private synchronized void finishedDuringShutdown(ConnectionRecord record) {
+    private synchronized void finishedDuringShutdown(Object item) {
         if (!exitWritten) {
-            write(record);
+            write(item);
             flush();
-        } else if (!reportedOpenAtExit.contains(record)) {
+        } else if (!reportedOpenAtExit.contains(item)) {
             dropped.incrementAndGet();
         }
     }
@@ -111,16 +131,16 @@ public final class Reporter implements ConnectionListener {
     private void run() {
         long nextSummary = System.nanoTime() + summaryIntervalNanos;
         long nextReap = System.nanoTime();
-        List<ConnectionRecord> batch = new ArrayList<>();
+        List<Object> batch = new ArrayList<>();
         while (!stopping) {
             try {
-                ConnectionRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Object first = queue.poll(200, TimeUnit.MILLISECONDS);
                 synchronized (this) {
                     if (first != null) {
                         batch.add(first);
                         queue.drainTo(batch, 1024);
-                        for (ConnectionRecord r : batch) {
-                            write(r);
+                        for (Object item : batch) {
+                            write(item);
                         }
                         batch.clear();
                         flush();
@@ -156,12 +176,12 @@ public final class Reporter implements ConnectionListener {
         registry.awaitClosesInFlight(200);
         synchronized (this) {
             try {
-                for (ConnectionRecord r; (r = queue.poll()) != null; ) {
-                    write(r);
+                for (Object item; (item = queue.poll()) != null; ) {
+                    write(item);
                 }
                 registry.expungeCollected();
-                for (ConnectionRecord r; (r = queue.poll()) != null; ) {
-                    write(r);
+                for (Object item; (item = queue.poll()) != null; ) {
+                    write(item);
                 }
                 List<ConnectionRecord> open = registry.openConnections(true);
                 long now = System.nanoTime();
@@ -182,7 +202,13 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
-    private void write(ConnectionRecord r) {
+    private void write(Object item) {
+        if (item instanceof RequestEvent) {
+            RequestEvent e = (RequestEvent) item;
+            writeLine(ConnectionJson.toJson(e.connection, e.exchange));
+            return;
+        }
+        ConnectionRecord r = (ConnectionRecord) item;
         long now = System.nanoTime();
         reported++;
         if (r.state() == io.connscope.agent.core.ConnectionState.FAILED) {
@@ -192,14 +218,29 @@ public final class Reporter implements ConnectionListener {
         if (console == ConsoleLevel.CONNECTIONS) {
             out.println(ConnectionLine.format(r, now));
         }
+        writeLine(ConnectionJson.toJson(r, now));
+    }
+
+    private void writeLine(String json) {
         if (events != null) {
             try {
-                events.write(ConnectionJson.toJson(r, now));
+                events.write(json);
                 events.write('\n');
             } catch (IOException e) {
                 out.println("connscope: cannot write to " + eventsFile + ": " + e + "; JSON Lines output is off");
                 closeEvents();
             }
+        }
+    }
+
+    /** An HTTP exchange waiting to be written, with the connection it ran on. */
+    private static final class RequestEvent {
+        final ConnectionRecord connection;
+        final HttpExchange exchange;
+
+        RequestEvent(ConnectionRecord connection, HttpExchange exchange) {
+            this.connection = connection;
+            this.exchange = exchange;
         }
     }
 

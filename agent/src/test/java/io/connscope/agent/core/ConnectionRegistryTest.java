@@ -34,9 +34,9 @@ class ConnectionRegistryTest {
         FileDescriptor fd = new FileDescriptor();
         registry.onConnectStart(fd, SERVER);
         registry.onConnectEnd(fd, true, null);
-        registry.onWrite(fd, 100, null);
-        registry.onRead(fd, 250, null);
-        registry.onRead(fd, 50, null);
+        registry.onWrite(fd, 0L, 0, 100, null);
+        registry.onRead(fd, 0L, 0, 250, null);
+        registry.onRead(fd, 0L, 0, 50, null);
         registry.onClose(fd);
 
         assertEquals(1, finished.size());
@@ -57,7 +57,7 @@ class ConnectionRegistryTest {
     @Test
     void endOfStreamBeforeCloseMeansThePeerClosedFirst() {
         FileDescriptor fd = connected();
-        registry.onRead(fd, -1, null);
+        registry.onRead(fd, 0L, 0, -1, null);
         registry.onClose(fd);
         assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
     }
@@ -65,7 +65,7 @@ class ConnectionRegistryTest {
     @Test
     void aResetOnReadMeansThePeerReset() {
         FileDescriptor fd = connected();
-        registry.onRead(fd, 0, new SocketException("Connection reset"));
+        registry.onRead(fd, 0L, 0, 0, new SocketException("Connection reset"));
         registry.onClose(fd);
         assertEquals(CloseInitiator.REMOTE_RESET, finished.get(0).closeInitiator());
     }
@@ -73,7 +73,7 @@ class ConnectionRegistryTest {
     @Test
     void aBrokenPipeOnWriteMeansThePeerReset() {
         FileDescriptor fd = connected();
-        registry.onWrite(fd, 0, new java.io.IOException("Broken pipe"));
+        registry.onWrite(fd, 0L, 0, 0, new java.io.IOException("Broken pipe"));
         registry.onClose(fd);
         assertEquals(CloseInitiator.REMOTE_RESET, finished.get(0).closeInitiator());
     }
@@ -243,7 +243,7 @@ class ConnectionRegistryTest {
     void halfCloseBeforeThePeersFinIsLocal() {
         FileDescriptor fd = connected();
         registry.onShutdownOutput(fd);
-        registry.onRead(fd, -1, null);
+        registry.onRead(fd, 0L, 0, -1, null);
         registry.onClose(fd);
         assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
         assertEquals("shutdownOutput sent FIN first", finished.get(0).closeDetail());
@@ -306,15 +306,15 @@ class ConnectionRegistryTest {
         FileDescriptor untracked = new FileDescriptor();
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 50_000; i++) {
-            registry.onRead(fd, 10, null);
-            registry.onWrite(fd, 10, null);
-            registry.onRead(untracked, 10, null);
+            registry.onRead(fd, 0L, 0, 10, null);
+            registry.onWrite(fd, 0L, 0, 10, null);
+            registry.onRead(untracked, 0L, 0, 10, null);
         }
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 1_000_000; i++) {
-            registry.onRead(fd, 10, null);
-            registry.onWrite(fd, 10, null);
-            registry.onRead(untracked, 10, null);
+            registry.onRead(fd, 0L, 0, 10, null);
+            registry.onWrite(fd, 0L, 0, 10, null);
+            registry.onRead(untracked, 0L, 0, 10, null);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < 10_000, "3 million hot-path events allocated " + allocated + " bytes");

@@ -22,9 +22,10 @@ class ConnectionJsonTest {
     private static final KeepAliveSettings OS = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
 
     /** The documented field names, in order. */
-    private static final List<String> FIELDS = List.of("id", "direction", "local_address", "local_port",
+    private static final List<String> FIELDS = List.of("type", "id", "direction", "local_address", "local_port",
             "remote_address", "remote_port", "opened_at", "closed_at", "connect_ms", "duration_ms", "bytes_sent",
-            "bytes_received", "close_initiator", "state", "error", "keepalive", "thread", "requests");
+            "bytes_received", "close_initiator", "close_reason", "state", "error", "keepalive", "thread", "requests",
+            "tls_handshakes");
 
     private static List<String> topLevelKeys(String json) {
         List<String> keys = new ArrayList<>();
@@ -63,17 +64,18 @@ class ConnectionJsonTest {
         FileDescriptor fd = new FileDescriptor();
         registry.onConnectStart(fd, new InetSocketAddress("127.0.0.1", 8080));
         registry.onConnectEnd(fd, true, null);
-        registry.onWrite(fd, 12, null);
-        registry.onRead(fd, -1, null);
+        registry.onWrite(fd, 0L, 0, 12, null);
+        registry.onRead(fd, 0L, 0, -1, null);
         registry.onClose(fd);
         String json = ConnectionJson.toJson(out.get(0), System.nanoTime());
         assertEquals(FIELDS, topLevelKeys(json), json);
         assertTrue(json.contains("\"direction\":\"outbound\""), json);
         assertTrue(json.contains("\"remote_address\":\"127.0.0.1\",\"remote_port\":8080"), json);
         assertTrue(json.contains("\"bytes_sent\":12,\"bytes_received\":0"), json);
-        assertTrue(json.contains("\"close_initiator\":\"remote\",\"state\":\"closed\",\"error\":null"), json);
+        assertTrue(json.contains("\"close_initiator\":\"remote\",\"close_reason\":null,\"state\":\"closed\",\"error\":null"), json);
         assertTrue(json.contains("\"keepalive\":{\"enabled\":false,\"idle_s\":7200,\"interval_s\":75,\"count\":9,\"source\":\"os_default\"}"), json);
-        assertTrue(json.endsWith("\"requests\":null}"), json);
+        assertTrue(json.endsWith("\"requests\":0,\"tls_handshakes\":0}"), json);
+        assertTrue(json.startsWith("{\"type\":\"connection\",\"id\":"), json);
         Matcher closedAt = Pattern.compile("\"closed_at\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z)\"").matcher(json);
         assertTrue(closedAt.find(), "closed_at is ISO-8601 UTC: " + json);
         assertTrue(!json.contains("\n"));
@@ -89,7 +91,7 @@ class ConnectionJsonTest {
         String json = ConnectionJson.toJson(out.get(0), System.nanoTime());
         assertEquals(FIELDS, topLevelKeys(json), json);
         assertTrue(json.contains("\"connect_ms\":null"), json);
-        assertTrue(json.contains("\"close_initiator\":null,\"state\":\"failed\",\"error\":\"refused: java.net.ConnectException: Connection \\\"refused\\\"\""), json);
+        assertTrue(json.contains("\"close_initiator\":null,\"close_reason\":null,\"state\":\"failed\",\"error\":\"refused: java.net.ConnectException: Connection \\\"refused\\\"\""), json);
         assertTrue(json.contains("\"local_address\":null,\"local_port\":null"), json);
     }
 

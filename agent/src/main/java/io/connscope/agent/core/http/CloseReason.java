@@ -1,0 +1,27 @@
+package io.connscope.agent.core.http;
+
+/**
+ * Why an HTTP connection ended, as far as the connection's own bytes explain it. Values are the strings used
+ * in reports ({@code close_reason}).
+ */
+public final class CloseReason {
+    /** The server's response said {@code Connection: close}. */
+    public static final String CONNECTION_CLOSE_BY_SERVER = "connection_close_by_server";
+    /** The client's request said {@code Connection: close}. */
+    public static final String CONNECTION_CLOSE_BY_CLIENT = "connection_close_by_client";
+    /** HTTP/1.0 without {@code Connection: keep-alive}: one request per connection. */
+    public static final String HTTP_1_0 = "http_1_0";
+    /** The server's last response said {@code Keep-Alive: max=1}: no more requests on this connection. */
+    public static final String KEEPALIVE_MAX = "keepalive_max";
+    /** A client's idle connection closed by the server (its keep-alive timeout): the pooled connection went stale. */
+    public static final String STALE = "stale";
+    /** A server's idle connection closed by the client. */
+    public static final String PEER_CLOSED_IDLE = "peer_closed_idle";
+    /** A reset, or the peer closing in the middle of an exchange. */
+    public static final String ERROR = "error";
+    /** This side closed an idle connection without saying so in HTTP (a pool's idle timeout or size, or the application). */
+    public static final String APPLICATION_CLOSE = "application_close";
+
+    private CloseReason() {
+    }
+}

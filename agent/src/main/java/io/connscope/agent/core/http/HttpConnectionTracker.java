@@ -1,0 +1,195 @@
+package io.connscope.agent.core.http;
+
+/**
+ * Follows the HTTP/1.x exchanges on one connection from its bytes, for any client or server.
+ *
+ * <p>Requests flow one way (written by a client, read by a server), responses the other. HTTP/1.x without
+ * pipelining alternates: a new request starts with the first request bytes after response bytes (or at the
+ * start), and must begin with a request line ({@code METHOD SP}); a response starts with the first response bytes
+ * after a request and begins with {@code HTTP/1.}. A 1xx interim response is followed by more of the same
+ * request. Only the heads are read, and of them only the version, status, {@code Connection} and
+ * {@code Keep-Alive}. Bodies are skipped unread.
+ *
+ * <p>Reads and writes of one connection may run on different threads, so the methods synchronize on the
+ * tracker (a lock per connection, uncontended in practice). Nothing is allocated per read or write; an
+ * {@link HttpExchange} is allocated per request only when someone listens for them.
+ */
+public final class HttpConnectionTracker {
+
+    /** Receives each finished exchange. */
+    public interface ExchangeListener {
+        void onExchange(HttpExchange exchange);
+    }
+
+    private static final int IDLE = 0;
+    private static final int REQUEST = 1;
+    private static final int RESPONSE = 2;
+
+    private final ExchangeListener listener;
+    private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
+    private final HttpHeaderScanner responseHead = new HttpHeaderScanner();
+    private int state = IDLE;
+    private int requests;
+    /** Whether {@link #responseHead} belongs to the current request (false until its response starts). */
+    private boolean responseStarted;
+    private long requestStartedAtMillis;
+    private boolean exchangeReported;
+
+    public HttpConnectionTracker(ExchangeListener listener) {
+        this.listener = listener;
+    }
+
+    /** Whether bytes that open a client-to-server stream look like an HTTP/1.x request line. */
+    public static boolean looksLikeRequest(ByteSource bytes, long address, int length) {
+        int i = 0;
+        while (i < length && i < 10) {
+            int b = bytes.byteAt(address + i);
+            if (b == ' ') {
+                return i >= 3;
+            }
+            if (b < 'A' || b > 'Z') {
+                return false;
+            }
+            i++;
+        }
+        // A method split across writes: its letters so far are all the evidence there is.
+        return i == length && i >= 3;
+    }
+
+    /** Whether bytes that open a client-to-server stream are a TLS ClientHello record. */
+    public static boolean looksLikeTlsClientHello(ByteSource bytes, long address, int length) {
+        return length >= 6 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03
+                && bytes.byteAt(address + 5) == 0x01;
+    }
+
+    /** Request bytes: written by a client, read by a server. */
+    public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowMillis) {
+        if (length <= 0) {
+            return;
+        }
+        if (state != REQUEST && looksLikeRequest(bytes, address, length)) {
+            if (state == RESPONSE) {
+                reportExchange();
+            }
+            requests++;
+            state = REQUEST;
+            responseStarted = false;
+            exchangeReported = false;
+            requestStartedAtMillis = nowMillis;
+            requestHead.begin(true);
+        } else if (state == RESPONSE && !responseHead.inHead()) {
+            // More request bytes after a complete final response that are not a request line: a body sent
+            // late (after 100-continue) or a protocol this tracker does not follow. Nothing to count.
+            return;
+        }
+        if (requestHead.inHead()) {
+            requestHead.feed(bytes, address, length);
+        }
+    }
+
+    /** Response bytes: read by a client, written by a server. */
+    public synchronized void onResponseBytes(ByteSource bytes, long address, int length) {
+        if (length <= 0) {
+            return;
+        }
+        int offset = 0;
+        while (offset < length) {
+            if (state == REQUEST && !responseHead.inHead()) {
+                if (!startsWithHttp(bytes, address + offset, length - offset)) {
+                    return;
+                }
+                responseHead.begin(false);
+                responseStarted = true;
+                state = RESPONSE;
+            }
+            if (!responseHead.inHead()) {
+                return;
+            }
+            int used = responseHead.feed(bytes, address + offset, length - offset);
+            offset += used;
+            if (!responseHead.inHead()) {
+                if (responseHead.status >= 100 && responseHead.status < 200) {
+                    // Interim (100 Continue): the final response is still to come, maybe in these same bytes.
+                    state = REQUEST;
+                    responseStarted = false;
+                } else {
+                    reportExchange();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean startsWithHttp(ByteSource bytes, long address, int length) {
+        String prefix = "HTTP/1.";
+        for (int i = 0; i < prefix.length() && i < length; i++) {
+            if (bytes.byteAt(address + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void reportExchange() {
+        if (exchangeReported || requests == 0) {
+            return;
+        }
+        exchangeReported = true;
+        if (listener == null) {
+            return;
+        }
+        boolean haveResponse = responseStarted && !responseHead.inHead();
+        listener.onExchange(new HttpExchange(requests, HttpExchange.versionText(requestHead.version),
+                HttpTokens.text(requestHead.connection, requestHead.connectionLength),
+                HttpTokens.text(requestHead.keepAlive, requestHead.keepAliveLength),
+                haveResponse ? responseHead.status : 0,
+                haveResponse ? HttpTokens.text(responseHead.connection, responseHead.connectionLength) : null,
+                haveResponse ? HttpTokens.text(responseHead.keepAlive, responseHead.keepAliveLength) : null,
+                requestStartedAtMillis));
+    }
+
+    /** Requests seen so far. */
+    public synchronized int requests() {
+        return requests;
+    }
+
+    /**
+     * The connection ended: reports the last exchange if it had no response yet, and says why the connection
+     * ended, as far as HTTP explains it.
+     *
+     * @param client       whether this side is the HTTP client
+     * @param closedByPeer whether the peer closed first (its FIN came first)
+     * @param reset        whether either side reset the connection
+     */
+    public synchronized String onClose(boolean client, boolean closedByPeer, boolean reset) {
+        boolean midExchange = state == REQUEST || (state == RESPONSE && responseHead.inHead());
+        reportExchange();
+        if (requests == 0) {
+            return null;
+        }
+        boolean haveResponse = responseStarted && !responseHead.inHead();
+        if (reset || midExchange && closedByPeer) {
+            return CloseReason.ERROR;
+        }
+        if (haveResponse && responseHead.keepAliveParameter("max") == 1) {
+            return CloseReason.KEEPALIVE_MAX;
+        }
+        // The client's "close" first: servers echo it, but the client decided.
+        if (requestHead.connectionHas("close")) {
+            return CloseReason.CONNECTION_CLOSE_BY_CLIENT;
+        }
+        if (haveResponse && responseHead.connectionHas("close")) {
+            return CloseReason.CONNECTION_CLOSE_BY_SERVER;
+        }
+        boolean http10 = requestHead.version == 10 || (haveResponse && responseHead.version == 10);
+        boolean keepAliveAsked = requestHead.connectionHas("keep-alive")
+                && (!haveResponse || responseHead.version != 10 || responseHead.connectionHas("keep-alive"));
+        if (http10 && !keepAliveAsked) {
+            return CloseReason.HTTP_1_0;
+        }
+        if (closedByPeer) {
+            return client ? CloseReason.STALE : CloseReason.PEER_CLOSED_IDLE;
+        }
+        return CloseReason.APPLICATION_CLOSE;
+    }
+}
