@@ -321,6 +321,110 @@ class ConnectionRegistryTest {
         assertEquals(10L * 1_050_000, registry.openConnections(false).get(0).bytesSent());
     }
 
+    /** A fake address space: bytes written at increasing addresses, as the kernel's buffers would hold them. */
+    static final class Memory {
+        final byte[] bytes = new byte[1 << 16];
+        int top = 16;
+
+        long put(String text) {
+            byte[] b = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            long at = top;
+            System.arraycopy(b, 0, bytes, top, b.length);
+            top += b.length;
+            return at;
+        }
+
+        /** An iovec array of (base, len) pairs, little-endian 64-bit, as readv/writev take. */
+        long iovecs(long... baseAndLength) {
+            long at = top;
+            for (long v : baseAndLength) {
+                for (int i = 0; i < 8; i++) {
+                    bytes[top++] = (byte) (v >>> (8 * i));
+                }
+            }
+            return at;
+        }
+    }
+
+    @Test
+    void httpRequestsAreCountedFromTheBytesOfReadsAndWrites() {
+        Memory m = new Memory();
+        ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor fd = new FileDescriptor();
+        http.onConnectStart(fd, SERVER);
+        http.onConnectEnd(fd, true, null);
+        String req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        String res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        for (int i = 0; i < 3; i++) {
+            http.onWrite(fd, m.put(req), 0, req.length(), null);
+            http.onRead(fd, m.put(res), 0, res.length(), null);
+        }
+        // A gathering write (writev) whose first iovec holds the request line, then a scattering read (readv).
+        long head = m.put("GET /gathered HTTP/1.1\r\n");
+        long rest = m.put("Connection: close\r\n\r\n");
+        http.onWrite(fd, m.iovecs(head, 24, rest, 21), 2, 45, null);
+        long r1 = m.put("HTTP/1.1 200 OK\r\n");
+        long r2 = m.put("Connection: close\r\n\r\n");
+        http.onRead(fd, m.iovecs(r1, 17, r2, 100), 2, 17 + 21, null);
+        http.onRead(fd, 0, 0, -1, null);
+        http.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(4, r.requests());
+        assertEquals("connection_close_by_client", r.closeReason());
+        assertEquals(0, r.tlsHandshakes());
+    }
+
+    @Test
+    void tlsAndOtherProtocolsAreClassifiedByTheirFirstBytes() {
+        Memory m = new Memory();
+        ConnectionRegistry registry2 = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor tls = new FileDescriptor();
+        registry2.onConnectStart(tls, SERVER);
+        registry2.onConnectEnd(tls, true, null);
+        long hello = m.put("\u0016\u0003\u0001\u0000\u00c8\u0001rest-of-client-hello");
+        registry2.onWrite(tls, hello, 0, 26, null);
+        registry2.onClose(tls);
+        FileDescriptor serverFirst = new FileDescriptor();
+        registry2.onConnectStart(serverFirst, SERVER);
+        registry2.onConnectEnd(serverFirst, true, null);
+        registry2.onRead(serverFirst, m.put("220 smtp ready\r\n"), 0, 16, null);
+        registry2.onWrite(serverFirst, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        registry2.onClose(serverFirst);
+        assertNull(finished.get(0).requests(), "TLS hides its requests from the socket layer");
+        assertEquals(1, finished.get(0).tlsHandshakes());
+        assertEquals(0, finished.get(1).requests(), "a server that speaks first is not HTTP");
+        assertNull(finished.get(1).closeReason());
+    }
+
+    @Test
+    void httpReadsAndWritesDoNotAllocate() {
+        Memory m = new Memory();
+        ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor fd = new FileDescriptor();
+        http.onConnectStart(fd, SERVER);
+        http.onConnectEnd(fd, true, null);
+        String reqText = "GET /some/path HTTP/1.1\r\nHost: example\r\nConnection: keep-alive\r\nAccept: */*\r\n\r\n";
+        String resText = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nKeep-Alive: timeout=5\r\n\r\nHello there!";
+        long req = m.put(reqText);
+        long res = m.put(resText);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) {
+            http.onWrite(fd, req, 0, reqText.length(), null);
+            http.onRead(fd, res, 0, resText.length(), null);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 200_000; i++) {
+            http.onWrite(fd, req, 0, reqText.length(), null);
+            http.onRead(fd, res, 0, resText.length(), null);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 10_000, "200,000 HTTP exchanges allocated " + allocated + " bytes");
+        assertEquals(220_000, http.openConnections(false).get(0).requests());
+    }
+
     private FileDescriptor connected() {
         FileDescriptor fd = new FileDescriptor();
         registry.onConnectStart(fd, SERVER);

@@ -14,6 +14,8 @@ final class HttpHeaderScanner {
     private static final int NAME_CAPACITY = 16;
     private static final int LINE_WINDOW = 12;
 
+    private static final byte[] HTTP_1 = {'H', 'T', 'T', 'P', '/', '1', '.'};
+
     private static final int START_LINE = 0;
     private static final int NAME = 1;
     private static final int VALUE = 2;
@@ -192,9 +194,8 @@ final class HttpHeaderScanner {
 
     /** Reads "HTTP/1.x" at {@code start}; the tail buffer is circular. */
     private static int versionAt(byte[] buf, int start, boolean circular) {
-        byte[] expected = {'H', 'T', 'T', 'P', '/', '1', '.'};
-        for (int i = 0; i < expected.length; i++) {
-            if (buf[circular ? (start + i) % LINE_WINDOW : start + i] != expected[i]) {
+        for (int i = 0; i < HTTP_1.length; i++) {
+            if (buf[circular ? (start + i) % LINE_WINDOW : start + i] != HTTP_1[i]) {
                 return 0;
             }
         }

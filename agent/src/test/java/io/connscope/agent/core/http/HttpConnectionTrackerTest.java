@@ -1,0 +1,216 @@
+package io.connscope.agent.core.http;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HttpConnectionTrackerTest {
+
+    private final List<HttpExchange> exchanges = new ArrayList<>();
+    private final HttpConnectionTracker tracker = new HttpConnectionTracker(exchanges::add);
+
+    private void request(String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        tracker.onRequestBytes(ByteSource.of(b), 0, b.length, 1_000);
+    }
+
+    private void response(String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        tracker.onResponseBytes(ByteSource.of(b), 0, b.length);
+    }
+
+    /** Feeds in pieces of {@code size} bytes, the way a slow network splits them. */
+    private void requestInPieces(String text, int size) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < b.length; i += size) {
+            tracker.onRequestBytes(ByteSource.of(b), i, Math.min(size, b.length - i), 1_000);
+        }
+    }
+
+    private void responseInPieces(String text, int size) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < b.length; i += size) {
+            tracker.onResponseBytes(ByteSource.of(b), i, Math.min(size, b.length - i));
+        }
+    }
+
+    @Test
+    void sequentialRequestsOnOneConnectionAreReusedAfterTheFirst() {
+        for (int i = 0; i < 3; i++) {
+            request("GET /a?token=secret HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+            response("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nKeep-Alive: timeout=5, max=100\r\n\r\nHello there!");
+        }
+        assertEquals(3, tracker.requests());
+        assertEquals(3, exchanges.size());
+        assertFalse(exchanges.get(0).reused);
+        assertTrue(exchanges.get(1).reused);
+        assertEquals(3, exchanges.get(2).index);
+        HttpExchange e = exchanges.get(0);
+        assertEquals("HTTP/1.1", e.httpVersion);
+        assertEquals("keep-alive", e.requestConnection);
+        assertEquals(200, e.status);
+        assertEquals("timeout=5, max=100", e.responseKeepAlive);
+        assertNull(e.responseConnection);
+        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false));
+    }
+
+    @Test
+    void headsSplitIntoTinyPiecesAreStillRead() {
+        requestInPieces("POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbody", 3);
+        responseInPieces("HTTP/1.1 201 Created\r\nconnection:   Close  \r\nContent-Length: 0\r\n\r\n", 2);
+        assertEquals(1, exchanges.size());
+        assertEquals("close", exchanges.get(0).requestConnection);
+        assertEquals("Close", exchanges.get(0).responseConnection, "the value as sent, trimmed");
+        assertEquals(201, exchanges.get(0).status);
+        assertEquals(CloseReason.CONNECTION_CLOSE_BY_CLIENT, tracker.onClose(true, true, false));
+    }
+
+    @Test
+    void connectionCloseFromTheServerOnly() {
+        request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbye");
+        assertEquals(CloseReason.CONNECTION_CLOSE_BY_SERVER, tracker.onClose(true, true, false));
+    }
+
+    @Test
+    void http10WithoutKeepAliveIsOneRequestPerConnection() {
+        request("GET / HTTP/1.0\r\nHost: x\r\n\r\n");
+        response("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello there!");
+        assertEquals("HTTP/1.0", exchanges.get(0).httpVersion);
+        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(false, false, false));
+    }
+
+    @Test
+    void http10WithKeepAliveOnBothSidesIsNotTheReason() {
+        request("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+        response("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi");
+        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false));
+    }
+
+    @Test
+    void keepAliveMaxOneEndsTheConnection() {
+        request("GET / HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(CloseReason.KEEPALIVE_MAX, tracker.onClose(true, true, false));
+    }
+
+    @Test
+    void thePeerClosingAnIdleConnectionIsStaleForAClientAndPeerClosedForAServer() {
+        request("GET / HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false));
+        HttpConnectionTracker server = new HttpConnectionTracker(null);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        server.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+        server.onResponseBytes(ByteSource.of(res), 0, res.length);
+        assertEquals(CloseReason.PEER_CLOSED_IDLE, server.onClose(false, true, false));
+    }
+
+    @Test
+    void thePeerClosingMidExchangeOrAResetIsAnError() {
+        request("GET / HTTP/1.1\r\n\r\n");
+        assertEquals(CloseReason.ERROR, tracker.onClose(true, true, false));
+        assertEquals(1, exchanges.size(), "the unanswered request is still reported");
+        assertEquals(0, exchanges.get(0).status);
+        HttpConnectionTracker other = new HttpConnectionTracker(null);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        other.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+        assertEquals(CloseReason.ERROR, other.onClose(true, false, true));
+    }
+
+    @Test
+    void aBodyThatLooksLikeARequestIsNotCountedWhileTheRequestIsInFlight() {
+        request("POST /upload HTTP/1.1\r\nContent-Length: 22\r\n\r\n");
+        request("GET /not-a-request HTTP/1.1");
+        response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(1, tracker.requests());
+    }
+
+    @Test
+    void interimContinueResponsesBelongToTheSameRequest() {
+        request("PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        response("HTTP/1.1 100 Continue\r\n\r\n");
+        request("hello");
+        response("HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+        assertEquals(1, tracker.requests());
+        assertEquals(1, exchanges.size());
+        assertEquals(204, exchanges.get(0).status);
+        assertEquals("keep-alive", exchanges.get(0).responseConnection);
+    }
+
+    @Test
+    void interimAndFinalResponseInOneRead() {
+        request("PUT /x HTTP/1.1\r\nExpect: 100-continue\r\n\r\n");
+        response("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+        assertEquals(200, exchanges.get(0).status);
+        assertEquals("close", exchanges.get(0).responseConnection);
+    }
+
+    @Test
+    void bytesThatAreNotHttpAreIgnored() {
+        response("HTTP/1.1 408 Request Timeout\r\n\r\n"); // a server talking before any request
+        request("\u0016\u0003\u0001garbage");
+        assertEquals(0, tracker.requests());
+        assertNull(tracker.onClose(true, true, false), "no request, no HTTP reason");
+    }
+
+    @Test
+    void repeatedConnectionHeadersAreJoined() {
+        request("GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: Upgrade\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\n\r\n");
+        assertEquals("keep-alive,Upgrade", exchanges.get(0).requestConnection);
+    }
+
+    @Test
+    void longValuesAreCutNotOverflowed() {
+        String longValue = "x".repeat(500);
+        request("GET / HTTP/1.1\r\nConnection: " + longValue + "\r\nX-Very-Long-Header-Name-Beyond-Sixteen: 1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\n\r\n");
+        assertEquals(HttpHeaderScanner.VALUE_CAPACITY, exchanges.get(0).requestConnection.length());
+    }
+
+    @Test
+    void withoutAListenerNothingIsBuiltButRequestsAreCounted() {
+        HttpConnectionTracker quiet = new HttpConnectionTracker(null);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] res = "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 4; i++) {
+            quiet.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+            quiet.onResponseBytes(ByteSource.of(res), 0, res.length);
+        }
+        assertEquals(4, quiet.requests());
+    }
+
+    @Test
+    void recognisesRequestLinesAndClientHellos() {
+        byte[] get = "GET / HTTP/1.1".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] lower = "get / HTTP/1.1".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
+        byte[] ssh = "SSH-2.0-OpenSSH".getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, get.length));
+        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, 2 + 1), "GET split after its letters");
+        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
+        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
+        assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, hello.length));
+        assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(get), 0, get.length));
+    }
+
+    @Test
+    void keepAliveParametersAreParsed() {
+        byte[] v = "timeout=5, MAX=100".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(5, HttpTokens.parameter(v, v.length, "timeout"));
+        assertEquals(100, HttpTokens.parameter(v, v.length, "max"));
+        assertEquals(-1, HttpTokens.parameter(v, v.length, "other"));
+        byte[] c = "Keep-Alive, Upgrade".getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(HttpTokens.containsToken(c, c.length, "upgrade"));
+        assertFalse(HttpTokens.containsToken(c, c.length, "close"));
+    }
+}

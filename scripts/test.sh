@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: installs the Debian tools the tests drive (nginx, curl, ab) when they are missing,
+# then `mvn -B verify` (unit tests, then the built agent jar in forked JVMs on loopback).
+# Uses the JDK on PATH / JAVA_HOME; .ci/run calls it once per supported JDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v ab >/dev/null 2>&1 || missing+=(apache2-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} (Debian packages the tests drive)"
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "test.sh: need root or sudo to install: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+exec mvn -B -ntp verify "$@"
