@@ -2,15 +2,19 @@ package io.connscope.demo;
 
 import jdk.net.ExtendedSocketOptions;
 
+import com.sun.net.httpserver.HttpServer;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -54,7 +58,41 @@ public final class Demo {
                 say("   the client saw: " + expected.getMessage());
             }
         }
+        say("5. HTTP keep-alive: three GETs with HttpURLConnection to a JDK HttpServer, then one with Connection: close.");
+        say("   expect: one connection carrying 4 requests (REUSE 75%); the server closes it after the last request");
+        say("   (inbound close_reason=connection_close_by_client); HttpURLConnection keeps its end cached, already");
+        say("   closed by the server (a stale connection), so the outbound side is still open at exit.");
+        httpKeepAlive(loopback);
+
         say("Done. connscope prints its summary as the JVM exits.");
+    }
+
+    private static void httpKeepAlive(InetAddress loopback) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(loopback, 0), 50);
+        server.createContext("/", exchange -> {
+            byte[] body = "Hello there!".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            URL url = new URL("http://" + loopback.getHostAddress() + ":" + server.getAddress().getPort() + "/");
+            for (int i = 1; i <= 4; i++) {
+                HttpURLConnection c = (HttpURLConnection) url.openConnection();
+                if (i == 4) {
+                    c.setRequestProperty("Connection", "close");
+                }
+                try (InputStream in = c.getInputStream()) {
+                    in.readAllBytes();
+                }
+                if (i == 4) {
+                    c.disconnect();
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static void exchange(ServerSocket server, InetAddress host, int port, boolean serverClosesFirst,

@@ -38,6 +38,14 @@ public final class ConnectionLine {
             }
             sb.append(String.format(Locale.ROOT, " idle=%.1fms", r.idleMillis(nowNanos)));
             sb.append(" tx=").append(r.bytesSent()).append(" rx=").append(r.bytesReceived());
+            if (r.isHttp()) {
+                sb.append(" http_requests=").append(r.requests());
+                if (r.closeReason() != null) {
+                    sb.append(" close_reason=").append(r.closeReason());
+                }
+            } else if (r.tlsHandshakes() > 0) {
+                sb.append(" tls");
+            }
             if (r.keepAlive() != null) {
                 sb.append(" keepalive=").append(r.keepAlive().describe());
             }
