@@ -15,6 +15,7 @@ import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumenta
 import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
+import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
 import io.connscope.agent.jdk.JdkSocketInspector;
 import io.connscope.agent.jdk.NativeMemory;
 import io.connscope.bootstrap.SocketEvents;
@@ -40,6 +41,7 @@ final class Installer {
             new ConnectExceptionInstrumentation(),
             new NioSocketImplInstrumentation(),
             new SocketChannelInstrumentation(),
+            new SslSocketInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),

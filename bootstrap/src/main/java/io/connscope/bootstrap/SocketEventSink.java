@@ -49,6 +49,12 @@ public interface SocketEventSink {
     /** {@code n} bytes were written to the socket, or the write threw; {@code address} as for {@link #onRead}. */
     void onWrite(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown);
 
+    /** The application read {@code n} bytes of plaintext from a TLS socket ({@code SSLSocket}) at {@code b[off]}. */
+    void onTlsRead(Object tlsSocket, byte[] b, int off, int n);
+
+    /** The application wrote {@code n} bytes of plaintext to a TLS socket ({@code SSLSocket}) from {@code b[off]}. */
+    void onTlsWrite(Object tlsSocket, byte[] b, int off, int n);
+
     /** The application set a socket option through {@code SocketOption} (name, value). */
     void onOption(FileDescriptor fd, Object option, Object value);
 

@@ -80,6 +80,20 @@ public final class SocketEvents {
         }
     }
 
+    public static void tlsRead(Object tlsSocket, byte[] b, int off, int n) {
+        SocketEventSink s = sink;
+        if (s != null && tlsSocket != null && b != null) {
+            s.onTlsRead(tlsSocket, b, off, n);
+        }
+    }
+
+    public static void tlsWrite(Object tlsSocket, byte[] b, int off, int n) {
+        SocketEventSink s = sink;
+        if (s != null && tlsSocket != null && b != null) {
+            s.onTlsWrite(tlsSocket, b, off, n);
+        }
+    }
+
     public static void option(FileDescriptor fd, Object option, Object value) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

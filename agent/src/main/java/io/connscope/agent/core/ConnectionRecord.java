@@ -72,8 +72,13 @@ public final class ConnectionRecord {
     static final int PROTOCOL_HTTP1 = 1;
     static final int PROTOCOL_TLS = 2;
     static final int PROTOCOL_OTHER = 3;
-    /** Set when the protocol is HTTP/1.x. */
+    /** Set when the protocol is HTTP/1.x, in the clear or (for JDK SSLSockets) inside TLS. */
     volatile HttpConnectionTracker http;
+    /** Inside TLS: what the first plaintext showed (PROTOCOL_UNKNOWN until the JDK's SSLSocket is seen). */
+    volatile int tlsPlaintext;
+    /** Views of the application's plaintext arrays, one per direction, reused for every TLS read and write. */
+    final HeapBytes tlsReadBytes = new HeapBytes();
+    final HeapBytes tlsWriteBytes = new HeapBytes();
     String closeReason;
 
     /** On an asynchronous listener: the thread whose accept is pending. */
@@ -177,11 +182,21 @@ public final class ConnectionRecord {
      * null for TLS connections, whose requests the socket layer cannot see.
      */
     public Integer requests() {
-        if (protocol == PROTOCOL_TLS) {
-            return null;
-        }
         HttpConnectionTracker h = http;
-        return h == null ? 0 : h.requests();
+        if (h != null) {
+            return h.requests();
+        }
+        return protocol == PROTOCOL_TLS && tlsPlaintext != PROTOCOL_OTHER ? null : 0;
+    }
+
+    /** A byte array as a {@link io.connscope.agent.core.http.ByteSource}, re-pointed for each read or write. */
+    static final class HeapBytes implements io.connscope.agent.core.http.ByteSource {
+        byte[] array;
+
+        @Override
+        public int byteAt(long address) {
+            return array[(int) address] & 0xff;
+        }
     }
 
     /** Whether HTTP/1.x was seen on this connection. */

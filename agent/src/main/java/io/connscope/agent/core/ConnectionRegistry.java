@@ -28,6 +28,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final long EOF = -1;
 
     private final ConnectionTable<ConnectionRecord> table;
+    /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
+    private final ConnectionTable<ConnectionRecord> tlsSockets;
     private final SocketInspector inspector;
     private final KeepAliveSettings osDefaults;
     private final ConnectionListener listener;
@@ -50,6 +52,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
+        this.tlsSockets = new ConnectionTable<>(capacity);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -291,6 +294,69 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.protocol = ConnectionRecord.PROTOCOL_OTHER;
             }
             return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
+        }
+    }
+
+    // -- plaintext of the JDK's SSLSocket --
+
+    @Override
+    public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
+        ConnectionRecord r = tlsConnection(tlsSocket);
+        if (r != null) {
+            lookPlain(r, r.tlsReadBytes, false, b, off, n);
+        }
+    }
+
+    @Override
+    public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
+        ConnectionRecord r = tlsConnection(tlsSocket);
+        if (r != null) {
+            lookPlain(r, r.tlsWriteBytes, true, b, off, n);
+        }
+    }
+
+    private ConnectionRecord tlsConnection(Object tlsSocket) {
+        ConnectionRecord r = tlsSockets.get(tlsSocket);
+        if (r == null) {
+            FileDescriptor fd = inspector.descriptorOfTlsSocket(tlsSocket);
+            r = fd == null ? null : table.get(fd);
+            if (r == null || r.state != ConnectionState.OPEN) {
+                return null;
+            }
+            tlsSockets.putIfAbsent(tlsSocket, r);
+        }
+        return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
+    }
+
+    /** Like {@link #look}, for plaintext the application exchanged with a TLS socket. */
+    private void lookPlain(ConnectionRecord r, ConnectionRecord.HeapBytes view, boolean written, byte[] b, int off, int n) {
+        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
+        // One reader and one writer at a time per SSLSocket (its own locks), so each direction's view is safe.
+        view.array = b;
+        try {
+            if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+                synchronized (r) {
+                    if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+                        if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
+                            r.http = new HttpConnectionTracker(
+                                    listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                            r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
+                        } else {
+                            r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
+                        }
+                    }
+                }
+            }
+            HttpConnectionTracker h = r.http;
+            if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
+                if (towardServer) {
+                    h.onRequestBytes(view, off, n, System.currentTimeMillis());
+                } else {
+                    h.onResponseBytes(view, off, n);
+                }
+            }
+        } finally {
+            view.array = null;
         }
     }
 

@@ -17,6 +17,9 @@ public interface SocketInspector {
     /** The descriptor of a {@code java.net.SocketImpl}, or null. */
     FileDescriptor descriptorOf(Object socketImpl);
 
+    /** The descriptor of the TCP socket under a JDK {@code SSLSocket}, or null. */
+    FileDescriptor descriptorOfTlsSocket(Object tlsSocket);
+
     /** SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT as the kernel has them now (source unset). */
     KeepAliveSettings keepAlive(FileDescriptor fd);
 
@@ -37,6 +40,11 @@ public interface SocketInspector {
 
         @Override
         public FileDescriptor descriptorOf(Object socketImpl) {
+            return null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
             return null;
         }
 

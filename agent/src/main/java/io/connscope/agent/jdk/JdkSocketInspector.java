@@ -39,6 +39,10 @@ public final class JdkSocketInspector implements SocketInspector {
     private final MethodHandle poll;
     private final MethodHandle available;
     private final VarHandle socketImplFd;
+    private final VarHandle tlsSocketSelf;
+    private final VarHandle socketImpl;
+    private final VarHandle delegatingImplDelegate;
+    private final Class<?> delegatingImplClass;
     private final SocketOption<?>[] keepAliveOptions;
     private final List<String> missing;
 
@@ -49,6 +53,10 @@ public final class JdkSocketInspector implements SocketInspector {
         this.poll = LINUX ? l.staticHandle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
         this.available = l.staticHandle("available", MethodType.methodType(int.class, FileDescriptor.class));
         this.socketImplFd = l.socketImplFd();
+        this.tlsSocketSelf = l.field("sun.security.ssl.BaseSSLSocketImpl", "self", java.net.Socket.class);
+        this.socketImpl = l.field("java.net.Socket", "impl", SocketImpl.class);
+        this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
+        this.delegatingImplClass = delegatingImplDelegate == null ? null : delegatingImplDelegate.coordinateTypes().get(0);
         this.keepAliveOptions = l.keepAliveOptions();
         this.missing = l.missing;
     }
@@ -58,7 +66,8 @@ public final class JdkSocketInspector implements SocketInspector {
         Module javaBase = Object.class.getModule();
         Module self = JdkSocketInspector.class.getModule();
         inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(self)),
-                Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self)), Set.of(), Map.of());
+                Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self), "sun.security.ssl", Set.of(self)),
+                Set.of(), Map.of());
         return new JdkSocketInspector(new Lookups());
     }
 
@@ -95,6 +104,28 @@ public final class JdkSocketInspector implements SocketInspector {
         }
         try {
             return (FileDescriptor) socketImplFd.get((SocketImpl) socketImpl);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /**
+     * An {@code SSLSocketImpl} is a {@code Socket} itself, or layered over another one ({@code BaseSSLSocketImpl.self});
+     * a Socket subclass keeps its platform {@code NioSocketImpl} inside a {@code DelegatingSocketImpl}
+     * ({@code SocksSocketImpl}). JDK 17 and 25 agree on all three fields.
+     */
+    @Override
+    public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
+        if (tlsSocketSelf == null || socketImpl == null) {
+            return null;
+        }
+        try {
+            Object socket = tlsSocketSelf.get(tlsSocket);
+            Object impl = socket == null ? null : socketImpl.get((java.net.Socket) socket);
+            for (int depth = 0; depth < 4 && delegatingImplClass != null && delegatingImplClass.isInstance(impl); depth++) {
+                impl = delegatingImplDelegate.get(impl);
+            }
+            return descriptorOf(impl);
         } catch (Throwable t) {
             return null;
         }
@@ -177,6 +208,16 @@ public final class JdkSocketInspector implements SocketInspector {
                         .findVarHandle(SocketImpl.class, "fd", FileDescriptor.class);
             } catch (Throwable t) {
                 missing.add("java.net.SocketImpl.fd");
+                return null;
+            }
+        }
+
+        VarHandle field(String className, String name, Class<?> type) {
+            try {
+                Class<?> owner = Class.forName(className);
+                return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);
+            } catch (Throwable t) {
+                missing.add(className + "." + name);
                 return null;
             }
         }

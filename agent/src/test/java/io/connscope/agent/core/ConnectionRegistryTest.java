@@ -399,6 +399,46 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void httpInsideAJdkSslSocketIsCountedFromItsPlaintext() {
+        Memory m = new Memory();
+        ConnectionRegistry tlsRegistry = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor fd = new FileDescriptor();
+        tlsRegistry.onConnectStart(fd, SERVER);
+        tlsRegistry.onConnectEnd(fd, true, null);
+        tlsRegistry.onWrite(fd, m.put("\u0016\u0003\u0001\u0000\u00c8\u0001hello"), 0, 11, null);
+        // The scripted kernel maps a "TLS socket" that is the descriptor itself to that descriptor.
+        byte[] req = "xxGET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] res = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        tlsRegistry.onTlsWrite(fd, req, 2, req.length - 2);
+        tlsRegistry.onTlsRead(fd, res, 0, res.length);
+        tlsRegistry.onTlsWrite(fd, req, 2, req.length - 2);
+        tlsRegistry.onTlsRead(fd, res, 0, res.length);
+        tlsRegistry.onRead(fd, 0, 0, -1, null);
+        tlsRegistry.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(1, r.tlsHandshakes());
+        assertEquals(2, r.requests());
+        assertEquals("connection_close_by_server", r.closeReason());
+    }
+
+    @Test
+    void tlsPlaintextThatIsNotHttpLeavesRequestsAtZero() {
+        Memory m = new Memory();
+        ConnectionRegistry tlsRegistry = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor fd = new FileDescriptor();
+        tlsRegistry.onConnectStart(fd, SERVER);
+        tlsRegistry.onConnectEnd(fd, true, null);
+        tlsRegistry.onWrite(fd, m.put("\u0016\u0003\u0001\u0000\u00c8\u0001hello"), 0, 11, null);
+        byte[] smtp = "EHLO x\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        tlsRegistry.onTlsWrite(fd, smtp, 0, smtp.length);
+        tlsRegistry.onClose(fd);
+        assertEquals(0, finished.get(0).requests());
+        assertNull(finished.get(0).closeReason());
+    }
+
+    @Test
     void httpReadsAndWritesDoNotAllocate() {
         Memory m = new Memory();
         ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
@@ -450,6 +490,11 @@ class ConnectionRegistryTest {
         @Override
         public FileDescriptor descriptorOf(Object socketImpl) {
             return null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
+            return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : null;
         }
 
         @Override

@@ -39,21 +39,67 @@ public final class HttpConnectionTracker {
         this.listener = listener;
     }
 
-    /** Whether bytes that open a client-to-server stream look like an HTTP/1.x request line. */
+    /** Methods that make a request line recognisable on their own (RFC 9110, PATCH, WebDAV). */
+    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
+        "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH"};
+
+    /**
+     * Whether bytes that open a message on a client-to-server stream are an HTTP/1.x request line: a known
+     * method and a space, or any upper-case token whose line ends in {@code HTTP/1.x}. (A bare upper-case word
+     * is not enough: SMTP's {@code EHLO x} would pass.)
+     */
     public static boolean looksLikeRequest(ByteSource bytes, long address, int length) {
-        int i = 0;
-        while (i < length && i < 10) {
-            int b = bytes.byteAt(address + i);
+        int token = 0;
+        while (token < length && token < 12) {
+            int b = bytes.byteAt(address + token);
             if (b == ' ') {
-                return i >= 3;
+                break;
             }
             if (b < 'A' || b > 'Z') {
                 return false;
             }
-            i++;
+            token++;
         }
-        // A method split across writes: its letters so far are all the evidence there is.
-        return i == length && i >= 3;
+        if (token == 0 || token == 12) {
+            return false;
+        }
+        boolean known = false;
+        for (String m : METHODS) {
+            if (m.length() >= token && matches(bytes, address, m, token)) {
+                if (m.length() == token) {
+                    known = true;
+                    break;
+                }
+                if (token == length) {
+                    // A known method split across writes: its letters so far are all the evidence there is.
+                    return true;
+                }
+            }
+        }
+        if (token == length) {
+            return false;
+        }
+        if (known) {
+            return true;
+        }
+        // An unknown method: accept it when its request line ends in "HTTP/1.x".
+        int limit = Math.min(length, 2048);
+        for (int i = token + 1; i < limit; i++) {
+            int b = bytes.byteAt(address + i);
+            if (b == '\r' || b == '\n') {
+                return i >= 8 && matches(bytes, address + i - 8, "HTTP/1.", 7);
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(ByteSource bytes, long address, String text, int count) {
+        for (int i = 0; i < count; i++) {
+            if (bytes.byteAt(address + i) != text.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether bytes that open a client-to-server stream are a TLS ClientHello record. */

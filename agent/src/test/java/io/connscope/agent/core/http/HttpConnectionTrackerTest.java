@@ -196,7 +196,14 @@ class HttpConnectionTrackerTest {
         byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
         byte[] ssh = "SSH-2.0-OpenSSH".getBytes(StandardCharsets.ISO_8859_1);
         assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, get.length));
-        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, 2 + 1), "GET split after its letters");
+        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, 2), "GET split after its letters");
+        byte[] ehlo = "EHLO mail.example\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ehlo), 0, ehlo.length), "SMTP is not HTTP");
+        byte[] custom = "PURGE /cache HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(custom), 0, custom.length),
+                "an unknown method with an HTTP/1.x request line");
+        byte[] customNoVersion = "PURGE /cache\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(customNoVersion), 0, customNoVersion.length));
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
         assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, hello.length));
