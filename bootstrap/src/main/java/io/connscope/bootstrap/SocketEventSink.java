@@ -55,6 +55,21 @@ public interface SocketEventSink {
     /** The application wrote {@code n} bytes of plaintext to a TLS socket ({@code SSLSocket}) from {@code b[off]}. */
     void onTlsWrite(Object tlsSocket, byte[] b, int off, int n);
 
+    /**
+     * Code that manages connections for a client library runs on this thread: connections opened now belong to
+     * {@code pool} and connections closed now close for {@code closeReason} (either may be null). Scopes nest
+     * and end with {@link #onScopeEnd}.
+     */
+    void onScope(String pool, String closeReason);
+
+    void onScopeEnd();
+
+    /**
+     * A client library's pool took a connection ({@code idle} false) or got it back ({@code idle} true).
+     * {@code owner} holds the socket: a {@code java.net.Socket}, or an object the agent knows how to open.
+     */
+    void onPooled(Object owner, boolean idle);
+
     /** The application set a socket option through {@code SocketOption} (name, value). */
     void onOption(FileDescriptor fd, Object option, Object value);
 

@@ -94,6 +94,27 @@ public final class SocketEvents {
         }
     }
 
+    public static void scope(String pool, String closeReason) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onScope(pool, closeReason);
+        }
+    }
+
+    public static void scopeEnd() {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onScopeEnd();
+        }
+    }
+
+    public static void pooled(Object owner, boolean idle) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onPooled(owner, idle);
+        }
+    }
+
     public static void option(FileDescriptor fd, Object option, Object value) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

@@ -80,6 +80,12 @@ public final class ConnectionRecord {
     final HeapBytes tlsReadBytes = new HeapBytes();
     final HeapBytes tlsWriteBytes = new HeapBytes();
     String closeReason;
+    /** The client pool the connection belongs to (opened inside its scope), or null. */
+    volatile String pool;
+    /** Whether its pool holds it idle right now (false: in use, or not pooled). */
+    volatile boolean pooledIdle;
+    /** What the pool said while closing it, e.g. {@code pool_idle_timeout}. */
+    volatile String poolCloseReason;
 
     /** On an asynchronous listener: the thread whose accept is pending. */
     volatile String acceptRequester;
@@ -197,6 +203,16 @@ public final class ConnectionRecord {
         public int byteAt(long address) {
             return array[(int) address] & 0xff;
         }
+    }
+
+    /** The client pool it belongs to, or null. */
+    public String pool() {
+        return pool;
+    }
+
+    /** Whether its pool holds it idle right now. */
+    public boolean pooledIdle() {
+        return pooledIdle;
     }
 
     /** Whether HTTP/1.x was seen on this connection. */

@@ -1,6 +1,7 @@
 package io.connscope.agent.core;
 
 import io.connscope.agent.core.http.ByteSource;
+import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
@@ -38,6 +39,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final AtomicLong untracked = new AtomicLong();
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
+    /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
+    private final ThreadLocal<Scope> scopes = new ThreadLocal<>();
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
 
@@ -79,6 +82,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.connectThread = Thread.currentThread();
+        Scope scope = scopes.get();
+        r.pool = scope == null ? null : scope.pool();
         r.state = ConnectionState.CONNECTING;
         connectingHere.set(r);
     }
@@ -297,6 +302,57 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    // -- client-library pools --
+
+    @Override
+    public void onScope(String pool, String closeReason) {
+        Scope outer = scopes.get();
+        scopes.set(new Scope(pool != null ? pool : outer == null ? null : outer.pool,
+                closeReason != null ? closeReason : outer == null ? null : outer.closeReason, outer));
+    }
+
+    @Override
+    public void onScopeEnd() {
+        Scope current = scopes.get();
+        if (current != null) {
+            if (current.outer == null) {
+                scopes.remove();
+            } else {
+                scopes.set(current.outer);
+            }
+        }
+    }
+
+    @Override
+    public void onPooled(Object owner, boolean idle) {
+        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r != null && r.state == ConnectionState.OPEN) {
+            r.pooledIdle = idle;
+        }
+    }
+
+    /** One client-library scope on a thread's stack of them. */
+    private static final class Scope {
+        final String pool;
+        final String closeReason;
+        final Scope outer;
+
+        Scope(String pool, String closeReason, Scope outer) {
+            this.pool = pool;
+            this.closeReason = closeReason;
+            this.outer = outer;
+        }
+
+        String pool() {
+            return pool;
+        }
+
+        String closeReason() {
+            return closeReason;
+        }
+    }
+
     // -- plaintext of the JDK's SSLSocket --
 
     @Override
@@ -436,6 +492,11 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.closeDeferred = true;
             return;
         }
+        Scope scope = scopes.get();
+        String poolReason = scope == null ? null : scope.closeReason();
+        if (poolReason != null) {
+            r.poolCloseReason = poolReason;
+        }
         finishing.incrementAndGet();
         try {
             if (table.remove(fd) == r) {
@@ -468,6 +529,10 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (h != null) {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
                     verdict.initiator == CloseInitiator.REMOTE_RESET || verdict.initiator == CloseInitiator.LOCAL_RESET);
+        }
+        // The pool knows better than "this side closed an idle connection" why it did.
+        if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {
+            r.closeReason = r.poolCloseReason;
         }
         r.closedAtMillis = System.currentTimeMillis();
         r.closedNanos = System.nanoTime();

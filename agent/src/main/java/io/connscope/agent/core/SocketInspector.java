@@ -20,6 +20,12 @@ public interface SocketInspector {
     /** The descriptor of the TCP socket under a JDK {@code SSLSocket}, or null. */
     FileDescriptor descriptorOfTlsSocket(Object tlsSocket);
 
+    /**
+     * The descriptor of the TCP connection an object holds: a {@code java.net.Socket} (TLS or not), or a
+     * client library object whose socket field the inspector knows; null otherwise.
+     */
+    FileDescriptor descriptorOfOwner(Object owner);
+
     /** SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT as the kernel has them now (source unset). */
     KeepAliveSettings keepAlive(FileDescriptor fd);
 
@@ -45,6 +51,11 @@ public interface SocketInspector {
 
         @Override
         public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
+            return null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfOwner(Object owner) {
             return null;
         }
 

@@ -63,7 +63,7 @@ public final class ConnectionJson {
         sb.append("\"status\":").append(e.status == 0 ? "null" : Integer.toString(e.status)).append(',');
         field(sb, "response_connection", e.responseConnection).append(',');
         field(sb, "response_keep_alive", e.responseKeepAlive).append(',');
-        sb.append("\"pool\":null");
+        field(sb, "pool", c.pool());
         return sb.append('}').toString();
     }
 

@@ -100,7 +100,22 @@ public final class PeerSummary {
                     row.requests == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * row.reusedRequests / row.requests),
                     reasons(row)});
         }
-        return align(lines);
+        return align(lines) + pools(open);
+    }
+
+    /** Open connections of client pools, per pool and peer: how many sit idle in the pool, how many are in use. */
+    static String pools(List<ConnectionRecord> open) {
+        Map<String, long[]> counts = new TreeMap<>();
+        for (ConnectionRecord r : open) {
+            if (r.pool() != null) {
+                long[] c = counts.computeIfAbsent(r.pool() + " -> " + peerKey(r), k -> new long[2]);
+                c[r.pooledIdle() ? 0 : 1]++;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        counts.forEach((pool, c) -> sb.append("pool ").append(pool).append(": idle=").append(c[0])
+                .append(" active=").append(c[1]).append('\n'));
+        return sb.toString();
     }
 
     private static String reasons(Row row) {

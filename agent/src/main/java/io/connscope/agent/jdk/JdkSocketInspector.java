@@ -43,6 +43,7 @@ public final class JdkSocketInspector implements SocketInspector {
     private final VarHandle socketImpl;
     private final VarHandle delegatingImplDelegate;
     private final Class<?> delegatingImplClass;
+    private final VarHandle networkClientSocket;
     private final SocketOption<?>[] keepAliveOptions;
     private final List<String> missing;
 
@@ -57,6 +58,7 @@ public final class JdkSocketInspector implements SocketInspector {
         this.socketImpl = l.field("java.net.Socket", "impl", SocketImpl.class);
         this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
         this.delegatingImplClass = delegatingImplDelegate == null ? null : delegatingImplDelegate.coordinateTypes().get(0);
+        this.networkClientSocket = l.field("sun.net.NetworkClient", "serverSocket", java.net.Socket.class);
         this.keepAliveOptions = l.keepAliveOptions();
         this.missing = l.missing;
     }
@@ -66,7 +68,8 @@ public final class JdkSocketInspector implements SocketInspector {
         Module javaBase = Object.class.getModule();
         Module self = JdkSocketInspector.class.getModule();
         inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(self)),
-                Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self), "sun.security.ssl", Set.of(self)),
+                Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self), "sun.security.ssl", Set.of(self),
+                        "sun.net", Set.of(self)),
                 Set.of(), Map.of());
         return new JdkSocketInspector(new Lookups());
     }
@@ -116,12 +119,38 @@ public final class JdkSocketInspector implements SocketInspector {
      */
     @Override
     public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
-        if (tlsSocketSelf == null || socketImpl == null) {
+        if (tlsSocketSelf == null) {
             return null;
         }
         try {
-            Object socket = tlsSocketSelf.get(tlsSocket);
-            Object impl = socket == null ? null : socketImpl.get((java.net.Socket) socket);
+            return descriptorOfSocket((java.net.Socket) tlsSocketSelf.get(tlsSocket));
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /** {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), then the socket's own. */
+    @Override
+    public FileDescriptor descriptorOfOwner(Object owner) {
+        try {
+            if (networkClientSocket != null && networkClientSocket.coordinateTypes().get(0).isInstance(owner)) {
+                owner = networkClientSocket.get(owner);
+            }
+            if (owner instanceof javax.net.ssl.SSLSocket) {
+                return descriptorOfTlsSocket(owner);
+            }
+            return owner instanceof java.net.Socket ? descriptorOfSocket((java.net.Socket) owner) : null;
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    private FileDescriptor descriptorOfSocket(java.net.Socket socket) {
+        if (socketImpl == null || socket == null) {
+            return null;
+        }
+        try {
+            Object impl = socketImpl.get(socket);
             for (int depth = 0; depth < 4 && delegatingImplClass != null && delegatingImplClass.isInstance(impl); depth++) {
                 impl = delegatingImplDelegate.get(impl);
             }

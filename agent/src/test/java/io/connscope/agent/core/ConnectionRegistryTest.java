@@ -439,6 +439,53 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolsScopeNamesItsConnectionsAndExplainsItsCloses() {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor a = new FileDescriptor();
+        FileDescriptor b = new FileDescriptor();
+        pooled.onScope("TestPool", null);
+        pooled.onConnectStart(a, SERVER);
+        pooled.onConnectEnd(a, true, null);
+        pooled.onScopeEnd();
+        pooled.onConnectStart(b, SERVER);
+        pooled.onConnectEnd(b, true, null);
+        for (FileDescriptor fd : List.of(a, b)) {
+            pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+            pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        }
+        pooled.onPooled(a, true);
+        assertTrue(pooled.openConnections(false).stream().anyMatch(r -> "TestPool".equals(r.pool()) && r.pooledIdle()));
+        pooled.onScope(null, "pool_idle_timeout");
+        pooled.onScope(null, null); // a nested scope keeps the outer reason
+        pooled.onClose(a);
+        pooled.onScopeEnd();
+        pooled.onScopeEnd();
+        pooled.onClose(b);
+        assertEquals("TestPool", finished.get(0).pool());
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertNull(finished.get(1).pool());
+        assertEquals("application_close", finished.get(1).closeReason(), "outside the scope, no pool reason");
+    }
+
+    @Test
+    void anHttpReasonBeatsThePoolsReason() {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = new ConnectionRegistry(100, kernel, OS, finished::add,
+                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        FileDescriptor fd = new FileDescriptor();
+        pooled.onConnectStart(fd, SERVER);
+        pooled.onConnectEnd(fd, true, null);
+        pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), 0, 38, null);
+        pooled.onScope(null, "pool_full");
+        pooled.onClose(fd);
+        pooled.onScopeEnd();
+        assertEquals("connection_close_by_server", finished.get(0).closeReason());
+    }
+
+    @Test
     void httpReadsAndWritesDoNotAllocate() {
         Memory m = new Memory();
         ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
@@ -495,6 +542,11 @@ class ConnectionRegistryTest {
         @Override
         public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
             return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfOwner(Object owner) {
+            return owner instanceof FileDescriptor ? (FileDescriptor) owner : null;
         }
 
         @Override

@@ -19,6 +19,10 @@ public final class CloseReason {
     public static final String PEER_CLOSED_IDLE = "peer_closed_idle";
     /** A reset, or the peer closing in the middle of an exchange. */
     public static final String ERROR = "error";
+    /** A client pool closed a connection that sat idle longer than the pool keeps connections. */
+    public static final String POOL_IDLE_TIMEOUT = "pool_idle_timeout";
+    /** A client pool got a connection back while holding as many idle ones as it keeps, and closed one. */
+    public static final String POOL_FULL = "pool_full";
     /** This side closed an idle connection without saying so in HTTP (a pool's idle timeout or size, or the application). */
     public static final String APPLICATION_CLOSE = "application_close";
 
