@@ -288,8 +288,13 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
             int len = (int) Math.min(length, 16);
             if (!towardServer) {
-                // The server spoke first: not HTTP (SMTP, MySQL, ...).
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+                // The server spoke first: not HTTP (SMTP, MySQL, ...), unless it is an HTTP response whose
+                // request's write is reported a moment later (another thread read the answer first).
+                r.protocol = HttpConnectionTracker.looksLikeResponse(memory, start, len)
+                        ? ConnectionRecord.PROTOCOL_HTTP1 : ConnectionRecord.PROTOCOL_OTHER;
+                if (r.protocol == ConnectionRecord.PROTOCOL_HTTP1) {
+                    r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                }
             } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
                 r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;

@@ -24,6 +24,11 @@ public final class HttpConnectionTracker {
     private static final int IDLE = 0;
     private static final int REQUEST = 1;
     private static final int RESPONSE = 2;
+    /**
+     * A response seen before its request: the agent hears of a write when the system call returns, and by then
+     * another thread may already have read the answer (the JDK HttpClient reads on its selector thread).
+     */
+    private static final int EARLY_RESPONSE = 3;
 
     private final ExchangeListener listener;
     private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
@@ -102,6 +107,14 @@ public final class HttpConnectionTracker {
         return true;
     }
 
+    /**
+     * Whether bytes that open a server-to-client stream are an HTTP/1.x status line: a response seen before the
+     * request it answers, when the write of the request is reported after the read of its response.
+     */
+    public static boolean looksLikeResponse(ByteSource bytes, long address, int length) {
+        return length >= 8 && startsWithHttp(bytes, address, length);
+    }
+
     /** Whether bytes that open a client-to-server stream are a TLS ClientHello record. */
     public static boolean looksLikeTlsClientHello(ByteSource bytes, long address, int length) {
         return length >= 6 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03
@@ -117,12 +130,22 @@ public final class HttpConnectionTracker {
             if (state == RESPONSE) {
                 reportExchange();
             }
+            boolean answered = state == EARLY_RESPONSE;
             requests++;
             state = REQUEST;
-            responseStarted = false;
+            responseStarted = answered;
             exchangeReported = false;
             requestStartedAtMillis = nowMillis;
             requestHead.begin(true);
+            if (answered) {
+                // Its response went by first; the exchange ends as soon as the request head is read.
+                requestHead.feed(bytes, address, length);
+                state = RESPONSE;
+                if (!responseHead.inHead()) {
+                    reportExchange();
+                }
+                return;
+            }
         } else if (state == RESPONSE && !responseHead.inHead()) {
             // More request bytes after a complete final response that are not a request line: a body sent
             // late (after 100-continue) or a protocol this tracker does not follow. Nothing to count.
@@ -139,6 +162,21 @@ public final class HttpConnectionTracker {
             return;
         }
         int offset = 0;
+        if ((state == IDLE || (state == RESPONSE && !responseHead.inHead())) && startsWithHttp(bytes, address, length)
+                && length >= 8) {
+            // A response before its request was seen (see EARLY_RESPONSE): keep its head for the request.
+            if (state == RESPONSE) {
+                reportExchange();
+            }
+            responseHead.begin(false);
+            state = EARLY_RESPONSE;
+        }
+        if (state == EARLY_RESPONSE) {
+            if (responseHead.inHead()) {
+                responseHead.feed(bytes, address, length);
+            }
+            return;
+        }
         while (offset < length) {
             if (state == REQUEST && !responseHead.inHead()) {
                 if (!startsWithHttp(bytes, address + offset, length - offset)) {
@@ -209,6 +247,10 @@ public final class HttpConnectionTracker {
      */
     public synchronized String onClose(boolean client, boolean closedByPeer, boolean reset) {
         boolean midExchange = state == REQUEST || (state == RESPONSE && responseHead.inHead());
+        if (state == EARLY_RESPONSE) {
+            // Its request never showed up: whatever it answered is already counted.
+            state = RESPONSE;
+        }
         reportExchange();
         if (requests == 0) {
             return null;
@@ -220,18 +262,19 @@ public final class HttpConnectionTracker {
         if (haveResponse && responseHead.keepAliveParameter("max") == 1) {
             return CloseReason.KEEPALIVE_MAX;
         }
+        // HTTP/1.0 first: its requests and responses usually say "Connection: close" too, but the version decided.
+        boolean http10 = requestHead.version == 10 || (haveResponse && responseHead.version == 10);
+        boolean keepAliveAsked = requestHead.connectionHas("keep-alive")
+                && (!haveResponse || responseHead.version != 10 || responseHead.connectionHas("keep-alive"));
+        if (http10 && !keepAliveAsked) {
+            return CloseReason.HTTP_1_0;
+        }
         // The client's "close" first: servers echo it, but the client decided.
         if (requestHead.connectionHas("close")) {
             return CloseReason.CONNECTION_CLOSE_BY_CLIENT;
         }
         if (haveResponse && responseHead.connectionHas("close")) {
             return CloseReason.CONNECTION_CLOSE_BY_SERVER;
-        }
-        boolean http10 = requestHead.version == 10 || (haveResponse && responseHead.version == 10);
-        boolean keepAliveAsked = requestHead.connectionHas("keep-alive")
-                && (!haveResponse || responseHead.version != 10 || responseHead.connectionHas("keep-alive"));
-        if (http10 && !keepAliveAsked) {
-            return CloseReason.HTTP_1_0;
         }
         if (closedByPeer) {
             return client ? CloseReason.STALE : CloseReason.PEER_CLOSED_IDLE;

@@ -155,11 +155,36 @@ class HttpConnectionTrackerTest {
     }
 
     @Test
+    void aResponseSeenBeforeItsRequestStillCompletesTheExchange() {
+        // Writes are reported when the system call returns; a reader thread may report the answer first.
+        for (int i = 0; i < 3; i++) {
+            response("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nhi");
+            request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        request("GET /4 HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(4, tracker.requests());
+        assertEquals(4, exchanges.size());
+        assertEquals(200, exchanges.get(0).status);
+        assertEquals("timeout=5", exchanges.get(2).responseKeepAlive);
+        assertEquals(204, exchanges.get(3).status);
+        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false));
+    }
+
+    @Test
+    void http10ExplainsTheCloseEvenWhenBothSidesAlsoSaidClose() {
+        request("GET / HTTP/1.0\r\nConnection: close\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbye");
+        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(true, true, false));
+    }
+
+    @Test
     void bytesThatAreNotHttpAreIgnored() {
         response("HTTP/1.1 408 Request Timeout\r\n\r\n"); // a server talking before any request
         request("\u0016\u0003\u0001garbage");
         assertEquals(0, tracker.requests());
         assertNull(tracker.onClose(true, true, false), "no request, no HTTP reason");
+        assertTrue(exchanges.isEmpty());
     }
 
     @Test

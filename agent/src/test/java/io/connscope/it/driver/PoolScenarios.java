@@ -1,0 +1,239 @@
+package io.connscope.it.driver;
+
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HttpURLConnection against a small HTTP/1.1 keep-alive server of its own (plain or TLS through
+ * {@code SSLServerSocket}), for the pool and TLS tests. Prints {@code RESULT key=value ...} lines.
+ * <ul>
+ *   <li>{@code pool-full}: run with {@code -Dhttp.maxConnections=2}: 4 requests at once (4 connections), then 2
+ *       sequential ones, which reuse the 2 connections the pool kept;</li>
+ *   <li>{@code idle-timeout}: the server says {@code Keep-Alive: timeout=1}; one request, then wait until the
+ *       server sees the client close the idle connection;</li>
+ *   <li>{@code https KEYSTORE}: 3 sequential HTTPS requests over the JDK's SSLSocket on both sides.</li>
+ * </ul>
+ */
+public final class PoolScenarios {
+
+    private PoolScenarios() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Watchdog.start(50_000);
+        switch (args[0]) {
+            case "pool-full":
+                poolFull();
+                break;
+            case "idle-timeout":
+                idleTimeout();
+                break;
+            case "https":
+                https(args[1]);
+                break;
+            default:
+                throw new IllegalArgumentException(args[0]);
+        }
+        System.out.println("DONE");
+    }
+
+    private static void poolFull() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (KeepAliveServer server = new KeepAliveServer(null, "timeout=60", release)) {
+            URL url = new URL("http://127.0.0.1:" + server.port() + "/");
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(pool.submit(() -> get(url)));
+            }
+            // All four connections are open before any response: the pool cannot reuse one.
+            server.awaitConnections(4);
+            release.countDown();
+            for (Future<?> f : calls) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            // Four connections went back to a pool that keeps two: it closed two. The server sees them end.
+            server.awaitClosed(2);
+            get(url);
+            get(url);
+            System.out.println("RESULT scenario=pool-full server_port=" + server.port() + " connections="
+                    + server.connections() + " closed=" + server.closed());
+        }
+    }
+
+    private static void idleTimeout() throws Exception {
+        try (KeepAliveServer server = new KeepAliveServer(null, "timeout=1", null)) {
+            URL url = new URL("http://127.0.0.1:" + server.port() + "/");
+            get(url);
+            // The Keep-Alive-Timer closes idle connections on its 5 s round: wait for it, bounded.
+            server.awaitClosed(1);
+            System.out.println("RESULT scenario=idle-timeout server_port=" + server.port() + " connections="
+                    + server.connections() + " closed=" + server.closed());
+        }
+    }
+
+    private static void https(String keystore) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Paths.get(keystore))) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        try (KeepAliveServer server = new KeepAliveServer(tls, "timeout=60", null)) {
+            URL url = new URL("https://127.0.0.1:" + server.port() + "/");
+            // One factory for all: HttpURLConnection's pool keys connections by it.
+            javax.net.ssl.SSLSocketFactory factory = tls.getSocketFactory();
+            for (int i = 0; i < 3; i++) {
+                HttpsURLConnection c = (HttpsURLConnection) url.openConnection();
+                c.setSSLSocketFactory(factory);
+                read(c);
+            }
+            System.out.println("RESULT scenario=https server_port=" + server.port() + " connections=" + server.connections());
+        }
+    }
+
+    private static Void get(URL url) throws IOException {
+        read((HttpURLConnection) url.openConnection());
+        return null;
+    }
+
+    private static void read(HttpURLConnection c) throws IOException {
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(20_000);
+        try (InputStream in = c.getInputStream()) {
+            in.readAllBytes();
+        }
+    }
+
+    /** Answers every request on a connection with "Hello there!" and a Keep-Alive header; counts connections. */
+    static final class KeepAliveServer implements AutoCloseable {
+        private final ServerSocket listener;
+        private final String keepAlive;
+        private final CountDownLatch release;
+        private final List<Socket> sockets = new ArrayList<>();
+        private int closed;
+
+        KeepAliveServer(SSLContext tls, String keepAlive, CountDownLatch release) throws IOException {
+            this.listener = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+                    : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            if (listener instanceof SSLServerSocket) {
+                ((SSLServerSocket) listener).setNeedClientAuth(false);
+            }
+            this.keepAlive = keepAlive;
+            this.release = release;
+            Thread acceptor = new Thread(this::accept, "srv-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void accept() {
+            try {
+                while (true) {
+                    Socket s = listener.accept();
+                    synchronized (this) {
+                        sockets.add(s);
+                        notifyAll();
+                    }
+                    Thread t = new Thread(() -> serve(s), "srv-conn");
+                    t.setDaemon(true);
+                    t.start();
+                }
+            } catch (IOException closedListener) {
+                // done
+            }
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                while (readHead(in)) {
+                    if (release != null && !release.await(20, TimeUnit.SECONDS)) {
+                        return;
+                    }
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nKeep-Alive: " + keepAlive
+                            + "\r\n\r\nHello there!").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            } finally {
+                synchronized (this) {
+                    closed++;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Reads one request head; false at end-of-stream. */
+        private static boolean readHead(InputStream in) throws IOException {
+            int matched = 0;
+            int c;
+            while ((c = in.read()) != -1) {
+                matched = (c == '\r' || c == '\n') ? matched + 1 : 0;
+                if (matched == 4) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        synchronized void awaitConnections(int n) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (sockets.size() < n && System.currentTimeMillis() < deadline) {
+                wait(100);
+            }
+        }
+
+        synchronized void awaitClosed(int n) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (closed < n && System.currentTimeMillis() < deadline) {
+                wait(100);
+            }
+        }
+
+        synchronized int connections() {
+            return sockets.size();
+        }
+
+        synchronized int closed() {
+            return closed;
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
+    }
+}
