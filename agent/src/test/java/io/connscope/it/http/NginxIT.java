@@ -119,6 +119,11 @@ class NginxIT {
         if (upstream != null && upstream.process.isAlive()) {
             upstream.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+        if (dir != null) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private int[] awaitUpstreamPorts() throws Exception {
