@@ -18,23 +18,23 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Forks a JVM with the built agent jar attached and collects its stdout, stderr and JSON Lines file. */
-final class Fork {
+public final class Fork {
 
-    static final long TIMEOUT_SECONDS = 60;
+    public static final long TIMEOUT_SECONDS = 60;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Fork() {
     }
 
-    static Path agentJar() {
+    public static Path agentJar() {
         return Paths.get(required("connscope.agent.jar"));
     }
 
-    static Path testClasses() {
+    public static Path testClasses() {
         return Paths.get(required("connscope.test.classes"));
     }
 
-    static String java() {
+    public static String java() {
         String java = System.getProperty("connscope.test.java");
         return java == null || java.isEmpty() ? Paths.get(System.getProperty("java.home"), "bin", "java").toString() : java;
     }
@@ -48,10 +48,10 @@ final class Fork {
     }
 
     /** A running fork; its output is collected by background threads. */
-    static final class Running {
-        final Process process;
-        final Path events;
-        final List<String> command;
+    public static final class Running {
+        public final Process process;
+        public final Path events;
+        public final List<String> command;
         private final Collector out;
         private final Collector err;
 
@@ -63,12 +63,12 @@ final class Fork {
             this.err = new Collector(process.getErrorStream(), "fork-stderr");
         }
 
-        String stdoutSoFar() {
+        public String stdoutSoFar() {
             return out.text();
         }
 
         /** Waits for exit (bounded) and returns everything; kills and fails on timeout. */
-        Result await() throws Exception {
+        public Result await() throws Exception {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 out.join(5000);
@@ -83,7 +83,7 @@ final class Fork {
     }
 
     /** Starts a fork: {@code java -javaagent:<jar> -Dconnscope.events.file=<tmp> <jvmArgs> -cp <test classes> main args}. */
-    static Running start(List<String> jvmArgs, String mainClass, String... args) throws IOException {
+    public static Running start(List<String> jvmArgs, String mainClass, String... args) throws IOException {
         Path events = Files.createTempFile("connscope-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
@@ -100,7 +100,7 @@ final class Fork {
     }
 
     /** Runs a fork to completion; fails with its output on a non-zero exit or a timeout. */
-    static Result run(List<String> jvmArgs, String mainClass, String... args) throws Exception {
+    public static Result run(List<String> jvmArgs, String mainClass, String... args) throws Exception {
         Result r = start(jvmArgs, mainClass, args).await();
         if (r.exit != 0) {
             fail("forked JVM exited with " + r.exit + ", expected 0\n" + r.describe());
@@ -109,17 +109,17 @@ final class Fork {
     }
 
     /** Runs a plain command (no agent), bounded, and returns its result. */
-    static Result exec(List<String> cmd) throws Exception {
+    public static Result exec(List<String> cmd) throws Exception {
         Running running = new Running(new ProcessBuilder(cmd).start(), null, cmd);
         return running.await();
     }
 
-    static final class Result {
-        final int exit;
-        final String stdout;
-        final String stderr;
-        final Path events;
-        final List<String> command;
+    public static final class Result {
+        public final int exit;
+        public final String stdout;
+        public final String stderr;
+        public final Path events;
+        public final List<String> command;
         private List<JsonNode> records;
 
         Result(int exit, String stdout, String stderr, Path events, List<String> command) {
@@ -131,7 +131,7 @@ final class Fork {
         }
 
         /** Every line of the events file parsed as one JSON object; fails naming the line that does not parse. */
-        List<JsonNode> records() throws IOException {
+        public List<JsonNode> records() throws IOException {
             if (records == null) {
                 if (events == null || !Files.exists(events)) {
                     fail("the agent wrote no events file at " + events + "\n" + describe());
@@ -155,7 +155,7 @@ final class Fork {
             return records;
         }
 
-        String eventsText() {
+        public String eventsText() {
             try {
                 return events != null && Files.exists(events)
                         ? new String(Files.readAllBytes(events), StandardCharsets.UTF_8) : "(no events file)";
@@ -165,7 +165,7 @@ final class Fork {
         }
 
         /** Everything needed to diagnose a failure: command, exit code, stdout, stderr and the events file. */
-        String describe() {
+        public String describe() {
             return "--- command: " + String.join(" ", command) + "\n--- exit code: " + exit
                     + "\n--- driver stdout:\n" + stdout + "--- driver stderr:\n" + stderr
                     + "--- events file " + events + ":\n" + eventsText();

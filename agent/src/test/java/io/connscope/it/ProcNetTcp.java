@@ -15,19 +15,19 @@ import java.util.Locale;
  * kernel's (little-endian) word order, ports are hex; state {@code 06} is TIME_WAIT. The side that sent the
  * first FIN holds TIME_WAIT, so its row has that side's port as the local port. After a reset there is none.
  */
-final class ProcNetTcp {
+public final class ProcNetTcp {
 
-    static final String TIME_WAIT = "06";
+    public static final String TIME_WAIT = "06";
 
     private ProcNetTcp() {
     }
 
     /** One row: local and remote as {@code HEXADDR:HEXPORT}, and the state in hex. */
-    static final class Row {
-        final String local;
-        final String remote;
-        final String state;
-        final String line;
+    public static final class Row {
+        public final String local;
+        public final String remote;
+        public final String state;
+        public final String line;
 
         Row(String local, String remote, String state, String line) {
             this.local = local;
@@ -42,7 +42,7 @@ final class ProcNetTcp {
         }
     }
 
-    static List<Row> rows() throws IOException {
+    public static List<Row> rows() throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String file : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
             Path p = Paths.get(file);
@@ -61,7 +61,7 @@ final class ProcNetTcp {
     }
 
     /** {@code ADDR:PORT} as the kernel prints it: each 32-bit word of the address byte-reversed, in upper-case hex. */
-    static String endpoint(String address, int port) throws IOException {
+    public static String endpoint(String address, int port) throws IOException {
         byte[] a = InetAddress.getByName(address).getAddress();
         StringBuilder sb = new StringBuilder();
         for (int w = 0; w < a.length; w += 4) {
@@ -77,7 +77,7 @@ final class ProcNetTcp {
      * usually listed in /proc/net/tcp6 with the IPv4-mapped address ::ffff:127.0.0.1; an IPv4-only socket is
      * listed in /proc/net/tcp. Both spellings are accepted for IPv4 addresses.
      */
-    static List<String> endpoints(String address, int port) throws IOException {
+    public static List<String> endpoints(String address, int port) throws IOException {
         List<String> list = new ArrayList<>();
         list.add(endpoint(address, port));
         byte[] a = InetAddress.getByName(address).getAddress();
@@ -89,7 +89,7 @@ final class ProcNetTcp {
     }
 
     /** TIME_WAIT rows for the connection between the two endpoints, in either orientation. */
-    static List<Row> timeWait(String address, int portA, int portB) throws IOException {
+    public static List<Row> timeWait(String address, int portA, int portB) throws IOException {
         List<Row> found = new ArrayList<>();
         for (Row r : all(address, portA, portB)) {
             if (r.state.equals(TIME_WAIT)) {
@@ -100,7 +100,7 @@ final class ProcNetTcp {
     }
 
     /** Every row for the tuple, any state. */
-    static List<Row> all(String address, int portA, int portB) throws IOException {
+    public static List<Row> all(String address, int portA, int portB) throws IOException {
         List<String> a = endpoints(address, portA);
         List<String> b = endpoints(address, portB);
         List<Row> found = new ArrayList<>();
@@ -113,12 +113,12 @@ final class ProcNetTcp {
     }
 
     /** Whether the row's local endpoint is the given one (in either spelling). */
-    static boolean localIs(Row r, String address, int port) throws IOException {
+    public static boolean localIs(Row r, String address, int port) throws IOException {
         return endpoints(address, port).contains(r.local);
     }
 
     /** The OS keep-alive defaults: tcp_keepalive_time, _intvl, _probes. */
-    static int[] keepAliveDefaults() throws IOException {
+    public static int[] keepAliveDefaults() throws IOException {
         return new int[] {
             readInt("/proc/sys/net/ipv4/tcp_keepalive_time"),
             readInt("/proc/sys/net/ipv4/tcp_keepalive_intvl"),

@@ -8,11 +8,11 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** The driver's ground-truth lines: {@code TYPE key=value key=value ...}. */
-final class Truth {
+public final class Truth {
 
-    final String type;
-    final Map<String, String> values;
-    final String line;
+    public final String type;
+    public final Map<String, String> values;
+    public final String line;
 
     private Truth(String type, Map<String, String> values, String line) {
         this.type = type;
@@ -20,7 +20,7 @@ final class Truth {
         this.line = line;
     }
 
-    static List<Truth> parse(String stdout) {
+    public static List<Truth> parse(String stdout) {
         List<Truth> list = new ArrayList<>();
         for (String line : stdout.split("\n")) {
             String[] f = line.trim().split(" ");
@@ -39,7 +39,7 @@ final class Truth {
         return list;
     }
 
-    String get(String key) {
+    public String get(String key) {
         String v = values.get(key);
         if (v == null) {
             fail("driver line has no '" + key + "': " + line);
@@ -47,15 +47,15 @@ final class Truth {
         return v;
     }
 
-    int port(String key) {
+    public int port(String key) {
         return Integer.parseInt(get(key));
     }
 
-    long num(String key) {
+    public long num(String key) {
         return Long.parseLong(get(key));
     }
 
-    String name() {
+    public String name() {
         return values.get("name");
     }
 
