@@ -385,6 +385,8 @@ public final class ConnectionRegistry implements SocketEventSink {
                 return null;
             }
             tlsSockets.putIfAbsent(tlsSocket, r);
+            // It is TLS, whatever its first bytes looked like to the socket layer.
+            r.protocol = ConnectionRecord.PROTOCOL_TLS;
         }
         return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
     }

@@ -2,6 +2,7 @@ package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
+import io.connscope.it.ProcNetTcp;
 import io.connscope.it.Truth;
 import io.connscope.it.driver.HttpScenarios;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,11 +120,23 @@ class HttpScenariosIT {
                             p.expect("connection_close_by_client", text(c, "close_reason"),
                                     text(c, "direction") + " " + tuple + " close_reason");
                         }
-                        String out = text(pair[0], "close_initiator");
-                        String in = text(pair[1], "close_initiator");
-                        p.check(("local".equals(out) && "remote".equals(in)) || ("remote".equals(out) && "local".equals(in)),
-                                tuple + ": close_initiator outbound/inbound expected local/remote or remote/local but was "
-                                        + out + "/" + in);
+                        // Both ends close right after the exchange: either may be first, or both at once (a
+                        // simultaneous close, where both hold TIME_WAIT). The kernel says which: a side's initiator is
+                        // "local" exactly when it holds a TIME_WAIT row for the tuple.
+                        int clientPort = pair[0].path("local_port").asInt();
+                        int serverPort = pair[1].path("local_port").asInt();
+                        List<ProcNetTcp.Row> rows = ProcNetTcp.timeWait("127.0.0.1", clientPort, serverPort);
+                        boolean clientHolds = false;
+                        boolean serverHolds = false;
+                        for (ProcNetTcp.Row row : rows) {
+                            clientHolds |= ProcNetTcp.localIs(row, "127.0.0.1", clientPort);
+                            serverHolds |= ProcNetTcp.localIs(row, "127.0.0.1", serverPort);
+                        }
+                        p.check(clientHolds || serverHolds, tuple + ": kernel shows no TIME_WAIT row: " + rows);
+                        p.expect(clientHolds ? "local" : "remote", text(pair[0], "close_initiator"),
+                                "outbound " + tuple + " close_initiator (kernel TIME_WAIT rows: " + rows + ")");
+                        p.expect(serverHolds ? "local" : "remote", text(pair[1], "close_initiator"),
+                                "inbound " + tuple + " close_initiator (kernel TIME_WAIT rows: " + rows + ")");
                     }
                 });
     }

@@ -115,10 +115,15 @@ public final class HttpConnectionTracker {
         return length >= 8 && startsWithHttp(bytes, address, length);
     }
 
-    /** Whether bytes that open a client-to-server stream are a TLS ClientHello record. */
+    /** Whether bytes that open a client-to-server stream are a TLS ClientHello record (or its record header). */
     public static boolean looksLikeTlsClientHello(ByteSource bytes, long address, int length) {
-        return length >= 6 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03
-                && bytes.byteAt(address + 5) == 0x01;
+        if (length < 3 || bytes.byteAt(address) != 0x16 || bytes.byteAt(address + 1) != 0x03
+                || bytes.byteAt(address + 2) > 0x04) {
+            return false;
+        }
+        // A handshake record of TLS 1.0 to 1.3. A server may read only its 5-byte header first; when the
+        // handshake type is there, it must be ClientHello.
+        return length < 6 || bytes.byteAt(address + 5) == 0x01;
     }
 
     /** Request bytes: written by a client, read by a server. */

@@ -232,6 +232,9 @@ class HttpConnectionTrackerTest {
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
         assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, hello.length));
+        assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, 5), "a server reading the record header alone");
+        byte[] serverHello = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00};
+        assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(serverHello), 0, serverHello.length));
         assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(get), 0, get.length));
     }
 
