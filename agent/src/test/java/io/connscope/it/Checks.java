@@ -11,35 +11,35 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Assertions on the agent's records against the driver's and the kernel's ground truth. */
-final class Checks {
+public final class Checks {
 
     private Checks() {
     }
 
     /** Collects every mismatch, then fails once with all of them and the full context. */
-    static final class Problems {
+    public static final class Problems {
         private final List<String> problems = new ArrayList<>();
 
-        void expect(Object expected, Object actual, String what) {
+        public void expect(Object expected, Object actual, String what) {
             if (!Objects.equals(String.valueOf(expected), String.valueOf(actual))) {
                 problems.add(what + ": expected " + expected + " but was " + actual);
             }
         }
 
-        void check(boolean ok, String message) {
+        public void check(boolean ok, String message) {
             if (!ok) {
                 problems.add(message);
             }
         }
 
-        void failIfAny(String title, String context) {
+        public void failIfAny(String title, String context) {
             if (!problems.isEmpty()) {
                 fail(title + ":\n  - " + String.join("\n  - ", problems) + "\n" + context);
             }
         }
     }
 
-    static String text(JsonNode record, String field) {
+    public static String text(JsonNode record, String field) {
         JsonNode n = record.get(field);
         return n == null || n.isNull() ? null : n.asText();
     }

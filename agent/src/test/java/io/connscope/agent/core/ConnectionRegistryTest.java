@@ -31,9 +31,7 @@ class ConnectionRegistryTest {
 
     @Test
     void anOutboundConnectionFromConnectToClose() {
-        FileDescriptor fd = new FileDescriptor();
-        registry.onConnectStart(fd, SERVER);
-        registry.onConnectEnd(fd, true, null);
+        FileDescriptor fd = connected(registry);
         registry.onWrite(fd, 0L, 0, 100, null);
         registry.onRead(fd, 0L, 0, 250, null);
         registry.onRead(fd, 0L, 0, 50, null);
@@ -252,9 +250,7 @@ class ConnectionRegistryTest {
     @Test
     void theAgentsOwnThreadsAreNeverTraced() throws Exception {
         Thread own = new AgentThread(() -> {
-            FileDescriptor fd = new FileDescriptor();
-            registry.onConnectStart(fd, SERVER);
-            registry.onConnectEnd(fd, true, null);
+            FileDescriptor fd = connected(registry);
             registry.onAccepted(null, new FileDescriptor(), CLIENT);
         }, "connscope-test");
         own.start();
@@ -295,9 +291,7 @@ class ConnectionRegistryTest {
     }
 
     private void connectedAndDropped() {
-        FileDescriptor fd = new FileDescriptor();
-        registry.onConnectStart(fd, SERVER);
-        registry.onConnectEnd(fd, true, null);
+        FileDescriptor fd = connected(registry);
     }
 
     @Test
@@ -349,11 +343,8 @@ class ConnectionRegistryTest {
     @Test
     void httpRequestsAreCountedFromTheBytesOfReadsAndWrites() {
         Memory m = new Memory();
-        ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor fd = new FileDescriptor();
-        http.onConnectStart(fd, SERVER);
-        http.onConnectEnd(fd, true, null);
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
         String req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
         String res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
         for (int i = 0; i < 3; i++) {
@@ -378,17 +369,12 @@ class ConnectionRegistryTest {
     @Test
     void tlsAndOtherProtocolsAreClassifiedByTheirFirstBytes() {
         Memory m = new Memory();
-        ConnectionRegistry registry2 = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor tls = new FileDescriptor();
-        registry2.onConnectStart(tls, SERVER);
-        registry2.onConnectEnd(tls, true, null);
+        ConnectionRegistry registry2 = withMemory(m);
+        FileDescriptor tls = connected(registry2);
         long hello = m.put("\u0016\u0003\u0001\u0000\u00c8\u0001rest-of-client-hello");
         registry2.onWrite(tls, hello, 0, 26, null);
         registry2.onClose(tls);
-        FileDescriptor serverFirst = new FileDescriptor();
-        registry2.onConnectStart(serverFirst, SERVER);
-        registry2.onConnectEnd(serverFirst, true, null);
+        FileDescriptor serverFirst = connected(registry2);
         registry2.onRead(serverFirst, m.put("220 smtp ready\r\n"), 0, 16, null);
         registry2.onWrite(serverFirst, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
         registry2.onClose(serverFirst);
@@ -401,11 +387,8 @@ class ConnectionRegistryTest {
     @Test
     void httpInsideAJdkSslSocketIsCountedFromItsPlaintext() {
         Memory m = new Memory();
-        ConnectionRegistry tlsRegistry = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor fd = new FileDescriptor();
-        tlsRegistry.onConnectStart(fd, SERVER);
-        tlsRegistry.onConnectEnd(fd, true, null);
+        ConnectionRegistry tlsRegistry = withMemory(m);
+        FileDescriptor fd = connected(tlsRegistry);
         tlsRegistry.onWrite(fd, m.put("\u0016\u0003\u0001\u0000\u00c8\u0001hello"), 0, 11, null);
         // The scripted kernel maps a "TLS socket" that is the descriptor itself to that descriptor.
         byte[] req = "xxGET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -425,11 +408,8 @@ class ConnectionRegistryTest {
     @Test
     void tlsPlaintextThatIsNotHttpLeavesRequestsAtZero() {
         Memory m = new Memory();
-        ConnectionRegistry tlsRegistry = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor fd = new FileDescriptor();
-        tlsRegistry.onConnectStart(fd, SERVER);
-        tlsRegistry.onConnectEnd(fd, true, null);
+        ConnectionRegistry tlsRegistry = withMemory(m);
+        FileDescriptor fd = connected(tlsRegistry);
         tlsRegistry.onWrite(fd, m.put("\u0016\u0003\u0001\u0000\u00c8\u0001hello"), 0, 11, null);
         byte[] smtp = "EHLO x\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         tlsRegistry.onTlsWrite(fd, smtp, 0, smtp.length);
@@ -441,8 +421,7 @@ class ConnectionRegistryTest {
     @Test
     void aPoolsScopeNamesItsConnectionsAndExplainsItsCloses() {
         Memory m = new Memory();
-        ConnectionRegistry pooled = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
+        ConnectionRegistry pooled = withMemory(m);
         FileDescriptor a = new FileDescriptor();
         FileDescriptor b = new FileDescriptor();
         pooled.onScope("TestPool", null);
@@ -472,11 +451,8 @@ class ConnectionRegistryTest {
     @Test
     void anHttpReasonBeatsThePoolsReason() {
         Memory m = new Memory();
-        ConnectionRegistry pooled = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor fd = new FileDescriptor();
-        pooled.onConnectStart(fd, SERVER);
-        pooled.onConnectEnd(fd, true, null);
+        ConnectionRegistry pooled = withMemory(m);
+        FileDescriptor fd = connected(pooled);
         pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
         pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), 0, 38, null);
         pooled.onScope(null, "pool_full");
@@ -488,11 +464,8 @@ class ConnectionRegistryTest {
     @Test
     void httpReadsAndWritesDoNotAllocate() {
         Memory m = new Memory();
-        ConnectionRegistry http = new ConnectionRegistry(100, kernel, OS, finished::add,
-                io.connscope.agent.core.http.ByteSource.of(m.bytes));
-        FileDescriptor fd = new FileDescriptor();
-        http.onConnectStart(fd, SERVER);
-        http.onConnectEnd(fd, true, null);
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
         String reqText = "GET /some/path HTTP/1.1\r\nHost: example\r\nConnection: keep-alive\r\nAccept: */*\r\n\r\n";
         String resText = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nKeep-Alive: timeout=5\r\n\r\nHello there!";
         long req = m.put(reqText);
@@ -513,10 +486,19 @@ class ConnectionRegistryTest {
     }
 
     private FileDescriptor connected() {
+        return connected(registry);
+    }
+
+    private static FileDescriptor connected(ConnectionRegistry r) {
         FileDescriptor fd = new FileDescriptor();
-        registry.onConnectStart(fd, SERVER);
-        registry.onConnectEnd(fd, true, null);
+        r.onConnectStart(fd, SERVER);
+        r.onConnectEnd(fd, true, null);
         return fd;
+    }
+
+    /** A registry that reads HTTP bytes from {@code m}. */
+    private ConnectionRegistry withMemory(Memory m) {
+        return new ConnectionRegistry(100, kernel, OS, finished::add, io.connscope.agent.core.http.ByteSource.of(m.bytes));
     }
 
     /** Answers like a kernel would for one loopback connection; tests change the answers. */

@@ -1,6 +1,8 @@
 package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.Checks;
+import io.connscope.it.Checks.Problems;
 import io.connscope.it.Fork;
 import io.connscope.it.ProcNetTcp;
 
@@ -18,35 +20,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Record lookups and assertions for the HTTP ITs: connection records, request objects, the kernel's TIME_WAIT. */
 final class HttpChecks {
 
-    private HttpChecks() {
-    }
-
-    /** Collects every mismatch, then fails once with all of them and the context. */
-    static final class Problems {
-        private final List<String> problems = new ArrayList<>();
-
-        void expect(Object expected, Object actual, String what) {
-            if (!Objects.equals(String.valueOf(expected), String.valueOf(actual))) {
-                problems.add(what + ": expected " + expected + " but was " + actual);
-            }
-        }
-
-        void check(boolean ok, String message) {
-            if (!ok) {
-                problems.add(message);
-            }
-        }
-
-        void failIfAny(String title, String context) {
-            if (!problems.isEmpty()) {
-                fail(title + ":\n  - " + String.join("\n  - ", problems) + "\n" + context);
-            }
-        }
-    }
-
     static String text(JsonNode record, String field) {
-        JsonNode n = record.get(field);
-        return n == null || n.isNull() ? null : n.asText();
+        return Checks.text(record, field);
+    }
+
+    private HttpChecks() {
     }
 
     /** Connection records (type connection) in a direction with the given local and remote ports (null: any). */

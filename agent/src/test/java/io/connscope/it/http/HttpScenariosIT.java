@@ -1,6 +1,7 @@
 package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.Checks.Problems;
 import io.connscope.it.Fork;
 import io.connscope.it.ProcNetTcp;
 import io.connscope.it.Truth;
@@ -66,7 +67,7 @@ class HttpScenariosIT {
         int server = t.port("server_port");
         Map<Integer, Integer> perPort = perPort(t.get("client_ports"));
         List<JsonNode> shown = new ArrayList<>();
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         p.expect(t.get("requests"), t.get("client_ports").split(",").length,
                 "driver: requests made vs requests the server's handler saw");
         if (expectedConnections != null) {
@@ -91,7 +92,7 @@ class HttpScenariosIT {
     }
 
     interface Extra {
-        void check(HttpChecks.Problems p, List<JsonNode[]> pairs, List<JsonNode> shown) throws Exception;
+        void check(Problems p, List<JsonNode[]> pairs, List<JsonNode> shown) throws Exception;
     }
 
     @Test
@@ -163,7 +164,7 @@ class HttpScenariosIT {
                 });
     }
 
-    private static void expectServerClosed(HttpChecks.Problems p, List<JsonNode[]> pairs, String reason, int server)
+    private static void expectServerClosed(Problems p, List<JsonNode[]> pairs, String reason, int server)
             throws Exception {
         for (JsonNode[] pair : pairs) {
             int client = Integer.parseInt(text(pair[0], "local_port"));
@@ -234,7 +235,7 @@ class HttpScenariosIT {
     /** For every scenario server, each client-side record counts exactly the requests of its server-side twin. */
     @Test
     void serverCountsWhatClientCounts() throws Exception {
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         List<JsonNode> shown = new ArrayList<>();
         int scenarios = 0;
         for (Fork.Result r : List.of(main, idle)) {

@@ -1,6 +1,7 @@
 package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.Checks.Problems;
 import io.connscope.it.Fork;
 import io.connscope.it.ProcNetTcp;
 import io.connscope.it.Truth;
@@ -264,7 +265,7 @@ class NginxIT {
      * The upstream's inbound records for a server: one per client port its handler saw, each with exactly the
      * requests seen on that port, request objects 1..n with the version, status 200 and reused false then true.
      */
-    private List<JsonNode> expectUpstream(HttpChecks.Problems p, Truth t, int port, String version, List<JsonNode> shown)
+    private List<JsonNode> expectUpstream(Problems p, Truth t, int port, String version, List<JsonNode> shown)
             throws IOException {
         Map<Integer, Integer> perPort = perPort(t.get("client_ports"));
         List<JsonNode> records = connections(result, "inbound", port, null);
@@ -298,7 +299,7 @@ class NginxIT {
         Truth t = served(0);
         int port = upstreamPorts[0];
         List<JsonNode> shown = new ArrayList<>();
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         p.expect(10, t.get("requests"), "driver: requests the upstream's handler saw");
         p.expect(10, t.get("connections_seen"), "driver: connections the upstream's handler saw (nginx default proxy)");
         List<JsonNode> records = expectUpstream(p, t, port, "HTTP/1.0", shown);
@@ -329,7 +330,7 @@ class NginxIT {
         Truth t = served(1);
         int port = upstreamPorts[1];
         List<JsonNode> shown = new ArrayList<>();
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         p.expect(10, t.get("requests"), "driver: requests the upstream's handler saw");
         List<JsonNode> records = expectUpstream(p, t, port, "HTTP/1.1", shown);
         p.check(!records.isEmpty() && records.size() <= 2, "inbound connections on the upstream: expected 1 or 2 but was "
@@ -362,7 +363,7 @@ class NginxIT {
         Truth t = served(2);
         int port = upstreamPorts[2];
         List<JsonNode> shown = new ArrayList<>();
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         p.expect(9, t.get("requests"), "driver: requests the upstream's handler saw");
         List<JsonNode> records = expectUpstream(p, t, port, "HTTP/1.1", shown);
         int total = 0;
@@ -382,7 +383,7 @@ class NginxIT {
         Truth t = served(3);
         int port = upstreamPorts[3];
         List<JsonNode> shown = new ArrayList<>();
-        HttpChecks.Problems p = new HttpChecks.Problems();
+        Problems p = new Problems();
         p.expect("Hello there!Hello there!", curlBody, "curl output");
         p.expect(2, t.get("requests"), "driver: requests the upstream's handler saw");
         p.expect(1, t.get("connections_seen"), "driver: connections the upstream's handler saw");
