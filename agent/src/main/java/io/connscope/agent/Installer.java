@@ -14,6 +14,7 @@ import io.connscope.agent.instrumentation.connectfailure.ConnectExceptionInstrum
 import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
+import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
@@ -44,6 +45,7 @@ final class Installer {
             new SocketChannelInstrumentation(),
             new SslSocketInstrumentation(),
             new KeepAliveCacheInstrumentation(),
+            new HttpClientPoolInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),

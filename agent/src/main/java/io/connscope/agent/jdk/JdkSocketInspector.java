@@ -44,6 +44,9 @@ public final class JdkSocketInspector implements SocketInspector {
     private final VarHandle delegatingImplDelegate;
     private final Class<?> delegatingImplClass;
     private final VarHandle networkClientSocket;
+    private final VarHandle socketChannelFd;
+    private final VarHandle plainHttpChannel;
+    private final VarHandle sslHttpPlain;
     private final SocketOption<?>[] keepAliveOptions;
     private final List<String> missing;
 
@@ -59,14 +62,22 @@ public final class JdkSocketInspector implements SocketInspector {
         this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
         this.delegatingImplClass = delegatingImplDelegate == null ? null : delegatingImplDelegate.coordinateTypes().get(0);
         this.networkClientSocket = l.field("sun.net.NetworkClient", "serverSocket", java.net.Socket.class);
+        this.socketChannelFd = l.field("sun.nio.ch.SocketChannelImpl", "fd", FileDescriptor.class);
+        this.plainHttpChannel = l.optionalField("jdk.internal.net.http.PlainHttpConnection", "chan",
+                java.nio.channels.SocketChannel.class);
+        this.sslHttpPlain = plainHttpChannel == null ? null : l.optionalField("jdk.internal.net.http.AsyncSSLConnection",
+                "plainConnection", plainHttpChannel.coordinateTypes().get(0));
         this.keepAliveOptions = l.keepAliveOptions();
         this.missing = l.missing;
     }
 
-    /** Opens the two JDK packages to this class's module and looks up the handles. */
+    /** Opens the JDK packages to this class's module and looks up the handles. */
     public static JdkSocketInspector open(Instrumentation inst) {
         Module javaBase = Object.class.getModule();
         Module self = JdkSocketInspector.class.getModule();
+        // java.net.http may be absent from a jlinked runtime; then its client simply has no pool hooks.
+        ModuleLayer.boot().findModule("java.net.http").ifPresent(http -> inst.redefineModule(http, Set.of(), Map.of(),
+                Map.of("jdk.internal.net.http", Set.of(self)), Set.of(), Map.of()));
         inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(self)),
                 Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self), "sun.security.ssl", Set.of(self),
                         "sun.net", Set.of(self)),
@@ -129,12 +140,25 @@ public final class JdkSocketInspector implements SocketInspector {
         }
     }
 
-    /** {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), then the socket's own. */
+    /**
+     * {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), the JDK HttpClient's
+     * {@code PlainHttpConnection.chan} (through {@code AsyncSSLConnection.plainConnection} for TLS), then the
+     * socket's or channel's own descriptor.
+     */
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
         try {
             if (networkClientSocket != null && networkClientSocket.coordinateTypes().get(0).isInstance(owner)) {
                 owner = networkClientSocket.get(owner);
+            }
+            if (sslHttpPlain != null && sslHttpPlain.coordinateTypes().get(0).isInstance(owner)) {
+                owner = sslHttpPlain.get(owner);
+            }
+            if (plainHttpChannel != null && plainHttpChannel.coordinateTypes().get(0).isInstance(owner)) {
+                owner = plainHttpChannel.get(owner);
+            }
+            if (socketChannelFd != null && socketChannelFd.coordinateTypes().get(0).isInstance(owner)) {
+                return (FileDescriptor) socketChannelFd.get(owner);
             }
             if (owner instanceof javax.net.ssl.SSLSocket) {
                 return descriptorOfTlsSocket(owner);
@@ -237,6 +261,16 @@ public final class JdkSocketInspector implements SocketInspector {
                         .findVarHandle(SocketImpl.class, "fd", FileDescriptor.class);
             } catch (Throwable t) {
                 missing.add("java.net.SocketImpl.fd");
+                return null;
+            }
+        }
+
+        /** A field of a class in a module that may be absent (java.net.http): missing is not worth a warning. */
+        VarHandle optionalField(String className, String name, Class<?> type) {
+            try {
+                Class<?> owner = Class.forName(className);
+                return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);
+            } catch (Throwable t) {
                 return null;
             }
         }

@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  *       sequential ones, which reuse the 2 connections the pool kept;</li>
  *   <li>{@code idle-timeout}: the server says {@code Keep-Alive: timeout=1}; one request, then wait until the
  *       server sees the client close the idle connection;</li>
- *   <li>{@code https KEYSTORE}: 3 sequential HTTPS requests over the JDK's SSLSocket on both sides.</li>
+ *   <li>{@code https KEYSTORE}: 3 sequential HTTPS requests over the JDK's SSLSocket on both sides;</li>
+ *   <li>{@code httpclient-idle}: run with {@code -Djdk.httpclient.keepalive.timeout=1}: 3 requests with the JDK
+ *       HttpClient, then wait until its pool closes the idle connection.</li>
  * </ul>
  */
 public final class PoolScenarios {
@@ -52,6 +54,9 @@ public final class PoolScenarios {
                 break;
             case "https":
                 https(args[1]);
+                break;
+            case "httpclient-idle":
+                httpClientIdle();
                 break;
             default:
                 throw new IllegalArgumentException(args[0]);
@@ -91,6 +96,22 @@ public final class PoolScenarios {
             // The Keep-Alive-Timer closes idle connections on its 5 s round: wait for it, bounded.
             server.awaitClosed(1);
             System.out.println("RESULT scenario=idle-timeout server_port=" + server.port() + " connections="
+                    + server.connections() + " closed=" + server.closed());
+        }
+    }
+
+    /** Run with -Djdk.httpclient.keepalive.timeout=1: three requests, then the pool's purge closes the connection. */
+    private static void httpClientIdle() throws Exception {
+        try (KeepAliveServer server = new KeepAliveServer(null, "timeout=60", null)) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/")).timeout(java.time.Duration.ofSeconds(20)).build();
+            for (int i = 0; i < 3; i++) {
+                client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            }
+            server.awaitClosed(1);
+            System.out.println("RESULT scenario=httpclient-idle server_port=" + server.port() + " connections="
                     + server.connections() + " closed=" + server.closed());
         }
     }

@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * HttpURLConnection's own pool (the JDK's KeepAliveCache), seen by the agent: connections named by their pool,
- * closed because the pool was full or because they sat idle too long, and HTTPS requests counted inside the
- * JDK's SSLSocket. The driver's server counts connections itself, which is the ground truth.
+ * The JDK clients' own pools, seen by the agent: HttpURLConnection's KeepAliveCache and the HttpClient's
+ * ConnectionPool name their connections and say why they close them (full, or idle too long); HTTPS requests are
+ * counted inside the JDK's SSLSocket. The driver's server counts connections itself, which is the ground truth.
  */
-class HttpUrlConnectionPoolIT {
+class ClientPoolIT {
 
     private static List<JsonNode> select(List<JsonNode> records, String type, String direction, int serverPort) {
         return records.stream()
@@ -90,6 +90,25 @@ class HttpUrlConnectionPoolIT {
         assertEquals("local", outbound.get(0).path("close_initiator").asText(), context);
         List<JsonNode> inbound = select(run.records(), "connection", "inbound", port);
         assertEquals("remote", inbound.get(0).path("close_initiator").asText(), context);
+        assertEquals("peer_closed_idle", inbound.get(0).path("close_reason").asText(), context);
+    }
+
+    @Test
+    void theHttpClientsPoolClosesConnectionsIdlePastItsKeepAliveTimeout() throws Exception {
+        Fork.Result run = Fork.run(List.of("-Djdk.httpclient.keepalive.timeout=1", "-Dconnscope.events.requests=true"),
+                PoolScenarios.class.getName(), "httpclient-idle");
+        int port = resultValue(run, "server_port");
+        String context = "\n" + run.describe();
+        assertEquals(1, resultValue(run, "connections"), "3 sequential requests on one connection" + context);
+        assertEquals(1, resultValue(run, "closed"), "the server saw the client close it" + context);
+        List<JsonNode> outbound = select(run.records(), "connection", "outbound", port);
+        assertEquals(1, outbound.size(), context);
+        assertEquals(3, outbound.get(0).path("requests").asInt(), context);
+        assertEquals("pool_idle_timeout", outbound.get(0).path("close_reason").asText(), context);
+        assertEquals("local", outbound.get(0).path("close_initiator").asText(), context);
+        List<JsonNode> requests = select(run.records(), "request", "outbound", port);
+        assertEquals(3, count(requests, "pool", "HttpClient"), context);
+        List<JsonNode> inbound = select(run.records(), "connection", "inbound", port);
         assertEquals("peer_closed_idle", inbound.get(0).path("close_reason").asText(), context);
     }
 

@@ -1,0 +1,96 @@
+package io.connscope.agent.instrumentation.httpclient;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * The JDK {@code java.net.http.HttpClient}'s HTTP/1.1 pool, {@code jdk.internal.net.http.ConnectionPool}
+ * (JDK 17 and 25 alike):
+ * <ul>
+ *   <li>{@code PlainHttpConnection.connectAsync(Exchange)} opens a connection (also under TLS connections);</li>
+ *   <li>{@code returnToPool(HttpConnection, time, keepAlive)} takes one back, closing the oldest idle one when the
+ *       pool holds {@code jdk.httpclient.connectionPoolSize} already: {@code pool_full};</li>
+ *   <li>{@code getConnection(boolean, InetSocketAddress, InetSocketAddress)} hands an idle one out;</li>
+ *   <li>{@code purgeExpiredConnectionsAndReturnNextDeadline(time)} closes those idle longer than
+ *       {@code jdk.httpclient.keepalive.timeout}: {@code pool_idle_timeout}.</li>
+ * </ul>
+ */
+public final class HttpClientPoolInstrumentation implements SocketInstrumentation {
+
+    private static final String POOL = "jdk.internal.net.http.ConnectionPool";
+    private static final String PLAIN = "jdk.internal.net.http.PlainHttpConnection";
+
+    @Override
+    public String name() {
+        return "http-client";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return namedOneOf(POOL, PLAIN);
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(isDeclaredBy(named(PLAIN)).and(named("connectAsync")).and(takesArguments(1)), self + "$ConnectAdvice")
+                .advice(isDeclaredBy(named(POOL)).and(named("returnToPool")).and(takesArguments(3)), self + "$ReturnAdvice")
+                .advice(isDeclaredBy(named(POOL)).and(named("getConnection")).and(takesArguments(3)), self + "$GetAdvice")
+                .advice(isDeclaredBy(named(POOL)).and(named("purgeExpiredConnectionsAndReturnNextDeadline"))
+                        .and(takesArguments(1)), self + "$PurgeAdvice");
+    }
+
+    public static final class ConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter() {
+            SocketEvents.scope("HttpClient", null);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit() {
+            SocketEvents.scopeEnd();
+        }
+    }
+
+    public static final class ReturnAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.Argument(0) Object connection) {
+            SocketEvents.pooled(connection, true);
+            SocketEvents.scope(null, "pool_full");
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit() {
+            SocketEvents.scopeEnd();
+        }
+    }
+
+    public static final class GetAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.Return Object connection) {
+            SocketEvents.pooled(connection, false);
+        }
+    }
+
+    public static final class PurgeAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter() {
+            SocketEvents.scope(null, "pool_idle_timeout");
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit() {
+            SocketEvents.scopeEnd();
+        }
+    }
+}
