@@ -14,6 +14,7 @@ import io.connscope.agent.instrumentation.connectfailure.ConnectExceptionInstrum
 import io.connscope.agent.instrumentation.dispatcher.SocketDispatcherInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.ServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumentation;
+import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
@@ -46,6 +47,7 @@ final class Installer {
             new SslSocketInstrumentation(),
             new KeepAliveCacheInstrumentation(),
             new HttpClientPoolInstrumentation(),
+            new Http2StreamInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),

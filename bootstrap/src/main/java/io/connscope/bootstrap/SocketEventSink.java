@@ -70,6 +70,9 @@ public interface SocketEventSink {
      */
     void onPooled(Object owner, boolean idle);
 
+    /** An HTTP/2 client opened stream {@code streamId} on the connection {@code owner} holds. */
+    void onHttp2Stream(Object owner, int streamId);
+
     /** The application set a socket option through {@code SocketOption} (name, value). */
     void onOption(FileDescriptor fd, Object option, Object value);
 

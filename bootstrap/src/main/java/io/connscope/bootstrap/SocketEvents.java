@@ -115,6 +115,13 @@ public final class SocketEvents {
         }
     }
 
+    public static void http2Stream(Object owner, int streamId) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onHttp2Stream(owner, streamId);
+        }
+    }
+
     public static void option(FileDescriptor fd, Object option, Object value) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

@@ -288,12 +288,15 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
             int len = (int) Math.min(length, 16);
             if (!towardServer) {
-                // The server spoke first: not HTTP (SMTP, MySQL, ...), unless it is an HTTP response whose
-                // request's write is reported a moment later (another thread read the answer first).
-                r.protocol = HttpConnectionTracker.looksLikeResponse(memory, start, len)
-                        ? ConnectionRecord.PROTOCOL_HTTP1 : ConnectionRecord.PROTOCOL_OTHER;
-                if (r.protocol == ConnectionRecord.PROTOCOL_HTTP1) {
+                // The server spoke first: not HTTP (SMTP, MySQL, ...), unless its bytes answer a request or a
+                // ClientHello whose write is reported a moment later (another thread read the answer first).
+                if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
                     r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                    r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
+                } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
+                    r.protocol = ConnectionRecord.PROTOCOL_TLS;
+                } else {
+                    r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }
             } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
                 r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
@@ -335,6 +338,26 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (r != null && r.state == ConnectionState.OPEN) {
             r.pooledIdle = idle;
         }
+    }
+
+    @Override
+    public void onHttp2Stream(Object owner, int streamId) {
+        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        HttpConnectionTracker h = r.http;
+        if (h == null) {
+            synchronized (r) {
+                h = r.http;
+                if (h == null) {
+                    h = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                    r.http = h;
+                }
+            }
+        }
+        h.onHttp2Stream(streamId, System.currentTimeMillis());
     }
 
     /** One client-library scope on a thread's stack of them. */

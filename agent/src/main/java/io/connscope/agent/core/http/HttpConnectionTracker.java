@@ -39,6 +39,8 @@ public final class HttpConnectionTracker {
     private boolean responseStarted;
     private long requestStartedAtMillis;
     private boolean exchangeReported;
+    /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
+    private boolean http2;
 
     public HttpConnectionTracker(ExchangeListener listener) {
         this.listener = listener;
@@ -115,6 +117,12 @@ public final class HttpConnectionTracker {
         return length >= 8 && startsWithHttp(bytes, address, length);
     }
 
+    /** Whether bytes that open a server-to-client stream are a TLS handshake record (a ServerHello, or its header). */
+    public static boolean looksLikeTlsServerHandshake(ByteSource bytes, long address, int length) {
+        return length >= 3 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03
+                && bytes.byteAt(address + 2) <= 0x04 && (length < 6 || bytes.byteAt(address + 5) == 0x02);
+    }
+
     /** Whether bytes that open a client-to-server stream are a TLS ClientHello record (or its record header). */
     public static boolean looksLikeTlsClientHello(ByteSource bytes, long address, int length) {
         if (length < 3 || bytes.byteAt(address) != 0x16 || bytes.byteAt(address + 1) != 0x03
@@ -128,7 +136,7 @@ public final class HttpConnectionTracker {
 
     /** Request bytes: written by a client, read by a server. */
     public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowMillis) {
-        if (length <= 0) {
+        if (length <= 0 || http2) {
             return;
         }
         if (state != REQUEST && looksLikeRequest(bytes, address, length)) {
@@ -163,7 +171,7 @@ public final class HttpConnectionTracker {
 
     /** Response bytes: read by a client, written by a server. */
     public synchronized void onResponseBytes(ByteSource bytes, long address, int length) {
-        if (length <= 0) {
+        if (length <= 0 || http2) {
             return;
         }
         int offset = 0;
@@ -235,6 +243,27 @@ public final class HttpConnectionTracker {
                 haveResponse ? HttpTokens.text(responseHead.connection, responseHead.connectionLength) : null,
                 haveResponse ? HttpTokens.text(responseHead.keepAlive, responseHead.keepAliveLength) : null,
                 requestStartedAtMillis));
+    }
+
+    /**
+     * A client opened HTTP/2 stream {@code streamId}: a request multiplexed on the connection. From then on the
+     * connection's bytes are HTTP/2 frames, not HTTP/1.x, and are no longer read. A connection upgraded from
+     * HTTP/1.1 ({@code Upgrade: h2c}) carries its first request as stream 1, already counted.
+     */
+    public synchronized void onHttp2Stream(int streamId, long nowMillis) {
+        if (streamId % 2 == 0) {
+            return; // server push, not a request
+        }
+        boolean upgraded = streamId == 1 && requests == 1 && !http2;
+        http2 = true;
+        state = IDLE;
+        if (upgraded) {
+            return;
+        }
+        requests++;
+        if (listener != null) {
+            listener.onExchange(new HttpExchange(requests, "HTTP/2", null, null, 0, null, null, nowMillis));
+        }
     }
 
     /** Requests seen so far. */

@@ -235,6 +235,9 @@ class HttpConnectionTrackerTest {
         assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, 5), "a server reading the record header alone");
         byte[] serverHello = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00};
         assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(serverHello), 0, serverHello.length));
+        assertTrue(HttpConnectionTracker.looksLikeTlsServerHandshake(ByteSource.of(serverHello), 0, serverHello.length),
+                "a ServerHello read before the ClientHello's write is reported");
+        assertFalse(HttpConnectionTracker.looksLikeTlsServerHandshake(ByteSource.of(hello), 0, hello.length));
         assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(get), 0, get.length));
     }
 
