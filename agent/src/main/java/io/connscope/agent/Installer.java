@@ -18,6 +18,7 @@ import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
+import io.connscope.agent.instrumentation.sslengine.SslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
 import io.connscope.agent.jdk.JdkSocketInspector;
 import io.connscope.agent.jdk.NativeMemory;
@@ -45,6 +46,7 @@ final class Installer {
             new NioSocketImplInstrumentation(),
             new SocketChannelInstrumentation(),
             new SslSocketInstrumentation(),
+            new SslEngineInstrumentation(),
             new KeepAliveCacheInstrumentation(),
             new HttpClientPoolInstrumentation(),
             new Http2StreamInstrumentation(),

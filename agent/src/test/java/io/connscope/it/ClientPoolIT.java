@@ -112,14 +112,40 @@ class ClientPoolIT {
         assertEquals("peer_closed_idle", inbound.get(0).path("close_reason").asText(), context);
     }
 
-    @Test
-    void httpsRequestsAreCountedInsideTheJdksSslSocketOnBothSides(@TempDir Path dir) throws Exception {
+    /** A keystore with one EC key for 127.0.0.1, made by the JDK's keytool. */
+    private static Path keystore(Path dir) throws Exception {
         Path keystore = dir.resolve("ks.p12");
         Path keytool = Paths.get(Fork.java()).resolveSibling("keytool");
         Fork.Result gen = Fork.exec(List.of(keytool.toString(), "-genkeypair", "-keystore", keystore.toString(),
                 "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit", "-alias", "test",
                 "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1", "-validity", "2"));
         assertEquals(0, gen.exit, "keytool: " + gen.describe());
+        return keystore;
+    }
+
+    @Test
+    void httpsRequestsAreCountedInsideTheJdksSslEngineOnBothSides(@TempDir Path dir) throws Exception {
+        Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), PoolScenarios.class.getName(),
+                "https-engine", keystore(dir).toString());
+        int port = resultValue(run, "server_port");
+        String context = "\n" + run.describe();
+        assertEquals(1, resultValue(run, "connections"), "the HttpClient reused one connection" + context);
+        assertEquals(4, resultValue(run, "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = select(run.records(), "connection", direction, port);
+            assertEquals(1, conns.size(), direction + context);
+            assertEquals(4, conns.get(0).path("requests").asInt(), direction + ": requests inside TLS" + context);
+            assertEquals(1, conns.get(0).path("tls_handshakes").asInt(), direction + context);
+            List<JsonNode> requests = select(run.records(), "request", direction, port);
+            assertEquals(4, requests.size(), direction + context);
+            assertEquals(3, count(requests, "reused", "true"), direction + context);
+            assertEquals(4, count(requests, "status", "200"), direction + context);
+        }
+    }
+
+    @Test
+    void httpsRequestsAreCountedInsideTheJdksSslSocketOnBothSides(@TempDir Path dir) throws Exception {
+        Path keystore = keystore(dir);
         Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), PoolScenarios.class.getName(),
                 "https", keystore.toString());
         int port = resultValue(run, "server_port");

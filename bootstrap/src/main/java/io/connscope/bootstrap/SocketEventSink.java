@@ -70,6 +70,17 @@ public interface SocketEventSink {
      */
     void onPooled(Object owner, boolean idle);
 
+    /**
+     * An {@code SSLEngine} is about to wrap ({@code wrap} true: plaintext {@code in} to TLS records {@code out}) or
+     * unwrap ({@code in} TLS records to plaintext {@code out}); the agent notes the buffers' positions.
+     */
+    void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                       java.nio.ByteBuffer[] out, int outOffset, int outLength);
+
+    /** The wrap or unwrap announced by {@link #onEngineEnter} on this thread returned. */
+    void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                      java.nio.ByteBuffer[] out, int outOffset, int outLength);
+
     /** An HTTP/2 client opened stream {@code streamId} on the connection {@code owner} holds. */
     void onHttp2Stream(Object owner, int streamId);
 

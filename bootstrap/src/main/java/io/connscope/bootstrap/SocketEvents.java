@@ -115,6 +115,22 @@ public final class SocketEvents {
         }
     }
 
+    public static void engineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                   java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        SocketEventSink s = sink;
+        if (s != null && engine != null && in != null && out != null) {
+            s.onEngineEnter(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
+        }
+    }
+
+    public static void engineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                  java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        SocketEventSink s = sink;
+        if (s != null && engine != null && in != null && out != null) {
+            s.onEngineExit(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
+        }
+    }
+
     public static void http2Stream(Object owner, int streamId) {
         SocketEventSink s = sink;
         if (s != null && owner != null) {

@@ -76,6 +76,10 @@ public final class ConnectionRecord {
     volatile HttpConnectionTracker http;
     /** Inside TLS: what the first plaintext showed (PROTOCOL_UNKNOWN until the JDK's SSLSocket is seen). */
     volatile int tlsPlaintext;
+    /** The ClientHello random of a TLS connection, by which an SSLEngine finds it; null until seen. */
+    volatile io.connscope.agent.core.tls.ClientHelloKey helloKey;
+    /** A server read the ClientHello's 5-byte record header alone: the random comes with the next read. */
+    volatile boolean awaitingHelloBody;
     /** Views of the application's plaintext arrays, one per direction, reused for every TLS read and write. */
     final HeapBytes tlsReadBytes = new HeapBytes();
     final HeapBytes tlsWriteBytes = new HeapBytes();
@@ -213,6 +217,16 @@ public final class ConnectionRecord {
     /** Whether its pool holds it idle right now. */
     public boolean pooledIdle() {
         return pooledIdle;
+    }
+
+    /** A ByteBuffer as a {@link io.connscope.agent.core.http.ByteSource} (absolute reads), re-pointed per use. */
+    static final class BufferBytes implements io.connscope.agent.core.http.ByteSource {
+        java.nio.ByteBuffer buffer;
+
+        @Override
+        public int byteAt(long address) {
+            return buffer.get((int) address) & 0xff;
+        }
     }
 
     /** Whether HTTP/1.x was seen on this connection. */

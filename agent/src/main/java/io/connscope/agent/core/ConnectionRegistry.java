@@ -3,6 +3,8 @@ package io.connscope.agent.core;
 import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpConnectionTracker;
+import io.connscope.agent.core.tls.ClientHelloKey;
+import io.connscope.agent.core.tls.TlsRendezvous;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
@@ -31,6 +33,11 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionTable<ConnectionRecord> table;
     /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
     private final ConnectionTable<ConnectionRecord> tlsSockets;
+    /** JDK SSLEngines (weak keys) to their TCP connection, found once per engine through the rendezvous. */
+    private final ConnectionTable<ConnectionRecord> engines;
+    private final TlsRendezvous rendezvous = new TlsRendezvous(4096);
+    /** Buffer positions at the start of the wrap or unwrap running on this thread. */
+    private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
     private final SocketInspector inspector;
     private final KeepAliveSettings osDefaults;
     private final ConnectionListener listener;
@@ -56,6 +63,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
         this.tlsSockets = new ConnectionTable<>(capacity);
+        this.engines = new ConnectionTable<>(capacity);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -245,6 +253,16 @@ public final class ConnectionRegistry implements SocketEventSink {
     private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
+            if (r.awaitingHelloBody && towardServer && r.protocol == ConnectionRecord.PROTOCOL_TLS) {
+                // Still the classifying read itself (header only), or the ClientHello's body now.
+                long start = iovCount > 0 ? memory.longAt(address) : address;
+                long length = iovCount > 0 ? Math.min(memory.longAt(address + 8), n) : n;
+                ClientHelloKey key = ClientHelloKey.ofMessage(memory, start, (int) Math.min(length, Integer.MAX_VALUE));
+                if (key != null) {
+                    r.awaitingHelloBody = false;
+                    meetEngine(r, key);
+                }
+            }
             return;
         }
         HttpConnectionTracker h = r.http;
@@ -303,6 +321,12 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
             } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
                 r.protocol = ConnectionRecord.PROTOCOL_TLS;
+                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, (int) Math.min(length, Integer.MAX_VALUE));
+                if (key != null) {
+                    meetEngine(r, key);
+                } else {
+                    r.awaitingHelloBody = true;
+                }
             } else {
                 r.protocol = ConnectionRecord.PROTOCOL_OTHER;
             }
@@ -381,6 +405,90 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    // -- plaintext of the JDK's SSLEngine --
+
+    /** The socket side of the rendezvous: the connection's ClientHello went by. */
+    private void meetEngine(ConnectionRecord r, ClientHelloKey key) {
+        r.helloKey = key;
+        Object engine = rendezvous.meet(key, r);
+        if (engine != null && !(engine instanceof ConnectionRecord)) {
+            engines.putIfAbsent(engine, r);
+        }
+    }
+
+    @Override
+    public void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                              java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        EngineScratch scratch = engineScratch.get();
+        scratch.inFirst = in.length > inOffset && in[inOffset] != null ? in[inOffset].position() : -1;
+        scratch.outFirst = out.length > outOffset && out[outOffset] != null ? out[outOffset].position() : -1;
+        // Plaintext is the input of a wrap and the output of an unwrap.
+        java.nio.ByteBuffer[] plain = wrap ? in : out;
+        int offset = wrap ? inOffset : outOffset;
+        int count = Math.min(wrap ? inLength : outLength, EngineScratch.MAX_BUFFERS);
+        for (int i = 0; i < count; i++) {
+            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
+            scratch.plainPositions[i] = b == null ? -1 : b.position();
+        }
+        scratch.plainCount = count;
+    }
+
+    @Override
+    public void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                             java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        EngineScratch scratch = engineScratch.get();
+        ConnectionRecord r = engines.get(engine);
+        if (r == null) {
+            // The ClientHello: produced by a client's wrap, consumed by a server's unwrap.
+            java.nio.ByteBuffer hello = wrap ? out[outOffset] : in[inOffset];
+            int from = wrap ? scratch.outFirst : scratch.inFirst;
+            if (hello == null || from < 0 || hello.position() <= from) {
+                return;
+            }
+            scratch.bytes.buffer = hello;
+            try {
+                ClientHelloKey key = ClientHelloKey.ofRecord(scratch.bytes, from, hello.position() - from);
+                Object other = key == null ? null : rendezvous.meet(key, engine);
+                if (other instanceof ConnectionRecord) {
+                    engines.putIfAbsent(engine, (ConnectionRecord) other);
+                }
+            } finally {
+                scratch.bytes.buffer = null;
+            }
+            r = engines.get(engine);
+            if (r == null) {
+                return;
+            }
+        }
+        if (r.state != ConnectionState.OPEN || r.tlsPlaintext == ConnectionRecord.PROTOCOL_OTHER && r.http == null) {
+            return;
+        }
+        java.nio.ByteBuffer[] plain = wrap ? in : out;
+        int offset = wrap ? inOffset : outOffset;
+        for (int i = 0; i < scratch.plainCount; i++) {
+            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
+            int before = scratch.plainPositions[i];
+            if (b != null && before >= 0 && b.position() > before) {
+                scratch.bytes.buffer = b;
+                try {
+                    lookPlain(r, scratch.bytes, wrap, before, b.position() - before);
+                } finally {
+                    scratch.bytes.buffer = null;
+                }
+            }
+        }
+    }
+
+    /** Per-thread positions for one wrap or unwrap; allocated once per thread. */
+    private static final class EngineScratch {
+        static final int MAX_BUFFERS = 16;
+        final int[] plainPositions = new int[MAX_BUFFERS];
+        int plainCount;
+        int inFirst;
+        int outFirst;
+        final ConnectionRecord.BufferBytes bytes = new ConnectionRecord.BufferBytes();
+    }
+
     // -- plaintext of the JDK's SSLSocket --
 
     @Override
@@ -414,35 +522,39 @@ public final class ConnectionRegistry implements SocketEventSink {
         return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
     }
 
-    /** Like {@link #look}, for plaintext the application exchanged with a TLS socket. */
+    /** Plaintext from an SSLSocket's byte array; one reader and one writer at a time per socket, so each view is safe. */
     private void lookPlain(ConnectionRecord r, ConnectionRecord.HeapBytes view, boolean written, byte[] b, int off, int n) {
-        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        // One reader and one writer at a time per SSLSocket (its own locks), so each direction's view is safe.
         view.array = b;
         try {
-            if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-                synchronized (r) {
-                    if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-                        if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
-                            r.http = new HttpConnectionTracker(
-                                    listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
-                            r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
-                        } else {
-                            r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
-                        }
+            lookPlain(r, view, written, off, n);
+        } finally {
+            view.array = null;
+        }
+    }
+
+    /** Like {@link #look}, for plaintext the application exchanged with a TLS socket or engine. */
+    private void lookPlain(ConnectionRecord r, ByteSource view, boolean written, int off, int n) {
+        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
+        if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+            synchronized (r) {
+                if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+                    if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
+                        r.http = new HttpConnectionTracker(
+                                listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
+                    } else {
+                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
                     }
                 }
             }
-            HttpConnectionTracker h = r.http;
-            if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
-                if (towardServer) {
-                    h.onRequestBytes(view, off, n, System.currentTimeMillis());
-                } else {
-                    h.onResponseBytes(view, off, n);
-                }
+        }
+        HttpConnectionTracker h = r.http;
+        if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
+            if (towardServer) {
+                h.onRequestBytes(view, off, n, System.currentTimeMillis());
+            } else {
+                h.onResponseBytes(view, off, n);
             }
-        } finally {
-            view.array = null;
         }
     }
 
@@ -555,6 +667,9 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
+        if (r.helloKey != null) {
+            rendezvous.forget(r.helloKey);
+        }
         HttpConnectionTracker h = r.http;
         if (h != null) {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,

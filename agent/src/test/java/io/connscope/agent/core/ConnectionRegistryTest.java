@@ -406,6 +406,43 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void anSslEngineFindsItsConnectionByTheClientHelloAndItsPlaintextIsCounted() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = connected(tls);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(42);
+        Object engine = new Object();
+        // The client's engine wraps the ClientHello before the socket sends it.
+        java.nio.ByteBuffer[] plainIn = {java.nio.ByteBuffer.allocate(0)};
+        java.nio.ByteBuffer[] netOut = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(engine, true, plainIn, 0, 1, netOut, 0, 1);
+        netOut[0].put(hello);
+        tls.onEngineExit(engine, true, plainIn, 0, 1, netOut, 0, 1);
+        long at = m.top;
+        System.arraycopy(hello, 0, m.bytes, m.top, hello.length);
+        m.top += hello.length;
+        tls.onWrite(fd, at, 0, hello.length, null);
+        // Then plaintext HTTP through the engine: a request wrapped, a response unwrapped.
+        byte[] req = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 2; i++) {
+            java.nio.ByteBuffer[] src = {java.nio.ByteBuffer.wrap(req)};
+            java.nio.ByteBuffer[] dst = {java.nio.ByteBuffer.allocate(256)};
+            tls.onEngineEnter(engine, true, src, 0, 1, dst, 0, 1);
+            src[0].position(req.length);
+            tls.onEngineExit(engine, true, src, 0, 1, dst, 0, 1);
+            java.nio.ByteBuffer[] net = {java.nio.ByteBuffer.allocate(256)};
+            java.nio.ByteBuffer[] plain = {java.nio.ByteBuffer.allocate(256)};
+            tls.onEngineEnter(engine, false, net, 0, 1, plain, 0, 1);
+            plain[0].put(res);
+            tls.onEngineExit(engine, false, net, 0, 1, plain, 0, 1);
+        }
+        tls.onClose(fd);
+        assertEquals(2, finished.get(0).requests());
+        assertEquals(1, finished.get(0).tlsHandshakes());
+    }
+
+    @Test
     void tlsPlaintextThatIsNotHttpLeavesRequestsAtZero() {
         Memory m = new Memory();
         ConnectionRegistry tlsRegistry = withMemory(m);

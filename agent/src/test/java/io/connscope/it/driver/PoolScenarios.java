@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code idle-timeout}: the server says {@code Keep-Alive: timeout=1}; one request, then wait until the
  *       server sees the client close the idle connection;</li>
  *   <li>{@code https KEYSTORE}: 3 sequential HTTPS requests over the JDK's SSLSocket on both sides;</li>
+ *   <li>{@code https-engine KEYSTORE}: 4 HTTPS requests from the JDK HttpClient to the JDK HttpsServer, both
+ *       on SSLEngine;</li>
  *   <li>{@code httpclient-idle}: run with {@code -Djdk.httpclient.keepalive.timeout=1}: 3 requests with the JDK
  *       HttpClient, then wait until its pool closes the idle connection.</li>
  * </ul>
@@ -57,6 +59,9 @@ public final class PoolScenarios {
                 break;
             case "httpclient-idle":
                 httpClientIdle();
+                break;
+            case "https-engine":
+                httpsEngine(args[1]);
                 break;
             default:
                 throw new IllegalArgumentException(args[0]);
@@ -114,6 +119,50 @@ public final class PoolScenarios {
             System.out.println("RESULT scenario=httpclient-idle server_port=" + server.port() + " connections="
                     + server.connections() + " closed=" + server.closed());
         }
+    }
+
+    /** The JDK HttpsServer and HttpClient, both over SSLEngine: 4 sequential HTTPS requests, HTTP/1.1. */
+    private static void httpsEngine(String keystore) throws Exception {
+        SSLContext tls = tls(keystore);
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        List<Integer> clientPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.createContext("/", exchange -> {
+            clientPorts.add(exchange.getRemoteAddress().getPort());
+            byte[] body = "Hello there!".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "https://127.0.0.1:" + server.getAddress().getPort() + "/")).timeout(java.time.Duration.ofSeconds(20)).build();
+            for (int i = 0; i < 4; i++) {
+                client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            }
+            System.out.println("RESULT scenario=https-engine server_port=" + server.getAddress().getPort()
+                    + " connections=" + new java.util.HashSet<>(clientPorts).size() + " requests=" + clientPorts.size());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static SSLContext tls(String keystore) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Paths.get(keystore))) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return tls;
     }
 
     private static void https(String keystore) throws Exception {
