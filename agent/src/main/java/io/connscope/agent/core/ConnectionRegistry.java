@@ -692,6 +692,9 @@ public final class ConnectionRegistry implements SocketEventSink {
      * was not seen, so the initiator is only known when the peer had already closed or reset.
      */
     public int expungeCollected() {
+        // TLS sockets and engines dropped by the application: their bindings go too.
+        tlsSockets.expungeCollected();
+        engines.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {
@@ -739,6 +742,11 @@ public final class ConnectionRegistry implements SocketEventSink {
     /** Sockets in the table: open connections, connects in progress, sockets with options set, listeners. */
     public int trackedSockets() {
         return table.size();
+    }
+
+    /** TLS sockets and engines currently tied to a connection (for tests). */
+    int tlsBindings() {
+        return tlsSockets.size() + engines.size();
     }
 
     /** Sockets not traced because the table was full. */

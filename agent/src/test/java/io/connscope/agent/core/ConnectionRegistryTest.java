@@ -443,6 +443,29 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void tlsBindingsOfCollectedSocketsAndEnginesAreExpunged() throws InterruptedException {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = connected(tls);
+        tls.onWrite(fd, m.put("\u0016\u0003\u0001\u0000\u00c8\u0001hello"), 0, 11, null);
+        bindThrowawayTlsSocket(tls, fd);
+        assertEquals(1, tls.tlsBindings());
+        for (int i = 0; i < 50 && tls.tlsBindings() > 0; i++) {
+            System.gc();
+            Thread.sleep(20);
+            tls.expungeCollected();
+        }
+        assertEquals(0, tls.tlsBindings(), "a TLS socket the application dropped leaves no binding behind");
+    }
+
+    /** Binds a TLS socket object that nothing keeps (the scripted kernel maps it to {@code fd}). */
+    private void bindThrowawayTlsSocket(ConnectionRegistry tls, FileDescriptor fd) {
+        kernel.tlsSocketTarget = fd;
+        byte[] req = "EHLO x\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        tls.onTlsWrite(new Object(), req, 0, req.length);
+    }
+
+    @Test
     void tlsPlaintextThatIsNotHttpLeavesRequestsAtZero() {
         Memory m = new Memory();
         ConnectionRegistry tlsRegistry = withMemory(m);
@@ -558,9 +581,12 @@ class ConnectionRegistryTest {
             return null;
         }
 
+        /** What any non-descriptor "TLS socket" maps to. */
+        FileDescriptor tlsSocketTarget;
+
         @Override
         public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
-            return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : null;
+            return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : tlsSocketTarget;
         }
 
         @Override
