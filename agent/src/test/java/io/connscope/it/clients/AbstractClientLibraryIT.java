@@ -84,7 +84,10 @@ abstract class AbstractClientLibraryIT {
         assertFalse(jars.isEmpty(), "no jars in " + dir);
         List<String> args = new ArrayList<>(List.of("sequential", "concurrent", "server-close", "idle-close"));
         if (https()) {
-            Path keystore = Files.createTempDirectory("connscope-clients-").resolve("ks.p12");
+            Path keystoreDir = Files.createTempDirectory("connscope-clients-");
+            keystoreDir.toFile().deleteOnExit();
+            Path keystore = keystoreDir.resolve("ks.p12");
+            keystore.toFile().deleteOnExit();
             Path keytool = Paths.get(Fork.java()).resolveSibling("keytool");
             Fork.Result gen = Fork.exec(List.of(keytool.toString(), "-genkeypair", "-keystore", keystore.toString(),
                     "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit", "-alias", "test",
