@@ -84,6 +84,12 @@ public final class Fork {
 
     /** Starts a fork: {@code java -javaagent:<jar> -Dconnscope.events.file=<tmp> <jvmArgs> -cp <test classes> main args}. */
     public static Running start(List<String> jvmArgs, String mainClass, String... args) throws IOException {
+        return start(jvmArgs, List.of(), mainClass, args);
+    }
+
+    /** Like {@link #start(List, String, String...)}, with {@code extraClasspath} after the test classes on {@code -cp}. */
+    public static Running start(List<String> jvmArgs, List<Path> extraClasspath, String mainClass, String... args)
+            throws IOException {
         Path events = Files.createTempFile("connscope-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
@@ -92,7 +98,11 @@ public final class Fork {
         cmd.add("-Dconnscope.events.file=" + events);
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        cmd.add(testClasses().toString());
+        StringBuilder classpath = new StringBuilder(testClasses().toString());
+        for (Path p : extraClasspath) {
+            classpath.append(java.io.File.pathSeparatorChar).append(p);
+        }
+        cmd.add(classpath.toString());
         cmd.add(mainClass);
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -101,7 +111,13 @@ public final class Fork {
 
     /** Runs a fork to completion; fails with its output on a non-zero exit or a timeout. */
     public static Result run(List<String> jvmArgs, String mainClass, String... args) throws Exception {
-        Result r = start(jvmArgs, mainClass, args).await();
+        return run(jvmArgs, List.of(), mainClass, args);
+    }
+
+    /** Like {@link #run(List, String, String...)}, with {@code extraClasspath} after the test classes on {@code -cp}. */
+    public static Result run(List<String> jvmArgs, List<Path> extraClasspath, String mainClass, String... args)
+            throws Exception {
+        Result r = start(jvmArgs, extraClasspath, mainClass, args).await();
         if (r.exit != 0) {
             fail("forked JVM exited with " + r.exit + ", expected 0\n" + r.describe());
         }

@@ -3,17 +3,11 @@ package io.connscope.it.driver;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.security.KeyStore;
@@ -199,111 +193,6 @@ public final class PoolScenarios {
         c.setReadTimeout(20_000);
         try (InputStream in = c.getInputStream()) {
             in.readAllBytes();
-        }
-    }
-
-    /** Answers every request on a connection with "Hello there!" and a Keep-Alive header; counts connections. */
-    static final class KeepAliveServer implements AutoCloseable {
-        private final ServerSocket listener;
-        private final String keepAlive;
-        private final CountDownLatch release;
-        private final List<Socket> sockets = new ArrayList<>();
-        private int closed;
-
-        KeepAliveServer(SSLContext tls, String keepAlive, CountDownLatch release) throws IOException {
-            this.listener = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
-                    : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            if (listener instanceof SSLServerSocket) {
-                ((SSLServerSocket) listener).setNeedClientAuth(false);
-            }
-            this.keepAlive = keepAlive;
-            this.release = release;
-            Thread acceptor = new Thread(this::accept, "srv-accept");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        private void accept() {
-            try {
-                while (true) {
-                    Socket s = listener.accept();
-                    synchronized (this) {
-                        sockets.add(s);
-                        notifyAll();
-                    }
-                    Thread t = new Thread(() -> serve(s), "srv-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException closedListener) {
-                // done
-            }
-        }
-
-        private void serve(Socket s) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                while (readHead(in)) {
-                    if (release != null && !release.await(20, TimeUnit.SECONDS)) {
-                        return;
-                    }
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nKeep-Alive: " + keepAlive
-                            + "\r\n\r\nHello there!").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-            } catch (IOException | InterruptedException e) {
-                // the client went away
-            } finally {
-                synchronized (this) {
-                    closed++;
-                    notifyAll();
-                }
-            }
-        }
-
-        /** Reads one request head; false at end-of-stream. */
-        private static boolean readHead(InputStream in) throws IOException {
-            int matched = 0;
-            int c;
-            while ((c = in.read()) != -1) {
-                matched = (c == '\r' || c == '\n') ? matched + 1 : 0;
-                if (matched == 4) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        synchronized void awaitConnections(int n) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (sockets.size() < n && System.currentTimeMillis() < deadline) {
-                wait(100);
-            }
-        }
-
-        synchronized void awaitClosed(int n) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (closed < n && System.currentTimeMillis() < deadline) {
-                wait(100);
-            }
-        }
-
-        synchronized int connections() {
-            return sockets.size();
-        }
-
-        synchronized int closed() {
-            return closed;
-        }
-
-        @Override
-        public void close() throws IOException {
-            listener.close();
         }
     }
 }

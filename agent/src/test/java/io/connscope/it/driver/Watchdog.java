@@ -6,12 +6,12 @@ import java.util.Map;
  * Bounds the whole driver run: blocking channel calls have no timeout of their own, so if anything hangs the
  * watchdog prints every thread's stack to stderr and halts the JVM with exit code 3.
  */
-final class Watchdog {
+public final class Watchdog {
 
     private Watchdog() {
     }
 
-    static void start(long millis) {
+    public static void start(long millis) {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(millis);

@@ -1,0 +1,311 @@
+package io.connscope.it.clients;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.Fork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * One HTTP client library at one version, seen by the agent: a driver of {@code io.connscope.it.driver.clients}
+ * runs the {@code ClientScenarios} in one forked JVM whose class path is the test classes and that version's jars
+ * (a directory under {@code target/clients}, named by system property {@code connscope.clients.KEY}). Each
+ * scenario has a server of its own that counts connections and requests itself: the ground truth every record is
+ * checked against, on the client's (outbound) and the server's (inbound) side.
+ *
+ * <p>A new library or version is a subclass naming its driver and directory key.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AbstractClientLibraryIT {
+
+    /** The pool's limit the drivers configure: {@code ClientScenarios.MAX_PER_ROUTE}. */
+    private static final int MAX_PER_ROUTE = 2;
+
+    private Fork.Result run;
+    private String context;
+    private final Map<String, Map<String, Integer>> results = new HashMap<>();
+
+    /** The driver's main class. */
+    abstract String driver();
+
+    /** The key of system property {@code connscope.clients.KEY}: the directory of the library version's jars. */
+    abstract String clientsKey();
+
+    /** Whether the library runs HTTPS over the JDK's SSLSocket (its requests are then counted inside TLS). */
+    boolean https() {
+        return true;
+    }
+
+    /**
+     * Requests the client writes onto the connection the server closed idle before it notices: 0 for a pool
+     * that checks an idle connection before reusing it, 1 for one that tries it and retries on a new connection.
+     */
+    int staleReuses() {
+        return 0;
+    }
+
+    /**
+     * Whether the client closes a connection it will not reuse (after a {@code Connection: close} response)
+     * abortively, with {@code SO_LINGER} 0: Apache HttpClient 5 classic does ({@code CloseMode.IMMEDIATE}). When it
+     * closes before the server's FIN arrives, that is a reset ({@code local_reset}), which the agent reports as
+     * {@code error}; when the FIN came first the server closed first ({@code remote}).
+     */
+    boolean resetsConnectionsItDiscards() {
+        return false;
+    }
+
+    @BeforeAll
+    void runDriver() throws Exception {
+        Path dir = Paths.get(System.getProperty("connscope.clients." + clientsKey(), ""));
+        assertTrue(Files.isDirectory(dir), "no directory for connscope.clients." + clientsKey() + ": " + dir
+                + "; run the ITs through Maven (mvn verify)");
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(dir)) {
+            jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        }
+        assertFalse(jars.isEmpty(), "no jars in " + dir);
+        List<String> args = new ArrayList<>(List.of("sequential", "concurrent", "server-close", "idle-close"));
+        if (https()) {
+            Path keystoreDir = Files.createTempDirectory("connscope-clients-");
+            keystoreDir.toFile().deleteOnExit();
+            Path keystore = keystoreDir.resolve("ks.p12");
+            keystore.toFile().deleteOnExit();
+            Path keytool = Paths.get(Fork.java()).resolveSibling("keytool");
+            Fork.Result gen = Fork.exec(List.of(keytool.toString(), "-genkeypair", "-keystore", keystore.toString(),
+                    "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit", "-alias", "test",
+                    "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1", "-validity", "2"));
+            assertEquals(0, gen.exit, "keytool: " + gen.describe());
+            args.add("https=" + keystore);
+        }
+        run = Fork.run(List.of("-Dconnscope.events.requests=true", "-Dconnscope.console=off"), jars, driver(),
+                args.toArray(new String[0]));
+        context = "\n" + run.describe();
+        for (String line : run.stdout.split("\n")) {
+            if (line.startsWith("RESULT scenario=")) {
+                Map<String, Integer> values = new HashMap<>();
+                String scenario = null;
+                for (String kv : line.substring("RESULT ".length()).trim().split(" ")) {
+                    String[] p = kv.split("=", 2);
+                    if (p[0].equals("scenario")) {
+                        scenario = p[1];
+                    } else {
+                        values.put(p[0], Integer.parseInt(p[1]));
+                    }
+                }
+                results.put(scenario, values);
+            }
+        }
+        assertTrue(run.stdout.contains("\nDONE"), "the driver finished every scenario" + context);
+    }
+
+    @Test
+    void theForkRanTheVersionUnderTest() {
+        Path dir = Paths.get(System.getProperty("connscope.clients." + clientsKey()));
+        assertTrue(run.stdout.contains("RESULT library_jar=" + dir.getFileName() + ".jar\n"),
+                "the library's classes came from " + dir.getFileName() + ".jar" + context);
+    }
+
+    @Test
+    void sequentialRequestsReuseOneConnection() throws IOException {
+        int port = serverPort("sequential");
+        assertEquals(1, truth("sequential", "connections"), "the server saw one connection" + context);
+        assertEquals(5, truth("sequential", "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(1, conns.size(), direction + ": one connection record" + context);
+            assertEquals(5, conns.get(0).path("requests").asInt(-1), direction + ": 5 requests on it" + context);
+            assertEquals("closed", conns.get(0).path("state").asText(), direction + context);
+            assertEquals(0, conns.get(0).path("tls_handshakes").asInt(-1), direction + context);
+            List<JsonNode> requests = requestsOf(conns.get(0));
+            assertEquals(5, requests.size(), direction + ": one request object per request" + context);
+            for (int i = 0; i < 5; i++) {
+                JsonNode r = requests.get(i);
+                assertEquals(i + 1, r.path("index").asInt(), direction + context);
+                assertEquals(i > 0, r.path("reused").asBoolean(), direction + ": request " + (i + 1) + context);
+                assertEquals(200, r.path("status").asInt(), direction + context);
+                assertEquals("HTTP/1.1", r.path("http_version").asText(), direction + context);
+            }
+        }
+    }
+
+    @Test
+    void concurrentRequestsBeyondThePoolLimitQueueOnItsConnections() throws IOException {
+        int port = serverPort("concurrent");
+        int connections = truth("concurrent", "connections");
+        assertTrue(connections >= 1 && connections <= MAX_PER_ROUTE,
+                "the pool opened at most " + MAX_PER_ROUTE + " connections: " + connections + context);
+        assertEquals(6, truth("concurrent", "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(connections, conns.size(), direction + ": one record per connection the server accepted" + context);
+            assertEquals(6, conns.stream().mapToInt(c -> c.path("requests").asInt(-100)).sum(),
+                    direction + ": the 6 requests, over the connections" + context);
+            List<JsonNode> requests = requestObjects(direction, port);
+            assertEquals(6, requests.size(), direction + context);
+            assertEquals(connections, requests.stream().filter(r -> !r.path("reused").asBoolean(true)).count(),
+                    direction + ": one new-connection request per connection, the rest reused" + context);
+            for (JsonNode c : conns) {
+                List<JsonNode> onIt = requestsOf(c);
+                assertEquals(c.path("requests").asInt(), onIt.size(), direction + context);
+                for (int i = 0; i < onIt.size(); i++) {
+                    assertEquals(i + 1, onIt.get(i).path("index").asInt(), direction + context);
+                    assertEquals(i > 0, onIt.get(i).path("reused").asBoolean(), direction + context);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aResponseWithConnectionCloseEndsTheConnectionAndTheNextRequestOpensANewOne() throws IOException {
+        int port = serverPort("server-close");
+        assertEquals(2, truth("server-close", "connections"), context);
+        assertEquals(3, truth("server-close", "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(2, conns.size(), direction + context);
+            JsonNode first = conns.get(0);
+            JsonNode second = conns.get(1);
+            assertEquals(2, first.path("requests").asInt(-1), direction + ": 2 requests, the 2nd answered with close" + context);
+            // A reset ends the connection as an error, whatever HTTP said (HttpConnectionTracker.onClose).
+            String initiator = first.path("close_initiator").asText();
+            boolean reset = initiator.endsWith("_reset");
+            if (reset) {
+                assertTrue(resetsConnectionsItDiscards() && (direction.equals("outbound")
+                        ? initiator.equals("local_reset") : initiator.equals("remote_reset")),
+                        direction + ": only a client that closes abortively resets the connection" + context);
+            }
+            assertEquals(reset ? "error" : "connection_close_by_server", first.path("close_reason").asText(),
+                    direction + context);
+            List<JsonNode> requests = requestsOf(first);
+            assertEquals(2, requests.size(), direction + context);
+            assertEquals("close", requests.get(1).path("response_connection").asText(), direction + context);
+            assertTrue(requests.get(0).path("response_connection").isNull(), direction + context);
+            assertEquals(1, second.path("requests").asInt(-1), direction + ": the 3rd request on a new connection" + context);
+            List<JsonNode> onSecond = requestsOf(second);
+            assertEquals(1, onSecond.size(), direction + context);
+            assertFalse(onSecond.get(0).path("reused").asBoolean(true), direction + context);
+        }
+        String serverSide = connections("inbound", port).get(0).path("close_initiator").asText();
+        // The server closes right after its response; the client's close may cross it (FIN or, abortive, RST).
+        assertTrue(serverSide.equals("local") || serverSide.equals("remote")
+                || resetsConnectionsItDiscards() && serverSide.equals("remote_reset"),
+                "the server closed right after its Connection: close response: " + serverSide + context);
+    }
+
+    @Test
+    void aConnectionTheServerClosedIdleIsStaleAndTheNextRequestOpensANewOne() throws IOException {
+        int port = serverPort("idle-close");
+        assertEquals(2, truth("idle-close", "connections"), context);
+        assertEquals(2, truth("idle-close", "requests"), "the server answered one request per connection" + context);
+        List<JsonNode> outbound = connections("outbound", port);
+        List<JsonNode> inbound = connections("inbound", port);
+        assertEquals(2, outbound.size(), context);
+        assertEquals(2, inbound.size(), context);
+
+        // The server's side: it closed the idle connection without saying so in HTTP.
+        assertEquals(1, inbound.get(0).path("requests").asInt(-1), context);
+        assertEquals("application_close", inbound.get(0).path("close_reason").asText(), context);
+        assertEquals("local", inbound.get(0).path("close_initiator").asText(), context);
+        assertEquals(1, inbound.get(1).path("requests").asInt(-1), context);
+
+        // The client's side: the server closed it first, while idle: stale. A pool that does not check an idle
+        // connection before reusing it writes one more request onto it, which gets no response, and retries.
+        JsonNode stale = outbound.get(0);
+        assertEquals("remote", stale.path("close_initiator").asText(), context);
+        assertEquals(1 + staleReuses(), stale.path("requests").asInt(-1), context);
+        List<JsonNode> requests = requestsOf(stale);
+        assertEquals(1 + staleReuses(), requests.size(), context);
+        assertEquals(200, requests.get(0).path("status").asInt(), context);
+        for (JsonNode lost : requests.subList(1, requests.size())) {
+            assertTrue(lost.path("status").isNull(), "a request written after the server closed: no response" + context);
+        }
+        assertEquals("stale", stale.path("close_reason").asText(),
+                "the server closed the connection while it was idle in the pool" + context);
+        assertEquals(1, outbound.get(1).path("requests").asInt(-1), context);
+        assertFalse(requestsOf(outbound.get(1)).get(0).path("reused").asBoolean(true), context);
+    }
+
+    @Test
+    void httpsRequestsAreCountedInsideTheJdksSslSocket() throws IOException {
+        if (!https()) {
+            assertFalse(results.containsKey("https"), context);
+            return;
+        }
+        int port = serverPort("https");
+        assertEquals(1, truth("https", "connections"), context);
+        assertEquals(3, truth("https", "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(1, conns.size(), direction + context);
+            assertEquals(3, conns.get(0).path("requests").asInt(-1), direction + ": requests inside TLS" + context);
+            assertEquals(1, conns.get(0).path("tls_handshakes").asInt(-1), direction + context);
+            List<JsonNode> requests = requestsOf(conns.get(0));
+            assertEquals(3, requests.size(), direction + context);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i + 1, requests.get(i).path("index").asInt(), direction + context);
+                assertEquals(i > 0, requests.get(i).path("reused").asBoolean(), direction + context);
+                assertEquals(200, requests.get(i).path("status").asInt(), direction + context);
+            }
+        }
+    }
+
+    // ---- helpers
+
+    private int truth(String scenario, String key) {
+        Map<String, Integer> values = results.get(scenario);
+        if (values == null || !values.containsKey(key)) {
+            fail("no RESULT " + key + " for scenario " + scenario + context);
+        }
+        return values.get(key);
+    }
+
+    private int serverPort(String scenario) {
+        int port = truth(scenario, "server_port");
+        assertNotEquals(0, port, context);
+        return port;
+    }
+
+    /** Connection records of one direction on a server port, in the order they were opened (by id). */
+    private List<JsonNode> connections(String direction, int serverPort) throws IOException {
+        String portField = direction.equals("outbound") ? "remote_port" : "local_port";
+        return run.records().stream()
+                .filter(r -> "connection".equals(r.path("type").asText()) && direction.equals(r.path("direction").asText())
+                        && r.path(portField).asInt() == serverPort)
+                .sorted(Comparator.comparingLong(r -> r.path("id").asLong()))
+                .collect(Collectors.toList());
+    }
+
+    private List<JsonNode> requestObjects(String direction, int serverPort) throws IOException {
+        return run.records().stream()
+                .filter(r -> "request".equals(r.path("type").asText()) && direction.equals(r.path("direction").asText())
+                        && r.path("server_port").asInt() == serverPort)
+                .collect(Collectors.toList());
+    }
+
+    /** The request objects of one connection, by index. */
+    private List<JsonNode> requestsOf(JsonNode connection) throws IOException {
+        long id = connection.path("id").asLong();
+        return run.records().stream()
+                .filter(r -> "request".equals(r.path("type").asText()) && r.path("connection_id").asLong() == id)
+                .sorted(Comparator.comparingInt(r -> r.path("index").asInt()))
+                .collect(Collectors.toList());
+    }
+}

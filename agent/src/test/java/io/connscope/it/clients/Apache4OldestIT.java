@@ -1,0 +1,18 @@
+package io.connscope.it.clients;
+
+import io.connscope.it.driver.clients.Apache4Driver;
+
+/** Apache HttpClient 4.5 at the oldest claimed version (agent/pom.xml: httpclient4.oldest.version). */
+class Apache4OldestIT extends AbstractClientLibraryIT {
+
+    @Override
+    String driver() {
+        return Apache4Driver.class.getName();
+    }
+
+    @Override
+    String clientsKey() {
+        return "httpclient4.oldest";
+    }
+
+}
