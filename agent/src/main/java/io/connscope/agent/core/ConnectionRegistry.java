@@ -239,6 +239,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             if (memory != null && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
                 look(r, true, address, iovCount, n);
             }
+            checkStale(r, fd);
         }
         if (thrown != null) {
             noteError(r, thrown, "write");
@@ -266,7 +267,8 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         HttpConnectionTracker h = r.http;
-        if (h == null) {
+        if (h == null || r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
+            // TLS connections are followed through their plaintext, not their records.
             return;
         }
         if (iovCount <= 0) {
@@ -281,6 +283,19 @@ public final class ConnectionRegistry implements SocketEventSink {
                 feed(h, towardServer, base, (int) take);
                 remaining -= take;
             }
+        }
+    }
+
+    /**
+     * A client's request on a reused connection has just gone out (in the clear, or as TLS records right after
+     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection was stale. One
+     * zero-timeout poll per reused request, none per read or write.
+     */
+    private void checkStale(ConnectionRecord r, FileDescriptor fd) {
+        HttpConnectionTracker h = r.http;
+        if (h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck() && fd != null
+                && inspector.peerFinPending(fd)) {
+            h.sentAfterPeerClosed();
         }
     }
 
@@ -504,6 +519,10 @@ public final class ConnectionRegistry implements SocketEventSink {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
             lookPlain(r, r.tlsWriteBytes, true, b, off, n);
+            // The TLS records of this plaintext were written inside the call that just returned.
+            if (r.http != null && r.direction == Direction.OUTBOUND) {
+                checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
+            }
         }
     }
 
@@ -673,7 +692,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         HttpConnectionTracker h = r.http;
         if (h != null) {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
-                    verdict.initiator == CloseInitiator.REMOTE_RESET || verdict.initiator == CloseInitiator.LOCAL_RESET);
+                    verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
         }
         // The pool knows better than "this side closed an idle connection" why it did.
         if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {

@@ -29,6 +29,9 @@ public interface SocketInspector {
     /** SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT as the kernel has them now (source unset). */
     KeepAliveSettings keepAlive(FileDescriptor fd);
 
+    /** Whether the peer's FIN has arrived and waits unread (a zero-timeout poll); false when unknown. */
+    boolean peerFinPending(FileDescriptor fd);
+
     /** The socket's state just before close, or null when it cannot be looked at. */
     CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
 
@@ -62,6 +65,11 @@ public interface SocketInspector {
         @Override
         public KeepAliveSettings keepAlive(FileDescriptor fd) {
             return null;
+        }
+
+        @Override
+        public boolean peerFinPending(FileDescriptor fd) {
+            return false;
         }
 
         @Override

@@ -206,6 +206,19 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     @Override
+    public boolean peerFinPending(FileDescriptor fd) {
+        if (poll == null) {
+            return false;
+        }
+        try {
+            int revents = (int) poll.invokeExact(fd, CloseInitiator.POLLRDHUP, 0L);
+            return revents > 0 && (revents & CloseInitiator.POLLRDHUP) != 0;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    @Override
     public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
         Object linger = option(fd, StandardSocketOptions.SO_LINGER);
         int revents = -1;

@@ -522,6 +522,36 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aRequestSentOnAConnectionThePeerHadClosedMakesItStaleNotAnError() {
+        Memory m = new Memory();
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        http.onWrite(fd, m.put(req), 0, req.length(), null);
+        http.onRead(fd, m.put("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0, 38, null);
+        kernel.finPending = true; // the server closed the idle connection
+        http.onWrite(fd, m.put(req), 0, req.length(), null);
+        http.onRead(fd, 0, 0, -1, null);
+        http.onClose(fd);
+        assertEquals("stale", finished.get(0).closeReason());
+        assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aServerThatClosesAfterReceivingTheRequestIsAnError() {
+        Memory m = new Memory();
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        http.onWrite(fd, m.put(req), 0, req.length(), null);
+        http.onRead(fd, m.put("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0, 38, null);
+        http.onWrite(fd, m.put(req), 0, req.length(), null);
+        http.onRead(fd, 0, 0, -1, null);
+        http.onClose(fd);
+        assertEquals("error", finished.get(0).closeReason());
+    }
+
+    @Test
     void httpReadsAndWritesDoNotAllocate() {
         Memory m = new Memory();
         ConnectionRegistry http = withMemory(m);
@@ -597,6 +627,13 @@ class ConnectionRegistryTest {
         @Override
         public KeepAliveSettings keepAlive(FileDescriptor fd) {
             return keepAlive;
+        }
+
+        boolean finPending;
+
+        @Override
+        public boolean peerFinPending(FileDescriptor fd) {
+            return finPending;
         }
 
         @Override

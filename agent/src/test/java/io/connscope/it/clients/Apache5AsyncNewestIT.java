@@ -14,9 +14,4 @@ class Apache5AsyncNewestIT extends AbstractClientLibraryIT {
     String clientsKey() {
         return "httpclient5.newest";
     }
-
-    @Override
-    boolean https() {
-        return false; // its TLS runs through SSLEngine, not followed yet
-    }
 }

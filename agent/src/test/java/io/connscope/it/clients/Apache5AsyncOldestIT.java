@@ -14,9 +14,4 @@ class Apache5AsyncOldestIT extends AbstractClientLibraryIT {
     String clientsKey() {
         return "httpclient5.oldest";
     }
-
-    @Override
-    boolean https() {
-        return false; // its TLS runs through SSLEngine, not followed yet
-    }
 }

@@ -1,16 +1,13 @@
 package io.connscope.it.driver;
 
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.security.KeyStore;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -117,7 +114,7 @@ public final class PoolScenarios {
 
     /** The JDK HttpsServer and HttpClient, both over SSLEngine: 4 sequential HTTPS requests, HTTP/1.1. */
     private static void httpsEngine(String keystore) throws Exception {
-        SSLContext tls = tls(keystore);
+        SSLContext tls = KeepAliveServer.tls(keystore);
         com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
                 new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
@@ -145,31 +142,8 @@ public final class PoolScenarios {
         }
     }
 
-    private static SSLContext tls(String keystore) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(Paths.get(keystore))) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "changeit".toCharArray());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return tls;
-    }
-
     private static void https(String keystore) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(Paths.get(keystore))) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "changeit".toCharArray());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext tls = KeepAliveServer.tls(keystore);
         try (KeepAliveServer server = new KeepAliveServer(tls, "timeout=60", null)) {
             URL url = new URL("https://127.0.0.1:" + server.port() + "/");
             // One factory for all: HttpURLConnection's pool keys connections by it.

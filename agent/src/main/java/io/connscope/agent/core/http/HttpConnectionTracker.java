@@ -39,6 +39,10 @@ public final class HttpConnectionTracker {
     private boolean responseStarted;
     private long requestStartedAtMillis;
     private boolean exchangeReported;
+    /** A request on a reused connection began; whether the peer had closed first is still to be checked. */
+    private boolean staleCheckDue;
+    /** The current request went out after the peer's FIN had arrived. */
+    private boolean sentAfterPeerClosed;
     /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
     private boolean http2;
 
@@ -145,6 +149,8 @@ public final class HttpConnectionTracker {
             }
             boolean answered = state == EARLY_RESPONSE;
             requests++;
+            staleCheckDue = requests > 1;
+            sentAfterPeerClosed = false;
             state = REQUEST;
             responseStarted = answered;
             exchangeReported = false;
@@ -277,9 +283,10 @@ public final class HttpConnectionTracker {
      *
      * @param client       whether this side is the HTTP client
      * @param closedByPeer whether the peer closed first (its FIN came first)
-     * @param reset        whether either side reset the connection
+     * @param peerReset    whether the peer reset the connection
+     * @param localReset   whether this side reset it (SO_LINGER 0: some pools close that way on purpose)
      */
-    public synchronized String onClose(boolean client, boolean closedByPeer, boolean reset) {
+    public synchronized String onClose(boolean client, boolean closedByPeer, boolean peerReset, boolean localReset) {
         boolean midExchange = state == REQUEST || (state == RESPONSE && responseHead.inHead());
         if (state == EARLY_RESPONSE) {
             // Its request never showed up: whatever it answered is already counted.
@@ -289,10 +296,16 @@ public final class HttpConnectionTracker {
         if (requests == 0) {
             return null;
         }
-        boolean haveResponse = responseStarted && !responseHead.inHead();
-        if (reset || midExchange && closedByPeer) {
-            return CloseReason.ERROR;
+        if (midExchange) {
+            if (client && sentAfterPeerClosed && (closedByPeer || peerReset)) {
+                // The request went out on a connection the server had already closed while it sat idle.
+                return CloseReason.STALE;
+            }
+            if (closedByPeer || peerReset || localReset) {
+                return CloseReason.ERROR;
+            }
         }
+        boolean haveResponse = responseStarted && !responseHead.inHead();
         if (haveResponse && responseHead.keepAliveParameter("max") == 1) {
             return CloseReason.KEEPALIVE_MAX;
         }
@@ -310,9 +323,26 @@ public final class HttpConnectionTracker {
         if (haveResponse && responseHead.connectionHas("close")) {
             return CloseReason.CONNECTION_CLOSE_BY_SERVER;
         }
-        if (closedByPeer) {
+        if (closedByPeer || peerReset) {
             return client ? CloseReason.STALE : CloseReason.PEER_CLOSED_IDLE;
         }
         return CloseReason.APPLICATION_CLOSE;
+    }
+
+    /**
+     * Whether a request on a reused connection just began and nobody has yet checked if the peer had closed the
+     * connection before it (clears the question). The registry answers with {@link #sentAfterPeerClosed()}.
+     */
+    public synchronized boolean takeStaleCheck() {
+        boolean due = staleCheckDue;
+        staleCheckDue = false;
+        return due;
+    }
+
+    /** The current request was sent after the peer's FIN had arrived: the connection was stale. */
+    public synchronized void sentAfterPeerClosed() {
+        if (state == REQUEST) {
+            sentAfterPeerClosed = true;
+        }
     }
 }

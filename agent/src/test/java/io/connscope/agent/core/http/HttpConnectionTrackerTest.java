@@ -58,7 +58,7 @@ class HttpConnectionTrackerTest {
         assertEquals(200, e.status);
         assertEquals("timeout=5, max=100", e.responseKeepAlive);
         assertNull(e.responseConnection);
-        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false));
+        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false, false));
     }
 
     @Test
@@ -69,14 +69,14 @@ class HttpConnectionTrackerTest {
         assertEquals("close", exchanges.get(0).requestConnection);
         assertEquals("Close", exchanges.get(0).responseConnection, "the value as sent, trimmed");
         assertEquals(201, exchanges.get(0).status);
-        assertEquals(CloseReason.CONNECTION_CLOSE_BY_CLIENT, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.CONNECTION_CLOSE_BY_CLIENT, tracker.onClose(true, true, false, false));
     }
 
     @Test
     void connectionCloseFromTheServerOnly() {
         request("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbye");
-        assertEquals(CloseReason.CONNECTION_CLOSE_BY_SERVER, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.CONNECTION_CLOSE_BY_SERVER, tracker.onClose(true, true, false, false));
     }
 
     @Test
@@ -84,46 +84,61 @@ class HttpConnectionTrackerTest {
         request("GET / HTTP/1.0\r\nHost: x\r\n\r\n");
         response("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello there!");
         assertEquals("HTTP/1.0", exchanges.get(0).httpVersion);
-        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(false, false, false));
+        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(false, false, false, false));
     }
 
     @Test
     void http10WithKeepAliveOnBothSidesIsNotTheReason() {
         request("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
         response("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi");
-        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false, false));
     }
 
     @Test
     void keepAliveMaxOneEndsTheConnection() {
         request("GET / HTTP/1.1\r\n\r\n");
         response("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-        assertEquals(CloseReason.KEEPALIVE_MAX, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.KEEPALIVE_MAX, tracker.onClose(true, true, false, false));
     }
 
     @Test
     void thePeerClosingAnIdleConnectionIsStaleForAClientAndPeerClosedForAServer() {
         request("GET / HTTP/1.1\r\n\r\n");
         response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.STALE, tracker.onClose(true, true, false, false));
         HttpConnectionTracker server = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         server.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
         server.onResponseBytes(ByteSource.of(res), 0, res.length);
-        assertEquals(CloseReason.PEER_CLOSED_IDLE, server.onClose(false, true, false));
+        assertEquals(CloseReason.PEER_CLOSED_IDLE, server.onClose(false, true, false, false));
     }
 
     @Test
     void thePeerClosingMidExchangeOrAResetIsAnError() {
         request("GET / HTTP/1.1\r\n\r\n");
-        assertEquals(CloseReason.ERROR, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.ERROR, tracker.onClose(true, true, false, false));
         assertEquals(1, exchanges.size(), "the unanswered request is still reported");
         assertEquals(0, exchanges.get(0).status);
         HttpConnectionTracker other = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         other.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
-        assertEquals(CloseReason.ERROR, other.onClose(true, false, true));
+        assertEquals(CloseReason.ERROR, other.onClose(true, false, true, false));
+    }
+
+    @Test
+    void aDeliberateResetAfterACompleteExchangeKeepsItsHttpReason() {
+        // Apache HttpClient 5 classic closes a connection it will not reuse with SO_LINGER 0.
+        request("GET / HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(CloseReason.CONNECTION_CLOSE_BY_SERVER, tracker.onClose(true, false, false, true));
+    }
+
+    @Test
+    void aPeerResettingAnIdleConnectionIsStaleForTheClient() {
+        request("GET / HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(CloseReason.STALE, tracker.onClose(true, false, true, false));
     }
 
     @Test
@@ -168,14 +183,14 @@ class HttpConnectionTrackerTest {
         assertEquals(200, exchanges.get(0).status);
         assertEquals("timeout=5", exchanges.get(2).responseKeepAlive);
         assertEquals(204, exchanges.get(3).status);
-        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false));
+        assertEquals(CloseReason.APPLICATION_CLOSE, tracker.onClose(true, false, false, false));
     }
 
     @Test
     void http10ExplainsTheCloseEvenWhenBothSidesAlsoSaidClose() {
         request("GET / HTTP/1.0\r\nConnection: close\r\n\r\n");
         response("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbye");
-        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(true, true, false));
+        assertEquals(CloseReason.HTTP_1_0, tracker.onClose(true, true, false, false));
     }
 
     @Test
@@ -183,7 +198,7 @@ class HttpConnectionTrackerTest {
         response("HTTP/1.1 408 Request Timeout\r\n\r\n"); // a server talking before any request
         request("\u0016\u0003\u0001garbage");
         assertEquals(0, tracker.requests());
-        assertNull(tracker.onClose(true, true, false), "no request, no HTTP reason");
+        assertNull(tracker.onClose(true, true, false, false), "no request, no HTTP reason");
         assertTrue(exchanges.isEmpty());
     }
 

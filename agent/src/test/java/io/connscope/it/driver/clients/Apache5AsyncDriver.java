@@ -7,6 +7,7 @@ import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -16,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Apache HttpClient 5.x async (non-blocking {@code SocketChannel}s on its I/O reactor,
- * {@code PoolingAsyncClientConnectionManager}) through the {@link ClientScenarios}, plain HTTP/1.1 only: its TLS
- * runs through {@code SSLEngine}, which connscope does not follow yet. Uses only API that 5.1 already has.
+ * {@code PoolingAsyncClientConnectionManager}) through the {@link ClientScenarios}; its TLS runs through the JDK's
+ * {@code SSLEngine}. Uses only API that 5.1 already has.
  */
 public final class Apache5AsyncDriver {
 
@@ -27,10 +28,12 @@ public final class Apache5AsyncDriver {
     @SuppressWarnings("deprecation")
     public static void main(String[] args) throws Exception {
         ClientScenarios.run(args, CloseableHttpAsyncClient.class, (maxPerRoute, tls, trust) -> {
+            PoolingAsyncClientConnectionManagerBuilder builder = PoolingAsyncClientConnectionManagerBuilder.create();
             if (tls != null) {
-                throw new IllegalArgumentException("no HTTPS scenario for the async client");
+                // TLS on the I/O reactor runs through the JDK's SSLEngine.
+                builder.setTlsStrategy(ClientTlsStrategyBuilder.create().setSslContext(tls).build());
             }
-            PoolingAsyncClientConnectionManager pool = PoolingAsyncClientConnectionManagerBuilder.create()
+            PoolingAsyncClientConnectionManager pool = builder
                     .setMaxConnPerRoute(maxPerRoute)
                     .setMaxConnTotal(maxPerRoute)
                     .build();
