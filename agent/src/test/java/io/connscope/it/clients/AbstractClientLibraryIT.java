@@ -64,7 +64,8 @@ abstract class AbstractClientLibraryIT {
 
     /**
      * Whether the client closes a connection it will not reuse (after a {@code Connection: close} response)
-     * abortively, with {@code SO_LINGER} 0: Apache HttpClient 5 classic does ({@code CloseMode.IMMEDIATE}). When it
+     * abortively, with {@code SO_LINGER} 0: Apache HttpClient 5 classic ({@code CloseMode.IMMEDIATE}) and 4.5
+     * ({@code shutdown()}) do, depending on timing. When it
      * closes before the server's FIN arrives, that is a reset ({@code local_reset}); the exchange was complete, so
      * the reason stays {@code connection_close_by_server}. When the FIN came first the server closed first
      * ({@code remote}).

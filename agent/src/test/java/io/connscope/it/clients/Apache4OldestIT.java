@@ -15,4 +15,9 @@ class Apache4OldestIT extends AbstractClientLibraryIT {
         return "httpclient4.oldest";
     }
 
+    /** A connection it will not reuse is shut down (BHttpConnectionBase.shutdown sets SO_LINGER 0), as in 5 classic. */
+    @Override
+    boolean resetsConnectionsItDiscards() {
+        return true;
+    }
 }
