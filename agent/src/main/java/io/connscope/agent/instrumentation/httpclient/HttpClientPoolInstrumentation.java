@@ -1,6 +1,7 @@
 package io.connscope.agent.instrumentation.httpclient;
 
 import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -45,9 +46,9 @@ public final class HttpClientPoolInstrumentation implements SocketInstrumentatio
         return transformer
                 .advice(isDeclaredBy(named(PLAIN)).and(named("connectAsync")).and(takesArguments(1)), self + "$ConnectAdvice")
                 .advice(isDeclaredBy(named(POOL)).and(named("returnToPool")).and(takesArguments(3)), self + "$ReturnAdvice")
-                .advice(isDeclaredBy(named(POOL)).and(named("getConnection")).and(takesArguments(3)), self + "$GetAdvice")
+                .advice(isDeclaredBy(named(POOL)).and(named("getConnection")).and(takesArguments(3)), PoolAdvice.HandOut.class.getName())
                 .advice(isDeclaredBy(named(POOL)).and(named("purgeExpiredConnectionsAndReturnNextDeadline"))
-                        .and(takesArguments(1)), self + "$PurgeAdvice");
+                        .and(takesArguments(1)), PoolAdvice.IdleSweep.class.getName());
     }
 
     public static final class ConnectAdvice {
@@ -67,25 +68,6 @@ public final class HttpClientPoolInstrumentation implements SocketInstrumentatio
         public static void enter(@Advice.Argument(0) Object connection) {
             SocketEvents.pooled(connection, true);
             SocketEvents.scope(null, "pool_full");
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit() {
-            SocketEvents.scopeEnd();
-        }
-    }
-
-    public static final class GetAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        public static void exit(@Advice.Return Object connection) {
-            SocketEvents.pooled(connection, false);
-        }
-    }
-
-    public static final class PurgeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter() {
-            SocketEvents.scope(null, "pool_idle_timeout");
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -1,6 +1,7 @@
 package io.connscope.agent.instrumentation.httpurlconnection;
 
 import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -44,8 +45,8 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
         return transformer
                 .advice(isDeclaredBy(named(CLIENT)).and(named("openServer")).and(takesArguments(0)), self + "$OpenServerAdvice")
                 .advice(isDeclaredBy(named(CACHE)).and(named("put")).and(takesArguments(3)), self + "$PutAdvice")
-                .advice(isDeclaredBy(named(CACHE)).and(named("get")).and(takesArguments(2)), self + "$GetAdvice")
-                .advice(isDeclaredBy(named(CACHE)).and(named("run")).and(takesArguments(0)), self + "$TimerAdvice");
+                .advice(isDeclaredBy(named(CACHE)).and(named("get")).and(takesArguments(2)), PoolAdvice.HandOut.class.getName())
+                .advice(isDeclaredBy(named(CACHE)).and(named("run")).and(takesArguments(0)), PoolAdvice.IdleSweep.class.getName());
     }
 
     public static final class OpenServerAdvice {
@@ -65,25 +66,6 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
         public static void enter(@Advice.Argument(2) Object client) {
             SocketEvents.pooled(client, true);
             SocketEvents.scope(null, "pool_full");
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit() {
-            SocketEvents.scopeEnd();
-        }
-    }
-
-    public static final class GetAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        public static void exit(@Advice.Return Object client) {
-            SocketEvents.pooled(client, false);
-        }
-    }
-
-    public static final class TimerAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter() {
-            SocketEvents.scope(null, "pool_idle_timeout");
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
