@@ -17,6 +17,7 @@ import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumenta
 import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
+import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
 import io.connscope.agent.instrumentation.sslengine.SslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
@@ -50,6 +51,7 @@ final class Installer {
             new KeepAliveCacheInstrumentation(),
             new HttpClientPoolInstrumentation(),
             new Http2StreamInstrumentation(),
+            new OkHttpPoolInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),

@@ -65,10 +65,17 @@ public interface SocketEventSink {
     void onScopeEnd();
 
     /**
-     * A client library's pool took a connection ({@code idle} false) or got it back ({@code idle} true).
-     * {@code owner} holds the socket: a {@code java.net.Socket}, or an object the agent knows how to open.
+     * A client library's pool took a connection ({@code idle} false) or got it back ({@code idle} true); a
+     * non-null {@code pool} names the pool. {@code owner} holds the socket: a {@code java.net.Socket}, or an object
+     * the agent knows how to open.
      */
-    void onPooled(Object owner, boolean idle);
+    void onPooled(Object owner, String pool, boolean idle);
+
+    /**
+     * A pool sweeps idle connections on this thread: those it closes idle for {@code idleLimitNanos} or more timed
+     * out, others were closed because it holds too many idle ones. Ends with {@link #onScopeEnd}.
+     */
+    void onSweepScope(long idleLimitNanos);
 
     /**
      * An {@code SSLEngine} is about to wrap ({@code wrap} true: plaintext {@code in} to TLS records {@code out}) or

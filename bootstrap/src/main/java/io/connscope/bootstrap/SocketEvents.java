@@ -108,10 +108,17 @@ public final class SocketEvents {
         }
     }
 
-    public static void pooled(Object owner, boolean idle) {
+    public static void pooled(Object owner, String pool, boolean idle) {
         SocketEventSink s = sink;
         if (s != null && owner != null) {
-            s.onPooled(owner, idle);
+            s.onPooled(owner, pool, idle);
+        }
+    }
+
+    public static void sweepScope(long idleLimitNanos) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onSweepScope(idleLimitNanos);
         }
     }
 

@@ -47,7 +47,7 @@ public final class ConnectionRecord {
     long openedAtMillis;
     long openedNanos;
     /** nanoTime when the connect completed; 0 while connecting. */
-    long connectedNanos;
+    volatile long connectedNanos;
     long closedAtMillis;
     long closedNanos;
 
@@ -88,6 +88,8 @@ public final class ConnectionRecord {
     volatile String pool;
     /** Whether its pool holds it idle right now (false: in use, or not pooled). */
     volatile boolean pooledIdle;
+    /** Requests it had carried when its pool last took it back; a later request means it is in use again. */
+    volatile int requestsWhenPooled;
     /** What the pool said while closing it, e.g. {@code pool_idle_timeout}. */
     volatile String poolCloseReason;
 

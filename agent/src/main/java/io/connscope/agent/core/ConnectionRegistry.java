@@ -273,16 +273,24 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (iovCount <= 0) {
             feed(h, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE));
-            return;
-        }
-        long remaining = n;
-        for (int i = 0; i < iovCount && remaining > 0; i++) {
-            long base = memory.longAt(address + 16L * i);
-            long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
-            if (take > 0) {
-                feed(h, towardServer, base, (int) take);
-                remaining -= take;
+        } else {
+            long remaining = n;
+            for (int i = 0; i < iovCount && remaining > 0; i++) {
+                long base = memory.longAt(address + 16L * i);
+                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
+                if (take > 0) {
+                    feed(h, towardServer, base, (int) take);
+                    remaining -= take;
+                }
             }
+        }
+        markInUse(r, h);
+    }
+
+    /** A connection carrying a new request is in use, whatever its pool last said. */
+    private static void markInUse(ConnectionRecord r, HttpConnectionTracker h) {
+        if (r.pooledIdle && h.requestsNow() != r.requestsWhenPooled) {
+            r.pooledIdle = false;
         }
     }
 
@@ -355,7 +363,14 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onScope(String pool, String closeReason) {
         Scope outer = scopes.get();
         scopes.set(new Scope(pool != null ? pool : outer == null ? null : outer.pool,
-                closeReason != null ? closeReason : outer == null ? null : outer.closeReason, outer));
+                closeReason != null ? closeReason : outer == null ? null : outer.closeReason,
+                outer == null ? 0 : outer.idleLimitNanos, outer));
+    }
+
+    @Override
+    public void onSweepScope(long idleLimitNanos) {
+        Scope outer = scopes.get();
+        scopes.set(new Scope(outer == null ? null : outer.pool, null, Math.max(1, idleLimitNanos), outer));
     }
 
     @Override
@@ -371,10 +386,15 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     @Override
-    public void onPooled(Object owner, boolean idle) {
+    public void onPooled(Object owner, String pool, boolean idle) {
         FileDescriptor fd = inspector.descriptorOfOwner(owner);
         ConnectionRecord r = fd == null ? null : table.get(fd);
         if (r != null && r.state == ConnectionState.OPEN) {
+            if (pool != null && r.pool == null) {
+                r.pool = pool;
+            }
+            HttpConnectionTracker h = r.http;
+            r.requestsWhenPooled = h == null ? 0 : h.requestsNow();
             r.pooledIdle = idle;
         }
     }
@@ -403,11 +423,14 @@ public final class ConnectionRegistry implements SocketEventSink {
     private static final class Scope {
         final String pool;
         final String closeReason;
+        /** Inside a pool's sweep: the idle time from which a close is a timeout; 0 outside one. */
+        final long idleLimitNanos;
         final Scope outer;
 
-        Scope(String pool, String closeReason, Scope outer) {
+        Scope(String pool, String closeReason, long idleLimitNanos, Scope outer) {
             this.pool = pool;
             this.closeReason = closeReason;
+            this.idleLimitNanos = idleLimitNanos;
             this.outer = outer;
         }
 
@@ -415,7 +438,14 @@ public final class ConnectionRegistry implements SocketEventSink {
             return pool;
         }
 
-        String closeReason() {
+        /** Why a connection closed now, in this scope, closes. */
+        String closeReasonFor(ConnectionRecord r, long nowNanos) {
+            if (idleLimitNanos > 0) {
+                // The connection's last byte moved no later than the pool marked it idle, so this idle time is
+                // at least the pool's: under its limit, the sweep closed it only because too many were idle.
+                long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
+                return nowNanos - last >= idleLimitNanos ? CloseReason.POOL_IDLE_TIMEOUT : CloseReason.POOL_FULL;
+            }
             return closeReason;
         }
     }
@@ -574,6 +604,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             } else {
                 h.onResponseBytes(view, off, n);
             }
+            markInUse(r, h);
         }
     }
 
@@ -654,7 +685,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         Scope scope = scopes.get();
-        String poolReason = scope == null ? null : scope.closeReason();
+        String poolReason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }

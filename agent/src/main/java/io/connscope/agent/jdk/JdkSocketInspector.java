@@ -142,8 +142,8 @@ public final class JdkSocketInspector implements SocketInspector {
 
     /**
      * {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), the JDK HttpClient's
-     * {@code PlainHttpConnection.chan} (through {@code AsyncSSLConnection.plainConnection} for TLS), then the
-     * socket's or channel's own descriptor.
+     * {@code PlainHttpConnection.chan} (through {@code AsyncSSLConnection.plainConnection} for TLS), a library
+     * connection's {@code rawSocket} (OkHttp), then the socket's or channel's own descriptor.
      */
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
@@ -160,6 +160,13 @@ public final class JdkSocketInspector implements SocketInspector {
             if (socketChannelFd != null && socketChannelFd.coordinateTypes().get(0).isInstance(owner)) {
                 return (FileDescriptor) socketChannelFd.get(owner);
             }
+            if (!(owner instanceof java.net.Socket) && owner != null) {
+                // A client library's connection object (OkHttp's RealConnection): its TCP socket field.
+                java.lang.reflect.Field raw = RAW_SOCKET.get(owner.getClass());
+                if (raw != null) {
+                    owner = raw.get(owner);
+                }
+            }
             if (owner instanceof javax.net.ssl.SSLSocket) {
                 return descriptorOfTlsSocket(owner);
             }
@@ -168,6 +175,23 @@ public final class JdkSocketInspector implements SocketInspector {
             return null;
         }
     }
+
+    /** A library connection class's {@code rawSocket} field (a java.net.Socket), made accessible; null if none. */
+    private static final ClassValue<java.lang.reflect.Field> RAW_SOCKET = new ClassValue<>() {
+        @Override
+        protected java.lang.reflect.Field computeValue(Class<?> type) {
+            try {
+                java.lang.reflect.Field f = type.getDeclaredField("rawSocket");
+                if (java.net.Socket.class.isAssignableFrom(f.getType())) {
+                    f.setAccessible(true);
+                    return f;
+                }
+            } catch (Throwable ignored) {
+                // not a connection class we know
+            }
+            return null;
+        }
+    };
 
     private FileDescriptor descriptorOfSocket(java.net.Socket socket) {
         if (socketImpl == null || socket == null) {

@@ -494,7 +494,7 @@ class ConnectionRegistryTest {
             pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
             pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
         }
-        pooled.onPooled(a, true);
+        pooled.onPooled(a, null, true);
         assertTrue(pooled.openConnections(false).stream().anyMatch(r -> "TestPool".equals(r.pool()) && r.pooledIdle()));
         pooled.onScope(null, "pool_idle_timeout");
         pooled.onScope(null, null); // a nested scope keeps the outer reason
@@ -506,6 +506,43 @@ class ConnectionRegistryTest {
         assertEquals("pool_idle_timeout", finished.get(0).closeReason());
         assertNull(finished.get(1).pool());
         assertEquals("application_close", finished.get(1).closeReason(), "outside the scope, no pool reason");
+    }
+
+    @Test
+    void aPoolSweepTellsAnIdleTimeoutFromAFullPoolByHowLongTheConnectionSatIdle() throws InterruptedException {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        FileDescriptor old = connected(pooled);
+        FileDescriptor recent = connected(pooled);
+        for (FileDescriptor fd : List.of(old, recent)) {
+            pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+            pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+            pooled.onPooled(fd, "SomePool", true);
+        }
+        Thread.sleep(60);
+        pooled.onRead(recent, m.put("x"), 0, 1, null); // recent activity on the second one
+        pooled.onSweepScope(50_000_000L);
+        pooled.onClose(old);
+        pooled.onClose(recent);
+        pooled.onScopeEnd();
+        assertEquals("SomePool", finished.get(0).pool(), "the pool named an existing connection");
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("pool_full", finished.get(1).closeReason());
+    }
+
+    @Test
+    void aPooledConnectionCarryingANewRequestIsInUse() {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        FileDescriptor fd = connected(pooled);
+        pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        pooled.onPooled(fd, "SomePool", true);
+        assertTrue(pooled.openConnections(false).get(0).pooledIdle());
+        pooled.onRead(fd, m.put("x"), 0, 1, null);
+        assertTrue(pooled.openConnections(false).get(0).pooledIdle(), "a stray byte is no request");
+        pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        assertTrue(!pooled.openConnections(false).get(0).pooledIdle(), "a new request takes it out of the pool");
     }
 
     @Test

@@ -74,6 +74,11 @@ abstract class AbstractClientLibraryIT {
         return false;
     }
 
+    /** The pool name connscope gives the library's connections, or null when it has no hooks for its pool. */
+    String poolName() {
+        return null;
+    }
+
     @BeforeAll
     void runDriver() throws Exception {
         Path dir = Paths.get(System.getProperty("connscope.clients." + clientsKey(), ""));
@@ -144,6 +149,9 @@ abstract class AbstractClientLibraryIT {
                 assertEquals(i > 0, r.path("reused").asBoolean(), direction + ": request " + (i + 1) + context);
                 assertEquals(200, r.path("status").asInt(), direction + context);
                 assertEquals("HTTP/1.1", r.path("http_version").asText(), direction + context);
+                if (direction.equals("outbound") && poolName() != null) {
+                    assertEquals(poolName(), r.path("pool").asText(), "the pool that holds the connection" + context);
+                }
             }
         }
     }

@@ -19,4 +19,9 @@ class OkHttpNewestIT extends AbstractClientLibraryIT {
     int staleReuses() {
         return 1; // a GET reuses a pooled connection without checking it (only non-GETs idle 10 s+ are checked)
     }
+
+    @Override
+    String poolName() {
+        return "OkHttp";
+    }
 }

@@ -34,7 +34,8 @@ public final class HttpConnectionTracker {
     private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
     private final HttpHeaderScanner responseHead = new HttpHeaderScanner();
     private int state = IDLE;
-    private int requests;
+    /** Written under the lock, volatile for {@link #requestsNow}. */
+    private volatile int requests;
     /** Whether {@link #responseHead} belongs to the current request (false until its response starts). */
     private boolean responseStarted;
     private long requestStartedAtMillis;
@@ -270,6 +271,11 @@ public final class HttpConnectionTracker {
         if (listener != null) {
             listener.onExchange(new HttpExchange(requests, "HTTP/2", null, null, 0, null, null, nowMillis));
         }
+    }
+
+    /** Requests seen so far, without taking the lock (for the per-read check that a connection is in use). */
+    public int requestsNow() {
+        return requests;
     }
 
     /** Requests seen so far. */

@@ -66,7 +66,7 @@ public final class HttpClientPoolInstrumentation implements SocketInstrumentatio
     public static final class ReturnAdvice {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         public static void enter(@Advice.Argument(0) Object connection) {
-            SocketEvents.pooled(connection, true);
+            SocketEvents.pooled(connection, null, true);
             SocketEvents.scope(null, "pool_full");
         }
 

@@ -64,7 +64,7 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
     public static final class PutAdvice {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         public static void enter(@Advice.Argument(2) Object client) {
-            SocketEvents.pooled(client, true);
+            SocketEvents.pooled(client, null, true);
             SocketEvents.scope(null, "pool_full");
         }
 

@@ -29,7 +29,7 @@ public final class PoolAdvice {
     public static final class HandOut {
         @Advice.OnMethodExit(suppress = Throwable.class)
         public static void exit(@Advice.Return Object connection) {
-            SocketEvents.pooled(connection, false);
+            SocketEvents.pooled(connection, null, false);
         }
     }
 }

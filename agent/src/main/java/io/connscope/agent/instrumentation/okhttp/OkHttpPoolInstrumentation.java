@@ -1,0 +1,72 @@
+package io.connscope.agent.instrumentation.okhttp;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * OkHttp's pool, {@code okhttp3.internal.connection.RealConnectionPool}, checked on 4.9.0 and 5.4.0 (the class is
+ * only instrumented where the application has it):
+ * <ul>
+ *   <li>{@code put(RealConnection)}: a new connection joins the pool, in use;</li>
+ *   <li>{@code connectionBecameIdle(RealConnection)}: it sits idle in the pool;</li>
+ *   <li>{@code cleanup(long)} (4.x) / {@code closeConnections(long)} (5.x): the sweep that closes connections idle
+ *       for {@code keepAliveDurationNs} ({@code pool_idle_timeout}) or beyond {@code maxIdleConnections}
+ *       ({@code pool_full}).</li>
+ * </ul>
+ * A {@code RealConnection}'s TCP socket is its {@code rawSocket} field in both versions.
+ */
+public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
+
+    @Override
+    public String name() {
+        return "okhttp";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return named("okhttp3.internal.connection.RealConnectionPool");
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("put").and(takesArguments(1)), self + "$PutAdvice")
+                .advice(named("connectionBecameIdle").and(takesArguments(1)), self + "$IdleAdvice")
+                .advice(namedOneOf("cleanup", "closeConnections").and(takesArguments(long.class)), self + "$SweepAdvice");
+    }
+
+    public static final class PutAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.Argument(0) Object connection) {
+            SocketEvents.pooled(connection, "OkHttp", false);
+        }
+    }
+
+    public static final class IdleAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.Argument(0) Object connection) {
+            SocketEvents.pooled(connection, "OkHttp", true);
+        }
+    }
+
+    public static final class SweepAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.FieldValue("keepAliveDurationNs") long keepAliveNanos) {
+            SocketEvents.sweepScope(keepAliveNanos);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit() {
+            SocketEvents.scopeEnd();
+        }
+    }
+}
