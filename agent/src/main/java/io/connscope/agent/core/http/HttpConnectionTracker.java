@@ -41,7 +41,7 @@ public final class HttpConnectionTracker {
     private long requestStartedAtMillis;
     private boolean exchangeReported;
     /** A request on a reused connection began; whether the peer had closed first is still to be checked. */
-    private boolean staleCheckDue;
+    private volatile boolean staleCheckDue;
     /** The current request went out after the peer's FIN had arrived. */
     private boolean sentAfterPeerClosed;
     /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
@@ -339,10 +339,15 @@ public final class HttpConnectionTracker {
      * Whether a request on a reused connection just began and nobody has yet checked if the peer had closed the
      * connection before it (clears the question). The registry answers with {@link #sentAfterPeerClosed()}.
      */
-    public synchronized boolean takeStaleCheck() {
-        boolean due = staleCheckDue;
-        staleCheckDue = false;
-        return due;
+    public boolean takeStaleCheck() {
+        if (!staleCheckDue) {
+            return false; // the common case, on every write: no lock
+        }
+        synchronized (this) {
+            boolean due = staleCheckDue;
+            staleCheckDue = false;
+            return due;
+        }
     }
 
     /** The current request was sent after the peer's FIN had arrived: the connection was stale. */
