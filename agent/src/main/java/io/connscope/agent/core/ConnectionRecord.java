@@ -80,9 +80,22 @@ public final class ConnectionRecord {
     volatile io.connscope.agent.core.tls.ClientHelloKey helloKey;
     /** A server read the ClientHello's 5-byte record header alone: the random comes with the next read. */
     volatile boolean awaitingHelloBody;
-    /** Views of the application's plaintext arrays, one per direction, reused for every TLS read and write. */
-    final HeapBytes tlsReadBytes = new HeapBytes();
-    final HeapBytes tlsWriteBytes = new HeapBytes();
+    /**
+     * Views of the application's plaintext arrays, one per direction, reused for every TLS read and write of a
+     * JDK SSLSocket; made on first use, since most connections never need them. Each direction has one reader
+     * or writer at a time (the socket's own locks), which is all the reuse relies on.
+     */
+    private HeapBytes tlsReadBytes;
+    private HeapBytes tlsWriteBytes;
+
+    HeapBytes tlsView(boolean write) {
+        if (write) {
+            HeapBytes v = tlsWriteBytes;
+            return v != null ? v : (tlsWriteBytes = new HeapBytes());
+        }
+        HeapBytes v = tlsReadBytes;
+        return v != null ? v : (tlsReadBytes = new HeapBytes());
+    }
     String closeReason;
     /** The client pool the connection belongs to (opened inside its scope), or null. */
     volatile String pool;

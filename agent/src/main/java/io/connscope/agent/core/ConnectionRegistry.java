@@ -540,7 +540,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            lookPlain(r, r.tlsReadBytes, false, b, off, n);
+            lookPlain(r, r.tlsView(false), false, b, off, n);
         }
     }
 
@@ -548,7 +548,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            lookPlain(r, r.tlsWriteBytes, true, b, off, n);
+            lookPlain(r, r.tlsView(true), true, b, off, n);
             // The TLS records of this plaintext were written inside the call that just returned.
             if (r.http != null && r.direction == Direction.OUTBOUND) {
                 checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
