@@ -721,7 +721,10 @@ public final class ConnectionRegistry implements SocketEventSink {
             rendezvous.forget(r.helloKey);
         }
         HttpConnectionTracker h = r.http;
-        if (h != null) {
+        if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
+            // Collected without close: report its last exchange, but there is no telling why it ended.
+            h.onClose(r.direction == Direction.OUTBOUND, false, false, false);
+        } else if (h != null) {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
                     verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
         }
