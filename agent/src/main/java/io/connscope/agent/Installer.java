@@ -7,6 +7,7 @@ import io.connscope.agent.core.OsKeepAliveDefaults;
 import io.connscope.agent.core.SocketInspector;
 import io.connscope.agent.export.Reporter;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.agent.instrumentation.apache.ApachePoolInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncServerSocketChannelInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncSocketChannelInstrumentation;
@@ -52,6 +53,7 @@ final class Installer {
             new HttpClientPoolInstrumentation(),
             new Http2StreamInstrumentation(),
             new OkHttpPoolInstrumentation(),
+            new ApachePoolInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),
