@@ -95,7 +95,7 @@ class ClientPoolIT {
 
     @Test
     void theHttpClientsPoolClosesConnectionsIdlePastItsKeepAliveTimeout() throws Exception {
-        Fork.Result run = Fork.run(List.of("-Djdk.httpclient.keepalive.timeout=1", "-Dconnscope.events.requests=true"),
+        Fork.Result run = Fork.run(List.of("-Djdk.httpclient.keepalive.timeout=2", "-Dconnscope.events.requests=true"),
                 PoolScenarios.class.getName(), "httpclient-idle");
         int port = resultValue(run, "server_port");
         String context = "\n" + run.describe();
