@@ -254,15 +254,15 @@ public final class ConnectionRegistry implements SocketEventSink {
     private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
-            if (r.awaitingHelloBody && towardServer && r.protocol == ConnectionRecord.PROTOCOL_TLS) {
-                // Still the classifying read itself (header only), or the ClientHello's body now.
-                long start = iovCount > 0 ? memory.longAt(address) : address;
-                long length = iovCount > 0 ? Math.min(memory.longAt(address + 8), n) : n;
-                ClientHelloKey key = ClientHelloKey.ofMessage(memory, start, (int) Math.min(length, Integer.MAX_VALUE));
-                if (key != null) {
-                    r.awaitingHelloBody = false;
-                    meetEngine(r, key);
-                }
+            return;
+        }
+        if (r.awaitingHelloBody && towardServer) {
+            // A server read the ClientHello's record header alone; its body, with the random, comes next.
+            ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
+                    chunkLength(address, iovCount, n));
+            if (key != null) {
+                r.awaitingHelloBody = false;
+                meetEngine(r, key);
             }
             return;
         }
@@ -316,23 +316,35 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     /** Decides the protocol from the connection's first bytes; returns whether it is HTTP/1.x. */
+    /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
+    private long chunkStart(long address, int iovCount) {
+        return iovCount > 0 ? memory.longAt(address) : address;
+    }
+
+    /** How many of the {@code n} bytes are in that first piece. */
+    private int chunkLength(long address, int iovCount, long n) {
+        long length = iovCount > 0 ? Math.min(memory.longAt(address + 8), n) : n;
+        return (int) Math.min(length, Integer.MAX_VALUE);
+    }
+
+    /** A tracker for {@code r}'s HTTP exchanges, reporting each one only when the listener wants them. */
+    private HttpConnectionTracker newTracker(ConnectionRecord r) {
+        return new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+    }
+
     private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
-        long start = address;
-        long length = n;
-        if (iovCount > 0) {
-            start = memory.longAt(address);
-            length = Math.min(memory.longAt(address + 8), n);
-        }
+        long start = chunkStart(address, iovCount);
+        int length = chunkLength(address, iovCount, n);
         synchronized (r) {
             if (r.protocol != ConnectionRecord.PROTOCOL_UNKNOWN) {
                 return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
             }
-            int len = (int) Math.min(length, 16);
+            int len = Math.min(length, 16);
             if (!towardServer) {
                 // The server spoke first: not HTTP (SMTP, MySQL, ...), unless its bytes answer a request or a
                 // ClientHello whose write is reported a moment later (another thread read the answer first).
                 if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
-                    r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                    r.http = newTracker(r);
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
                 } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
                     r.protocol = ConnectionRecord.PROTOCOL_TLS;
@@ -340,11 +352,11 @@ public final class ConnectionRegistry implements SocketEventSink {
                     r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }
             } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
-                r.http = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                r.http = newTracker(r);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
             } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
                 r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, (int) Math.min(length, Integer.MAX_VALUE));
+                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
                 if (key != null) {
                     meetEngine(r, key);
                 } else {
@@ -411,7 +423,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             synchronized (r) {
                 h = r.http;
                 if (h == null) {
-                    h = new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                    h = newTracker(r);
                     r.http = h;
                 }
             }
@@ -588,8 +600,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             synchronized (r) {
                 if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
                     if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
-                        r.http = new HttpConnectionTracker(
-                                listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+                        r.http = newTracker(r);
                         r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
                     } else {
                         r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;

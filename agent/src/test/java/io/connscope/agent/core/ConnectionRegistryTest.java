@@ -443,6 +443,35 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aServerThatReadsTheClientHellosHeaderFirstStillFindsItsEngine() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = new FileDescriptor();
+        tls.onAccepted(null, fd, CLIENT);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(9);
+        long at = m.top;
+        System.arraycopy(hello, 0, m.bytes, m.top, hello.length);
+        m.top += hello.length;
+        tls.onRead(fd, at, 0, 5, null);                       // the record header alone
+        tls.onRead(fd, at + 5, 0, hello.length - 5, null);    // then the ClientHello itself
+        Object engine = new Object();
+        java.nio.ByteBuffer[] net = {java.nio.ByteBuffer.wrap(hello)};
+        java.nio.ByteBuffer[] plain = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(engine, false, net, 0, 1, plain, 0, 1);
+        net[0].position(hello.length);
+        tls.onEngineExit(engine, false, net, 0, 1, plain, 0, 1);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer[] net2 = {java.nio.ByteBuffer.allocate(16)};
+        java.nio.ByteBuffer[] plain2 = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(engine, false, net2, 0, 1, plain2, 0, 1);
+        plain2[0].put(req);
+        tls.onEngineExit(engine, false, net2, 0, 1, plain2, 0, 1);
+        tls.onClose(fd);
+        assertEquals(1, finished.get(0).requests(), "the engine's plaintext reached the connection it belongs to");
+        assertEquals(1, finished.get(0).tlsHandshakes());
+    }
+
+    @Test
     void tlsBindingsOfCollectedSocketsAndEnginesAreExpunged() throws InterruptedException {
         Memory m = new Memory();
         ConnectionRegistry tls = withMemory(m);
