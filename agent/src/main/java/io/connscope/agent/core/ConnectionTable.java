@@ -135,10 +135,6 @@ public final class ConnectionTable<V> {
         return size.get();
     }
 
-    public int capacity() {
-        return capacity;
-    }
-
     /** Unlinks {@code e} (whose predecessor is {@code prev}, or null at the head); caller holds the stripe lock. */
     private void unlink(int bucket, Entry<V> prev, Entry<V> e) {
         if (prev == null) {

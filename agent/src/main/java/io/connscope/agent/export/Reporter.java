@@ -42,6 +42,7 @@ public final class Reporter implements ConnectionListener {
     /** Finished connections ({@link ConnectionRecord}) and, when asked for, HTTP exchanges ({@link RequestEvent}). */
     private final BlockingQueue<Object> queue;
     private final boolean requestEvents;
+    /** Reports lost because the queue was full or they finished after the exit report; printed with every summary. */
     private final AtomicLong dropped = new AtomicLong();
     private final PeerSummary summary = new PeerSummary();
     private final ConsoleLevel console;
@@ -121,11 +122,6 @@ public final class Reporter implements ConnectionListener {
         } else if (!reportedOpenAtExit.contains(item)) {
             dropped.incrementAndGet();
         }
-    }
-
-    /** Reports lost because the queue was full or they finished after the exit report. */
-    public long dropped() {
-        return dropped.get();
     }
 
     private void run() {
