@@ -47,6 +47,11 @@ public final class JdkSocketInspector implements SocketInspector {
     private final VarHandle socketChannelFd;
     private final VarHandle plainHttpChannel;
     private final VarHandle sslHttpPlain;
+    /** The classes that declare those four fields, looked up once (VarHandle.coordinateTypes builds a list). */
+    private final Class<?> networkClientClass;
+    private final Class<?> socketChannelClass;
+    private final Class<?> plainHttpClass;
+    private final Class<?> sslHttpClass;
     private final SocketOption<?>[] keepAliveOptions;
     private final List<String> missing;
 
@@ -67,8 +72,16 @@ public final class JdkSocketInspector implements SocketInspector {
                 java.nio.channels.SocketChannel.class);
         this.sslHttpPlain = plainHttpChannel == null ? null : l.optionalField("jdk.internal.net.http.AsyncSSLConnection",
                 "plainConnection", plainHttpChannel.coordinateTypes().get(0));
+        this.networkClientClass = owner(networkClientSocket);
+        this.socketChannelClass = owner(socketChannelFd);
+        this.plainHttpClass = owner(plainHttpChannel);
+        this.sslHttpClass = owner(sslHttpPlain);
         this.keepAliveOptions = l.keepAliveOptions();
         this.missing = l.missing;
+    }
+
+    private static Class<?> owner(VarHandle field) {
+        return field == null ? Void.class : field.coordinateTypes().get(0);
     }
 
     /** Opens the JDK packages to this class's module and looks up the handles. */
@@ -148,16 +161,16 @@ public final class JdkSocketInspector implements SocketInspector {
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
         try {
-            if (networkClientSocket != null && networkClientSocket.coordinateTypes().get(0).isInstance(owner)) {
+            if (networkClientSocket != null && networkClientClass.isInstance(owner)) {
                 owner = networkClientSocket.get(owner);
             }
-            if (sslHttpPlain != null && sslHttpPlain.coordinateTypes().get(0).isInstance(owner)) {
+            if (sslHttpPlain != null && sslHttpClass.isInstance(owner)) {
                 owner = sslHttpPlain.get(owner);
             }
-            if (plainHttpChannel != null && plainHttpChannel.coordinateTypes().get(0).isInstance(owner)) {
+            if (plainHttpChannel != null && plainHttpClass.isInstance(owner)) {
                 owner = plainHttpChannel.get(owner);
             }
-            if (socketChannelFd != null && socketChannelFd.coordinateTypes().get(0).isInstance(owner)) {
+            if (socketChannelFd != null && socketChannelClass.isInstance(owner)) {
                 return (FileDescriptor) socketChannelFd.get(owner);
             }
             if (!(owner instanceof java.net.Socket) && owner != null) {
