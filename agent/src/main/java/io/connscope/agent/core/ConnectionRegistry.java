@@ -35,7 +35,13 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionTable<ConnectionRecord> tlsSockets;
     /** JDK SSLEngines (weak keys) to their TCP connection, found once per engine through the rendezvous. */
     private final ConnectionTable<ConnectionRecord> engines;
-    private final TlsRendezvous rendezvous = new TlsRendezvous(4096);
+    /**
+     * Where engines and connections meet, one place per side: a client's engine (its wrap makes the ClientHello)
+     * belongs to an outbound connection, a server's (its unwrap reads it) to an inbound one. With both ends in one
+     * JVM the same ClientHello passes both, and must not tie the client's engine to the server's connection.
+     */
+    private final TlsRendezvous clientRendezvous = new TlsRendezvous(4096);
+    private final TlsRendezvous serverRendezvous = new TlsRendezvous(4096);
     /** Buffer positions at the start of the wrap or unwrap running on this thread. */
     private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
     private final SocketInspector inspector;
@@ -464,10 +470,14 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     // -- plaintext of the JDK's SSLEngine --
 
+    private TlsRendezvous rendezvousOf(boolean client) {
+        return client ? clientRendezvous : serverRendezvous;
+    }
+
     /** The socket side of the rendezvous: the connection's ClientHello went by. */
     private void meetEngine(ConnectionRecord r, ClientHelloKey key) {
         r.helloKey = key;
-        Object engine = rendezvous.meet(key, r);
+        Object engine = rendezvousOf(r.direction == Direction.OUTBOUND).meet(key, r);
         if (engine != null && !(engine instanceof ConnectionRecord)) {
             engines.putIfAbsent(engine, r);
         }
@@ -505,7 +515,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             scratch.bytes.buffer = hello;
             try {
                 ClientHelloKey key = ClientHelloKey.ofRecord(scratch.bytes, from, hello.position() - from);
-                Object other = key == null ? null : rendezvous.meet(key, engine);
+                Object other = key == null ? null : rendezvousOf(wrap).meet(key, engine);
                 if (other instanceof ConnectionRecord) {
                     engines.putIfAbsent(engine, (ConnectionRecord) other);
                 }
@@ -729,7 +739,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
         if (r.helloKey != null) {
-            rendezvous.forget(r.helloKey);
+            rendezvousOf(r.direction == Direction.OUTBOUND).forget(r.helloKey);
         }
         HttpConnectionTracker h = r.http;
         if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {

@@ -472,6 +472,39 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void withBothEndsInOneJvmTheClientsEngineMeetsTheClientsConnection() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(11);
+        Object clientEngine = new Object();
+        java.nio.ByteBuffer[] none = {java.nio.ByteBuffer.allocate(0)};
+        java.nio.ByteBuffer[] netOut = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(clientEngine, true, none, 0, 1, netOut, 0, 1);
+        netOut[0].put(hello);
+        tls.onEngineExit(clientEngine, true, none, 0, 1, netOut, 0, 1);
+        long at = m.top;
+        System.arraycopy(hello, 0, m.bytes, m.top, hello.length);
+        m.top += hello.length;
+        // The server's side reads the ClientHello before the client's write is reported.
+        FileDescriptor server = new FileDescriptor();
+        tls.onAccepted(null, server, CLIENT);
+        tls.onRead(server, at, 0, hello.length, null);
+        FileDescriptor client = connected(tls);
+        tls.onWrite(client, at, 0, hello.length, null);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer[] src = {java.nio.ByteBuffer.wrap(req)};
+        java.nio.ByteBuffer[] dst = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(clientEngine, true, src, 0, 1, dst, 0, 1);
+        src[0].position(req.length);
+        tls.onEngineExit(clientEngine, true, src, 0, 1, dst, 0, 1);
+        tls.onClose(client);
+        tls.onClose(server);
+        assertEquals(Direction.OUTBOUND, finished.get(0).direction());
+        assertEquals(1, finished.get(0).requests(), "the client's plaintext counted on the client's connection");
+        assertNull(finished.get(1).requests(), "nothing of the client's engine on the server's connection");
+    }
+
+    @Test
     void tlsBindingsOfCollectedSocketsAndEnginesAreExpunged() throws InterruptedException {
         Memory m = new Memory();
         ConnectionRegistry tls = withMemory(m);
