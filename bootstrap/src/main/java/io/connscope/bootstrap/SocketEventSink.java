@@ -78,6 +78,20 @@ public interface SocketEventSink {
     void onSweepScope(long idleLimitNanos);
 
     /**
+     * A client pool is about to close the connection of one of its entries ({@code entry}: an Apache HttpClient
+     * {@code PoolEntry}, whose deadlines say whether it outlived its time to live or its keep-alive). The reason is
+     * noted on the connection now, because the close itself may run later on another thread (an I/O reactor).
+     */
+    void onPoolDiscard(Object entry);
+
+    /**
+     * A client pool on this thread looked up how long it keeps a connection ({@code lifetime}: its time to live;
+     * else how long it may sit idle); {@code duration} is the library's duration object, or null for no limit.
+     * A discard that follows on this thread is judged against it.
+     */
+    void onPoolLimit(Object duration, boolean lifetime);
+
+    /**
      * An {@code SSLEngine} is about to wrap ({@code wrap} true: plaintext {@code in} to TLS records {@code out}) or
      * unwrap ({@code in} TLS records to plaintext {@code out}); the agent notes the buffers' positions.
      */

@@ -122,6 +122,20 @@ public final class SocketEvents {
         }
     }
 
+    public static void poolDiscard(Object entry) {
+        SocketEventSink s = sink;
+        if (s != null && entry != null) {
+            s.onPoolDiscard(entry);
+        }
+    }
+
+    public static void poolLimit(Object duration, boolean lifetime) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onPoolLimit(duration, lifetime);
+        }
+    }
+
     public static void engineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                                    java.nio.ByteBuffer[] out, int outOffset, int outLength) {
         SocketEventSink s = sink;

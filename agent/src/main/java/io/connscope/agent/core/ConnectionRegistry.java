@@ -54,6 +54,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final AtomicInteger finishing = new AtomicInteger();
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
     private final ThreadLocal<Scope> scopes = new ThreadLocal<>();
+    /** Connection limits a pool looked up last on this thread, in ms (-1 none): {time to live, idle timeout}. */
+    private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
 
@@ -415,6 +417,31 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.requestsWhenPooled = h == null ? 0 : h.requestsNow();
             r.pooledIdle = idle;
         }
+    }
+
+    @Override
+    public void onPoolDiscard(Object entry) {
+        FileDescriptor fd = inspector.descriptorOfOwner(entry);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        PoolExpiry times = inspector.poolEntryTimes(entry);
+        long[] limits = poolLimits.get();
+        String reason = times == null ? null : times.reason(System.currentTimeMillis(), limits[0], limits[1]);
+        if (reason == null) {
+            Scope scope = scopes.get();
+            reason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
+        }
+        // Noted now: an asynchronous client closes the connection later, on its I/O reactor's thread.
+        if (reason != null) {
+            r.poolCloseReason = reason;
+        }
+    }
+
+    @Override
+    public void onPoolLimit(Object duration, boolean lifetime) {
+        poolLimits.get()[lifetime ? 0 : 1] = inspector.durationMillis(duration);
     }
 
     @Override

@@ -35,6 +35,16 @@ public interface SocketInspector {
     /** The socket's state just before close, or null when it cannot be looked at. */
     CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
 
+    /** A client pool entry's times (Apache HttpClient's {@code PoolEntry}), or null when unknown. */
+    default PoolExpiry poolEntryTimes(Object entry) {
+        return null;
+    }
+
+    /** A client library's duration object in milliseconds; -1 when null, unlimited or unknown. */
+    default long durationMillis(Object duration) {
+        return -1;
+    }
+
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
     SocketInspector NONE = new SocketInspector() {
         @Override

@@ -161,6 +161,7 @@ public final class JdkSocketInspector implements SocketInspector {
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
         try {
+            owner = LibraryConnections.socketOf(owner);
             if (networkClientSocket != null && networkClientClass.isInstance(owner)) {
                 owner = networkClientSocket.get(owner);
             }
@@ -187,6 +188,16 @@ public final class JdkSocketInspector implements SocketInspector {
         } catch (Throwable t) {
             return null;
         }
+    }
+
+    @Override
+    public io.connscope.agent.core.PoolExpiry poolEntryTimes(Object entry) {
+        return LibraryConnections.entryTimes(entry);
+    }
+
+    @Override
+    public long durationMillis(Object duration) {
+        return LibraryConnections.durationMillis(duration);
     }
 
     /** A library connection class's {@code rawSocket} field (a java.net.Socket), made accessible; null if none. */

@@ -608,6 +608,53 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolDiscardExplainsACloseThatAnotherThreadRunsLater() throws Exception {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        FileDescriptor idle = connected(pooled);
+        FileDescriptor old = connected(pooled);
+        FileDescriptor limited = connected(pooled);
+        for (FileDescriptor fd : List.of(idle, old, limited)) {
+            pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+            pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        }
+        long now = System.currentTimeMillis();
+        kernel.entryTimes = new PoolExpiry(now - 1000, now - 500, Long.MAX_VALUE, Long.MAX_VALUE);
+        pooled.onScope(null, "pool_idle_timeout"); // an idle eviction, as an async pool's closeIdle
+        pooled.onPoolDiscard(idle);
+        pooled.onScopeEnd();
+        kernel.entryTimes = new PoolExpiry(now - 1000, now - 500, now - 1, now + 60_000); // past its time to live
+        pooled.onPoolDiscard(old);
+        kernel.entryTimes = new PoolExpiry(now - 1000, now - 500, Long.MAX_VALUE, Long.MAX_VALUE);
+        pooled.onPoolLimit("ttl", true); // the scripted kernel reads any limit as 800 ms
+        pooled.onPoolDiscard(limited);
+        Thread reactor = new Thread(() -> {
+            pooled.onClose(idle);
+            pooled.onClose(old);
+            pooled.onClose(limited);
+        });
+        reactor.start();
+        reactor.join();
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("pool_max_lifetime", finished.get(1).closeReason());
+        assertEquals("pool_max_lifetime", finished.get(2).closeReason(), "1000 ms old, over the 800 ms looked up");
+    }
+
+    @Test
+    void poolEntryTimesTellTheTimeToLiveFromTheKeepAlive() {
+        long now = 1_000_000;
+        PoolExpiry fresh = new PoolExpiry(now - 100, now - 50, now + 1000, now + 500);
+        assertNull(fresh.reason(now, -1, -1));
+        assertEquals("pool_max_lifetime", fresh.reason(now, 100, -1));
+        assertEquals("pool_idle_timeout", fresh.reason(now, -1, 50));
+        assertNull(fresh.reason(now, 101, 51));
+        assertEquals("pool_max_lifetime", new PoolExpiry(now - 100, now - 50, now, now).reason(now, -1, -1),
+                "the keep-alive deadline is capped by the time to live: both passed is the lifetime");
+        assertEquals("pool_idle_timeout", new PoolExpiry(now - 100, now - 50, now + 1, now).reason(now, -1, -1));
+        assertNull(new PoolExpiry(0, 0, Long.MIN_VALUE, Long.MIN_VALUE).reason(now, 0, 0), "no connection on it");
+    }
+
+    @Test
     void anHttpReasonBeatsThePoolsReason() {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -738,6 +785,18 @@ class ConnectionRegistryTest {
         @Override
         public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
             return probe;
+        }
+
+        PoolExpiry entryTimes;
+
+        @Override
+        public PoolExpiry poolEntryTimes(Object entry) {
+            return entryTimes;
+        }
+
+        @Override
+        public long durationMillis(Object duration) {
+            return duration == null ? -1 : 800;
         }
     }
 }
