@@ -20,4 +20,9 @@ class Apache4OldestIT extends AbstractClientLibraryIT {
     boolean resetsConnectionsItDiscards() {
         return true;
     }
+
+    @Override
+    String poolName() {
+        return "Apache HttpClient 4";
+    }
 }

@@ -14,4 +14,9 @@ class Apache5AsyncNewestIT extends AbstractClientLibraryIT {
     String clientsKey() {
         return "httpclient5.newest";
     }
+
+    @Override
+    String poolName() {
+        return "Apache HttpClient 5 async";
+    }
 }

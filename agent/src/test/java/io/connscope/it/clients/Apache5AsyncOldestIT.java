@@ -14,4 +14,9 @@ class Apache5AsyncOldestIT extends AbstractClientLibraryIT {
     String clientsKey() {
         return "httpclient5.oldest";
     }
+
+    @Override
+    String poolName() {
+        return "Apache HttpClient 5 async";
+    }
 }

@@ -19,4 +19,9 @@ class Apache5ClassicNewestIT extends AbstractClientLibraryIT {
     boolean resetsConnectionsItDiscards() {
         return true;
     }
+
+    @Override
+    String poolName() {
+        return "Apache HttpClient 5";
+    }
 }

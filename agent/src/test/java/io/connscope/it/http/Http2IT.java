@@ -2,25 +2,20 @@ package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
+import io.connscope.it.Nginx;
 import io.connscope.it.driver.Http2Client;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The JDK HttpClient speaking HTTP/2 over TLS to nginx: streams multiplexed on one connection count as requests
@@ -29,55 +24,38 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class Http2IT {
 
-    private Process nginx;
+    private Nginx nginx;
     private Path dir;
 
     @AfterEach
     void stop() throws Exception {
         if (nginx != null) {
-            nginx.destroy();
-            if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
-                nginx.destroyForcibly();
-            }
+            nginx.close();
         }
     }
 
     @Test
     void streamsOnOneConnectionAreRequestsThatReuseIt() throws Exception {
-        String nginxBin = NginxIT.tool("nginx", "nginx");
-        String openssl = NginxIT.tool("openssl", "openssl");
-        dir = Files.createTempDirectory("connscope-h2-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String openssl = Nginx.tool("openssl", "openssl");
+        dir = Nginx.newDirectory("connscope-h2-");
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         Fork.Result gen = Fork.exec(List.of(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                 "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=localhost",
                 "-addext", "subjectAltName=IP:127.0.0.1"));
         assertEquals(0, gen.exit, "openssl: " + gen.describe());
-        int port = NginxIT.freePort();
+        int port = Nginx.freePort();
         String d = dir.toString();
-        String conf = String.join("\n",
-                "daemon off;", "worker_processes 1;", "pid " + d + "/nginx.pid;", "error_log " + d + "/error.log notice;",
-                "events { worker_connections 64; }",
-                "http {",
+        nginx = Nginx.start(dir, String.join("\n",
                 "  log_format conns '$connection $connection_requests $server_protocol $status';",
                 "  access_log " + d + "/access.log conns;",
-                "  client_body_temp_path " + d + "/client_body;", "  proxy_temp_path " + d + "/proxy;",
-                "  fastcgi_temp_path " + d + "/fastcgi;", "  uwsgi_temp_path " + d + "/uwsgi;", "  scgi_temp_path " + d + "/scgi;",
                 "  server { listen 127.0.0.1:" + port + " ssl http2;",
                 "    ssl_certificate " + cert + "; ssl_certificate_key " + key + ";",
-                "    location / { return 200 'Hello there!'; } }",
-                "}", "");
-        Path confFile = dir.resolve("nginx.conf");
-        Files.write(confFile, conf.getBytes(StandardCharsets.US_ASCII));
-        nginx = new ProcessBuilder(nginxBin, "-p", d + "/", "-c", confFile.toString(), "-e", d + "/error.log")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        awaitListening(port);
+                "    location / { return 200 'Hello there!'; } }"), port);
 
         Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), Http2Client.class.getName(),
                 Integer.toString(port), cert.toString());
-        stop();
-        nginx = null;
+        nginx.stop();
         List<String> log = Files.readAllLines(dir.resolve("access.log"));
         String context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + run.describe();
         assertTrue(run.stdout.contains("versions=HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2"),
@@ -103,23 +81,5 @@ class Http2IT {
         assertEquals(10, requests.stream().filter(r -> "HTTP/2".equals(r.path("http_version").asText())).count(), context);
         assertEquals(10 - nginxConnections.size(), requests.stream().filter(r -> r.path("reused").asBoolean()).count(),
                 "every stream after a connection's first reuses it" + context);
-    }
-
-    private void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            if (!nginx.isAlive()) {
-                fail("nginx exited: " + new String(Files.readAllBytes(dir.resolve("nginx.out")), StandardCharsets.UTF_8));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (java.io.IOException notYet) {
-                if (System.nanoTime() - deadline > 0) {
-                    fail("nginx is not listening on " + port);
-                }
-                Thread.sleep(20);
-            }
-        }
     }
 }

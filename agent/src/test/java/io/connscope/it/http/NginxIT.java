@@ -3,6 +3,7 @@ package io.connscope.it.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Checks.Problems;
 import io.connscope.it.Fork;
+import io.connscope.it.Nginx;
 import io.connscope.it.ProcNetTcp;
 import io.connscope.it.Truth;
 import io.connscope.it.driver.HttpUpstream;
@@ -13,14 +14,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,11 +40,9 @@ class NginxIT {
     /** Upstream servers: 0 default proxy, 1 keepalive 2, 2 keepalive 2 + keepalive_requests 3, 3 curl direct. */
     static final int UPSTREAMS = 4;
 
-    String nginx;
+    Nginx nginx;
     String ab;
     String curl;
-    Path dir;
-    Process nginxProcess;
     Fork.Running upstream;
     int[] upstreamPorts;
     int[] listenPorts = new int[3];
@@ -60,31 +52,10 @@ class NginxIT {
     List<ProcNetTcp.Row> keepAliveRowsLive;
     String curlBody;
 
-    /** An executable on PATH or in the usual directories, or a failure naming the Debian package. */
-    static String tool(String name, String debianPackage) {
-        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"));
-        for (String d : dirs) {
-            if (!d.isEmpty() && Files.isExecutable(Paths.get(d, name))) {
-                return Paths.get(d, name).toString();
-            }
-        }
-        return fail("'" + name + "' is not installed (not on PATH nor in /usr/sbin, /usr/bin): the HTTP ITs need it; "
-                + "install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")");
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     void run() throws Exception {
-        nginx = tool("nginx", "nginx");
-        ab = tool("ab", "apache2-utils");
-        curl = tool("curl", "curl");
+        ab = Nginx.tool("ab", "apache2-utils");
+        curl = Nginx.tool("curl", "curl");
 
         upstream = Fork.start(HttpScenariosIT.REQUEST_EVENTS, HttpUpstream.class.getName(), String.valueOf(UPSTREAMS));
         upstreamPorts = awaitUpstreamPorts();
@@ -114,16 +85,11 @@ class NginxIT {
 
     @AfterAll
     void cleanUp() throws Exception {
-        if (nginxProcess != null && nginxProcess.isAlive()) {
-            nginxProcess.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (nginx != null) {
+            nginx.close();
         }
         if (upstream != null && upstream.process.isAlive()) {
             upstream.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        if (dir != null) {
-            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 
@@ -148,27 +114,11 @@ class NginxIT {
     }
 
     private void startNginx() throws Exception {
-        dir = Files.createTempDirectory("connscope-nginx-");
-        // A root master runs its worker as nobody, which must reach the prefix.
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (int i = 0; i < listenPorts.length; i++) {
-            listenPorts[i] = freePort();
+            listenPorts[i] = Nginx.freePort();
         }
-        String d = dir.toString();
-        String conf = String.join("\n",
-                "daemon off;",
-                "master_process on;",
-                "worker_processes 1;",
-                "pid " + d + "/nginx.pid;",
-                "error_log " + d + "/error.log notice;",
-                "events { worker_connections 256; }",
-                "http {",
+        nginx = Nginx.start(Nginx.newDirectory("connscope-nginx-"), String.join("\n",
                 "  access_log off;",
-                "  client_body_temp_path " + d + "/client_body;",
-                "  proxy_temp_path " + d + "/proxy;",
-                "  fastcgi_temp_path " + d + "/fastcgi;",
-                "  uwsgi_temp_path " + d + "/uwsgi;",
-                "  scgi_temp_path " + d + "/scgi;",
                 "  upstream keepalive2 { server 127.0.0.1:" + upstreamPorts[1] + "; keepalive 2; }",
                 "  upstream keepalive3 { server 127.0.0.1:" + upstreamPorts[2] + "; keepalive 2; keepalive_requests 3; }",
                 "  server { listen 127.0.0.1:" + listenPorts[0] + ";",
@@ -176,52 +126,16 @@ class NginxIT {
                 "  server { listen 127.0.0.1:" + listenPorts[1] + ";",
                 "    location / { proxy_pass http://keepalive2; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }",
                 "  server { listen 127.0.0.1:" + listenPorts[2] + ";",
-                "    location / { proxy_pass http://keepalive3; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }",
-                "}", "");
-        Path confFile = dir.resolve("nginx.conf");
-        Files.write(confFile, conf.getBytes(StandardCharsets.US_ASCII));
-        ProcessBuilder pb = new ProcessBuilder(nginx, "-p", d + "/", "-c", confFile.toString(), "-e", d + "/error.log");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("nginx.out").toFile());
-        nginxProcess = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (int port : listenPorts) {
-            while (true) {
-                if (!nginxProcess.isAlive()) {
-                    fail("nginx exited with " + nginxProcess.exitValue() + " before listening\n" + nginxDiagnostics());
-                }
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    break;
-                } catch (IOException notYet) {
-                    if (System.nanoTime() - deadline > 0) {
-                        fail("nginx is not listening on 127.0.0.1:" + port + " after 10 s\n" + nginxDiagnostics());
-                    }
-                    Thread.sleep(20);
-                }
-            }
-        }
+                "    location / { proxy_pass http://keepalive3; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"),
+                listenPorts);
     }
 
     private void stopNginx() throws Exception {
-        nginxProcess.destroy(); // SIGTERM: fast shutdown, closes the idle upstream connections
-        if (!nginxProcess.waitFor(10, TimeUnit.SECONDS)) {
-            nginxProcess.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            fail("nginx did not stop within 10 s of SIGTERM\n" + nginxDiagnostics());
-        }
+        nginx.stop();
     }
 
     private String nginxDiagnostics() {
-        StringBuilder sb = new StringBuilder();
-        for (String f : new String[] {"nginx.conf", "error.log", "nginx.out"}) {
-            sb.append("--- ").append(dir.resolve(f)).append(":\n");
-            try {
-                sb.append(new String(Files.readAllBytes(dir.resolve(f)), StandardCharsets.UTF_8)).append('\n');
-            } catch (IOException e) {
-                sb.append("(cannot read: ").append(e).append(")\n");
-            }
-        }
-        return sb.toString();
+        return nginx.diagnostics();
     }
 
     private void ab(String what, int port, String... options) throws Exception {
