@@ -2,6 +2,7 @@ package io.connscope.it.clients;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
+import io.connscope.it.Nginx;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -41,7 +42,12 @@ abstract class AbstractClientLibraryIT {
 
     private Fork.Result run;
     private String context;
-    private final Map<String, Map<String, Integer>> results = new HashMap<>();
+    private final Map<String, Map<String, String>> results = new HashMap<>();
+    /** nginx's ports: keepalive_timeout 1s, keepalive_timeout 0, HTTP/1.0 proxy, keepalive_requests 3; the proxy's upstream. */
+    private final int[] nginxPorts = new int[5];
+    /** nginx's access log: per listening port, the requests each of its connections ($connection) carried. */
+    private final Map<Integer, Map<Long, Integer>> nginxLog = new HashMap<>();
+    private String nginxLogText = "";
 
     /** The driver's main class. */
     abstract String driver();
@@ -89,7 +95,7 @@ abstract class AbstractClientLibraryIT {
             jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
         }
         assertFalse(jars.isEmpty(), "no jars in " + dir);
-        List<String> args = new ArrayList<>(List.of("sequential", "concurrent", "server-close", "idle-close"));
+        List<String> args = new ArrayList<>(List.of("sequential", "concurrent", "server-close", "idle-close", "jdk"));
         if (https()) {
             Path keystoreDir = Files.createTempDirectory("connscope-clients-");
             keystoreDir.toFile().deleteOnExit();
@@ -102,22 +108,29 @@ abstract class AbstractClientLibraryIT {
             assertEquals(0, gen.exit, "keytool: " + gen.describe());
             args.add("https=" + keystore);
         }
-        run = Fork.run(List.of("-Dconnscope.events.requests=true", "-Dconnscope.console=off"), jars, driver(),
-                args.toArray(new String[0]));
-        context = "\n" + run.describe();
+        for (int i = 0; i < nginxPorts.length; i++) {
+            nginxPorts[i] = Nginx.freePort();
+        }
+        args.add("nginx=" + nginxPorts[0] + "," + nginxPorts[1] + "," + nginxPorts[2] + "," + nginxPorts[3] + ","
+                + nginxPorts[4]);
+        args.add("pool-state");
+        try (Nginx nginx = startNginx()) {
+            // The JDK HttpServer closes connections idle for 1 s (checked every 100 ms): the jdk-idle scenario.
+            run = Fork.run(List.of("-Dconnscope.events.requests=true", "-Dconnscope.console=summary",
+                    "-Dsun.net.httpserver.idleInterval=1", "-Dsun.net.httpserver.clockTick=100"), jars, driver(),
+                    args.toArray(new String[0]));
+            nginx.stop();
+            readAccessLog(nginx.dir().resolve("access.log"));
+        }
+        context = "\n" + run.describe() + "\n--- nginx access log (port connection requests status upstream):\n" + nginxLogText;
         for (String line : run.stdout.split("\n")) {
             if (line.startsWith("RESULT scenario=")) {
-                Map<String, Integer> values = new HashMap<>();
-                String scenario = null;
+                Map<String, String> values = new HashMap<>();
                 for (String kv : line.substring("RESULT ".length()).trim().split(" ")) {
                     String[] p = kv.split("=", 2);
-                    if (p[0].equals("scenario")) {
-                        scenario = p[1];
-                    } else {
-                        values.put(p[0], Integer.parseInt(p[1]));
-                    }
+                    values.put(p[0], p[1]);
                 }
-                results.put(scenario, values);
+                results.put(values.get("scenario"), values);
             }
         }
         assertTrue(run.stdout.contains("\nDONE"), "the driver finished every scenario" + context);
@@ -276,14 +289,217 @@ abstract class AbstractClientLibraryIT {
         }
     }
 
+    // ---- against the JDK's HttpServer (in the driver's JVM: its side is traced too)
+
+    @Test
+    void againstTheJdkServerSequentialRequestsReuseOneConnection() throws IOException {
+        int port = serverPort("jdk-keepalive");
+        assertEquals(1, truth("jdk-keepalive", "connections"), "the server's handler saw one client port" + context);
+        assertEquals(5, truth("jdk-keepalive", "requests"), context);
+        int clientPort = Integer.parseInt(truthText("jdk-keepalive", "client_ports").split(",")[0]);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(1, conns.size(), direction + context);
+            assertEquals(clientPort, conns.get(0).path(direction.equals("outbound") ? "local_port" : "remote_port").asInt(),
+                    direction + ": the connection the server saw" + context);
+            assertEquals(5, conns.get(0).path("requests").asInt(-1), direction + context);
+            assertReuse(requestsOf(conns.get(0)), 5, direction);
+        }
+        assertPool(port, 5);
+    }
+
+    @Test
+    void againstTheJdkServerConnectionCloseGivesOneRequestPerConnection() throws IOException {
+        int port = serverPort("jdk-close");
+        assertEquals(3, truth("jdk-close", "connections"), context);
+        assertEquals(3, truth("jdk-close", "requests"), context);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<JsonNode> conns = connections(direction, port);
+            assertEquals(3, conns.size(), direction + context);
+            for (JsonNode c : conns) {
+                assertEquals(1, c.path("requests").asInt(-1), direction + context);
+                assertEquals("connection_close_by_server", c.path("close_reason").asText(), direction + context);
+                assertEquals("close", requestsOf(c).get(0).path("response_connection").asText(), direction + context);
+            }
+        }
+    }
+
+    @Test
+    void againstTheJdkServerAConnectionItClosedIdleIsStale() throws IOException {
+        int port = serverPort("jdk-idle");
+        assertEquals(2, truth("jdk-idle", "connections"), context);
+        assertEquals(2, truth("jdk-idle", "requests"), context);
+        List<JsonNode> outbound = connections("outbound", port);
+        List<JsonNode> inbound = connections("inbound", port);
+        assertEquals(2, outbound.size(), context);
+        assertEquals(2, inbound.size(), context);
+        assertEquals("application_close", inbound.get(0).path("close_reason").asText(),
+                "the server closed its idle connection without saying so in HTTP" + context);
+        assertEquals("local", inbound.get(0).path("close_initiator").asText(), context);
+        assertStale(outbound);
+    }
+
+    // ---- against nginx (ground truth: its access log, $connection and $connection_requests)
+
+    @Test
+    void againstNginxAKeepAliveTimeoutShorterThanThePoolsLeavesAStaleConnection() throws IOException {
+        int port = nginxPorts[0];
+        serverPort("nginx-idle");
+        assertEquals(List.of(1, 1), nginxConnections(port), "nginx: 2 connections, 1 request each" + context);
+        assertStale(connections("outbound", port));
+    }
+
+    @Test
+    void againstNginxConnectionCloseGivesOneRequestPerConnection() throws IOException {
+        int port = nginxPorts[1];
+        serverPort("nginx-close");
+        assertEquals(List.of(1, 1, 1), nginxConnections(port), context);
+        List<JsonNode> conns = connections("outbound", port);
+        assertEquals(3, conns.size(), context);
+        for (JsonNode c : conns) {
+            assertEquals(1, c.path("requests").asInt(-1), context);
+            assertEquals("connection_close_by_server", c.path("close_reason").asText(), context);
+            assertEquals("close", requestsOf(c).get(0).path("response_connection").asText(), context);
+        }
+        assertPool(port, 3);
+    }
+
+    @Test
+    void againstNginxProxyingToAnHttp10UpstreamTheClientKeepsItsConnection() throws IOException {
+        int port = nginxPorts[2];
+        serverPort("nginx-http10-upstream");
+        assertEquals(List.of(5), nginxConnections(port), "nginx: one client connection, 5 requests" + context);
+        List<JsonNode> conns = connections("outbound", port);
+        assertEquals(1, conns.size(), context);
+        assertEquals(5, conns.get(0).path("requests").asInt(-1), context);
+        assertReuse(requestsOf(conns.get(0)), 5, "outbound");
+        // The upstream, a JDK HttpServer in the client's JVM: nginx's HTTP/1.0, one request per connection.
+        int upstream = serverPort("nginx-http10-upstream-server");
+        assertEquals(nginxPorts[4], upstream, context);
+        assertEquals(5, truth("nginx-http10-upstream-server", "requests"), context);
+        assertEquals(5, truth("nginx-http10-upstream-server", "connections"), context);
+        assertEquals("HTTP/1.0,HTTP/1.0,HTTP/1.0,HTTP/1.0,HTTP/1.0", truthText("nginx-http10-upstream-server", "versions"),
+                context);
+        List<JsonNode> inbound = connections("inbound", upstream);
+        assertEquals(5, inbound.size(), context);
+        for (JsonNode c : inbound) {
+            assertEquals(1, c.path("requests").asInt(-1), context);
+            assertEquals("http_1_0", c.path("close_reason").asText(), context);
+            assertEquals("HTTP/1.0", requestsOf(c).get(0).path("http_version").asText(), context);
+        }
+    }
+
+    @Test
+    void againstNginxKeepAliveRequestsCapsEachConnection() throws IOException {
+        int port = nginxPorts[3];
+        serverPort("nginx-keepalive-requests");
+        assertEquals(List.of(3, 3, 1), nginxConnections(port), "nginx: keepalive_requests 3, 7 requests" + context);
+        List<JsonNode> conns = connections("outbound", port);
+        assertEquals(3, conns.size(), context);
+        int[] expected = {3, 3, 1};
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = conns.get(i);
+            assertEquals(expected[i], c.path("requests").asInt(-1), "requests on connection " + (i + 1) + context);
+            List<JsonNode> requests = requestsOf(c);
+            assertReuse(requests, expected[i], "outbound");
+            if (i < 2) {
+                // nginx says Connection: close on the 3rd response: the limit, as HTTP tells it.
+                assertEquals("connection_close_by_server", c.path("close_reason").asText(), context);
+                assertEquals("close", requests.get(2).path("response_connection").asText(), context);
+                assertTrue(requests.get(1).path("response_connection").isNull()
+                        || "keep-alive".equals(requests.get(1).path("response_connection").asText()), context);
+            }
+        }
+        assertPool(port, 7);
+    }
+
+    // ---- the pool's own view
+
+    @Test
+    void atExitThePoolHoldsOneConnectionIdleAndOneInUse() throws IOException {
+        int port = serverPort("pool-state");
+        assertEquals(2, truth("pool-state", "connections"), context);
+        assertEquals(3, truth("pool-state", "requests"), context);
+        List<JsonNode> conns = connections("outbound", port);
+        assertEquals(2, conns.size(), context);
+        for (JsonNode c : conns) {
+            assertEquals("open", c.path("state").asText(), "written at exit, still open" + context);
+        }
+        assertEquals(3, conns.stream().mapToInt(c -> c.path("requests").asInt()).sum(), context);
+        assertTrue(run.stderr.contains("pool " + poolName() + " -> 127.0.0.1:" + port + ": idle=1 active=1"),
+                "the exit summary shows the pool with one idle and one active connection" + context);
+    }
+
+    private void assertStale(List<JsonNode> outbound) throws IOException {
+        assertEquals(2, outbound.size(), context);
+        JsonNode stale = outbound.get(0);
+        assertEquals("remote", stale.path("close_initiator").asText(), context);
+        assertEquals("stale", stale.path("close_reason").asText(), "the server closed it while idle in the pool" + context);
+        assertEquals(1 + staleReuses(), stale.path("requests").asInt(-1), context);
+        assertEquals(1, outbound.get(1).path("requests").asInt(-1), context);
+        assertFalse(requestsOf(outbound.get(1)).get(0).path("reused").asBoolean(true), context);
+    }
+
+    private void assertReuse(List<JsonNode> requests, int n, String direction) {
+        assertEquals(n, requests.size(), direction + context);
+        for (int i = 0; i < n; i++) {
+            assertEquals(i + 1, requests.get(i).path("index").asInt(), direction + context);
+            assertEquals(i > 0, requests.get(i).path("reused").asBoolean(), direction + ": request " + (i + 1) + context);
+            assertEquals(200, requests.get(i).path("status").asInt(), direction + context);
+        }
+    }
+
+    /** Every outbound request object to the port names the library's pool. */
+    private void assertPool(int port, int requests) throws IOException {
+        List<JsonNode> objects = requestObjects("outbound", port);
+        assertEquals(requests, objects.size(), context);
+        for (JsonNode r : objects) {
+            assertEquals(poolName(), r.path("pool").asText(null), "the pool that holds the connection" + context);
+        }
+    }
+
+    /** The requests nginx served on each of its connections on {@code port}, in the order it numbered them. */
+    private List<Integer> nginxConnections(int port) {
+        return new ArrayList<>(nginxLog.getOrDefault(port, Map.of()).values());
+    }
+
     // ---- helpers
 
     private int truth(String scenario, String key) {
-        Map<String, Integer> values = results.get(scenario);
+        return Integer.parseInt(truthText(scenario, key));
+    }
+
+    private String truthText(String scenario, String key) {
+        Map<String, String> values = results.get(scenario);
         if (values == null || !values.containsKey(key)) {
             fail("no RESULT " + key + " for scenario " + scenario + context);
         }
         return values.get(key);
+    }
+
+    /** nginx serving directly ({@code return 200}), and as a proxy that speaks HTTP/1.0 to its upstream. */
+    private Nginx startNginx() throws Exception {
+        java.nio.file.Path dir = Nginx.newDirectory("connscope-clients-nginx-");
+        String hello = "    location / { return 200 'Hello there!'; } }";
+        return Nginx.start(dir, String.join("\n",
+                "  log_format conns '$server_port $connection $connection_requests $status $upstream_addr';",
+                "  access_log " + dir + "/access.log conns;",
+                "  server { listen 127.0.0.1:" + nginxPorts[0] + "; keepalive_timeout 1s;", hello,
+                "  server { listen 127.0.0.1:" + nginxPorts[1] + "; keepalive_timeout 0;", hello,
+                "  server { listen 127.0.0.1:" + nginxPorts[2] + ";",
+                "    location / { proxy_pass http://127.0.0.1:" + nginxPorts[4] + "; } }",
+                "  server { listen 127.0.0.1:" + nginxPorts[3] + "; keepalive_requests 3;", hello),
+                nginxPorts[0], nginxPorts[1], nginxPorts[2], nginxPorts[3]);
+    }
+
+    private void readAccessLog(java.nio.file.Path log) throws IOException {
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        nginxLogText = String.join("\n", lines);
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            nginxLog.computeIfAbsent(Integer.parseInt(f[0]), k -> new java.util.TreeMap<>())
+                    .merge(Long.parseLong(f[1]), Integer.parseInt(f[2]), Math::max);
+        }
     }
 
     private int serverPort(String scenario) {

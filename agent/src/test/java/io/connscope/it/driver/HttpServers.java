@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /** JDK HttpServer "Hello there!" servers on 127.0.0.1 that remember each request's client port, for the drivers. */
-final class HttpServers {
+public final class HttpServers {
 
     static final byte[] HELLO = "Hello there!".getBytes(StandardCharsets.US_ASCII);
     static final InetAddress LOOPBACK;
@@ -42,15 +42,21 @@ final class HttpServers {
     }
 
     /** One server; {@link #clientPorts} lists the client port of every request, in the order the handler ran. */
-    static final class Server {
+    public static final class Server {
         final HttpServer http;
         final ExecutorService executor;
         private final List<Integer> clientPorts = new ArrayList<>();
         private final List<String> versions = new ArrayList<>();
         private volatile Hook hook;
+        private volatile boolean closeEach;
 
-        Server() throws IOException {
-            http = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 50);
+        public Server() throws IOException {
+            this(0);
+        }
+
+        /** A server on {@code port} of 127.0.0.1 (0: any free one). */
+        public Server(int port) throws IOException {
+            http = HttpServer.create(new InetSocketAddress(LOOPBACK, port), 50);
             executor = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "http-handler");
                 t.setDaemon(true);
@@ -61,8 +67,19 @@ final class HttpServers {
             http.start();
         }
 
-        int port() {
+        public int port() {
             return http.getAddress().getPort();
+        }
+
+        /** Answers every request with {@code Connection: close}: the server closes the connection after it. */
+        public Server closeEach() {
+            closeEach = true;
+            return this;
+        }
+
+        public void stop() {
+            http.stop(0);
+            executor.shutdownNow();
         }
 
         void hook(Hook h) {
@@ -88,26 +105,29 @@ final class HttpServers {
                 }
             }
             ex.getResponseHeaders().set("Content-Type", "text/plain");
+            if (closeEach) {
+                ex.getResponseHeaders().set("Connection", "close");
+            }
             ex.sendResponseHeaders(200, HELLO.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(HELLO);
             }
         }
 
-        synchronized List<Integer> clientPorts() {
+        public synchronized List<Integer> clientPorts() {
             return new ArrayList<>(clientPorts);
         }
 
-        synchronized String clientPortsText() {
+        public synchronized String clientPortsText() {
             return clientPorts.isEmpty() ? "none"
                     : clientPorts.stream().map(String::valueOf).collect(Collectors.joining(","));
         }
 
-        synchronized String versionsText() {
+        public synchronized String versionsText() {
             return versions.isEmpty() ? "none" : String.join(",", versions);
         }
 
-        synchronized int distinctClientPorts() {
+        public synchronized int distinctClientPorts() {
             return new LinkedHashSet<>(clientPorts).size();
         }
     }
@@ -126,7 +146,7 @@ final class HttpServers {
     }
 
     /** The states of all rows with this local port (connections of a listening port), listener excluded. */
-    static Set<String> statesOnLocalPort(int localPort) throws IOException {
+    public static Set<String> statesOnLocalPort(int localPort) throws IOException {
         String l = String.format(Locale.ROOT, ":%04X", localPort);
         Set<String> states = new LinkedHashSet<>();
         for (ProcNetTcp.Row row : ProcNetTcp.rows()) {
@@ -137,8 +157,20 @@ final class HttpServers {
         return states;
     }
 
+    /** The states of this host's rows whose remote port is {@code remotePort} (a client's connections to a server). */
+    public static Set<String> statesOnRemotePort(int remotePort) throws IOException {
+        String r = String.format(Locale.ROOT, ":%04X", remotePort);
+        Set<String> states = new LinkedHashSet<>();
+        for (ProcNetTcp.Row row : ProcNetTcp.rows()) {
+            if (row.remote.endsWith(r)) {
+                states.add(row.state);
+            }
+        }
+        return states;
+    }
+
     /** Polls the kernel's table every 10 ms, at most {@code millis}, until the condition holds; returns whether it did. */
-    static boolean await(long millis, Check check) throws Exception {
+    public static boolean await(long millis, Check check) throws Exception {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         while (true) {
             if (check.ok()) {
@@ -151,7 +183,7 @@ final class HttpServers {
         }
     }
 
-    interface Check {
+    public interface Check {
         boolean ok() throws Exception;
     }
 }

@@ -36,6 +36,8 @@ public final class KeepAliveServer implements AutoCloseable {
     private int requests;
     private volatile int closeOnRequest;
     private volatile int idleCloseMillis;
+    private volatile int holdFrom;
+    private final CountDownLatch held = new CountDownLatch(1);
 
     public KeepAliveServer(SSLContext tls, String keepAlive, CountDownLatch release) throws IOException {
         this.listener = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
@@ -53,6 +55,12 @@ public final class KeepAliveServer implements AutoCloseable {
     /** Answers the {@code n}-th request this server gets (counted over all connections) with {@code Connection: close}, then closes. */
     public KeepAliveServer closeOnRequest(int n) {
         this.closeOnRequest = n;
+        return this;
+    }
+
+    /** Holds the response to the {@code n}-th request this server gets, and to every later one, until it is closed. */
+    public KeepAliveServer holdFrom(int n) {
+        this.holdFrom = n;
         return this;
     }
 
@@ -114,6 +122,9 @@ public final class KeepAliveServer implements AutoCloseable {
                 if (release != null && !release.await(20, TimeUnit.SECONDS)) {
                     return;
                 }
+                if (holdFrom > 0 && n >= holdFrom && !held.await(60, TimeUnit.SECONDS)) {
+                    return;
+                }
                 boolean close = n == closeOnRequest;
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n"
                         + (close ? "Connection: close" : "Keep-Alive: " + keepAlive)
@@ -155,6 +166,13 @@ public final class KeepAliveServer implements AutoCloseable {
         }
     }
 
+    public synchronized void awaitRequests(int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (requests < n && System.currentTimeMillis() < deadline) {
+            wait(100);
+        }
+    }
+
     public synchronized void awaitClosed(int n) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 20_000;
         while (closed < n && System.currentTimeMillis() < deadline) {
@@ -176,6 +194,7 @@ public final class KeepAliveServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        held.countDown();
         listener.close();
     }
 }

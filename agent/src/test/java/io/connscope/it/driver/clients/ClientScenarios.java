@@ -1,5 +1,6 @@
 package io.connscope.it.driver.clients;
 
+import io.connscope.it.driver.HttpServers;
 import io.connscope.it.driver.KeepAliveServer;
 import io.connscope.it.driver.Watchdog;
 
@@ -29,7 +30,20 @@ import java.util.concurrent.TimeUnit;
  *       the 3rd gets a new connection;</li>
  *   <li>{@code idle-close}: a GET, then the server closes the idle connection (after 300 ms); once it has, a
  *       2nd GET;</li>
- *   <li>{@code https=KEYSTORE}: 3 GETs over TLS, the JDK's SSLSocket on both sides.</li>
+ *   <li>{@code https=KEYSTORE}: 3 GETs over TLS, the JDK's SSLSocket on both sides;</li>
+ *   <li>{@code jdk}: against the JDK's {@code HttpServer} (in this JVM, so its side is traced too; the JVM runs with
+ *       {@code -Dsun.net.httpserver.idleInterval=1 -Dsun.net.httpserver.clockTick=100}): {@code jdk-keepalive}, 5
+ *       GETs on one connection; {@code jdk-close}, 3 GETs answered with {@code Connection: close};
+ *       {@code jdk-idle}, a GET, then the server closes the idle connection after its 1 s idle interval, then
+ *       a GET. These print {@code client_ports}, the client port of each request as the server's handler saw it;</li>
+ *   <li>{@code nginx=I,C,P,R,U}: against nginx, which the test started with a server on each port:
+ *       {@code nginx-idle} ({@code I}: {@code keepalive_timeout 1s}) a GET, then another once nginx closed the idle
+ *       connection; {@code nginx-close} ({@code C}: {@code keepalive_timeout 0}, so every response says
+ *       {@code Connection: close}) 3 GETs; {@code nginx-http10-upstream} ({@code P}: a proxy speaking HTTP/1.0 to a
+ *       JDK HttpServer this JVM starts on port {@code U}) 5 GETs; {@code nginx-keepalive-requests} ({@code R}:
+ *       {@code keepalive_requests 3}) 7 GETs. nginx's access log is their ground truth;</li>
+ *   <li>{@code pool-state} (last: it leaves its connections open at exit): 2 GETs at once on 2 connections, then a
+ *       3rd the server never answers, so at exit the pool holds one connection idle and one in use.</li>
  * </ul>
  * Every scenario closes its client at the end and waits (bounded) until the server saw every connection end, so
  * the connection records are final.
@@ -72,6 +86,14 @@ public final class ClientScenarios {
                 https(factory, arg.substring("https=".length()));
                 continue;
             }
+            if (arg.startsWith("nginx=")) {
+                String[] p = arg.substring("nginx=".length()).split(",");
+                nginxIdle(factory, Integer.parseInt(p[0]));
+                repeat(factory, "nginx-close", Integer.parseInt(p[1]), 3);
+                nginxHttp10Upstream(factory, Integer.parseInt(p[2]), Integer.parseInt(p[4]));
+                repeat(factory, "nginx-keepalive-requests", Integer.parseInt(p[3]), 7);
+                continue;
+            }
             switch (arg) {
                 case "sequential":
                     sequential(factory);
@@ -84,6 +106,14 @@ public final class ClientScenarios {
                     break;
                 case "idle-close":
                     idleClose(factory);
+                    break;
+                case "jdk":
+                    jdkKeepAlive(factory);
+                    jdkClose(factory);
+                    jdkIdle(factory);
+                    break;
+                case "pool-state":
+                    poolState(factory);
                     break;
                 default:
                     throw new IllegalArgumentException(arg);
@@ -165,6 +195,117 @@ public final class ClientScenarios {
             }
             finish("https", server, 1);
         }
+    }
+
+    // -- against the JDK's HttpServer --
+
+    private static void jdkKeepAlive(Factory factory) throws Exception {
+        HttpServers.Server server = new HttpServers.Server();
+        try (Client client = factory.create(MAX_PER_ROUTE, null, null)) {
+            for (int i = 0; i < 5; i++) {
+                await(client.get(url(server.port())));
+                client.settle();
+            }
+        }
+        finish("jdk-keepalive", server);
+    }
+
+    private static void jdkClose(Factory factory) throws Exception {
+        HttpServers.Server server = new HttpServers.Server().closeEach();
+        try (Client client = factory.create(MAX_PER_ROUTE, null, null)) {
+            for (int i = 0; i < 3; i++) {
+                await(client.get(url(server.port())));
+                client.settle();
+            }
+        }
+        finish("jdk-close", server);
+    }
+
+    private static void jdkIdle(Factory factory) throws Exception {
+        HttpServers.Server server = new HttpServers.Server();
+        try (Client client = factory.create(MAX_PER_ROUTE, null, null)) {
+            await(client.get(url(server.port())));
+            client.settle();
+            awaitPeerClosed(server.port());
+            await(client.get(url(server.port())));
+        }
+        finish("jdk-idle", server);
+    }
+
+    /** Once every connection to the server has ended in the kernel, prints what the server's handler saw. */
+    private static void finish(String scenario, HttpServers.Server server) throws Exception {
+        HttpServers.await(5000, () -> {
+            java.util.Set<String> states = HttpServers.statesOnLocalPort(server.port());
+            return !states.contains("01") && !states.contains("08");
+        });
+        server.stop();
+        System.out.println("RESULT scenario=" + scenario + " server_port=" + server.port() + " connections="
+                + server.distinctClientPorts() + " requests=" + server.clientPorts().size() + " client_ports="
+                + server.clientPortsText() + " versions=" + server.versionsText());
+    }
+
+    /**
+     * Waits (bounded) until the server has closed this JVM's idle connection to {@code port} (no row of ours is
+     * established any more), then a moment for the FIN to reach the client (an async client's reactor closes it).
+     */
+    private static void awaitPeerClosed(int port) throws Exception {
+        HttpServers.await(5000, () -> !HttpServers.statesOnRemotePort(port).contains("01"));
+        Thread.sleep(300);
+    }
+
+    // -- against nginx --
+
+    private static void nginxIdle(Factory factory, int port) throws Exception {
+        try (Client client = factory.create(MAX_PER_ROUTE, null, null)) {
+            await(client.get(url(port)));
+            client.settle();
+            awaitPeerClosed(port);
+            await(client.get(url(port)));
+        }
+        nginxFinish("nginx-idle", port);
+    }
+
+    private static void repeat(Factory factory, String scenario, int port, int requests) throws Exception {
+        try (Client client = factory.create(MAX_PER_ROUTE, null, null)) {
+            for (int i = 0; i < requests; i++) {
+                await(client.get(url(port)));
+                client.settle();
+            }
+        }
+        nginxFinish(scenario, port);
+    }
+
+    private static void nginxHttp10Upstream(Factory factory, int port, int upstreamPort) throws Exception {
+        HttpServers.Server upstream = new HttpServers.Server(upstreamPort);
+        repeat(factory, "nginx-http10-upstream", port, 5);
+        finish("nginx-http10-upstream-server", upstream);
+    }
+
+    /** Once none of this JVM's connections to nginx's {@code port} is established any more, prints the port. */
+    private static void nginxFinish(String scenario, int port) throws Exception {
+        HttpServers.await(5000, () -> !HttpServers.statesOnRemotePort(port).contains("01"));
+        System.out.println("RESULT scenario=" + scenario + " server_port=" + port);
+    }
+
+    private static void poolState(Factory factory) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        KeepAliveServer server = new KeepAliveServer(null, "timeout=60", release).holdFrom(3);
+        Client client = factory.create(MAX_PER_ROUTE, null, null);
+        List<CompletableFuture<Void>> calls = List.of(client.get(url("http", server)), client.get(url("http", server)));
+        server.awaitConnections(MAX_PER_ROUTE);
+        release.countDown();
+        for (CompletableFuture<Void> call : calls) {
+            await(call);
+        }
+        client.settle();
+        client.get(url("http", server)); // never answered: in use at exit
+        server.awaitRequests(3);
+        System.out.println("RESULT scenario=pool-state server_port=" + server.port() + " connections="
+                + server.connections() + " requests=" + server.requests());
+    }
+
+    private static String url(int port) {
+        return "http://127.0.0.1:" + port + "/";
     }
 
     private static X509TrustManager trust(String keystore) throws Exception {
