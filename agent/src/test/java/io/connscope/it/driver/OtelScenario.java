@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
  * connection is seen from both sides):
  * <ol>
  *   <li>connection A: three requests on one kept-alive connection (paths carry a query string that must never be
- *       exported), then the client closes it;</li>
+ *       exported), with {@code hold MS} a pause after the first, then the client closes it;</li>
  *   <li>connection B: one request with {@code Connection: close}; the server closes first;</li>
  *   <li>a connect to a port nobody listens on: refused;</li>
  *   <li>with {@code churn N}: N more connections of one request each, the client closing each.</li>
@@ -38,11 +38,14 @@ public final class OtelScenario {
         boolean wait = false;
         int churn = 0;
         long linger = 0;
+        long hold = 0;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("wait")) {
                 wait = true;
             } else if (args[i].equals("churn")) {
                 churn = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("hold")) {
+                hold = Long.parseLong(args[++i]);
             } else if (args[i].equals("linger")) {
                 linger = Long.parseLong(args[++i]);
             }
@@ -64,6 +67,9 @@ public final class OtelScenario {
         try (Socket a = new Socket(loopback, port)) {
             for (int i = 0; i < 3; i++) {
                 exchange(a, "GET /a?token=secret-" + i + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                if (i == 0) {
+                    Thread.sleep(hold);
+                }
             }
         }
         try (Socket b = new Socket(loopback, port)) {

@@ -207,6 +207,61 @@ class OtelExportIT {
         return sb.toString();
     }
     @Test
+    void aLongLivedConnectionIsExportedAsLinkedSpansBeforeItCloses() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>(receiver.agentSettings());
+            args.add("-Dconnscope.otel.span.max.duration=1");
+            args.add("-Dotel.metrics.exporter=none");
+            Fork.Result run = Fork.run(args, OtelScenario.class.getName(), "hold", "3500");
+            List<Span> a = receiver.spans().stream()
+                    .filter(s -> "outbound".equals(attribute(s.getAttributesList(), "connscope.connection.direction")))
+                    .filter(s -> "1".equals(attribute(s.getAttributesList(), "connscope.connection.id")))
+                    .sorted(java.util.Comparator.comparingLong(Span::getStartTimeUnixNano))
+                    .collect(Collectors.toList());
+            String context = "\n" + a.stream().map(OtelExportIT::describe).collect(Collectors.joining("\n")) + "\n" + run.describe();
+            // Open for 3.5 s with spans of at most 1 s (checked every second): at least 3 spans, one after another.
+            assertTrue(a.size() >= 3, "continued spans" + context);
+            int events = 0;
+            for (int i = 0; i < a.size(); i++) {
+                Span s = a.get(i);
+                events += s.getEventsCount();
+                boolean last = i == a.size() - 1;
+                assertEquals(last ? null : "true", attribute(s.getAttributesList(), "connscope.span.continued"), context);
+                if (i > 0) {
+                    assertEquals(1, s.getLinksCount(), "linked to the span it continues" + context);
+                    assertEquals(a.get(i - 1).getSpanId(), s.getLinks(0).getSpanId(), context);
+                    assertEquals(Integer.toString(i), attribute(s.getAttributesList(), "connscope.span.segment"), context);
+                    assertEquals(a.get(i - 1).getEndTimeUnixNano(), s.getStartTimeUnixNano(), "no gap, no overlap" + context);
+                }
+            }
+            assertEquals(3, events, "each request once, in the span of its time" + context);
+            assertEquals("3", attribute(a.get(a.size() - 1).getAttributesList(), "connscope.connection.requests"), context);
+            assertEquals("closed", attribute(a.get(a.size() - 1).getAttributesList(), "connscope.connection.state"), context);
+        }
+    }
+
+    @Test
+    void anApplicationWithItsOwnOpenTelemetryKeepsItsGlobalAndConnscopeExportsAlongside() throws Exception {
+        List<java.nio.file.Path> ownApi = new ArrayList<>();
+        for (Class<?> c : List.of(io.opentelemetry.api.GlobalOpenTelemetry.class, io.opentelemetry.context.Context.class,
+                io.opentelemetry.common.ComponentLoader.class)) {
+            ownApi.add(java.nio.file.Paths.get(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        }
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>(receiver.agentSettings());
+            args.add("-Dotel.metrics.exporter=none");
+            Fork.Result run = Fork.run(args, ownApi, io.connscope.it.driver.AppOwnOpenTelemetry.class.getName());
+            String context = "\n" + run.describe();
+            assertEquals(1, resultValue(run.stdout, "global_is_noop"), "the application's global is its own (no-op)" + context);
+            assertEquals(0, resultValue(run.stdout, "global_class_from_connscope"), context);
+            assertEquals(1, resultValue(run.stdout, "global_is_noop_after"), context);
+            assertTrue(receiver.spans().stream().noneMatch(s -> s.getName().startsWith("app-own") || s.getName().equals("x")),
+                    "the application's spans never reach connscope's exporter" + context);
+            assertEquals(5, receiver.spans().size(), "connscope's own spans do" + context);
+        }
+    }
+
+    @Test
     void withoutAnyOpenTelemetrySettingTheConsoleReportStaysAndNoSdkRuns() throws Exception {
         Fork.Result run = Fork.run(List.of(), OtelScenario.class.getName(), "linger", "1500");
         assertEquals(0, resultValue(run.stdout, "sdk_threads"), run.describe());
