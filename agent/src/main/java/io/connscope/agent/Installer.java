@@ -6,6 +6,8 @@ import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.OsKeepAliveDefaults;
 import io.connscope.agent.core.SocketInspector;
 import io.connscope.agent.export.Reporter;
+import io.connscope.agent.export.otel.OtelActivation;
+import io.connscope.agent.export.otel.OtelExport;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.apache.ApachePoolInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
@@ -77,19 +79,25 @@ final class Installer {
             inspector = SocketInspector.NONE;
         }
         String file = config.string(Option.EVENTS_FILE);
+        boolean otel = OtelActivation.enabled(config.string(Option.OTEL), System.getProperties(), System.getenv());
+        int eventsPerSpan = (int) config.number(Option.OTEL_REQUEST_EVENTS);
         Reporter reporter = new Reporter((int) config.number(Option.QUEUE_SIZE),
                 Reporter.ConsoleLevel.valueOf(config.string(Option.CONSOLE).toUpperCase(Locale.ROOT)),
                 config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
-                config.bool(Option.EVENTS_REQUESTS), System.err);
+                config.bool(Option.EVENTS_REQUESTS), System.err,
+                otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan, System.err) : null,
+                eventsPerSpan > 0);
         NativeMemory memory = NativeMemory.open(inst);
         if (memory == null) {
             System.err.println("connscope: cannot read socket buffers on this JDK; HTTP requests will not be counted");
         }
         ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
                 OsKeepAliveDefaults.read(), reporter, memory);
-        reporter.start(registry);
         SocketEvents.sink = registry;
         agentBuilder().installOn(inst);
+        // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete
+        // with it; what finishes meanwhile waits in the queue.
+        reporter.start(registry);
     }
 
     static AgentBuilder agentBuilder() {

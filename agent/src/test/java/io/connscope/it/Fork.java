@@ -90,6 +90,15 @@ public final class Fork {
     /** Like {@link #start(List, String, String...)}, with {@code extraClasspath} after the test classes on {@code -cp}. */
     public static Running start(List<String> jvmArgs, List<Path> extraClasspath, String mainClass, String... args)
             throws IOException {
+        return start(jvmArgs, extraClasspath, java.util.Map.of(), mainClass, args);
+    }
+
+    /**
+     * Like {@link #start(List, List, String, String...)}, with {@code env} added to the fork's environment. The
+     * fork never inherits {@code OTEL_*} or {@code CONNSCOPE_*} variables from the shell that runs the tests.
+     */
+    public static Running start(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
+                                String mainClass, String... args) throws IOException {
         Path events = Files.createTempFile("connscope-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
@@ -106,6 +115,8 @@ public final class Fork {
         cmd.add(mainClass);
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.startsWith("CONNSCOPE_"));
+        pb.environment().putAll(env);
         return new Running(pb.start(), events, cmd);
     }
 

@@ -24,7 +24,17 @@ public enum Option {
     MAX_CONNECTIONS("connscope.max.connections", Type.range(16, 10_000_000), "100000",
             "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
     QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",
-            "Most finished connections waiting to be reported; beyond that reports are dropped and counted.");
+            "Most finished connections waiting to be reported; beyond that reports are dropped and counted."),
+    OTEL("connscope.otel", Type.choice("auto", "on", "off"), "auto",
+            "OpenTelemetry export (spans and metrics, configured with the standard OTEL_* / -Dotel.* settings). "
+                    + "auto: on when an exporter or OTLP endpoint is configured (otel.traces.exporter, "
+                    + "otel.metrics.exporter, otel.exporter.otlp.endpoint or its traces and metrics variants, as -D or OTEL_*)."),
+    OTEL_SPAN_MAX_DURATION("connscope.otel.span.max.duration", Type.range(1, 86_400), "60",
+            "Seconds after which a connection's span is ended and continued by a new, linked span, so that "
+                    + "long-lived connections show before they close."),
+    OTEL_REQUEST_EVENTS("connscope.otel.request.events", Type.range(0, 10_000), "128",
+            "Most span events per connection span, one per HTTP request; 0 for none. Requests beyond are "
+                    + "counted on the span (connscope.http.request_events.dropped).");
 
     private final String key;
     private final Type type;

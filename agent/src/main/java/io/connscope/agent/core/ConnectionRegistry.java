@@ -67,6 +67,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     /**
      * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
      */
+    /** Local ports whose inbound connections are connscope's own; copy on write. */
+    private volatile int[] ignoredInboundPorts = new int[0];
+
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
@@ -191,6 +194,10 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (peer == null) {
             return;
         }
+        InetSocketAddress local = inspector.localAddress(fd);
+        if (local != null && isIgnoredInboundPort(local.getPort())) {
+            return;
+        }
         ConnectionRecord r = getOrCreate(fd);
         if (r == null) {
             return;
@@ -198,7 +205,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.id = ids.incrementAndGet();
         r.direction = Direction.INBOUND;
         r.remoteAddress = peer;
-        r.localAddress = inspector.localAddress(fd);
+        r.localAddress = local;
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
@@ -827,6 +834,44 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
         });
         return open;
+    }
+
+    /**
+     * Open connections right now for metrics: keep-alive settings are read from the kernel only for connections
+     * whose settings are not known yet, so a collection costs system calls only for new connections.
+     */
+    public List<ConnectionRecord> openConnectionsForMetrics() {
+        List<ConnectionRecord> open = new java.util.ArrayList<>();
+        table.forEach((fd, r) -> {
+            if (r.state == ConnectionState.OPEN) {
+                if (r.keepAlive == null) {
+                    r.keepAlive = KeepAliveSettings.resolve(
+                            inspector.keepAlive((FileDescriptor) fd), r.appKeepAliveOptions != 0, osDefaults);
+                }
+                open.add(r);
+            }
+        });
+        return open;
+    }
+
+    /**
+     * Connections accepted on this local port are connscope's own (its Prometheus endpoint being scraped): they
+     * are not traced. The JDK's HttpServer accepts on a thread it starts without inherited thread locals, so the
+     * {@link AgentThread} mark does not reach it. Rarely called; each accept reads a usually empty array.
+     */
+    public synchronized void ignoreInboundPort(int port) {
+        int[] ports = java.util.Arrays.copyOf(ignoredInboundPorts, ignoredInboundPorts.length + 1);
+        ports[ports.length - 1] = port;
+        ignoredInboundPorts = ports;
+    }
+
+    private boolean isIgnoredInboundPort(int port) {
+        for (int p : ignoredInboundPorts) {
+            if (p == port) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

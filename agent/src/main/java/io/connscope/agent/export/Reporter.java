@@ -41,7 +41,17 @@ public final class Reporter implements ConnectionListener {
 
     /** Finished connections ({@link ConnectionRecord}) and, when asked for, HTTP exchanges ({@link RequestEvent}). */
     private final BlockingQueue<Object> queue;
+    /** Whether the JSON Lines file gets one object per HTTP exchange. */
     private final boolean requestEvents;
+    /** Whether anything wants HTTP exchanges: the JSON Lines file or the exporter's span events. */
+    private final boolean wantsRequests;
+    private final TelemetryExport.Factory exportFactory;
+    /** Built by the worker thread when it starts; null when there is none or it failed to start. */
+    private volatile TelemetryExport export;
+    /** Counted down once the exporter is built (or failed to be): the exit report waits for it, bounded. */
+    private final java.util.concurrent.CountDownLatch exportReady = new java.util.concurrent.CountDownLatch(1);
+    /** How long the exit report waits for an exporter still being built, so its connections are exported too. */
+    private static final long EXPORT_START_WAIT_MILLIS = 2000;
     /** Reports lost because the queue was full or they finished after the exit report; printed with every summary. */
     private final AtomicLong dropped = new AtomicLong();
     private final PeerSummary summary = new PeerSummary();
@@ -58,11 +68,24 @@ public final class Reporter implements ConnectionListener {
     private Thread worker;
     private long reported;
     private long failed;
+    private long exportErrors;
 
     public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
                     boolean requestEvents, PrintStream out) {
+        this(queueSize, console, summaryIntervalSeconds, eventsFile, requestEvents, out, null, false);
+    }
+
+    /**
+     * @param exportFactory          builds the exporter (OpenTelemetry) on the worker thread; null for none
+     * @param exportWantsRequests    whether that exporter wants each HTTP exchange
+     */
+    public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
+                    boolean requestEvents, PrintStream out, TelemetryExport.Factory exportFactory,
+                    boolean exportWantsRequests) {
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.requestEvents = requestEvents && eventsFile != null;
+        this.exportFactory = exportFactory;
+        this.wantsRequests = this.requestEvents || (exportFactory != null && exportWantsRequests);
         this.console = console;
         this.summaryIntervalNanos = TimeUnit.SECONDS.toNanos(summaryIntervalSeconds);
         this.eventsFile = eventsFile;
@@ -101,7 +124,12 @@ public final class Reporter implements ConnectionListener {
 
     @Override
     public boolean wantsRequests() {
-        return requestEvents;
+        return wantsRequests;
+    }
+
+    /** Reports lost because the queue was full or they finished after the exit report. */
+    public long droppedReports() {
+        return dropped.get();
     }
 
     @Override
@@ -125,6 +153,15 @@ public final class Reporter implements ConnectionListener {
     }
 
     private void run() {
+        if (exportFactory != null) {
+            try {
+                export = exportFactory.start(registry, this);
+            } catch (Throwable t) {
+                out.println("connscope: OpenTelemetry export not started: " + t + "; the console and JSON Lines "
+                        + "reports go on");
+            }
+        }
+        exportReady.countDown();
         long nextSummary = System.nanoTime() + summaryIntervalNanos;
         long nextReap = System.nanoTime();
         List<Object> batch = new ArrayList<>();
@@ -145,6 +182,10 @@ public final class Reporter implements ConnectionListener {
                     if (now - nextReap >= 0) {
                         registry.expungeCollected();
                         nextReap = now + TimeUnit.SECONDS.toNanos(1);
+                        TelemetryExport e = export;
+                        if (e != null) {
+                            e.onTick(now);
+                        }
                     }
                     if (summaryIntervalNanos > 0 && now - nextSummary >= 0 && !stopping) {
                         printSummary("interval", registry.openConnections(true));
@@ -161,6 +202,12 @@ public final class Reporter implements ConnectionListener {
 
     /** The shutdown hook: everything left, the open connections, the last summary. */
     private void finish() {
+        try {
+            // A JVM that exits right after start: its connections are exported once the exporter is up.
+            exportReady.await(EXPORT_START_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         stopping = true;
         try {
             // Not interrupted: an interrupt would close the events file's channel under the worker's feet.
@@ -189,6 +236,10 @@ public final class Reporter implements ConnectionListener {
                     }
                 }
                 printSummary("exit", open);
+                TelemetryExport e = export;
+                if (e != null) {
+                    e.onExit(open, now);
+                }
             } catch (Throwable t) {
                 out.println("connscope: error while writing the final report: " + t);
             } finally {
@@ -199,12 +250,21 @@ public final class Reporter implements ConnectionListener {
     }
 
     private void write(Object item) {
+        TelemetryExport export = this.export;
         if (item instanceof RequestEvent) {
             RequestEvent e = (RequestEvent) item;
-            writeLine(ConnectionJson.toJson(e.connection, e.exchange));
+            if (requestEvents) {
+                writeLine(ConnectionJson.toJson(e.connection, e.exchange));
+            }
+            if (export != null) {
+                exportSafely(export, e);
+            }
             return;
         }
         ConnectionRecord r = (ConnectionRecord) item;
+        if (export != null) {
+            exportSafely(export, r);
+        }
         long now = System.nanoTime();
         reported++;
         if (r.state() == io.connscope.agent.core.ConnectionState.FAILED) {
@@ -215,6 +275,22 @@ public final class Reporter implements ConnectionListener {
             out.println(ConnectionLine.format(r, now));
         }
         writeLine(ConnectionJson.toJson(r, now));
+    }
+
+    /** An exporter's trouble never stops the console and file reports. */
+    private void exportSafely(TelemetryExport export, Object item) {
+        try {
+            if (item instanceof RequestEvent) {
+                export.onRequest(((RequestEvent) item).connection, ((RequestEvent) item).exchange);
+            } else {
+                export.onFinished((ConnectionRecord) item);
+            }
+        } catch (Throwable t) {
+            exportErrors++;
+            if (exportErrors == 1) {
+                out.println("connscope: OpenTelemetry export error (reported once, export goes on): " + t);
+            }
+        }
     }
 
     private void writeLine(String json) {

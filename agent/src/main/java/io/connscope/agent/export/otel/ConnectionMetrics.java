@@ -1,0 +1,184 @@
+package io.connscope.agent.export.otel;
+
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.ConnectionState;
+import io.connscope.agent.core.Direction;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
+
+/**
+ * connscope's metrics (names, units and attributes are documented in the README and final).
+ *
+ * <p>Closes are events: counted and measured when a finished connection reaches the reporter thread. Totals that
+ * grow while a connection lives (opened, requests, bytes, keep-alive) and the open connections of HTTP clients are
+ * observed at each collection from {@link PeerTotals}, so nothing is recorded on the application's threads.
+ * Attributes are low-cardinality: peers by {@code server.address} and {@code server.port} (our own address and
+ * port for inbound connections), never a client's address or ephemeral port.
+ */
+final class ConnectionMetrics {
+
+    private static final double[] DURATION_BUCKETS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+            60, 120, 300, 600, 1800, 3600};
+    private static final long[] REQUEST_BUCKETS = {0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 10000};
+
+    private final int maxPeers;
+    private final PeerTotals totals;
+    private final Supplier<List<ConnectionRecord>> open;
+    private final LongCounter closed;
+    private final DoubleHistogram duration;
+    private final DoubleHistogram httpClientDuration;
+    private final LongHistogram requests;
+    /** Per peer, the attributes every instrument of it starts from (reporter and collection threads). */
+    private final Map<PeerTotals.Peer, Attributes> peerAttributes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    ConnectionMetrics(Meter meter, int maxPeers, Supplier<List<ConnectionRecord>> open,
+                      Supplier<Map<String, Long>> dropped) {
+        this.maxPeers = maxPeers;
+        this.totals = new PeerTotals(maxPeers);
+        this.open = open;
+        closed = meter.counterBuilder("connscope.connection.closed").setUnit("{connection}")
+                .setDescription("TCP connections closed, by who closed first and why.").build();
+        duration = meter.histogramBuilder("connscope.connection.duration").setUnit("s")
+                .setDescription("How long TCP connections were open, from connect start (or accept) to close.")
+                .setExplicitBucketBoundariesAdvice(boxed(DURATION_BUCKETS_S)).build();
+        httpClientDuration = meter.histogramBuilder("http.client.connection.duration").setUnit("s")
+                .setDescription("The duration of the successfully established outbound HTTP connections.")
+                .setExplicitBucketBoundariesAdvice(boxed(DURATION_BUCKETS_S)).build();
+        requests = meter.histogramBuilder("connscope.connection.requests").ofLongs().setUnit("{request}")
+                .setDescription("HTTP requests each connection carried.")
+                .setExplicitBucketBoundariesAdvice(boxedLongs(REQUEST_BUCKETS)).build();
+
+        ObservableLongMeasurement opened = meter.counterBuilder("connscope.connection.opened").setUnit("{connection}")
+                .setDescription("TCP connections opened (outcome success) or that failed to connect (failure).")
+                .buildObserver();
+        ObservableLongMeasurement httpRequests = meter.counterBuilder("connscope.http.requests").setUnit("{request}")
+                .setDescription("HTTP requests, by whether they ran on a reused connection; reuse ratio = reused / all.")
+                .buildObserver();
+        ObservableLongMeasurement bytes = meter.counterBuilder("connscope.connection.bytes").setUnit("By")
+                .setDescription("Bytes sent (transmit) and received (receive) on TCP connections.").buildObserver();
+        ObservableLongMeasurement keepAlive = meter.counterBuilder("connscope.connection.keepalive").setUnit("{connection}")
+                .setDescription("Opened TCP connections by whether SO_KEEPALIVE is on.").buildObserver();
+        ObservableLongMeasurement openHttp = meter.upDownCounterBuilder("http.client.open_connections")
+                .setUnit("{connection}").setDescription("Outbound HTTP connections open now, active or idle in a pool.")
+                .buildObserver();
+        meter.batchCallback(() -> observe(opened, httpRequests, bytes, keepAlive, openHttp),
+                opened, httpRequests, bytes, keepAlive, openHttp);
+
+        meter.counterBuilder("connscope.export.dropped").setUnit("{item}")
+                .setDescription("What connscope could not report or export and dropped, by kind.")
+                .buildWithCallback(m -> dropped.get().forEach((kind, n) -> m.record(n, Attributes.of(DROPPED_KIND, kind))));
+    }
+
+    /** Reporter thread: a connection finished. */
+    void onFinished(ConnectionRecord r) {
+        totals.addFinished(r);
+        if (r.state() == ConnectionState.FAILED) {
+            return;
+        }
+        PeerTotals.Peer peer = PeerTotals.Peer.of(r);
+        Attributes base = attributes(peer);
+        String initiator = r.closeInitiator() == null ? "unknown" : r.closeInitiator().wireName();
+        closed.add(1, base.toBuilder().put(CLOSE_INITIATOR, initiator)
+                .put(CLOSE_REASON, r.closeReason() == null ? "none" : r.closeReason()).build());
+        double seconds = r.durationMillis(System.nanoTime()) / 1000.0;
+        duration.record(seconds, base);
+        Integer n = r.requests();
+        if (n != null) {
+            requests.record(n, base);
+        }
+        if (r.direction() == Direction.OUTBOUND && r.isHttp()) {
+            httpClientDuration.record(seconds, Attributes.of(SERVER_ADDRESS, peer.serverAddress,
+                    SERVER_PORT, (long) peer.serverPort));
+        }
+    }
+
+    private void observe(ObservableLongMeasurement opened, ObservableLongMeasurement httpRequests,
+                         ObservableLongMeasurement bytes, ObservableLongMeasurement keepAlive,
+                         ObservableLongMeasurement openHttp) {
+        List<ConnectionRecord> now = open.get();
+        Map<PeerTotals.Peer, long[]> snapshot = totals.snapshot(now);
+        snapshot.forEach((peer, c) -> {
+            Attributes base = attributes(peer);
+            if (c[PeerTotals.OPENED] > 0) {
+                opened.record(c[PeerTotals.OPENED], with(base, OUTCOME, "success"));
+            }
+            if (c[PeerTotals.FAILED] > 0) {
+                opened.record(c[PeerTotals.FAILED], with(base, OUTCOME, "failure"));
+            }
+            if (c[PeerTotals.REQUESTS_NEW] + c[PeerTotals.REQUESTS_REUSED] > 0) {
+                httpRequests.record(c[PeerTotals.REQUESTS_NEW], base.toBuilder().put(REUSED, false).build());
+                httpRequests.record(c[PeerTotals.REQUESTS_REUSED], base.toBuilder().put(REUSED, true).build());
+            }
+            if (c[PeerTotals.OPENED] > 0) {
+                bytes.record(c[PeerTotals.BYTES_SENT], with(base, NETWORK_IO_DIRECTION, "transmit"));
+                bytes.record(c[PeerTotals.BYTES_RECEIVED], with(base, NETWORK_IO_DIRECTION, "receive"));
+                keepAlive.record(c[PeerTotals.KEEPALIVE_ON], base.toBuilder().put(KEEPALIVE_ENABLED, true).build());
+                keepAlive.record(c[PeerTotals.KEEPALIVE_OFF], base.toBuilder().put(KEEPALIVE_ENABLED, false).build());
+            }
+        });
+        // Open HTTP client connections, per server and state: idle when their pool holds them idle.
+        Map<Attributes, long[]> pools = new HashMap<>();
+        for (ConnectionRecord r : now) {
+            if (r.direction() == Direction.OUTBOUND && (r.isHttp() || r.pool() != null)) {
+                PeerTotals.Peer peer = PeerTotals.Peer.of(r);
+                long[] c = pools.computeIfAbsent(Attributes.of(SERVER_ADDRESS, peer.serverAddress,
+                        SERVER_PORT, (long) peer.serverPort), k -> new long[2]);
+                c[r.pooledIdle() ? 0 : 1]++;
+            }
+        }
+        pools.forEach((server, c) -> {
+            openHttp.record(c[0], with(server, HTTP_CONNECTION_STATE, "idle"));
+            openHttp.record(c[1], with(server, HTTP_CONNECTION_STATE, "active"));
+        });
+    }
+
+    private Attributes attributes(PeerTotals.Peer peer) {
+        Attributes known = peerAttributes.get(peer);
+        if (known != null) {
+            return known;
+        }
+        if (peerAttributes.size() >= maxPeers) {
+            peer = new PeerTotals.Peer(peer.direction, "", 0, true);
+        }
+        return peerAttributes.computeIfAbsent(peer, p -> {
+            AttributesBuilder b = Attributes.builder().put(DIRECTION, p.direction.wireName());
+            if (p.overflow) {
+                return b.put(OTEL_METRIC_OVERFLOW, true).build();
+            }
+            return b.put(SERVER_ADDRESS, p.serverAddress).put(SERVER_PORT, (long) p.serverPort).build();
+        });
+    }
+
+    private static Attributes with(Attributes base, io.opentelemetry.api.common.AttributeKey<String> key, String value) {
+        return base.toBuilder().put(key, value).build();
+    }
+
+    private static List<Double> boxed(double[] values) {
+        Double[] boxed = new Double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return Arrays.asList(boxed);
+    }
+
+    private static List<Long> boxedLongs(long[] values) {
+        Long[] boxed = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return Arrays.asList(boxed);
+    }
+}

@@ -1,0 +1,67 @@
+package io.connscope.agent.export.otel;
+
+import io.opentelemetry.api.common.AttributeKey;
+
+import static io.opentelemetry.api.common.AttributeKey.booleanKey;
+import static io.opentelemetry.api.common.AttributeKey.doubleKey;
+import static io.opentelemetry.api.common.AttributeKey.longKey;
+import static io.opentelemetry.api.common.AttributeKey.stringKey;
+
+/**
+ * The attribute keys connscope exports: OpenTelemetry semantic conventions where one exists, {@code connscope.*}
+ * for what only connscope knows. Part of connscope's interface, documented in the README.
+ */
+final class ConnscopeAttributes {
+
+    private ConnscopeAttributes() {
+    }
+
+    // Semantic conventions (network, server, client, http, error, thread).
+    static final AttributeKey<String> NETWORK_TRANSPORT = stringKey("network.transport");
+    static final AttributeKey<String> NETWORK_TYPE = stringKey("network.type");
+    static final AttributeKey<String> NETWORK_PEER_ADDRESS = stringKey("network.peer.address");
+    static final AttributeKey<Long> NETWORK_PEER_PORT = longKey("network.peer.port");
+    static final AttributeKey<String> NETWORK_LOCAL_ADDRESS = stringKey("network.local.address");
+    static final AttributeKey<Long> NETWORK_LOCAL_PORT = longKey("network.local.port");
+    static final AttributeKey<String> NETWORK_IO_DIRECTION = stringKey("network.io.direction");
+    static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = stringKey("network.protocol.version");
+    static final AttributeKey<String> SERVER_ADDRESS = stringKey("server.address");
+    static final AttributeKey<Long> SERVER_PORT = longKey("server.port");
+    static final AttributeKey<String> CLIENT_ADDRESS = stringKey("client.address");
+    static final AttributeKey<Long> CLIENT_PORT = longKey("client.port");
+    static final AttributeKey<Long> HTTP_STATUS = longKey("http.response.status_code");
+    static final AttributeKey<String> HTTP_CONNECTION_STATE = stringKey("http.connection.state");
+    static final AttributeKey<String> ERROR_TYPE = stringKey("error.type");
+    static final AttributeKey<String> THREAD_NAME = stringKey("thread.name");
+    static final AttributeKey<Boolean> OTEL_METRIC_OVERFLOW = booleanKey("otel.metric.overflow");
+
+    // connscope's own.
+    static final AttributeKey<Long> CONNECTION_ID = longKey("connscope.connection.id");
+    static final AttributeKey<String> DIRECTION = stringKey("connscope.connection.direction");
+    static final AttributeKey<String> STATE = stringKey("connscope.connection.state");
+    static final AttributeKey<String> OUTCOME = stringKey("connscope.connection.outcome");
+    static final AttributeKey<Boolean> REUSED = booleanKey("connscope.connection.reused");
+    static final AttributeKey<String> CLOSE_INITIATOR = stringKey("connscope.close.initiator");
+    static final AttributeKey<String> CLOSE_REASON = stringKey("connscope.close.reason");
+    static final AttributeKey<String> CLOSE_DETAIL = stringKey("connscope.close.detail");
+    static final AttributeKey<Boolean> KEEPALIVE_ENABLED = booleanKey("connscope.keepalive.enabled");
+    static final AttributeKey<Long> KEEPALIVE_IDLE = longKey("connscope.keepalive.idle");
+    static final AttributeKey<Long> KEEPALIVE_INTERVAL = longKey("connscope.keepalive.interval");
+    static final AttributeKey<Long> KEEPALIVE_COUNT = longKey("connscope.keepalive.count");
+    static final AttributeKey<String> KEEPALIVE_SOURCE = stringKey("connscope.keepalive.source");
+    static final AttributeKey<Long> BYTES_SENT = longKey("connscope.connection.bytes_sent");
+    static final AttributeKey<Long> BYTES_RECEIVED = longKey("connscope.connection.bytes_received");
+    static final AttributeKey<Double> CONNECT_MS = doubleKey("connscope.connection.connect_ms");
+    static final AttributeKey<Long> REQUESTS = longKey("connscope.connection.requests");
+    static final AttributeKey<Long> TLS_HANDSHAKES = longKey("connscope.tls.handshakes");
+    static final AttributeKey<String> POOL = stringKey("connscope.pool");
+    static final AttributeKey<Long> SEGMENT = longKey("connscope.span.segment");
+    static final AttributeKey<Boolean> CONTINUED = booleanKey("connscope.span.continued");
+    static final AttributeKey<Long> REQUEST_EVENTS_DROPPED = longKey("connscope.http.request_events.dropped");
+    static final AttributeKey<Long> REQUEST_INDEX = longKey("connscope.http.request.index");
+    static final AttributeKey<String> REQUEST_CONNECTION = stringKey("connscope.http.request.connection");
+    static final AttributeKey<String> REQUEST_KEEP_ALIVE = stringKey("connscope.http.request.keep_alive");
+    static final AttributeKey<String> RESPONSE_CONNECTION = stringKey("connscope.http.response.connection");
+    static final AttributeKey<String> RESPONSE_KEEP_ALIVE = stringKey("connscope.http.response.keep_alive");
+    static final AttributeKey<String> DROPPED_KIND = stringKey("connscope.dropped.kind");
+}

@@ -1,0 +1,280 @@
+package io.connscope.it.otel;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A real OTLP receiver on loopback for the tests: OTLP/HTTP (protobuf, {@code /v1/traces} and {@code /v1/metrics},
+ * gzip or not) on the JDK's HttpServer and OTLP/gRPC on grpc-java, both decoding with the official
+ * opentelemetry-proto classes. What it received is kept as the protobuf messages.
+ */
+public final class OtlpReceiver implements AutoCloseable {
+
+    public enum Protocol { HTTP, GRPC }
+
+    private final List<ResourceSpans> spans = new CopyOnWriteArrayList<>();
+    private final List<ResourceMetrics> metrics = new CopyOnWriteArrayList<>();
+    private final HttpServer http;
+    private final Server grpc;
+    private final Protocol protocol;
+
+    private OtlpReceiver(Protocol protocol) throws IOException {
+        this.protocol = protocol;
+        if (protocol == Protocol.HTTP) {
+            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            http.setExecutor(Executors.newFixedThreadPool(2));
+            http.createContext("/v1/traces", exchange -> {
+                spans.addAll(ExportTraceServiceRequest.parseFrom(body(exchange)).getResourceSpansList());
+                exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.close();
+            });
+            http.createContext("/v1/metrics", exchange -> {
+                metrics.addAll(ExportMetricsServiceRequest.parseFrom(body(exchange)).getResourceMetricsList());
+                exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.close();
+            });
+            http.start();
+            grpc = null;
+        } else {
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    .addService(service("opentelemetry.proto.collector.trace.v1.TraceService",
+                            bytes -> spans.addAll(ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansList())))
+                    .addService(service("opentelemetry.proto.collector.metrics.v1.MetricsService",
+                            bytes -> metrics.addAll(ExportMetricsServiceRequest.parseFrom(bytes).getResourceMetricsList())))
+                    .build().start();
+            http = null;
+        }
+    }
+
+    public static OtlpReceiver start(Protocol protocol) throws IOException {
+        return new OtlpReceiver(protocol);
+    }
+
+    public int port() {
+        return http != null ? http.getAddress().getPort() : grpc.getPort();
+    }
+
+    /** The -D settings that point the agent's exporters here. */
+    public List<String> agentSettings() {
+        return List.of("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + port(),
+                "-Dotel.exporter.otlp.protocol=" + (protocol == Protocol.HTTP ? "http/protobuf" : "grpc"));
+    }
+
+    public List<Span> spans() {
+        List<Span> all = new ArrayList<>();
+        for (ResourceSpans rs : spans) {
+            for (ScopeSpans ss : rs.getScopeSpansList()) {
+                all.addAll(ss.getSpansList());
+            }
+        }
+        return all;
+    }
+
+    public List<ResourceSpans> resourceSpans() {
+        return spans;
+    }
+
+    public List<ResourceMetrics> resourceMetrics() {
+        return metrics;
+    }
+
+    /**
+     * The last value received for each point of a sum metric, keyed by its attributes rendered sorted
+     * ({@code k=v,k=v}): with cumulative temporality the last export holds the totals.
+     */
+    public Map<String, Long> lastSums(String metricName) {
+        Map<String, Long> values = new TreeMap<>();
+        for (ResourceMetrics rm : metrics) {
+            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                for (Metric m : sm.getMetricsList()) {
+                    if (m.getName().equals(metricName) && m.hasSum()) {
+                        for (NumberDataPoint p : m.getSum().getDataPointsList()) {
+                            values.put(render(p.getAttributesList()), p.getAsInt());
+                        }
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    /** The metric as last received, or null. */
+    public Metric lastMetric(String metricName) {
+        Metric last = null;
+        for (ResourceMetrics rm : metrics) {
+            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                for (Metric m : sm.getMetricsList()) {
+                    if (m.getName().equals(metricName)) {
+                        last = m;
+                    }
+                }
+            }
+        }
+        return last;
+    }
+
+    public static String render(List<KeyValue> attributes) {
+        Map<String, String> sorted = new TreeMap<>();
+        for (KeyValue kv : attributes) {
+            sorted.put(kv.getKey(), value(kv.getValue()));
+        }
+        StringBuilder sb = new StringBuilder();
+        sorted.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return sb.toString();
+    }
+
+    public static String value(AnyValue v) {
+        switch (v.getValueCase()) {
+            case STRING_VALUE: return v.getStringValue();
+            case BOOL_VALUE: return Boolean.toString(v.getBoolValue());
+            case INT_VALUE: return Long.toString(v.getIntValue());
+            case DOUBLE_VALUE: return Double.toString(v.getDoubleValue());
+            default: return v.toString();
+        }
+    }
+
+    /** An attribute of a span, resource or event as a string, or null. */
+    public static String attribute(List<KeyValue> attributes, String key) {
+        for (KeyValue kv : attributes) {
+            if (kv.getKey().equals(key)) {
+                return value(kv.getValue());
+            }
+        }
+        return null;
+    }
+
+    public static String attribute(Resource resource, String key) {
+        return attribute(resource.getAttributesList(), key);
+    }
+
+    private static byte[] body(com.sun.net.httpserver.HttpExchange exchange) throws IOException {
+        InputStream in = exchange.getRequestBody();
+        if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+            in = new GZIPInputStream(in);
+        }
+        return in.readAllBytes();
+    }
+
+    interface Sink {
+        void accept(byte[] bytes) throws IOException;
+    }
+
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+
+    /** A unary {@code Export} method that hands the request bytes to {@code sink} and answers an empty response. */
+    private static ServerServiceDefinition service(String name, Sink sink) {
+        MethodDescriptor<byte[], byte[]> export = MethodDescriptor.newBuilder(BYTES, BYTES)
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(name, "Export"))
+                .build();
+        return ServerServiceDefinition.builder(name)
+                .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
+                    try {
+                        sink.accept(request);
+                        response.onNext(new byte[0]);
+                        response.onCompleted();
+                    } catch (IOException e) {
+                        response.onError(e);
+                    }
+                }))
+                .build();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.stop(0);
+        }
+        if (grpc != null) {
+            grpc.shutdownNow();
+        }
+    }
+
+    /**
+     * A collector that accepts connections and never answers: its port, and the sockets it holds open until
+     * closed. Exports to it can only time out.
+     */
+    public static final class BlackHole implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+        private final Thread acceptor;
+
+        public BlackHole() throws IOException {
+            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(listener.accept());
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "black-hole");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        public int port() {
+            return listener.getLocalPort();
+        }
+
+        public int accepted() {
+            return held.size();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+}
