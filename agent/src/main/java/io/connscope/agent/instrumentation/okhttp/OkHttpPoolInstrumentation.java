@@ -25,6 +25,14 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  */
 public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
 
+    /**
+     * The application's pool class. Not a string literal: the agent jar relocates its own copy of OkHttp (the OTLP
+     * exporters use it), and the shade plugin rewrites every literal that starts with {@code okhttp3.}, which
+     * would point this hook at connscope's copy instead of the application's.
+     */
+    private static final String APPLICATION_POOL =
+            String.join(".", "okhttp3", "internal", "connection", "RealConnectionPool");
+
     @Override
     public String name() {
         return "okhttp";
@@ -32,7 +40,7 @@ public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
 
     @Override
     public ElementMatcher<TypeDescription> type() {
-        return named("okhttp3.internal.connection.RealConnectionPool");
+        return named(APPLICATION_POOL);
     }
 
     @Override
