@@ -72,6 +72,21 @@ public interface SocketEventSink {
     void onPooled(Object owner, String pool, boolean idle);
 
     /**
+     * A client library made a connection pool: its connections are named {@code name}, and {@code settings} is the
+     * library's object the agent reads the pool's limits from (idle time, lifetime), or null.
+     */
+    void onPoolCreated(Object pool, String name, Object settings);
+
+    /** Like {@link #onPooled}, for a pool announced by {@link #onPoolCreated}: the connection's name is the pool's. */
+    void onPooledIn(Object owner, Object pool, boolean idle);
+
+    /**
+     * A pool announced by {@link #onPoolCreated} is about to close the connection {@code owner} holds, maybe on
+     * another thread later: why (its idle time or lifetime beyond the pool's limits) is decided now.
+     */
+    void onPoolDestroying(Object pool, Object owner);
+
+    /**
      * A pool sweeps idle connections on this thread: those it closes idle for {@code idleLimitNanos} or more timed
      * out, others were closed because it holds too many idle ones. Ends with {@link #onScopeEnd}.
      */

@@ -115,6 +115,27 @@ public final class SocketEvents {
         }
     }
 
+    public static void poolCreated(Object pool, String name, Object settings) {
+        SocketEventSink s = sink;
+        if (s != null && pool != null) {
+            s.onPoolCreated(pool, name, settings);
+        }
+    }
+
+    public static void pooledIn(Object owner, Object pool, boolean idle) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onPooledIn(owner, pool, idle);
+        }
+    }
+
+    public static void poolDestroying(Object pool, Object owner) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onPoolDestroying(pool, owner);
+        }
+    }
+
     public static void sweepScope(long idleLimitNanos) {
         SocketEventSink s = sink;
         if (s != null) {

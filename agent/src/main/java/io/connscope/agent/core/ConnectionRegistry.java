@@ -50,6 +50,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
+    /** Client pools that announced themselves (weak keys): their names and limits. */
+    private final ConnectionTable<PoolLimits> pools;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
@@ -70,6 +72,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.table = new ConnectionTable<>(capacity);
         this.tlsSockets = new ConnectionTable<>(capacity);
         this.engines = new ConnectionTable<>(capacity);
+        this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -414,6 +417,41 @@ public final class ConnectionRegistry implements SocketEventSink {
             HttpConnectionTracker h = r.http;
             r.requestsWhenPooled = h == null ? 0 : h.requestsNow();
             r.pooledIdle = idle;
+        }
+    }
+
+    @Override
+    public void onPoolCreated(Object pool, String name, Object settings) {
+        long[] limits = settings == null ? null : inspector.poolLimits(settings);
+        pools.putIfAbsent(pool, limits == null ? new PoolLimits(name, PoolLimits.NONE, PoolLimits.NONE)
+                : new PoolLimits(name, limits[0], limits[1]));
+    }
+
+    @Override
+    public void onPooledIn(Object owner, Object pool, boolean idle) {
+        PoolLimits p = pool == null ? null : pools.get(pool);
+        onPooled(owner, p == null ? null : p.name, idle);
+    }
+
+    @Override
+    public void onPoolDestroying(Object pool, Object owner) {
+        PoolLimits p = pool == null ? null : pools.get(pool);
+        FileDescriptor fd = p == null ? null : inspector.descriptorOfOwner(owner);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        long[] times = inspector.pooledTimes(owner);
+        if (times == null) {
+            // The pool's clocks are unknown: ours. The last byte moved no later than the pool took the connection back.
+            long now = System.nanoTime();
+            long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
+            times = new long[] {(now - last) / 1_000_000L, (now - r.connectedNanos) / 1_000_000L};
+        }
+        String reason = p.closeReason(times[0], times[1]);
+        if (reason != null) {
+            // The close itself may come later, on the connection's event loop: the reason waits on the record.
+            r.poolCloseReason = reason;
         }
     }
 
@@ -769,6 +807,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         // TLS sockets and engines dropped by the application: their bindings go too.
         tlsSockets.expungeCollected();
         engines.expungeCollected();
+        pools.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {

@@ -35,6 +35,19 @@ public interface SocketInspector {
     /** The socket's state just before close, or null when it cannot be looked at. */
     CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
 
+    /**
+     * A client library pool's limits from its settings object: {@code {maxIdleMillis, maxLifeMillis}}, -1 for no
+     * limit; null when the object is not one the inspector knows.
+     */
+    default long[] poolLimits(Object settings) {
+        return null;
+    }
+
+    /** How long a library's pooled connection ({@code ref}) has been idle and alive, by its pool's clock: {@code {idleMillis, lifeMillis}}, or null. */
+    default long[] pooledTimes(Object ref) {
+        return null;
+    }
+
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
     SocketInspector NONE = new SocketInspector() {
         @Override

@@ -156,7 +156,8 @@ public final class JdkSocketInspector implements SocketInspector {
     /**
      * {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), the JDK HttpClient's
      * {@code PlainHttpConnection.chan} (through {@code AsyncSSLConnection.plainConnection} for TLS), a library
-     * connection's {@code rawSocket} (OkHttp), then the socket's or channel's own descriptor.
+     * connection's {@code rawSocket} (OkHttp), a Netty NIO channel's {@code SocketChannel} ({@link NettyObjects}),
+     * then the socket's or channel's own descriptor.
      */
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
@@ -170,6 +171,8 @@ public final class JdkSocketInspector implements SocketInspector {
             if (plainHttpChannel != null && plainHttpClass.isInstance(owner)) {
                 owner = plainHttpChannel.get(owner);
             }
+            // A Netty NIO channel, or a Netty / Reactor Netty object that holds one: its SocketChannel.
+            owner = NettyObjects.socketChannelOf(owner);
             if (socketChannelFd != null && socketChannelClass.isInstance(owner)) {
                 return (FileDescriptor) socketChannelFd.get(owner);
             }
@@ -205,6 +208,16 @@ public final class JdkSocketInspector implements SocketInspector {
             return null;
         }
     };
+
+    @Override
+    public long[] poolLimits(Object settings) {
+        return NettyObjects.poolLimits(settings);
+    }
+
+    @Override
+    public long[] pooledTimes(Object ref) {
+        return NettyObjects.pooledTimes(ref);
+    }
 
     private FileDescriptor descriptorOfSocket(java.net.Socket socket) {
         if (socketImpl == null || socket == null) {

@@ -21,6 +21,8 @@ public final class CloseReason {
     public static final String ERROR = "error";
     /** A client pool closed a connection that sat idle longer than the pool keeps connections. */
     public static final String POOL_IDLE_TIMEOUT = "pool_idle_timeout";
+    /** A client pool closed a connection older than the longest life it allows (Reactor Netty's {@code maxLifeTime}). */
+    public static final String POOL_MAX_LIFETIME = "pool_max_lifetime";
     /** A client pool got a connection back while holding as many idle ones as it keeps, and closed one. */
     public static final String POOL_FULL = "pool_full";
     /** This side closed an idle connection without saying so in HTTP (a pool's idle timeout or size, or the application). */
