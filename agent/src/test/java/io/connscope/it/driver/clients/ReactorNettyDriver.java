@@ -1,0 +1,69 @@
+package io.connscope.it.driver.clients;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reactor Netty's {@link HttpClient} (what Spring's WebClient runs on) through the {@link ClientScenarios}: a
+ * {@link ConnectionProvider} named {@code connscope-test} of at most {@code maxPerRoute} connections, which queues
+ * acquires beyond it; the NIO transport (the native ones bypass the JDK's sockets); HTTPS through the JDK's
+ * SSLEngine.
+ */
+public final class ReactorNettyDriver {
+
+    /** The provider name, and so the pool name connscope reports: {@code Reactor Netty (connscope-test)}. */
+    public static final String PROVIDER = "connscope-test";
+
+    private ReactorNettyDriver() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ClientScenarios.run(args, HttpClient.class, (maxPerRoute, tls, trust) -> {
+            ConnectionProvider provider = ConnectionProvider.builder(PROVIDER).maxConnections(maxPerRoute)
+                    .pendingAcquireMaxCount(100).build();
+            LoopResources loops = LoopResources.create("rn-client", 1, true);
+            HttpClient http = HttpClient.create(provider).runOn(loops, false);
+            if (trust != null) {
+                SslContext ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trust).build();
+                http = http.secure(spec -> spec.sslContext(ssl));
+            }
+            return new ReactorClient(http, provider, loops);
+        });
+    }
+
+    static final class ReactorClient implements ClientScenarios.Client {
+        private final HttpClient http;
+        private final ConnectionProvider provider;
+        private final LoopResources loops;
+
+        ReactorClient(HttpClient http, ConnectionProvider provider, LoopResources loops) {
+            this.http = http;
+            this.provider = provider;
+            this.loops = loops;
+        }
+
+        @Override
+        public CompletableFuture<Void> get(String url) {
+            return http.get().uri(url).responseContent().aggregate().asString().toFuture().thenApply(body -> null);
+        }
+
+        /** The connection goes back to the pool on the event loop just after the response completes. */
+        @Override
+        public void settle() throws Exception {
+            Thread.sleep(100);
+        }
+
+        @Override
+        public void close() {
+            provider.disposeLater().block(Duration.ofSeconds(10));
+            loops.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+}
