@@ -63,7 +63,7 @@ public final class ReactorNettyDriver {
         @Override
         public void close() {
             provider.disposeLater().block(Duration.ofSeconds(10));
-            loops.disposeLater().block(Duration.ofSeconds(10));
+            loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
         }
     }
 }
