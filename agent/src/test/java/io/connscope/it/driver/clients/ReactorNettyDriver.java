@@ -24,12 +24,20 @@ public final class ReactorNettyDriver {
     private ReactorNettyDriver() {
     }
 
+    /**
+     * Runs the scenarios named in {@code args}; with {@code transport=native} first, on the transport Reactor Netty
+     * picks by default (epoll on Linux when its native jar is on the class path), printing
+     * {@code RESULT transport=CHANNEL_CLASS} for each connection it opens.
+     */
     public static void main(String[] args) throws Exception {
-        ClientScenarios.run(args, HttpClient.class, (maxPerRoute, tls, trust) -> {
+        boolean preferNative = args.length > 0 && args[0].equals("transport=native");
+        String[] scenarios = preferNative ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
+        ClientScenarios.run(scenarios, HttpClient.class, (maxPerRoute, tls, trust) -> {
             ConnectionProvider provider = ConnectionProvider.builder(PROVIDER).maxConnections(maxPerRoute)
                     .pendingAcquireMaxCount(100).build();
             LoopResources loops = LoopResources.create("rn-client", 1, true);
-            HttpClient http = HttpClient.create(provider).runOn(loops, false);
+            HttpClient http = HttpClient.create(provider).runOn(loops, preferNative)
+                    .doOnConnected(c -> System.out.println("RESULT transport=" + c.channel().getClass().getSimpleName()));
             if (trust != null) {
                 SslContext ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trust).build();
                 http = http.secure(spec -> spec.sslContext(ssl));
