@@ -593,6 +593,58 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolThatAnnouncedItselfNamesItsConnectionsAndSaysWhichLimitClosedOne() {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        Object pool = new Object();
+        pooled.onPoolCreated(pool, "Reactor Netty (p)", new long[] {300, 500});
+        List<FileDescriptor> fds = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            FileDescriptor fd = connected(pooled);
+            pooled.onPooledIn(fd, pool, false);
+            pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+            String response = i == 3 ? "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" : "HTTP/1.1 200 OK\r\n\r\n";
+            pooled.onRead(fd, m.put(response), 0, response.length(), null);
+            pooled.onPooledIn(fd, pool, true);
+            fds.add(fd);
+        }
+        assertTrue(pooled.openConnections(false).stream().allMatch(r -> "Reactor Netty (p)".equals(r.pool()) && r.pooledIdle()));
+        long[][] times = {{300, 400}, {10, 500}, {10, 20}, {400, 400}};
+        for (int i = 0; i < 4; i++) {
+            kernel.pooledTimes = times[i];
+            pooled.onPoolDestroying(pool, fds.get(i));
+        }
+        kernel.pooledTimes = null;
+        // The pool's event loop closes them afterwards, on another thread.
+        for (FileDescriptor fd : fds) {
+            pooled.onClose(fd);
+        }
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("pool_max_lifetime", finished.get(1).closeReason());
+        assertEquals("application_close", finished.get(2).closeReason(), "no limit reached: the pool was disposed");
+        assertEquals("connection_close_by_server", finished.get(3).closeReason(), "the HTTP reason comes first");
+        assertEquals("Reactor Netty (p)", finished.get(0).pool());
+    }
+
+    @Test
+    void withoutThePoolsClocksTheConnectionsOwnIdleTimeDecides() throws InterruptedException {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        Object pool = new Object();
+        pooled.onPoolCreated(pool, "P", new long[] {40, PoolLimits.NONE});
+        FileDescriptor fd = connected(pooled);
+        pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        pooled.onPooledIn(fd, pool, true);
+        Thread.sleep(60);
+        pooled.onPoolDestroying(pool, fd);
+        pooled.onPoolDestroying(new Object(), fd); // a pool that never announced itself changes nothing
+        pooled.onClose(fd);
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("P", finished.get(0).pool());
+    }
+
+    @Test
     void aPooledConnectionCarryingANewRequestIsInUse() {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -716,6 +768,19 @@ class ConnectionRegistryTest {
         @Override
         public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
             return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : tlsSocketTarget;
+        }
+
+        /** A pool's idle and life times, by its clock, as {@link #pooledTimes} reports them; null: unknown. */
+        long[] pooledTimes;
+
+        @Override
+        public long[] poolLimits(Object settings) {
+            return settings instanceof long[] ? (long[]) settings : null;
+        }
+
+        @Override
+        public long[] pooledTimes(Object ref) {
+            return pooledTimes;
         }
 
         @Override

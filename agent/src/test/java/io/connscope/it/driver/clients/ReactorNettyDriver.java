@@ -25,19 +25,23 @@ public final class ReactorNettyDriver {
     }
 
     /**
-     * Runs the scenarios named in {@code args}; with {@code transport=native} first, on the transport Reactor Netty
-     * picks by default (epoll on Linux when its native jar is on the class path), printing
+     * Runs the scenarios named in {@code args}; with {@code transport=default} first, on the event loops and the
+     * transport Reactor Netty picks by default (epoll on Linux when its native jar is on the class path, unless
+     * {@code -Dreactor.netty.native=false}), else on loops of its own on NIO. Prints
      * {@code RESULT transport=CHANNEL_CLASS} for each connection it opens.
      */
     public static void main(String[] args) throws Exception {
-        boolean preferNative = args.length > 0 && args[0].equals("transport=native");
-        String[] scenarios = preferNative ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
+        boolean defaults = args.length > 0 && args[0].equals("transport=default");
+        String[] scenarios = defaults ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
         ClientScenarios.run(scenarios, HttpClient.class, (maxPerRoute, tls, trust) -> {
             ConnectionProvider provider = ConnectionProvider.builder(PROVIDER).maxConnections(maxPerRoute)
                     .pendingAcquireMaxCount(100).build();
-            LoopResources loops = LoopResources.create("rn-client", 1, true);
-            HttpClient http = HttpClient.create(provider).runOn(loops, preferNative)
+            LoopResources loops = defaults ? null : LoopResources.create("rn-client", 1, true);
+            HttpClient http = HttpClient.create(provider)
                     .doOnConnected(c -> System.out.println("RESULT transport=" + c.channel().getClass().getSimpleName()));
+            if (loops != null) {
+                http = http.runOn(loops, false);
+            }
             if (trust != null) {
                 SslContext ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trust).build();
                 http = http.secure(spec -> spec.sslContext(ssl));
@@ -71,7 +75,9 @@ public final class ReactorNettyDriver {
         @Override
         public void close() {
             provider.disposeLater().block(Duration.ofSeconds(10));
-            loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            if (loops != null) {
+                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            }
         }
     }
 }
