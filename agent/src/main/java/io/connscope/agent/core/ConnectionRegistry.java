@@ -438,7 +438,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         PoolLimits p = pool == null ? null : pools.get(pool);
         FileDescriptor fd = p == null ? null : inspector.descriptorOfOwner(owner);
         ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN) {
+        if (r == null || r.state != ConnectionState.OPEN || inspector.poolShutDown(pool)) {
+            // A disposed pool closes every connection it holds, whatever their age: no pool reason.
             return;
         }
         long[] times = inspector.pooledTimes(owner);

@@ -48,6 +48,11 @@ public interface SocketInspector {
         return null;
     }
 
+    /** Whether a library's pool is shut down (disposed): what it closes now it closes because of that. */
+    default boolean poolShutDown(Object pool) {
+        return false;
+    }
+
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
     SocketInspector NONE = new SocketInspector() {
         @Override

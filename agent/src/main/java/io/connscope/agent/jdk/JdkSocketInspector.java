@@ -215,6 +215,11 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     @Override
+    public boolean poolShutDown(Object pool) {
+        return NettyObjects.poolDisposed(pool);
+    }
+
+    @Override
     public long[] pooledTimes(Object ref) {
         return NettyObjects.pooledTimes(ref);
     }

@@ -136,6 +136,32 @@ final class NettyObjects {
         }
     }
 
+    /** A reactor-pool's {@code isDisposed()} ({@code reactor.core.Disposable}), or null. */
+    private static final ClassValue<Method> DISPOSED = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            Method m = type.getName().startsWith("reactor.netty.") ? publicNoArg(type, "isDisposed") : null;
+            try {
+                return m != null && m.getReturnType() == boolean.class ? accessible(m) : null;
+            } catch (Throwable t) {
+                return null;
+            }
+        }
+    };
+
+    /**
+     * Whether a reactor-pool pool is disposed: its {@code disposeLater()} marks it so before it destroys the
+     * connections it holds (checked on Reactor Netty 1.0.0 and 1.3.8).
+     */
+    static boolean poolDisposed(Object pool) {
+        Method m = pool == null ? null : DISPOSED.get(pool.getClass());
+        try {
+            return m != null && (Boolean) m.invoke(pool);
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
     private static Method publicNoArg(Class<?> type, String name) {
         try {
             return type.getMethod(name);

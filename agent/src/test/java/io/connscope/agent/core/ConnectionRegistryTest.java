@@ -599,7 +599,7 @@ class ConnectionRegistryTest {
         Object pool = new Object();
         pooled.onPoolCreated(pool, "Reactor Netty (p)", new long[] {300, 500});
         List<FileDescriptor> fds = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             FileDescriptor fd = connected(pooled);
             pooled.onPooledIn(fd, pool, false);
             pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
@@ -614,6 +614,9 @@ class ConnectionRegistryTest {
             kernel.pooledTimes = times[i];
             pooled.onPoolDestroying(pool, fds.get(i));
         }
+        kernel.poolShutDown = true;
+        pooled.onPoolDestroying(pool, fds.get(4)); // past both limits, but the pool is being disposed
+        kernel.poolShutDown = false;
         kernel.pooledTimes = null;
         // The pool's event loop closes them afterwards, on another thread.
         for (FileDescriptor fd : fds) {
@@ -623,6 +626,7 @@ class ConnectionRegistryTest {
         assertEquals("pool_max_lifetime", finished.get(1).closeReason());
         assertEquals("application_close", finished.get(2).closeReason(), "no limit reached: the pool was disposed");
         assertEquals("connection_close_by_server", finished.get(3).closeReason(), "the HTTP reason comes first");
+        assertEquals("application_close", finished.get(4).closeReason(), "a disposed pool closes whatever it holds");
         assertEquals("Reactor Netty (p)", finished.get(0).pool());
     }
 
@@ -776,6 +780,14 @@ class ConnectionRegistryTest {
         @Override
         public long[] poolLimits(Object settings) {
             return settings instanceof long[] ? (long[]) settings : null;
+        }
+
+        /** Whether pools are shut down, as {@link #poolShutDown} reports it. */
+        boolean poolShutDown;
+
+        @Override
+        public boolean poolShutDown(Object pool) {
+            return poolShutDown;
         }
 
         @Override
