@@ -19,6 +19,7 @@ import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
 import io.connscope.agent.instrumentation.netty.NettyChannelPoolInstrumentation;
+import io.connscope.agent.instrumentation.netty.NettyNativeSocketInstrumentation;
 import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
 import io.connscope.agent.instrumentation.reactornetty.ReactorNettyPoolInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
@@ -57,6 +58,7 @@ final class Installer {
             new OkHttpPoolInstrumentation(),
             new ApachePoolInstrumentation(),
             new NettyChannelPoolInstrumentation(),
+            new NettyNativeSocketInstrumentation(),
             new ReactorNettyPoolInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),

@@ -53,6 +53,24 @@ public interface SocketInspector {
         return false;
     }
 
+    /**
+     * A new {@link FileDescriptor} holding the int descriptor {@code fd} of a socket the JDK does not know (Netty's
+     * native transports), for the other methods here to look at; never closed. Null when it cannot be made.
+     */
+    default FileDescriptor descriptorOfNative(int fd) {
+        return null;
+    }
+
+    /** The native socket object (Netty's {@code io.netty.channel.unix.Socket}) a library object holds, or null. */
+    default Object nativeSocketOf(Object owner) {
+        return null;
+    }
+
+    /** Whether the socket is TCP (a datagram socket may connect too); true when it cannot tell. */
+    default boolean isTcp(FileDescriptor fd) {
+        return true;
+    }
+
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
     SocketInspector NONE = new SocketInspector() {
         @Override

@@ -18,7 +18,8 @@ import java.lang.reflect.Method;
  *   <li>Reactor Netty's {@code PooledConnectionProvider.PoolFactory} has {@code long} fields {@code maxIdleTime} and
  *       {@code maxLifeTime}, milliseconds, -1 for none.</li>
  * </ul>
- * The native transports' channels (epoll, kqueue, io_uring) have no JDK socket: they stay what they are.
+ * A native transport's channel (epoll's {@code AbstractEpollChannel}) has no JDK socket: its public {@code fd()} is
+ * its {@code io.netty.channel.unix.Socket}, which the agent has a {@code FileDescriptor} of its own for.
  */
 final class NettyObjects {
 
@@ -45,10 +46,28 @@ final class NettyObjects {
                 if (channel != null && channel.getReturnType().getName().equals(CHANNEL)) {
                     return accessible(channel);
                 }
+                // A native transport's channel (AbstractEpollChannel): its socket object.
+                Method fd = publicNoArg(type, "fd");
+                if (fd != null && NATIVE_SOCKET.get(fd.getReturnType())) {
+                    return accessible(fd);
+                }
                 return type.getName().startsWith("reactor.netty.") ? accessible(publicNoArg(type, "poolable")) : null;
             } catch (Throwable t) {
                 return null;
             }
+        }
+    };
+
+    /** Whether a class is (a subclass of) Netty's {@code io.netty.channel.unix.FileDescriptor}: a native socket. */
+    private static final ClassValue<Boolean> NATIVE_SOCKET = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                if (c.getName().equals("io.netty.channel.unix.FileDescriptor")) {
+                    return true;
+                }
+            }
+            return false;
         }
     };
 
@@ -57,23 +76,34 @@ final class NettyObjects {
      * when it is none of those (or a channel of a native transport).
      */
     static Object socketChannelOf(Object owner) {
+        Object o = unwrap(owner);
+        return o instanceof java.nio.channels.SocketChannel ? o : owner;
+    }
+
+    /** The native socket ({@code io.netty.channel.unix.Socket}) under a Netty or Reactor Netty object, or null. */
+    static Object nativeSocketOf(Object owner) {
+        Object o = unwrap(owner);
+        return o != null && NATIVE_SOCKET.get(o.getClass()) ? o : null;
+    }
+
+    /** Pooled ref -> pooled connection -> Netty channel -> SocketChannel or native socket, as far as it goes. */
+    private static Object unwrap(Object owner) {
         Object o = owner;
-        // Pooled ref -> pooled connection -> Netty channel -> SocketChannel at most.
         for (int depth = 0; depth < 4 && o != null; depth++) {
             if (o instanceof java.nio.channels.SocketChannel) {
                 return o;
             }
             Method step = STEP.get(o.getClass());
             if (step == null) {
-                break;
+                return o;
             }
             try {
                 o = step.invoke(o);
             } catch (Throwable t) {
-                return owner;
+                return null;
             }
         }
-        return o instanceof java.nio.channels.SocketChannel ? o : owner;
+        return o;
     }
 
     private static final ClassValue<Field[]> LIMITS = new ClassValue<>() {

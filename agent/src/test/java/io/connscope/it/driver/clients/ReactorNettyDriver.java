@@ -31,14 +31,24 @@ public final class ReactorNettyDriver {
      * {@code RESULT transport=CHANNEL_CLASS} for each connection it opens.
      */
     public static void main(String[] args) throws Exception {
+        run(args, false);
+    }
+
+    /** Runs like {@link #main}; with {@code requireEpoll}, a connection on another transport fails its request. */
+    static void run(String[] args, boolean requireEpoll) throws Exception {
         boolean defaults = args.length > 0 && args[0].equals("transport=default");
         String[] scenarios = defaults ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
         ClientScenarios.run(scenarios, HttpClient.class, (maxPerRoute, tls, trust) -> {
             ConnectionProvider provider = ConnectionProvider.builder(PROVIDER).maxConnections(maxPerRoute)
                     .pendingAcquireMaxCount(100).build();
             LoopResources loops = defaults ? null : LoopResources.create("rn-client", 1, true);
-            HttpClient http = HttpClient.create(provider)
-                    .doOnConnected(c -> System.out.println("RESULT transport=" + c.channel().getClass().getSimpleName()));
+            HttpClient http = HttpClient.create(provider).doOnConnected(c -> {
+                String transport = c.channel().getClass().getSimpleName();
+                System.out.println("RESULT transport=" + transport);
+                if (requireEpoll && !transport.startsWith("Epoll")) {
+                    throw new IllegalStateException("not on epoll: " + transport);
+                }
+            });
             if (loops != null) {
                 http = http.runOn(loops, false);
             }
