@@ -649,6 +649,61 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aNativeSocketIsTracedThroughTheDescriptorMadeForIt() {
+        Memory m = new Memory();
+        ConnectionRegistry reg = withMemory(m);
+        Object socket = new Object();
+        reg.onNativeConnectStart(socket, 7, SERVER);
+        reg.onNativeConnectEnd(socket, false, null); // in progress
+        reg.onNativeConnectEnd(socket, true, null); // finishConnect
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        reg.onNativeWrite(socket, m.put(req), 0, req.length(), null);
+        reg.onNativeRead(socket, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        reg.onNativeRead(socket, 0, 0, 5, null); // a ByteBuffer read: counted, not looked at
+        reg.onNativeRead(new Object(), m.put("x"), 0, 1, null); // a socket that never connected: nothing
+        reg.onNativeClose(socket);
+        reg.onNativeClose(socket); // Netty's second close does nothing
+        assertEquals(1, finished.size());
+        ConnectionRecord r = finished.get(0);
+        assertEquals(Direction.OUTBOUND, r.direction());
+        assertEquals(1, r.requests());
+        assertEquals(req.length(), r.bytesSent());
+        assertEquals(24, r.bytesReceived());
+        assertEquals(CloseInitiator.LOCAL, r.closeInitiator());
+    }
+
+    @Test
+    void aNativeAcceptBindsTheSocketNettyMakesForTheDescriptor() {
+        Memory m = new Memory();
+        ConnectionRegistry reg = withMemory(m);
+        reg.onNativeAccepted(9);
+        reg.onNativeSocket(new Object(), 8); // another descriptor's socket: not this one
+        Object child = new Object();
+        reg.onNativeSocket(child, 9);
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        reg.onNativeRead(child, m.put(req), 0, req.length(), null);
+        reg.onNativeWrite(child, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        reg.onNativeRead(child, 0, 0, -1, null);
+        reg.onNativeClose(child);
+        assertEquals(1, finished.size());
+        assertEquals(Direction.INBOUND, finished.get(0).direction());
+        assertEquals(1, finished.get(0).requests());
+        assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aNativeConnectThatFailsIsAFailedConnect() {
+        Object socket = new Object();
+        registry.onNativeConnectStart(socket, 7, SERVER);
+        registry.onNativeConnectEnd(socket, false, null);
+        registry.onNativeConnectEnd(socket, false, new ConnectException("finishConnect(..) failed: Connection refused"));
+        registry.onNativeClose(socket);
+        assertEquals(1, finished.size());
+        assertEquals(ConnectionState.FAILED, finished.get(0).state());
+        assertTrue(finished.get(0).error().startsWith("refused"), finished.get(0).error());
+    }
+
+    @Test
     void aPooledConnectionCarryingANewRequestIsInUse() {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -780,6 +835,11 @@ class ConnectionRegistryTest {
         @Override
         public long[] poolLimits(Object settings) {
             return settings instanceof long[] ? (long[]) settings : null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfNative(int fd) {
+            return new FileDescriptor();
         }
 
         /** Whether pools are shut down, as {@link #poolShutDown} reports it. */
