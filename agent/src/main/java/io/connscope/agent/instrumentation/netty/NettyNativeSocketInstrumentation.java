@@ -19,14 +19,15 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * The sockets of Netty's native transports (epoll), which bypass the JDK: {@code io.netty.channel.unix.FileDescriptor}
- * and {@code io.netty.channel.unix.Socket} (netty-transport-native-unix-common), checked on 4.1.53 and 4.2.19,
- * where the methods below are the same. Only instrumented where the application has them.
+ * and {@code io.netty.channel.unix.Socket} (netty-transport-native-unix-common), checked on 4.1.53, 4.1.130 and
+ * 4.2.19. Only instrumented where the application has them.
  * <ul>
  *   <li>{@code Socket.connect(SocketAddress)}, {@code finishConnect()}: an outbound connect and its completion;</li>
  *   <li>{@code Socket.accept(byte[])}, then the {@code Socket(int)} that Netty makes for the accepted descriptor;</li>
- *   <li>{@code FileDescriptor.readAddress}, {@code writeAddress}, {@code writevAddresses} (native memory, what Netty
- *       uses when its buffers have an address), and {@code read}, {@code write}, {@code writev} of
- *       {@code ByteBuffer}s (bytes counted, not looked at);</li>
+ *   <li>{@code FileDescriptor.readAddress}, {@code writeAddress}, {@code writevAddresses} and (what newer
+ *       versions call instead, from about 4.1.100) {@code Socket.recvAddress}, {@code sendAddress}: native memory,
+ *       what Netty uses when its buffers have an address; and {@code read}, {@code write}, {@code writev},
+ *       {@code recv}, {@code send} of {@code ByteBuffer}s (bytes counted, not looked at);</li>
  *   <li>{@code Socket.shutdown(boolean, boolean)}: a half-close when output is shut; {@code FileDescriptor.close()}.</li>
  * </ul>
  * The advice reads the int descriptor from {@code FileDescriptor.fd} (package-private: only advice of these two
@@ -63,15 +64,21 @@ public final class NettyNativeSocketInstrumentation implements SocketInstrumenta
                         self + "$NewSocketAdvice")
                 .advice(named("shutdown").and(takesArguments(boolean.class, boolean.class)).and(isDeclaredBy(named(SOCKET))),
                         self + "$ShutdownAdvice")
-                .advice(named("readAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD))),
+                .advice(named("readAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD)))
+                                .or(named("recvAddress").and(takesArguments(long.class, int.class, int.class))
+                                        .and(isDeclaredBy(named(SOCKET)))),
                         self + "$ReadAddressAdvice")
-                .advice(named("writeAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD))),
+                .advice(named("writeAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD)))
+                                .or(named("sendAddress").and(takesArguments(long.class, int.class, int.class))
+                                        .and(isDeclaredBy(named(SOCKET)))),
                         self + "$WriteAddressAdvice")
                 .advice(named("writevAddresses").and(takesArguments(long.class, int.class)).and(isDeclaredBy(named(FD))),
                         self + "$WritevAddressesAdvice")
-                .advice(named("read").and(takesArguments(3)).and(takesArgument(0, ByteBuffer.class)).and(isDeclaredBy(named(FD))),
+                .advice(named("read").and(isDeclaredBy(named(FD))).or(named("recv").and(isDeclaredBy(named(SOCKET))))
+                                .and(takesArguments(ByteBuffer.class, int.class, int.class)),
                         self + "$ReadBufferAdvice")
-                .advice(named("write").and(takesArguments(3)).and(takesArgument(0, ByteBuffer.class)).and(isDeclaredBy(named(FD))),
+                .advice(named("write").and(isDeclaredBy(named(FD))).or(named("send").and(isDeclaredBy(named(SOCKET))))
+                                .and(takesArguments(ByteBuffer.class, int.class, int.class)),
                         self + "$WriteBufferAdvice")
                 .advice(named("writev").and(takesArguments(4)).and(takesArgument(0, ByteBuffer[].class)).and(isDeclaredBy(named(FD))),
                         self + "$WritevBuffersAdvice")

@@ -34,7 +34,7 @@ import java.util.function.BiFunction;
 
 /**
  * A small HTTP/1.1 client on a Netty channel pool, as applications write one: the pool's handler sets up each new
- * channel (TLS through the JDK's SSLEngine, the HTTP codec, a handler that completes the request waiting on the
+ * channel (on NIO, or on epoll with {@code -Dconnscope.test.netty.transport=epoll}; TLS through the JDK's SSLEngine, the HTTP codec, a handler that completes the request waiting on the
  * channel); a GET acquires a channel, writes the request, reads the whole response, closes the channel when the
  * response said {@code Connection: close}, and releases it. A GET completes once the release has.
  */
@@ -46,11 +46,11 @@ final class NettyPooledHttp implements ClientScenarios.Client {
     interface PoolFactory extends BiFunction<Bootstrap, ChannelPoolHandler, ChannelPool> {
     }
 
-    private final EventLoopGroup group = new NioEventLoopGroup(2, r -> {
-        Thread t = new Thread(r, "netty-client");
-        t.setDaemon(true);
-        return t;
-    });
+    /** System property: {@code epoll} runs the client on Netty's native epoll transport instead of NIO. */
+    static final String TRANSPORT = "connscope.test.netty.transport";
+
+    private final EventLoopGroup group;
+    private final Class<? extends Channel> channelType;
     private final SslContext tls;
     private final PoolFactory poolFactory;
     private volatile ChannelPool pool;
@@ -60,13 +60,28 @@ final class NettyPooledHttp implements ClientScenarios.Client {
         this.tls = trust == null ? null
                 : SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trust).build();
         this.poolFactory = poolFactory;
+        java.util.concurrent.ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "netty-client");
+            t.setDaemon(true);
+            return t;
+        };
+        if ("epoll".equals(System.getProperty(TRANSPORT))) {
+            // By name: the drivers compile without the epoll classes, which only some test class paths have.
+            Class.forName("io.netty.channel.epoll.Epoll").getMethod("ensureAvailability").invoke(null);
+            this.group = (EventLoopGroup) Class.forName("io.netty.channel.epoll.EpollEventLoopGroup")
+                    .getConstructor(int.class, java.util.concurrent.ThreadFactory.class).newInstance(2, threads);
+            this.channelType = Class.forName("io.netty.channel.epoll.EpollSocketChannel").asSubclass(Channel.class);
+        } else {
+            this.group = new NioEventLoopGroup(2, threads);
+            this.channelType = NioSocketChannel.class;
+        }
     }
 
     /** One server per scenario: the pool is made for the first URL's host and port. */
     private synchronized ChannelPool pool(URI uri) {
         if (pool == null) {
             hostHeader = uri.getHost() + ":" + uri.getPort();
-            Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(channelType)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                     .remoteAddress(uri.getHost(), uri.getPort());
             pool = poolFactory.apply(bootstrap, new AbstractChannelPoolHandler() {
