@@ -20,7 +20,10 @@ import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumenta
 import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
+import io.connscope.agent.instrumentation.netty.NettyChannelPoolInstrumentation;
+import io.connscope.agent.instrumentation.netty.NettyNativeSocketInstrumentation;
 import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
+import io.connscope.agent.instrumentation.reactornetty.ReactorNettyPoolInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
 import io.connscope.agent.instrumentation.sslengine.SslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
@@ -56,6 +59,9 @@ final class Installer {
             new Http2StreamInstrumentation(),
             new OkHttpPoolInstrumentation(),
             new ApachePoolInstrumentation(),
+            new NettyChannelPoolInstrumentation(),
+            new NettyNativeSocketInstrumentation(),
+            new ReactorNettyPoolInstrumentation(),
             new ServerSocketChannelInstrumentation(),
             new AsyncSocketChannelInstrumentation(),
             new AsyncServerSocketChannelInstrumentation(),

@@ -72,6 +72,21 @@ public interface SocketEventSink {
     void onPooled(Object owner, String pool, boolean idle);
 
     /**
+     * A client library made a connection pool: its connections are named {@code name}, and {@code settings} is the
+     * library's object the agent reads the pool's limits from (idle time, lifetime), or null.
+     */
+    void onPoolCreated(Object pool, String name, Object settings);
+
+    /** Like {@link #onPooled}, for a pool announced by {@link #onPoolCreated}: the connection's name is the pool's. */
+    void onPooledIn(Object owner, Object pool, boolean idle);
+
+    /**
+     * A pool announced by {@link #onPoolCreated} is about to close the connection {@code owner} holds, maybe on
+     * another thread later: why (its idle time or lifetime beyond the pool's limits) is decided now.
+     */
+    void onPoolDestroying(Object pool, Object owner);
+
+    /**
      * A pool sweeps idle connections on this thread: those it closes idle for {@code idleLimitNanos} or more timed
      * out, others were closed because it holds too many idle ones. Ends with {@link #onScopeEnd}.
      */
@@ -113,6 +128,34 @@ public interface SocketEventSink {
 
     /** The socket's output was shut down: a FIN is sent now (a half-close). */
     void onShutdownOutput(FileDescriptor fd);
+
+    /**
+     * Netty's native transports (epoll) have sockets of their own ({@code io.netty.channel.unix.Socket}) with an int
+     * descriptor and no {@link FileDescriptor}: the agent makes one per TCP socket, holding the same int (never
+     * closed or cleaned by the agent), and reports these events as those of that descriptor. {@code socket} is
+     * Netty's object: an outbound connect to {@code remote} starts on it.
+     */
+    void onNativeConnectStart(Object socket, int fd, Object remote);
+
+    /** The native connect (or its completion, {@code finishConnect}) returned or threw. */
+    void onNativeConnectEnd(Object socket, boolean connected, Throwable thrown);
+
+    /** A native listening socket accepted a connection, descriptor {@code fd}; Netty makes its socket object next. */
+    void onNativeAccepted(int fd);
+
+    /** Netty made a socket object for descriptor {@code fd} (an accepted connection's, among others). */
+    void onNativeSocket(Object socket, int fd);
+
+    /** Like {@link #onRead}, for a native socket; {@code address} 0 when the bytes are not at hand (counted only). */
+    void onNativeRead(Object socket, long address, int iovCount, long n, Throwable thrown);
+
+    /** Like {@link #onWrite}, for a native socket. */
+    void onNativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown);
+
+    void onNativeShutdownOutput(Object socket);
+
+    /** The native socket is about to be closed; its descriptor is still valid. */
+    void onNativeClose(Object socket);
 
     /** The socket is about to be closed; the descriptor is still valid. */
     void onClose(FileDescriptor fd);

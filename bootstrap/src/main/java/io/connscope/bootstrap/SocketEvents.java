@@ -115,6 +115,27 @@ public final class SocketEvents {
         }
     }
 
+    public static void poolCreated(Object pool, String name, Object settings) {
+        SocketEventSink s = sink;
+        if (s != null && pool != null) {
+            s.onPoolCreated(pool, name, settings);
+        }
+    }
+
+    public static void pooledIn(Object owner, Object pool, boolean idle) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onPooledIn(owner, pool, idle);
+        }
+    }
+
+    public static void poolDestroying(Object pool, Object owner) {
+        SocketEventSink s = sink;
+        if (s != null && owner != null) {
+            s.onPoolDestroying(pool, owner);
+        }
+    }
+
     public static void sweepScope(long idleLimitNanos) {
         SocketEventSink s = sink;
         if (s != null) {
@@ -177,6 +198,66 @@ public final class SocketEvents {
         SocketEventSink s = sink;
         if (s != null && fd != null) {
             s.onShutdownOutput(fd);
+        }
+    }
+
+    // -- sockets of Netty's native transports (epoll): no java.io.FileDescriptor, the agent keeps one per socket --
+
+    public static void nativeConnectStart(Object socket, int fd, Object remote) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeConnectStart(socket, fd, remote);
+        }
+    }
+
+    public static void nativeConnectEnd(Object socket, boolean connected, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeConnectEnd(socket, connected, thrown);
+        }
+    }
+
+    public static void nativeAccepted(int fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd >= 0) {
+            s.onNativeAccepted(fd);
+        }
+    }
+
+    public static void nativeSocket(Object socket, int fd) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeSocket(socket, fd);
+        }
+    }
+
+    /** Hot path: after every read of a native socket; {@code address} 0 when the bytes are not at hand. */
+    public static void nativeRead(Object socket, long address, int iovCount, long n, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onNativeRead(socket, address, iovCount, n, thrown);
+        }
+    }
+
+    /** Hot path: after every write of a native socket; {@code address} 0 when the bytes are not at hand. */
+    public static void nativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown) {
+        SocketEventSink s = sink;
+        if (s != null) {
+            s.onNativeWrite(socket, address, iovCount, n, thrown);
+        }
+    }
+
+    public static void nativeShutdownOutput(Object socket) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeShutdownOutput(socket);
+        }
+    }
+
+    public static void nativeClose(Object socket) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeClose(socket);
         }
     }
 

@@ -50,6 +50,15 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
+    /**
+     * Netty's native sockets (weak keys) to the FileDescriptor the agent made for each: it holds the same int
+     * descriptor, so the kernel can be asked about it, and it is never closed by the agent (Netty closes the socket).
+     */
+    private final ConnectionTable<FileDescriptor> nativeSockets;
+    /** A connection a native listener accepted on this thread, until Netty makes its socket object. */
+    private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
+    /** Client pools that announced themselves (weak keys): their names and limits. */
+    private final ConnectionTable<PoolLimits> pools;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
@@ -75,6 +84,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.table = new ConnectionTable<>(capacity);
         this.tlsSockets = new ConnectionTable<>(capacity);
         this.engines = new ConnectionTable<>(capacity);
+        this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
+        this.nativeSockets = new ConnectionTable<>(capacity);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -232,7 +243,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (n > 0) {
             r.addReceived(n, System.nanoTime());
-            if (memory != null && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
+            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
                 look(r, false, address, iovCount, n);
             }
         } else if (n == EOF && r.history.eofNanos == 0) {
@@ -251,7 +262,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (n > 0) {
             r.addSent(n, System.nanoTime());
-            if (memory != null && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
+            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
                 look(r, true, address, iovCount, n);
             }
             checkStale(r, fd);
@@ -414,7 +425,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onPooled(Object owner, String pool, boolean idle) {
-        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        FileDescriptor fd = descriptorOfOwner(owner);
         ConnectionRecord r = fd == null ? null : table.get(fd);
         if (r != null && r.state == ConnectionState.OPEN) {
             if (pool != null && r.pool == null) {
@@ -428,7 +439,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onPoolDiscard(Object entry) {
-        FileDescriptor fd = inspector.descriptorOfOwner(entry);
+        FileDescriptor fd = descriptorOfOwner(entry);
         ConnectionRecord r = fd == null ? null : table.get(fd);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
@@ -447,13 +458,49 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     @Override
+    public void onPoolCreated(Object pool, String name, Object settings) {
+        long[] limits = settings == null ? null : inspector.poolLimits(settings);
+        pools.putIfAbsent(pool, limits == null ? new PoolLimits(name, PoolLimits.NONE, PoolLimits.NONE)
+                : new PoolLimits(name, limits[0], limits[1]));
+    }
+
+    @Override
+    public void onPooledIn(Object owner, Object pool, boolean idle) {
+        PoolLimits p = pool == null ? null : pools.get(pool);
+        onPooled(owner, p == null ? null : p.name, idle);
+    }
+
+    @Override
+    public void onPoolDestroying(Object pool, Object owner) {
+        PoolLimits p = pool == null ? null : pools.get(pool);
+        FileDescriptor fd = p == null ? null : descriptorOfOwner(owner);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r == null || r.state != ConnectionState.OPEN || inspector.poolShutDown(pool)) {
+            // A disposed pool closes every connection it holds, whatever their age: no pool reason.
+            return;
+        }
+        long[] times = inspector.pooledTimes(owner);
+        if (times == null) {
+            // The pool's clocks are unknown: ours. The last byte moved no later than the pool took the connection back.
+            long now = System.nanoTime();
+            long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
+            times = new long[] {(now - last) / 1_000_000L, (now - r.connectedNanos) / 1_000_000L};
+        }
+        String reason = p.closeReason(times[0], times[1]);
+        if (reason != null) {
+            // The close itself may come later, on the connection's event loop: the reason waits on the record.
+            r.poolCloseReason = reason;
+        }
+    }
+
+    @Override
     public void onPoolLimit(Object duration, boolean lifetime) {
         poolLimits.get()[lifetime ? 0 : 1] = inspector.durationMillis(duration);
     }
 
     @Override
     public void onHttp2Stream(Object owner, int streamId) {
-        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        FileDescriptor fd = descriptorOfOwner(owner);
         ConnectionRecord r = fd == null ? null : table.get(fd);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
@@ -469,6 +516,16 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
         }
         h.onHttp2Stream(streamId, System.currentTimeMillis());
+    }
+
+    /** The descriptor of the connection a library object holds: a JDK socket's, or the one made for a native socket. */
+    private FileDescriptor descriptorOfOwner(Object owner) {
+        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        if (fd == null) {
+            Object socket = inspector.nativeSocketOf(owner);
+            fd = socket == null ? null : nativeSockets.get(socket);
+        }
+        return fd;
     }
 
     /** One client-library scope on a thread's stack of them. */
@@ -674,6 +731,95 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    // -- Netty's native transports: their sockets, each with a FileDescriptor of the agent's --
+
+    @Override
+    public void onNativeConnectStart(Object socket, int fd, Object remote) {
+        if (!(remote instanceof InetSocketAddress) || AgentThread.isCurrent() || nativeSockets.get(socket) != null) {
+            return;
+        }
+        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
+        // Datagram sockets connect too: only TCP makes a connection.
+        if (descriptor == null || !inspector.isTcp(descriptor) || nativeSockets.putIfAbsent(socket, descriptor) != descriptor) {
+            return;
+        }
+        onConnectStart(descriptor, remote);
+    }
+
+    @Override
+    public void onNativeConnectEnd(Object socket, boolean connected, Throwable thrown) {
+        FileDescriptor descriptor = nativeSockets.get(socket);
+        if (descriptor != null) {
+            onConnectEnd(descriptor, connected, thrown);
+        }
+    }
+
+    @Override
+    public void onNativeAccepted(int fd) {
+        if (AgentThread.isCurrent()) {
+            return;
+        }
+        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
+        if (descriptor != null) {
+            onAccepted(null, descriptor, null);
+            // Netty makes the accepted connection's socket object next, on this thread: it gets this descriptor.
+            acceptedHere.set(new NativeAccept(fd, descriptor));
+        }
+    }
+
+    @Override
+    public void onNativeSocket(Object socket, int fd) {
+        NativeAccept accepted = acceptedHere.get();
+        if (accepted != null && accepted.fd == fd) {
+            acceptedHere.remove();
+            nativeSockets.putIfAbsent(socket, accepted.descriptor);
+        }
+    }
+
+    @Override
+    public void onNativeRead(Object socket, long address, int iovCount, long n, Throwable thrown) {
+        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
+        if (descriptor != null) {
+            onRead(descriptor, address, iovCount, n, thrown);
+        }
+    }
+
+    @Override
+    public void onNativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown) {
+        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
+        if (descriptor != null) {
+            onWrite(descriptor, address, iovCount, n, thrown);
+        }
+    }
+
+    @Override
+    public void onNativeShutdownOutput(Object socket) {
+        FileDescriptor descriptor = nativeSockets.get(socket);
+        if (descriptor != null) {
+            onShutdownOutput(descriptor);
+        }
+    }
+
+    @Override
+    public void onNativeClose(Object socket) {
+        FileDescriptor descriptor = nativeSockets.get(socket);
+        if (descriptor != null) {
+            onClose(descriptor);
+            nativeSockets.remove(socket);
+        }
+    }
+
+    /** A connection a native listener accepted, waiting for Netty's socket object. */
+    private static final class NativeAccept {
+        final int fd;
+        final FileDescriptor descriptor;
+
+        NativeAccept(int fd, FileDescriptor descriptor) {
+            this.fd = fd;
+            this.descriptor = descriptor;
+        }
+    }
+
     // -- options and shutdown --
 
     @Override
@@ -803,6 +949,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         // TLS sockets and engines dropped by the application: their bindings go too.
         tlsSockets.expungeCollected();
         engines.expungeCollected();
+        pools.expungeCollected();
+        nativeSockets.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {

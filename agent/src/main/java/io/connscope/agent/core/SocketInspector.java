@@ -45,6 +45,42 @@ public interface SocketInspector {
         return -1;
     }
 
+    /**
+     * A client library pool's limits from its settings object: {@code {maxIdleMillis, maxLifeMillis}}, -1 for no
+     * limit; null when the object is not one the inspector knows.
+     */
+    default long[] poolLimits(Object settings) {
+        return null;
+    }
+
+    /** How long a library's pooled connection ({@code ref}) has been idle and alive, by its pool's clock: {@code {idleMillis, lifeMillis}}, or null. */
+    default long[] pooledTimes(Object ref) {
+        return null;
+    }
+
+    /** Whether a library's pool is shut down (disposed): what it closes now it closes because of that. */
+    default boolean poolShutDown(Object pool) {
+        return false;
+    }
+
+    /**
+     * A new {@link FileDescriptor} holding the int descriptor {@code fd} of a socket the JDK does not know (Netty's
+     * native transports), for the other methods here to look at; never closed. Null when it cannot be made.
+     */
+    default FileDescriptor descriptorOfNative(int fd) {
+        return null;
+    }
+
+    /** The native socket object (Netty's {@code io.netty.channel.unix.Socket}) a library object holds, or null. */
+    default Object nativeSocketOf(Object owner) {
+        return null;
+    }
+
+    /** Whether the socket is TCP (a datagram socket may connect too); true when it cannot tell. */
+    default boolean isTcp(FileDescriptor fd) {
+        return true;
+    }
+
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
     SocketInspector NONE = new SocketInspector() {
         @Override

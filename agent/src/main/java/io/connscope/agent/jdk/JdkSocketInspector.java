@@ -53,6 +53,8 @@ public final class JdkSocketInspector implements SocketInspector {
     private final Class<?> plainHttpClass;
     private final Class<?> sslHttpClass;
     private final SocketOption<?>[] keepAliveOptions;
+    /** {@code FileDescriptor.fd}: to make a descriptor for a socket of Netty's native transports. */
+    private final VarHandle fileDescriptorInt;
     private final List<String> missing;
 
     private JdkSocketInspector(Lookups l) {
@@ -77,6 +79,7 @@ public final class JdkSocketInspector implements SocketInspector {
         this.plainHttpClass = owner(plainHttpChannel);
         this.sslHttpClass = owner(sslHttpPlain);
         this.keepAliveOptions = l.keepAliveOptions();
+        this.fileDescriptorInt = l.field("java.io.FileDescriptor", "fd", int.class);
         this.missing = l.missing;
     }
 
@@ -93,7 +96,7 @@ public final class JdkSocketInspector implements SocketInspector {
                 Map.of("jdk.internal.net.http", Set.of(self)), Set.of(), Map.of()));
         inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(self)),
                 Map.of("sun.nio.ch", Set.of(self), "java.net", Set.of(self), "sun.security.ssl", Set.of(self),
-                        "sun.net", Set.of(self)),
+                        "sun.net", Set.of(self), "java.io", Set.of(self)),
                 Set.of(), Map.of());
         return new JdkSocketInspector(new Lookups());
     }
@@ -156,7 +159,8 @@ public final class JdkSocketInspector implements SocketInspector {
     /**
      * {@code sun.net.NetworkClient.serverSocket} (HttpURLConnection's HttpClient), the JDK HttpClient's
      * {@code PlainHttpConnection.chan} (through {@code AsyncSSLConnection.plainConnection} for TLS), a library
-     * connection's {@code rawSocket} (OkHttp), then the socket's or channel's own descriptor.
+     * connection's {@code rawSocket} (OkHttp), a Netty NIO channel's {@code SocketChannel} ({@link NettyObjects}),
+     * then the socket's or channel's own descriptor.
      */
     @Override
     public FileDescriptor descriptorOfOwner(Object owner) {
@@ -171,6 +175,8 @@ public final class JdkSocketInspector implements SocketInspector {
             if (plainHttpChannel != null && plainHttpClass.isInstance(owner)) {
                 owner = plainHttpChannel.get(owner);
             }
+            // A Netty NIO channel, or a Netty / Reactor Netty object that holds one: its SocketChannel.
+            owner = NettyObjects.socketChannelOf(owner);
             if (socketChannelFd != null && socketChannelClass.isInstance(owner)) {
                 return (FileDescriptor) socketChannelFd.get(owner);
             }
@@ -216,6 +222,51 @@ public final class JdkSocketInspector implements SocketInspector {
             return null;
         }
     };
+
+    /**
+     * A descriptor of the agent's own for a native socket: it only names the int, for {@code Net}'s helpers. It is
+     * never closed, and no Cleaner knows it (only the JDK's streams and channels register theirs), so the socket
+     * stays Netty's to close.
+     */
+    @Override
+    public FileDescriptor descriptorOfNative(int fd) {
+        if (fileDescriptorInt == null || fd < 0) {
+            return null;
+        }
+        try {
+            FileDescriptor descriptor = new FileDescriptor();
+            fileDescriptorInt.set(descriptor, fd);
+            return descriptor;
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
+    public Object nativeSocketOf(Object owner) {
+        return NettyObjects.nativeSocketOf(owner);
+    }
+
+    /** TCP_NODELAY exists only on TCP sockets. */
+    @Override
+    public boolean isTcp(FileDescriptor fd) {
+        return getOption == null || option(fd, StandardSocketOptions.TCP_NODELAY) != null;
+    }
+
+    @Override
+    public long[] poolLimits(Object settings) {
+        return NettyObjects.poolLimits(settings);
+    }
+
+    @Override
+    public boolean poolShutDown(Object pool) {
+        return NettyObjects.poolDisposed(pool);
+    }
+
+    @Override
+    public long[] pooledTimes(Object ref) {
+        return NettyObjects.pooledTimes(ref);
+    }
 
     private FileDescriptor descriptorOfSocket(java.net.Socket socket) {
         if (socketImpl == null || socket == null) {

@@ -593,6 +593,117 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolThatAnnouncedItselfNamesItsConnectionsAndSaysWhichLimitClosedOne() {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        Object pool = new Object();
+        pooled.onPoolCreated(pool, "Reactor Netty (p)", new long[] {300, 500});
+        List<FileDescriptor> fds = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            FileDescriptor fd = connected(pooled);
+            pooled.onPooledIn(fd, pool, false);
+            pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+            String response = i == 3 ? "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" : "HTTP/1.1 200 OK\r\n\r\n";
+            pooled.onRead(fd, m.put(response), 0, response.length(), null);
+            pooled.onPooledIn(fd, pool, true);
+            fds.add(fd);
+        }
+        assertTrue(pooled.openConnections(false).stream().allMatch(r -> "Reactor Netty (p)".equals(r.pool()) && r.pooledIdle()));
+        long[][] times = {{300, 400}, {10, 500}, {10, 20}, {400, 400}};
+        for (int i = 0; i < 4; i++) {
+            kernel.pooledTimes = times[i];
+            pooled.onPoolDestroying(pool, fds.get(i));
+        }
+        kernel.poolShutDown = true;
+        pooled.onPoolDestroying(pool, fds.get(4)); // past both limits, but the pool is being disposed
+        kernel.poolShutDown = false;
+        kernel.pooledTimes = null;
+        // The pool's event loop closes them afterwards, on another thread.
+        for (FileDescriptor fd : fds) {
+            pooled.onClose(fd);
+        }
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("pool_max_lifetime", finished.get(1).closeReason());
+        assertEquals("application_close", finished.get(2).closeReason(), "no limit reached: the pool was disposed");
+        assertEquals("connection_close_by_server", finished.get(3).closeReason(), "the HTTP reason comes first");
+        assertEquals("application_close", finished.get(4).closeReason(), "a disposed pool closes whatever it holds");
+        assertEquals("Reactor Netty (p)", finished.get(0).pool());
+    }
+
+    @Test
+    void withoutThePoolsClocksTheConnectionsOwnIdleTimeDecides() throws InterruptedException {
+        Memory m = new Memory();
+        ConnectionRegistry pooled = withMemory(m);
+        Object pool = new Object();
+        pooled.onPoolCreated(pool, "P", new long[] {40, PoolLimits.NONE});
+        FileDescriptor fd = connected(pooled);
+        pooled.onWrite(fd, m.put("GET / HTTP/1.1\r\n\r\n"), 0, 18, null);
+        pooled.onRead(fd, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        pooled.onPooledIn(fd, pool, true);
+        Thread.sleep(60);
+        pooled.onPoolDestroying(pool, fd);
+        pooled.onPoolDestroying(new Object(), fd); // a pool that never announced itself changes nothing
+        pooled.onClose(fd);
+        assertEquals("pool_idle_timeout", finished.get(0).closeReason());
+        assertEquals("P", finished.get(0).pool());
+    }
+
+    @Test
+    void aNativeSocketIsTracedThroughTheDescriptorMadeForIt() {
+        Memory m = new Memory();
+        ConnectionRegistry reg = withMemory(m);
+        Object socket = new Object();
+        reg.onNativeConnectStart(socket, 7, SERVER);
+        reg.onNativeConnectEnd(socket, false, null); // in progress
+        reg.onNativeConnectEnd(socket, true, null); // finishConnect
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        reg.onNativeWrite(socket, m.put(req), 0, req.length(), null);
+        reg.onNativeRead(socket, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        reg.onNativeRead(socket, 0, 0, 5, null); // a ByteBuffer read: counted, not looked at
+        reg.onNativeRead(new Object(), m.put("x"), 0, 1, null); // a socket that never connected: nothing
+        reg.onNativeClose(socket);
+        reg.onNativeClose(socket); // Netty's second close does nothing
+        assertEquals(1, finished.size());
+        ConnectionRecord r = finished.get(0);
+        assertEquals(Direction.OUTBOUND, r.direction());
+        assertEquals(1, r.requests());
+        assertEquals(req.length(), r.bytesSent());
+        assertEquals(24, r.bytesReceived());
+        assertEquals(CloseInitiator.LOCAL, r.closeInitiator());
+    }
+
+    @Test
+    void aNativeAcceptBindsTheSocketNettyMakesForTheDescriptor() {
+        Memory m = new Memory();
+        ConnectionRegistry reg = withMemory(m);
+        reg.onNativeAccepted(9);
+        reg.onNativeSocket(new Object(), 8); // another descriptor's socket: not this one
+        Object child = new Object();
+        reg.onNativeSocket(child, 9);
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        reg.onNativeRead(child, m.put(req), 0, req.length(), null);
+        reg.onNativeWrite(child, m.put("HTTP/1.1 200 OK\r\n\r\n"), 0, 19, null);
+        reg.onNativeRead(child, 0, 0, -1, null);
+        reg.onNativeClose(child);
+        assertEquals(1, finished.size());
+        assertEquals(Direction.INBOUND, finished.get(0).direction());
+        assertEquals(1, finished.get(0).requests());
+        assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aNativeConnectThatFailsIsAFailedConnect() {
+        Object socket = new Object();
+        registry.onNativeConnectStart(socket, 7, SERVER);
+        registry.onNativeConnectEnd(socket, false, null);
+        registry.onNativeConnectEnd(socket, false, new ConnectException("finishConnect(..) failed: Connection refused"));
+        registry.onNativeClose(socket);
+        assertEquals(1, finished.size());
+        assertEquals(ConnectionState.FAILED, finished.get(0).state());
+        assertTrue(finished.get(0).error().startsWith("refused"), finished.get(0).error());
+    }
+
+    @Test
     void aPooledConnectionCarryingANewRequestIsInUse() {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -763,6 +874,32 @@ class ConnectionRegistryTest {
         @Override
         public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
             return tlsSocket instanceof FileDescriptor ? (FileDescriptor) tlsSocket : tlsSocketTarget;
+        }
+
+        /** A pool's idle and life times, by its clock, as {@link #pooledTimes} reports them; null: unknown. */
+        long[] pooledTimes;
+
+        @Override
+        public long[] poolLimits(Object settings) {
+            return settings instanceof long[] ? (long[]) settings : null;
+        }
+
+        @Override
+        public FileDescriptor descriptorOfNative(int fd) {
+            return new FileDescriptor();
+        }
+
+        /** Whether pools are shut down, as {@link #poolShutDown} reports it. */
+        boolean poolShutDown;
+
+        @Override
+        public boolean poolShutDown(Object pool) {
+            return poolShutDown;
+        }
+
+        @Override
+        public long[] pooledTimes(Object ref) {
+            return pooledTimes;
         }
 
         @Override

@@ -21,7 +21,8 @@ public final class CloseReason {
     public static final String ERROR = "error";
     /** A client pool closed a connection that sat idle longer than the pool keeps connections. */
     public static final String POOL_IDLE_TIMEOUT = "pool_idle_timeout";
-    /** A client pool closed a connection that had lived longer than the pool's time to live for connections. */
+    /** A client pool closed a connection older than the longest life it allows (Apache HttpClient's time to live,
+     * Reactor Netty's {@code maxLifeTime}). */
     public static final String POOL_MAX_LIFETIME = "pool_max_lifetime";
     /** A client pool got a connection back while holding as many idle ones as it keeps, and closed one. */
     public static final String POOL_FULL = "pool_full";

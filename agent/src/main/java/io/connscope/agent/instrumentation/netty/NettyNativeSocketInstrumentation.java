@@ -1,0 +1,181 @@
+package io.connscope.agent.instrumentation.netty;
+
+import io.connscope.agent.instrumentation.SocketInstrumentation;
+import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * The sockets of Netty's native transports (epoll), which bypass the JDK: {@code io.netty.channel.unix.FileDescriptor}
+ * and {@code io.netty.channel.unix.Socket} (netty-transport-native-unix-common), checked on 4.1.53, 4.1.130 and
+ * 4.2.19. Only instrumented where the application has them.
+ * <ul>
+ *   <li>{@code Socket.connect(SocketAddress)}, {@code finishConnect()}: an outbound connect and its completion;</li>
+ *   <li>{@code Socket.accept(byte[])}, then the {@code Socket(int)} that Netty makes for the accepted descriptor;</li>
+ *   <li>{@code FileDescriptor.readAddress}, {@code writeAddress}, {@code writevAddresses} and (what newer
+ *       versions call instead, from about 4.1.100) {@code Socket.recvAddress}, {@code sendAddress}: native memory,
+ *       what Netty uses when its buffers have an address; and {@code read}, {@code write}, {@code writev},
+ *       {@code recv}, {@code send} of {@code ByteBuffer}s (bytes counted, not looked at);</li>
+ *   <li>{@code Socket.shutdown(boolean, boolean)}: a half-close when output is shut; {@code FileDescriptor.close()}.</li>
+ * </ul>
+ * The advice reads the int descriptor from {@code FileDescriptor.fd} (package-private: only advice of these two
+ * classes of that package can see it) and passes Netty's socket object as an {@code Object}; the agent keeps a
+ * {@code java.io.FileDescriptor} per TCP socket, holding the same int, and handles the events as those of the JDK's
+ * sockets.
+ */
+public final class NettyNativeSocketInstrumentation implements SocketInstrumentation {
+
+    private static final String FD = "io.netty.channel.unix.FileDescriptor";
+    private static final String SOCKET = "io.netty.channel.unix.Socket";
+
+    @Override
+    public String name() {
+        return "netty-native";
+    }
+
+    @Override
+    public ElementMatcher<TypeDescription> type() {
+        return namedOneOf(FD, SOCKET);
+    }
+
+    @Override
+    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+        String self = getClass().getName();
+        return transformer
+                .advice(named("connect").and(takesArguments(SocketAddress.class)).and(isDeclaredBy(named(SOCKET))),
+                        self + "$ConnectAdvice")
+                .advice(named("finishConnect").and(takesArguments(0)).and(isDeclaredBy(named(SOCKET))),
+                        self + "$FinishConnectAdvice")
+                .advice(named("accept").and(takesArguments(byte[].class)).and(isDeclaredBy(named(SOCKET))),
+                        self + "$AcceptAdvice")
+                .advice(isConstructor().and(takesArguments(int.class)).and(isDeclaredBy(named(SOCKET))),
+                        self + "$NewSocketAdvice")
+                .advice(named("shutdown").and(takesArguments(boolean.class, boolean.class)).and(isDeclaredBy(named(SOCKET))),
+                        self + "$ShutdownAdvice")
+                .advice(named("readAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD)))
+                                .or(named("recvAddress").and(takesArguments(long.class, int.class, int.class))
+                                        .and(isDeclaredBy(named(SOCKET)))),
+                        self + "$ReadAddressAdvice")
+                .advice(named("writeAddress").and(takesArguments(long.class, int.class, int.class)).and(isDeclaredBy(named(FD)))
+                                .or(named("sendAddress").and(takesArguments(long.class, int.class, int.class))
+                                        .and(isDeclaredBy(named(SOCKET)))),
+                        self + "$WriteAddressAdvice")
+                .advice(named("writevAddresses").and(takesArguments(long.class, int.class)).and(isDeclaredBy(named(FD))),
+                        self + "$WritevAddressesAdvice")
+                .advice(named("read").and(isDeclaredBy(named(FD))).or(named("recv").and(isDeclaredBy(named(SOCKET))))
+                                .and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                        self + "$ReadBufferAdvice")
+                .advice(named("write").and(isDeclaredBy(named(FD))).or(named("send").and(isDeclaredBy(named(SOCKET))))
+                                .and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                        self + "$WriteBufferAdvice")
+                .advice(named("writev").and(takesArguments(4)).and(takesArgument(0, ByteBuffer[].class)).and(isDeclaredBy(named(FD))),
+                        self + "$WritevBuffersAdvice")
+                .advice(named("close").and(takesArguments(0)).and(isDeclaredBy(named(FD))), self + "$CloseAdvice");
+    }
+
+    public static final class ConnectAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.This Object socket, @Advice.FieldValue("fd") int fd, @Advice.Argument(0) Object remote) {
+            SocketEvents.nativeConnectStart(socket, fd, remote);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Return boolean connected, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeConnectEnd(socket, connected, thrown);
+        }
+    }
+
+    public static final class FinishConnectAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Return boolean connected, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeConnectEnd(socket, connected, thrown);
+        }
+    }
+
+    public static final class AcceptAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.Return int accepted) {
+            SocketEvents.nativeAccepted(accepted);
+        }
+    }
+
+    public static final class NewSocketAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Argument(0) int fd) {
+            SocketEvents.nativeSocket(socket, fd);
+        }
+    }
+
+    public static final class ShutdownAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.This Object socket, @Advice.Argument(1) boolean output) {
+            if (output) {
+                SocketEvents.nativeShutdownOutput(socket);
+            }
+        }
+    }
+
+    public static final class ReadAddressAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Argument(0) long address, @Advice.Argument(1) int pos,
+                                @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeRead(socket, address + pos, 0, n, thrown);
+        }
+    }
+
+    public static final class WriteAddressAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Argument(0) long address, @Advice.Argument(1) int pos,
+                                @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeWrite(socket, address + pos, 0, n, thrown);
+        }
+    }
+
+    public static final class WritevAddressesAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Argument(0) long iovecs, @Advice.Argument(1) int count,
+                                @Advice.Return long n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeWrite(socket, iovecs, count, n, thrown);
+        }
+    }
+
+    public static final class ReadBufferAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeRead(socket, 0L, 0, n, thrown);
+        }
+    }
+
+    public static final class WriteBufferAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Return int n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeWrite(socket, 0L, 0, n, thrown);
+        }
+    }
+
+    public static final class WritevBuffersAdvice {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Return long n, @Advice.Thrown Throwable thrown) {
+            SocketEvents.nativeWrite(socket, 0L, 0, n, thrown);
+        }
+    }
+
+    public static final class CloseAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static void enter(@Advice.This Object socket) {
+            SocketEvents.nativeClose(socket);
+        }
+    }
+}
