@@ -21,6 +21,30 @@ class JarContentsIT {
 
     private static final String BOOTSTRAP = "META-INF/connscope/connscope-bootstrap.jar";
 
+    /**
+     * The shade plugin also rewrites string literals that name a relocated package: connscope's own classes must
+     * still name the application's libraries (OkHttp's pool is hooked in the application, while connscope ships
+     * a relocated OkHttp for its exporters).
+     */
+    @Test
+    void connscopesOwnClassesStillNameTheApplicationsLibraries() throws Exception {
+        List<String> rewritten = new ArrayList<>();
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                JarEntry entry = e.nextElement();
+                if (entry.getName().startsWith("io/connscope/agent/") && entry.getName().endsWith(".class")) {
+                    String bytes = new String(jar.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    for (String library : List.of("okhttp3", "okio", "kotlin", "io.prometheus")) {
+                        if (bytes.contains("io.connscope.shaded." + library)) {
+                            rewritten.add(entry.getName() + ": " + library);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(rewritten.isEmpty(), "string literals rewritten to connscope's relocated copies: " + rewritten);
+    }
+
     @Test
     void onlyOwnAndRelocatedClasses() throws Exception {
         List<String> foreign = new ArrayList<>();

@@ -24,7 +24,8 @@ import java.util.concurrent.Executors;
  *   <li>a connect to a port nobody listens on: refused;</li>
  *   <li>with {@code churn N}: N more connections of one request each, the client closing each.</li>
  * </ol>
- * Prints {@code RESULT server_port=.. refused_port=.. churn_ms=..}; with {@code wait} it then waits
+ * Prints {@code RESULT server_port=.. refused_port=.. churn_ms=..}; with {@code wait} it makes one more
+ * connection (D) through {@code HttpURLConnection}, which its pool then holds idle, and waits
  * for a line on stdin (a test scraping it meanwhile), with {@code linger MS} it sleeps that long, before it stops
  * the server and exits, printing {@code RESULT sdk_threads=..} last.
  */
@@ -95,6 +96,14 @@ public final class OtelScenario {
             }
         }
         long churnMillis = (System.nanoTime() - churnStart) / 1_000_000;
+        if (wait) {
+            // Connection D: one request through HttpURLConnection, whose KeepAliveCache then holds it idle.
+            java.net.HttpURLConnection d = (java.net.HttpURLConnection)
+                    new java.net.URL("http://127.0.0.1:" + port + "/d").openConnection();
+            try (InputStream body = d.getInputStream()) {
+                body.readAllBytes();
+            }
+        }
         System.out.println("RESULT server_port=" + port + " refused_port=" + refusedPort + " churn_ms=" + churnMillis);
         System.out.flush();
         if (wait) {

@@ -315,8 +315,11 @@ class OtelExportIT {
         int port = resultValue(run.stdout, "server_port");
         String peer = "server_address=\"127.0.0.1\",server_port=\"" + port + "\"";
         assertEquals(2.0, sample(text, "connscope_http_requests_total", "connscope_connection_direction=\"outbound\",connscope_connection_reused=\"true\"," + peer), context);
-        assertEquals(2.0, sample(text, "connscope_http_requests_total", "connscope_connection_direction=\"outbound\",connscope_connection_reused=\"false\"," + peer), context);
-        assertEquals(2.0, sample(text, "connscope_connection_opened_total", "connscope_connection_direction=\"inbound\",connscope_connection_outcome=\"success\"," + peer), context);
+        // A, B and D each opened a connection with their first request.
+        assertEquals(3.0, sample(text, "connscope_http_requests_total", "connscope_connection_direction=\"outbound\",connscope_connection_reused=\"false\"," + peer), context);
+        assertEquals(3.0, sample(text, "connscope_connection_opened_total", "connscope_connection_direction=\"inbound\",connscope_connection_outcome=\"success\"," + peer), context);
+        // D sits idle in HttpURLConnection's pool while it is scraped.
+        assertEquals(1.0, sample(text, "http_client_open_connections", "http_connection_state=\"idle\"," + peer), context);
         assertTrue(text.contains("connscope_connection_duration_seconds_bucket"), context);
         assertFalse(text.contains("server_port=\"" + promPort + "\""), "scrapes are not in the data" + context);
         assertTrue(run.records().stream().noneMatch(r -> r.path("local_port").asInt() == promPort
@@ -352,6 +355,33 @@ class OtelExportIT {
         Fork.Result run = checkUnaffected(deadPort, "refused", "-Dotel.java.exporter.otlp.retry.disabled=true");
         assertEquals(1, run.stderr.lines().filter(l -> l.contains("OpenTelemetry export of") && l.contains("failed")).count(),
                 "the outage is reported once\n" + run.describe());
+    }
+
+    @Test
+    void exportResumesWhenTheCollectorComesBack() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        // Connection A is held open 5 s: its spans (and B's, and the refused connect's) are made after the
+        // collector is back; the metric exports every 300 ms fail until then.
+        Fork.Running running = Fork.start(List.of("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + port,
+                        "-Dotel.java.exporter.otlp.retry.disabled=true", "-Dotel.metric.export.interval=300",
+                        "-Dotel.bsp.schedule.delay=100"), List.of(), OtelScenario.class.getName(), "hold", "5000");
+        Thread.sleep(2500);
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP, port)) {
+            Fork.Result run = running.await();
+            String context = "\n" + run.describe();
+            assertEquals(1, run.stderr.lines().filter(l -> l.contains("OpenTelemetry export of") && l.contains("failed")).count(),
+                    "the outage is reported once" + context);
+            assertEquals(1, run.stderr.lines().filter(l -> l.contains("OpenTelemetry export works again")).count(),
+                    "and its end once" + context);
+            assertEquals(5, receiver.spans().size(), "the connections after the outage are all exported" + context);
+            assertNotNull(receiver.lastMetric("connscope.export.dropped"), context);
+            long dropped = receiver.lastSums("connscope.export.dropped").entrySet().stream()
+                    .filter(e -> e.getKey().contains("metric_point")).mapToLong(Map.Entry::getValue).sum();
+            assertTrue(dropped > 0, "the metric points lost in the outage are counted" + context);
+        }
     }
 
     @Test

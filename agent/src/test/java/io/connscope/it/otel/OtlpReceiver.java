@@ -49,10 +49,10 @@ public final class OtlpReceiver implements AutoCloseable {
     private final Server grpc;
     private final Protocol protocol;
 
-    private OtlpReceiver(Protocol protocol) throws IOException {
+    private OtlpReceiver(Protocol protocol, int port) throws IOException {
         this.protocol = protocol;
         if (protocol == Protocol.HTTP) {
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
             http.setExecutor(Executors.newFixedThreadPool(2));
             http.createContext("/v1/traces", exchange -> {
                 spans.addAll(ExportTraceServiceRequest.parseFrom(body(exchange)).getResourceSpansList());
@@ -69,7 +69,7 @@ public final class OtlpReceiver implements AutoCloseable {
             http.start();
             grpc = null;
         } else {
-            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
                     .addService(service("opentelemetry.proto.collector.trace.v1.TraceService",
                             bytes -> spans.addAll(ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansList())))
                     .addService(service("opentelemetry.proto.collector.metrics.v1.MetricsService",
@@ -80,7 +80,12 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     public static OtlpReceiver start(Protocol protocol) throws IOException {
-        return new OtlpReceiver(protocol);
+        return new OtlpReceiver(protocol, 0);
+    }
+
+    /** A receiver on a given port: a collector that comes up after the agent has started. */
+    public static OtlpReceiver start(Protocol protocol, int port) throws IOException {
+        return new OtlpReceiver(protocol, port);
     }
 
     public int port() {

@@ -107,11 +107,13 @@ public final class OtelExport implements TelemetryExport {
     }
 
     /**
-     * Defaults that differ from OpenTelemetry's, each overridden by the user's own setting: no log export (connscope
-     * has no logs); the Prometheus endpoint on loopback only; a span queue that holds a few seconds of churn.
+     * Defaults that differ from the Java SDK's, each overridden by the user's own setting: OTLP over http/protobuf
+     * (the specification's default; the Java SDK's own is grpc); no log export (connscope has no logs); the
+     * Prometheus endpoint on loopback only; a span queue that holds a few seconds of churn.
      */
     static Map<String, String> defaults() {
         Map<String, String> d = new HashMap<>();
+        d.put("otel.exporter.otlp.protocol", "http/protobuf");
         d.put("otel.logs.exporter", "none");
         d.put("otel.exporter.prometheus.host", "127.0.0.1");
         d.put("otel.bsp.max.queue.size", "16384");

@@ -27,11 +27,11 @@ public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
 
     /**
      * The application's pool class. Not a string literal: the agent jar relocates its own copy of OkHttp (the OTLP
-     * exporters use it), and the shade plugin rewrites every literal that starts with {@code okhttp3.}, which
-     * would point this hook at connscope's copy instead of the application's.
+     * exporters use it), and the shade plugin rewrites every literal that is or starts with the package name,
+     * which would point this hook at connscope's copy instead of the application's. JarContentsIT checks it.
      */
     private static final String APPLICATION_POOL =
-            String.join(".", "okhttp3", "internal", "connection", "RealConnectionPool");
+            String.join("", "ok", "http3", ".internal.connection.RealConnectionPool");
 
     @Override
     public String name() {
