@@ -67,6 +67,10 @@ public final class Fork {
             return out.text();
         }
 
+        public String stderrSoFar() {
+            return err.text();
+        }
+
         /** Waits for exit (bounded) and returns everything; kills and fails on timeout. */
         public Result await() throws Exception {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

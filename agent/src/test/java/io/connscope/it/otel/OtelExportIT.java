@@ -363,12 +363,16 @@ class OtelExportIT {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        // Connection A is held open 5 s: its spans (and B's, and the refused connect's) are made after the
-        // collector is back; the metric exports every 300 ms fail until then.
+        // Connection A is held open 8 s: its spans (and B's, and the refused connect's) are made after the
+        // collector is back; the metric exports every 300 ms fail until then. The collector comes up once the
+        // agent has said that exports fail.
         Fork.Running running = Fork.start(List.of("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + port,
                         "-Dotel.java.exporter.otlp.retry.disabled=true", "-Dotel.metric.export.interval=300",
-                        "-Dotel.bsp.schedule.delay=100"), List.of(), OtelScenario.class.getName(), "hold", "5000");
-        Thread.sleep(2500);
+                        "-Dotel.bsp.schedule.delay=100"), List.of(), OtelScenario.class.getName(), "hold", "8000");
+        long deadline = System.nanoTime() + 7_000_000_000L;
+        while (!running.stderrSoFar().contains("OpenTelemetry export of") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP, port)) {
             Fork.Result run = running.await();
             String context = "\n" + run.describe();
