@@ -14,9 +14,9 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 
@@ -41,9 +41,11 @@ import java.util.logging.Logger;
  * version the application ships. The exporters' own traffic is invisible to connscope: the SDK is built on the
  * reporter's {@link AgentThread}, so every thread it starts (batch processor, metric reader, OkHttp's task
  * runner) is connscope's too and its connections are never traced; OTLP requests are dispatched on AgentThreads
- * as well; connections to the Prometheus endpoint's port are ignored. Export is asynchronous: spans go through the SDK's batch processor, metrics are collected on its
- * reader's thread; when the collector is down, what cannot be sent is dropped, counted in
- * {@code connscope.export.dropped} and reported on stderr once per outage.
+ * as well; connections to the Prometheus endpoint's port are ignored.
+ *
+ * <p>Export is asynchronous: spans go through the SDK's batch processor, metrics are collected on its reader's
+ * thread; when the collector is down, what cannot be sent is dropped, counted in {@code connscope.export.dropped}
+ * and reported on stderr once per outage.
  */
 public final class OtelExport implements TelemetryExport {
 
