@@ -262,6 +262,19 @@ class OtelExportIT {
     }
 
     @Test
+    void theConsoleExportersPrintSpansAndMetrics() throws Exception {
+        // They log through java.util.logging, which the JVM shuts down at exit: the run lingers so that the
+        // spans and a collection are printed while it lives.
+        Fork.Result run = Fork.run(List.of("-Dotel.traces.exporter=console", "-Dotel.metrics.exporter=console",
+                "-Dotel.metric.export.interval=500", "-Dconnscope.console=off"), OtelScenario.class.getName(),
+                "linger", "2000");
+        String context = "\n" + run.describe();
+        assertEquals(4, run.stderr.lines().filter(l -> l.contains("'outbound HTTP connection'")
+                || l.contains("'inbound HTTP connection'")).count(), "A and B, from both sides" + context);
+        assertTrue(run.stderr.contains("connscope.http.requests"), "the metrics too" + context);
+    }
+
+    @Test
     void withoutAnyOpenTelemetrySettingTheConsoleReportStaysAndNoSdkRuns() throws Exception {
         Fork.Result run = Fork.run(List.of(), OtelScenario.class.getName(), "linger", "1500");
         assertEquals(0, resultValue(run.stdout, "sdk_threads"), run.describe());

@@ -57,6 +57,9 @@ public final class OtelExport implements TelemetryExport {
     /** The relocated SDK's loggers: kept strongly so their level (off) sticks. */
     private static final Logger SDK_LOGGER = Logger.getLogger(OpenTelemetrySdk.class.getPackage().getName()
             .replaceFirst("\\.sdk$", ""));
+    /** Except the console exporters' ({@code OTEL_*_EXPORTER=console}), which write what they export through it. */
+    private static final Logger CONSOLE_EXPORTER_LOGGER = Logger.getLogger(
+            io.opentelemetry.exporter.logging.LoggingSpanExporter.class.getPackage().getName());
 
     private final OpenTelemetrySdk sdk;
     private final ConnectionRegistry registry;
@@ -90,6 +93,7 @@ public final class OtelExport implements TelemetryExport {
         // The SDK logs each failed export through java.util.logging, into the application's log: connscope
         // reports outages itself, once (ExportFailures).
         SDK_LOGGER.setLevel(Level.OFF);
+        CONSOLE_EXPORTER_LOGGER.setLevel(Level.INFO);
         ExportFailures failures = new ExportFailures(err);
         AutoConfiguredOpenTelemetrySdk configured = AutoConfiguredOpenTelemetrySdk.builder()
                 .setComponentLoader(ComponentLoader.forClassLoader(OtelExport.class.getClassLoader()))
