@@ -1,6 +1,8 @@
 package io.connscope.demo;
 
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -90,38 +92,50 @@ public final class Demo {
             out.println("demo: connscope is not attached: the scenarios run, but there is nothing to compare. Run "
                     + "java -javaagent:agent/target/connscope-agent.jar -jar demo-app/target/connscope-demo.jar");
         }
-        Scenarios runner = new Scenarios(view, out, slowSeconds);
-        int failed = 0;
+        Scenarios runner = new Scenarios(view, slowSeconds);
+        int failedScenarios = 0;
         long iteration = 0;
-        do {
-            iteration++;
-            List<String> results = new ArrayList<>();
-            for (String name : scenarios) {
-                ScenarioReport report;
-                try {
-                    report = runner.run(name);
-                } catch (Exception e) {
-                    out.println("result " + name + ": MISMATCH (the scenario failed: " + e + ")");
-                    failed++;
-                    continue;
+        try {
+            do {
+                iteration++;
+                int failed = 0;
+                for (String name : scenarios) {
+                    // After the first --loop iteration a scenario prints only its result line, and everything on a
+                    // mismatch.
+                    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                    PrintStream scenarioOut = iteration == 1 ? out
+                            : new PrintStream(buffer, true, StandardCharsets.UTF_8);
+                    String result;
+                    try {
+                        ScenarioReport report = runner.run(name, scenarioOut);
+                        result = report.result();
+                        if (report.mismatches() > 0) {
+                            failed++;
+                        }
+                    } catch (Exception e) {
+                        result = "result " + name + ": MISMATCH (the scenario failed: " + e + ")";
+                        failed++;
+                    }
+                    if (iteration > 1 && result.contains("MISMATCH")) {
+                        out.print(buffer.toString(StandardCharsets.UTF_8));
+                    }
+                    out.println((iteration == 1 ? "   " : "") + result);
                 }
-                results.add(report.result());
-                if (report.mismatches() > 0) {
-                    failed++;
-                }
-                out.println("   " + report.result());
-            }
-            out.println();
-            out.println("demo: " + (loop ? "iteration " + iteration + ": " : "") + scenarios.size() + " scenario(s), "
-                    + (view.attached() ? (failed == 0 ? "every check matched what connscope saw"
-                    : failed + " with a MISMATCH (marked " + ScenarioReport.MISMATCH + ")")
-                    : "not checked (connscope not attached)"));
-            out.flush();
-        } while (loop);
+                failedScenarios += failed;
+                out.println();
+                out.println("demo: " + (loop ? "iteration " + iteration + ": " : "") + scenarios.size()
+                        + " scenario(s), " + (!view.attached() ? "not checked (connscope not attached)"
+                        : failed == 0 ? "every check matched what connscope saw"
+                        : failed + " with a MISMATCH (marked " + ScenarioReport.MISMATCH + ")"));
+                out.flush();
+            } while (loop);
+        } finally {
+            runner.closeServers();
+        }
         if (view.attached()) {
             out.println("demo: connscope's own lines are on stderr; its per-peer summary follows at exit.");
         }
-        return failed == 0 ? 0 : 1;
+        return failedScenarios == 0 ? 0 : 1;
     }
 
     /** Only the "Hello there!" server, for nginx to proxy to; runs until the JVM is stopped. */

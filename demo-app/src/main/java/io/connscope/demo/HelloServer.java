@@ -70,6 +70,15 @@ final class HelloServer implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Starts the counts afresh (the next --loop iteration); call when no connection is open. */
+    void resetCounts() {
+        connections.set(0);
+        requests.set(0);
+        closedAfterResponse.set(0);
+        closedIdle.set(0);
+        closedByClient.set(0);
+    }
+
     /** Connections open right now. */
     int openConnections() {
         return open.size();

@@ -13,7 +13,12 @@ import java.util.Deque;
  */
 final class IdlePool implements AutoCloseable {
 
-    private final int port;
+    /** Opens a new connection to the pool's server. */
+    interface Opener {
+        HttpConnection open() throws IOException;
+    }
+
+    private final Opener opener;
     private final int maxIdle;
     private final long idleTimeoutMillis;
     private final Deque<HttpConnection> idle = new ArrayDeque<>();
@@ -24,8 +29,8 @@ final class IdlePool implements AutoCloseable {
     int droppedStale;
     int closedIdleTimeout;
 
-    IdlePool(int port, int maxIdle, long idleTimeoutMillis) {
-        this.port = port;
+    IdlePool(Opener opener, int maxIdle, long idleTimeoutMillis) {
+        this.opener = opener;
         this.maxIdle = maxIdle;
         this.idleTimeoutMillis = idleTimeoutMillis;
     }
@@ -53,7 +58,7 @@ final class IdlePool implements AutoCloseable {
                 return c;
             }
         }
-        HttpConnection c = HttpConnection.open(port);
+        HttpConnection c = opener.open();
         count(() -> opened++);
         return c;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The kernel's view of loopback TCP connections, from {@code /proc/net/tcp} and {@code /proc/net/tcp6}: the ground
@@ -67,22 +68,22 @@ final class KernelTcp {
         return Integer.parseInt(addressColonPort.substring(addressColonPort.indexOf(':') + 1), 16);
     }
 
-    /** TIME_WAIT rows held by the server side of connections to {@code serverPort}. */
-    static int timeWaitOnServer(int serverPort) {
+    /** TIME_WAIT rows held by the server side of connections from {@code clientPorts} to {@code serverPort}. */
+    static int timeWaitOnServer(int serverPort, Set<Integer> clientPorts) {
         int n = 0;
         for (Row r : rows()) {
-            if (TIME_WAIT.equals(r.state) && r.localPort == serverPort) {
+            if (TIME_WAIT.equals(r.state) && r.localPort == serverPort && clientPorts.contains(r.remotePort)) {
                 n++;
             }
         }
         return n;
     }
 
-    /** TIME_WAIT rows held by the client side of connections to {@code serverPort}. */
-    static int timeWaitOnClient(int serverPort) {
+    /** TIME_WAIT rows held by the client side of connections from {@code clientPorts} to {@code serverPort}. */
+    static int timeWaitOnClient(int serverPort, Set<Integer> clientPorts) {
         int n = 0;
         for (Row r : rows()) {
-            if (TIME_WAIT.equals(r.state) && r.remotePort == serverPort) {
+            if (TIME_WAIT.equals(r.state) && r.remotePort == serverPort && clientPorts.contains(r.localPort)) {
                 n++;
             }
         }

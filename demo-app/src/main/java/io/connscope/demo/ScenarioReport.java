@@ -28,6 +28,10 @@ final class ScenarioReport {
         this.attached = attached;
     }
 
+    String scenario() {
+        return scenario;
+    }
+
     void title(String what) {
         out.println();
         out.println("== " + scenario + ": " + what);
