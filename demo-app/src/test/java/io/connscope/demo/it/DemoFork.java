@@ -20,11 +20,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The built demo jar in a JVM of its own with the built agent jar attached, writing JSON Lines to a file of its own:
  * {@code java -javaagent:connscope-agent.jar -Dconnscope.events.file=... <jvmArgs> -jar connscope-demo.jar <args>}.
  */
-final class DemoFork {
+public final class DemoFork {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final Process process;
+    public final Process process;
     final Path events;
     final List<String> command;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -48,7 +48,7 @@ final class DemoFork {
         return v;
     }
 
-    static DemoFork start(List<String> jvmArgs, String... args) throws IOException {
+    public static DemoFork start(List<String> jvmArgs, String... args) throws IOException {
         Path events = Files.createTempFile("connscope-demo-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
@@ -76,7 +76,7 @@ final class DemoFork {
     }
 
     /** Stops a --loop demo with SIGTERM (its shutdown hooks run) and waits for it. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         // Through the handle: Process.destroy() would also close our ends of the pipes, losing the last output.
         process.toHandle().destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -86,13 +86,13 @@ final class DemoFork {
         errDrain.join(10_000);
     }
 
-    String stdout() {
+    public String stdout() {
         synchronized (out) {
             return out.toString(StandardCharsets.UTF_8);
         }
     }
 
-    String stderr() {
+    public String stderr() {
         synchronized (err) {
             return err.toString(StandardCharsets.UTF_8);
         }
@@ -110,7 +110,7 @@ final class DemoFork {
         return list;
     }
 
-    String describe() {
+    public String describe() {
         String eventsText;
         try {
             eventsText = Files.exists(events) ? Files.readString(events) : "(none)";
