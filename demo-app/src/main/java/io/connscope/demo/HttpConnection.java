@@ -95,7 +95,9 @@ final class HttpConnection implements AutoCloseable {
         int timeout = socket.getSoTimeout();
         socket.setSoTimeout(1);
         try {
-            return socket.getInputStream().read() != -2;
+            socket.getInputStream().read();
+            // -1: the server's FIN; a byte: something no request asked for. Either way the connection is done.
+            return true;
         } catch (SocketTimeoutException nothingPending) {
             return false;
         } finally {
