@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs the Debian tools the tests drive (nginx, curl, ab, openssl) when they are missing,
-# then `mvn -B verify` (unit tests, then the built agent jar in forked JVMs on loopback).
+# Runs every test: installs the Debian tools the tests drive (nginx, curl, ab, openssl, prometheus and promtool)
+# when they are missing, then `mvn -B verify` (unit tests, then the built agent jar in forked JVMs on loopback).
 # Uses the JDK on PATH / JAVA_HOME; .ci/run calls it once per supported JDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ab >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (Debian packages the tests drive)"
   if [ "$(id -u)" -eq 0 ]; then

@@ -1,142 +1,165 @@
 package io.connscope.demo;
 
-import jdk.net.ExtendedSocketOptions;
-
-import com.sun.net.httpserver.HttpServer;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.StandardSocketOptions;
-import java.net.URL;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /**
- * A small tour of what connscope sees, every connection on 127.0.0.1. Run it with the agent attached:
- * <pre>java -javaagent:agent/target/connscope-agent.jar -jar demo-app/target/connscope-demo.jar</pre>
- * Each scenario says what it does and what connscope should report for it; the agent's lines and the per-peer
- * summary follow on stderr. (The scenarios of the seed experiments arrive in a later version.)
+ * The seed experiments of connscope, on 127.0.0.1, each followed by what connscope saw and a check of it against
+ * the scenario's own ground truth. Run it with the agent attached:
+ * <pre>java -javaagent:agent/target/connscope-agent.jar -jar demo-app/target/connscope-demo.jar [scenario...]</pre>
+ * Without scenarios it runs them all (slow-response with a 3 s delay unless {@code --slow-seconds} says
+ * otherwise, so that the tour stays quick). Exit status: 0 when every check matched, 1 on a mismatch, 2 on bad
+ * arguments.
  */
 public final class Demo {
+
+    /** The seed's delay for slow-response when it is asked for by name. */
+    static final int SEED_SLOW_SECONDS = 30;
+    /** The delay when slow-response runs as part of all scenarios. */
+    static final int ALL_SLOW_SECONDS = 3;
 
     private Demo() {
     }
 
     public static void main(String[] args) throws Exception {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
-            int port = server.getLocalPort();
-            say("A server on 127.0.0.1:" + port + " answers one line per connection.");
-
-            say("1. client-closes-first: the client sends a request, reads the reply, closes.");
-            say("   expect: outbound closed_by=local, inbound closed_by=remote; keep-alive off (os_default).");
-            exchange(server, loopback, port, false, false);
-
-            say("2. server-closes-first: the server replies and closes; the client reads to end-of-stream.");
-            say("   expect: outbound closed_by=remote, inbound closed_by=local.");
-            exchange(server, loopback, port, true, false);
-
-            say("3. keep-alive set by the client: SO_KEEPALIVE on, TCP_KEEPIDLE 10 s, TCP_KEEPINTERVAL 5 s, TCP_KEEPCOUNT 3.");
-            say("   expect: outbound keepalive=on idle=10s intvl=5s cnt=3 (app).");
-            exchange(server, loopback, port, false, true);
-
-            say("4. connection refused: connect to a port nobody listens on.");
-            say("   expect: failed ... error=refused.");
-            int closedPort;
-            try (ServerSocket probe = new ServerSocket(0, 1, loopback)) {
-                closedPort = probe.getLocalPort();
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(loopback, closedPort), 2000);
-            } catch (ConnectException expected) {
-                say("   the client saw: " + expected.getMessage());
-            }
-        }
-        say("5. HTTP keep-alive: three GETs with HttpURLConnection to a JDK HttpServer, then one with Connection: close.");
-        say("   expect: one connection carrying 4 requests (REUSE 75%); the server closes it after the last request");
-        say("   (inbound close_reason=connection_close_by_client); HttpURLConnection keeps its end cached, already");
-        say("   closed by the server (a stale connection), so the outbound side is still open at exit.");
-        httpKeepAlive(loopback);
-
-        say("Done. connscope prints its summary as the JVM exits.");
+        System.exit(run(args, System.out));
     }
 
-    private static void httpKeepAlive(InetAddress loopback) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(loopback, 0), 50);
-        server.createContext("/", exchange -> {
-            byte[] body = "Hello there!".getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+    static int run(String[] args, PrintStream out) throws Exception {
+        List<String> scenarios = new ArrayList<>();
+        Integer slowSeconds = null;
+        boolean loop = false;
+        boolean serve = false;
+        int port = 8080;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            try {
+                switch (a) {
+                    case "--slow-seconds":
+                        slowSeconds = Integer.parseInt(args[++i]);
+                        break;
+                    case "--loop":
+                        loop = true;
+                        break;
+                    case "--port":
+                        port = Integer.parseInt(args[++i]);
+                        break;
+                    case "serve":
+                        serve = true;
+                        break;
+                    case "all":
+                        scenarios.addAll(Scenarios.ALL.keySet());
+                        break;
+                    case "-h":
+                    case "--help":
+                    case "help":
+                        usage(out);
+                        return 0;
+                    default:
+                        if (!Scenarios.ALL.containsKey(a)) {
+                            out.println("demo: unknown argument '" + a + "'");
+                            usage(out);
+                            return 2;
+                        }
+                        scenarios.add(a);
+                }
+            } catch (RuntimeException e) {
+                out.println("demo: " + a + " needs a number");
+                usage(out);
+                return 2;
+            }
+        }
+        if (serve) {
+            return serve(port, out);
+        }
+        boolean all = scenarios.isEmpty();
+        if (all) {
+            scenarios.addAll(Scenarios.ALL.keySet());
+        }
+        if (slowSeconds == null) {
+            slowSeconds = all ? ALL_SLOW_SECONDS : SEED_SLOW_SECONDS;
+            if (scenarios.contains("slow-response") && all) {
+                out.println("demo: slow-response runs with a " + ALL_SLOW_SECONDS + " s delay in the full tour (the seed "
+                        + "experiment's " + SEED_SLOW_SECONDS + " s: `slow-response` alone, or --slow-seconds N)");
+            }
+        }
+        ConnscopeView view = ConnscopeView.subscribe();
+        if (!view.attached()) {
+            out.println("demo: connscope is not attached: the scenarios run, but there is nothing to compare. Run "
+                    + "java -javaagent:agent/target/connscope-agent.jar -jar demo-app/target/connscope-demo.jar");
+        }
+        Scenarios runner = new Scenarios(view, slowSeconds);
+        int failedScenarios = 0;
+        long iteration = 0;
         try {
-            URL url = new URL("http://" + loopback.getHostAddress() + ":" + server.getAddress().getPort() + "/");
-            for (int i = 1; i <= 4; i++) {
-                HttpURLConnection c = (HttpURLConnection) url.openConnection();
-                if (i == 4) {
-                    c.setRequestProperty("Connection", "close");
+            do {
+                iteration++;
+                int failed = 0;
+                for (String name : scenarios) {
+                    // After the first --loop iteration a scenario prints only its result line, and everything on a
+                    // mismatch.
+                    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                    PrintStream scenarioOut = iteration == 1 ? out
+                            : new PrintStream(buffer, true, StandardCharsets.UTF_8);
+                    String result;
+                    try {
+                        ScenarioReport report = runner.run(name, scenarioOut);
+                        result = report.result();
+                        if (report.mismatches() > 0) {
+                            failed++;
+                        }
+                    } catch (Exception e) {
+                        result = "result " + name + ": MISMATCH (the scenario failed: " + e + ")";
+                        failed++;
+                    }
+                    if (iteration > 1 && result.contains("MISMATCH")) {
+                        out.print(buffer.toString(StandardCharsets.UTF_8));
+                    }
+                    out.println((iteration == 1 ? "   " : "") + result);
                 }
-                try (InputStream in = c.getInputStream()) {
-                    in.readAllBytes();
-                }
-                if (i == 4) {
-                    c.disconnect();
-                }
-            }
-        } finally {
-            server.stop(0);
-        }
-    }
-
-    private static void exchange(ServerSocket server, InetAddress host, int port, boolean serverClosesFirst,
-                                 boolean keepAlive) throws IOException {
-        try (Socket client = new Socket()) {
-            if (keepAlive) {
-                client.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-                client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 10);
-                client.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 5);
-                client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
-            }
-            client.connect(new InetSocketAddress(host, port), 2000);
-            try (Socket accepted = server.accept()) {
-                client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
-                readLine(accepted.getInputStream());
-                OutputStream out = accepted.getOutputStream();
-                out.write("Hello there!\n".getBytes(StandardCharsets.US_ASCII));
+                failedScenarios += failed;
+                out.println();
+                out.println("demo: " + (loop ? "iteration " + iteration + ": " : "") + scenarios.size()
+                        + " scenario(s), " + (!view.attached() ? "not checked (connscope not attached)"
+                        : failed == 0 ? "every check matched what connscope saw"
+                        : failed + " with a MISMATCH (marked " + ScenarioReport.MISMATCH + ")"));
                 out.flush();
-                readLine(client.getInputStream());
-                if (serverClosesFirst) {
-                    accepted.close();
-                    // Read the server's FIN as end-of-stream before closing our side.
-                    while (client.getInputStream().read() != -1) {
-                        // drain
-                    }
-                    client.close();
-                } else {
-                    client.close();
-                    while (accepted.getInputStream().read() != -1) {
-                        // drain
-                    }
-                }
-            }
+            } while (loop);
+        } finally {
+            runner.closeServers();
         }
+        if (view.attached()) {
+            out.println("demo: connscope's own lines are on stderr; its per-peer summary follows at exit.");
+        }
+        return failedScenarios == 0 ? 0 : 1;
     }
 
-    private static void readLine(InputStream in) throws IOException {
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            // skip
-        }
+    /** Only the "Hello there!" server, for nginx to proxy to; runs until the JVM is stopped. */
+    private static int serve(int port, PrintStream out) throws Exception {
+        HelloServer server = new HelloServer(port, 0, 60_000);
+        out.println("demo: serving \"Hello there!\" on http://127.0.0.1:" + server.port() + "/ (HTTP/1.1 keep-alive, "
+                + "idle timeout 60 s; closes after HTTP/1.0 and Connection: close); stop with Ctrl-C");
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("demo: server: " + server.counts());
+            out.flush();
+        }, "demo-serve-exit"));
+        new CountDownLatch(1).await();
+        return 0;
     }
 
-    private static void say(String line) {
-        System.out.println(line);
+    private static void usage(PrintStream out) {
+        out.println("usage: java -javaagent:connscope-agent.jar -jar connscope-demo.jar [scenario...] [--slow-seconds N] "
+                + "[--loop]");
+        out.println("       java -javaagent:connscope-agent.jar -jar connscope-demo.jar serve [--port N]");
+        out.println("scenarios (default: all): " + String.join(", ", Scenarios.ALL.keySet()));
+        out.println("  --slow-seconds N  slow-response's delay (default " + SEED_SLOW_SECONDS + ", " + ALL_SLOW_SECONDS
+                + " when all scenarios run)");
+        out.println("  --loop            repeat the scenarios until stopped (for dashboards and alerts)");
+        out.println("  serve --port N    only the \"Hello there!\" server on 127.0.0.1:N (default 8080; 0 for any)");
     }
 }

@@ -1,10 +1,13 @@
 package io.connscope.agent.export;
 
+import io.connscope.bootstrap.ConnectionFeed;
+
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.bootstrap.AgentThread;
+import io.connscope.bootstrap.ConnectionFeed;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -274,7 +277,11 @@ public final class Reporter implements ConnectionListener {
         if (console == ConsoleLevel.CONNECTIONS) {
             out.println(ConnectionLine.format(r, now));
         }
-        writeLine(ConnectionJson.toJson(r, now));
+        if (events != null || ConnectionFeed.active()) {
+            String json = ConnectionJson.toJson(r, now);
+            writeLine(json);
+            ConnectionFeed.publish(json);
+        }
     }
 
     /** An exporter's trouble never stops the console and file reports. */
