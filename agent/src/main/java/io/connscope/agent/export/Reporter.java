@@ -1,7 +1,5 @@
 package io.connscope.agent.export;
 
-import io.connscope.bootstrap.ConnectionFeed;
-
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
