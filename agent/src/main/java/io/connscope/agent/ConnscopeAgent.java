@@ -13,7 +13,7 @@ import java.util.jar.JarFile;
 
 /**
  * Entry points: {@code premain} for {@code -javaagent:connscope-agent.jar}, {@code agentmain} for attach, and
- * {@code main} for {@code java -jar connscope-agent.jar help}.
+ * {@code main} for {@code java -jar connscope-agent.jar help|list|attach}.
  *
  * <p>This class must not touch any class of {@code io.connscope.bootstrap} (nor anything that does) before
  * {@link #appendBootstrapJar} has put them on the boot class path: they must be loaded by the boot loader, where
@@ -27,19 +27,26 @@ public final class ConnscopeAgent {
     }
 
     public static void premain(String args, Instrumentation inst) {
-        start(args, inst);
+        start(args, inst, "-javaagent");
     }
 
     public static void agentmain(String args, Instrumentation inst) {
-        start(args, inst);
+        start(args, inst, "attach");
     }
 
-    private static synchronized void start(String args, Instrumentation inst) {
+    private static synchronized void start(String args, Instrumentation inst, String how) {
         try {
+            String started = System.getProperty(AttachCommand.STARTED_PROPERTY);
+            if (started != null) {
+                // A second -javaagent, or an attach after one: instrumenting twice would count everything twice.
+                System.err.println("connscope: already running in this JVM (" + started + "); not starting again");
+                return;
+            }
             AgentConfig config = AgentConfig.fromEnvironment(args);
             if (!config.bool(Option.ENABLED)) {
                 return;
             }
+            System.setProperty(AttachCommand.STARTED_PROPERTY, "started by " + how + " at " + java.time.Instant.now());
             appendBootstrapJar(inst);
             Installer.install(inst, config);
         } catch (Throwable t) {
@@ -66,13 +73,21 @@ public final class ConnscopeAgent {
             System.out.print(help());
             return;
         }
-        System.err.println("connscope: unknown command '" + args[0] + "'. Commands: help");
+        if (args[0].equals("list")) {
+            System.exit(AttachCommand.list(System.out));
+        }
+        if (args[0].equals("attach")) {
+            System.exit(AttachCommand.attach(AttachCommand.rest(args), System.out, System.err));
+        }
+        System.err.println("connscope: unknown command '" + args[0] + "'. Commands: help, list, attach");
         System.exit(2);
     }
 
     static String help() {
         return "connscope: see what every TCP connection of a JVM is doing.\n\n"
                 + "Usage: java -javaagent:connscope-agent.jar[=option=value,...] -jar your-app.jar\n"
+                + "       java -jar connscope-agent.jar attach PID [option=value ...]   into a running JVM\n"
+                + "       java -jar connscope-agent.jar list                            JVMs it can attach to\n"
                 + "       java -jar connscope-agent.jar help\n\n"
                 + "Options, as agent arguments, -D system properties or environment variables\n"
                 + "(that order of precedence; a bad value prints one line on stderr and the default applies):\n\n"

@@ -1,0 +1,91 @@
+package io.connscope.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import com.sun.tools.attach.VirtualMachineDescriptor;
+import net.bytebuddy.agent.ByteBuddyAgent;
+
+import java.io.File;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * {@code java -jar connscope-agent.jar list} and {@code attach PID [option=value...]}: connscope in a JVM that is
+ * already running, without a restart. The JDK's attach API loads this same jar into the target, whose
+ * {@code agentmain} then installs exactly what {@code -javaagent} would; JDK classes loaded already are
+ * retransformed.
+ */
+final class AttachCommand {
+
+    /** Set in a JVM once connscope runs there: a second attach is refused instead of instrumenting twice. */
+    static final String STARTED_PROPERTY = "connscope.agent.started";
+
+    private AttachCommand() {
+    }
+
+    /** The JVMs this user can attach to, one per line: pid, whether connscope runs there, and its main class. */
+    static int list(PrintStream out) {
+        String self = Long.toString(ProcessHandle.current().pid());
+        for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+            if (d.id().equals(self)) {
+                continue;
+            }
+            out.println(d.id() + "\t" + (isStarted(d.id()) ? "connscope" : "-") + "\t" + d.displayName());
+        }
+        return 0;
+    }
+
+    private static boolean isStarted(String pid) {
+        try {
+            VirtualMachine vm = VirtualMachine.attach(pid);
+            try {
+                return vm.getSystemProperties().getProperty(STARTED_PROPERTY) != null;
+            } finally {
+                vm.detach();
+            }
+        } catch (Exception | Error e) {
+            return false;
+        }
+    }
+
+    static int attach(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || !args.get(0).matches("\\d+")) {
+            err.println("connscope: attach needs the process id of a running JVM: attach PID [option=value ...]"
+                    + " (java -jar connscope-agent.jar list shows them)");
+            return 2;
+        }
+        String pid = args.get(0);
+        String options = String.join(",", args.subList(1, args.size()));
+        try {
+            VirtualMachine vm = VirtualMachine.attach(pid);
+            try {
+                Properties target = vm.getSystemProperties();
+                String started = target.getProperty(STARTED_PROPERTY);
+                if (started != null) {
+                    err.println("connscope: already running in JVM " + pid + " (" + started + "); not attaching again");
+                    return 1;
+                }
+            } finally {
+                vm.detach();
+            }
+            ByteBuddyAgent.attach(agentJar(), pid, options.isEmpty() ? null : options);
+            out.println("connscope: attached to JVM " + pid + (options.isEmpty() ? "" : " with " + options)
+                    + "; its report goes to that JVM's stderr (and its connscope.events.file)");
+            return 0;
+        } catch (Exception | Error e) {
+            err.println("connscope: cannot attach to JVM " + pid + ": " + e
+                    + " (same user? started with -XX:+DisableAttachMechanism? a JDK, not a JRE, runs this command?)");
+            return 1;
+        }
+    }
+
+    private static File agentJar() throws URISyntaxException {
+        return new File(AttachCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    static List<String> rest(String[] args) {
+        return Arrays.asList(args).subList(1, args.length);
+    }
+}

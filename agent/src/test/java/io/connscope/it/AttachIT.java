@@ -1,0 +1,104 @@
+package io.connscope.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connscope.it.driver.AttachTarget;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code java -jar connscope-agent.jar list} and {@code attach PID options}: connscope loaded into a JVM that runs
+ * already, traces what it does afterwards, and refuses to be attached twice.
+ */
+class AttachIT {
+
+    private static Fork.Result agentCommand(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Fork.java(), "-jar", Fork.agentJar().toString()));
+        cmd.addAll(List.of(args));
+        return Fork.exec(cmd);
+    }
+
+    @Test
+    void attachTracesWhatTheJvmDoesAfterwardsAndASecondAttachIsRefused() throws Exception {
+        Path events = Files.createTempFile("connscope-attach-", ".jsonl");
+        Files.delete(events);
+        Process target = new ProcessBuilder(Fork.java(), "-cp", Fork.testClasses().toString(),
+                AttachTarget.class.getName()).redirectErrorStream(false).start();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errPump = new Thread(() -> {
+            try (InputStream in = target.getErrorStream()) {
+                in.transferTo(err);
+            } catch (Exception ignored) {
+                // the process is gone
+            }
+        });
+        errPump.start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream()));
+            String ready = out.readLine();
+            assertTrue(ready != null && ready.startsWith("READY "), "the target started: " + ready);
+            String pid = ready.substring(6).trim();
+
+            Fork.Result before = agentCommand("list");
+            assertTrue(before.stdout.lines().anyMatch(l -> l.startsWith(pid + "\t-\t")), "listed, without connscope\n" + before.describe());
+
+            Fork.Result attach = agentCommand("attach", pid, "events.file=" + events, "console=summary");
+            assertEquals(0, attach.exit, attach.describe());
+            assertTrue(attach.stdout.contains("attached to JVM " + pid), attach.describe());
+
+            Fork.Result again = agentCommand("attach", pid);
+            assertEquals(1, again.exit, "a second attach is refused\n" + again.describe());
+            assertTrue(again.stderr.contains("already running in JVM " + pid), again.describe());
+
+            Fork.Result after = agentCommand("list");
+            assertTrue(after.stdout.lines().anyMatch(l -> l.startsWith(pid + "\tconnscope\t")), "listed with connscope\n" + after.describe());
+
+            target.getOutputStream().write('\n');
+            target.getOutputStream().flush();
+            StringBuilder stdout = new StringBuilder();
+            for (String line; (line = out.readLine()) != null; ) {
+                stdout.append(line).append('\n');
+            }
+            assertTrue(target.waitFor(60, TimeUnit.SECONDS), "the target exits");
+            errPump.join(10_000);
+            String context = "\n--- target stdout:\n" + stdout + "--- target stderr:\n" + err.toString(StandardCharsets.UTF_8);
+            assertEquals(0, target.exitValue(), context);
+            int port = Integer.parseInt(stdout.toString().replaceAll("(?s).*server_port=(\\d+).*", "$1"));
+            ObjectMapper json = new ObjectMapper();
+            List<JsonNode> records = new ArrayList<>();
+            for (String line : Files.readAllLines(events)) {
+                records.add(json.readTree(line));
+            }
+            context += "\n--- events:\n" + String.join("\n", Files.readAllLines(events));
+            // The scenario after the attach: A (3 requests) and B (1) from both sides, and the refused connect.
+            assertEquals(2, records.stream().filter(r -> r.path("direction").asText().equals("outbound")
+                    && r.path("remote_port").asInt() == port).count(), context);
+            assertEquals(2, records.stream().filter(r -> r.path("direction").asText().equals("inbound")
+                    && r.path("local_port").asInt() == port).count(), context);
+            assertEquals(4, records.stream().filter(r -> r.path("direction").asText().equals("outbound")
+                    && r.path("remote_port").asInt() == port).mapToInt(r -> r.path("requests").asInt()).sum(), context);
+            assertEquals(1, records.stream().filter(r -> r.path("state").asText().equals("failed")).count(), context);
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("connscope: summary (exit)"), context);
+        } finally {
+            target.destroyForcibly();
+        }
+    }
+
+    @Test
+    void attachWithoutAPidSaysWhatItNeeds() throws Exception {
+        Fork.Result r = agentCommand("attach");
+        assertEquals(2, r.exit, r.describe());
+        assertTrue(r.stderr.contains("attach needs the process id"), r.describe());
+    }
+}
