@@ -100,13 +100,13 @@ final class Installer {
         ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
                 OsKeepAliveDefaults.read(), reporter, memory);
         SocketEvents.sink = registry;
-        agentBuilder().installOn(inst);
+        agentBuilder(config.names(Option.INSTRUMENTATION_DISABLED)).installOn(inst);
         // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete
         // with it; what finishes meanwhile waits in the queue.
         reporter.start(registry);
     }
 
-    static AgentBuilder agentBuilder() {
+    static AgentBuilder agentBuilder(Set<String> disabled) {
         // Advice needs no Nexus (it serves LoadedTypeInitializers, which inlined advice has none of); left on, its
         // setup touches sun.misc.Unsafe, which JDK 24+ warns about on stderr. The property name is relocated
         // along with Byte Buddy, so it only ever concerns connscope's own copy.
@@ -122,6 +122,9 @@ final class Installer {
                 .ignore(nameStartsWith("io.connscope.").or(nameStartsWith("net.bytebuddy.")))
                 .with(new ErrorListener());
         for (SocketInstrumentation i : INSTRUMENTATIONS) {
+            if (disabled.contains(i.name())) {
+                continue;
+            }
             builder = builder.type(i.type())
                     .transform(i.advise(new AgentBuilder.Transformer.ForAdvice()
                             .include(Installer.class.getClassLoader())));

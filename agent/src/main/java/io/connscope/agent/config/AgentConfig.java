@@ -73,20 +73,30 @@ public final class AgentConfig {
         return config;
     }
 
-    /** {@code key=value,key=value}; a piece without '=' is reported and skipped. */
+    /**
+     * {@code key=value,key=value}. A piece without '=' after a list option continues its value
+     * ({@code instrumentation.disabled=okhttp,netty-pool}); anywhere else it is reported and skipped.
+     */
     static Map<String, String> parseAgentArgs(String agentArgs, PrintStream err) {
         Map<String, String> args = new LinkedHashMap<>();
         if (agentArgs == null || agentArgs.trim().isEmpty()) {
             return args;
         }
+        String last = null;
         for (String piece : agentArgs.split(",")) {
             int eq = piece.indexOf('=');
             if (eq <= 0) {
-                err.println("connscope: agent argument '" + piece + "' is not key=value; ignored");
+                Option previous = last == null ? null : Option.byKey(last);
+                if (previous != null && previous.type().isList()) {
+                    args.put(last, args.get(last) + "," + piece);
+                } else {
+                    err.println("connscope: agent argument '" + piece + "' is not key=value; ignored");
+                }
                 continue;
             }
             String key = piece.substring(0, eq).trim();
-            args.put(key.startsWith("connscope.") ? key : "connscope." + key, piece.substring(eq + 1));
+            last = key.startsWith("connscope.") ? key : "connscope." + key;
+            args.put(last, piece.substring(eq + 1));
         }
         return args;
     }
@@ -122,6 +132,11 @@ public final class AgentConfig {
 
     public long number(Option option) {
         return (Long) values.get(option);
+    }
+
+    @SuppressWarnings("unchecked")
+    public java.util.Set<String> names(Option option) {
+        return (java.util.Set<String>) values.get(option);
     }
 
     public String string(Option option) {

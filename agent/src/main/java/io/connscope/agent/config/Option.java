@@ -25,6 +25,9 @@ public enum Option {
             "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
     QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",
             "Most finished connections waiting to be reported; beyond that reports are dropped and counted."),
+    INSTRUMENTATION_DISABLED("connscope.instrumentation.disabled", Type.names(InstrumentationNames.ALL), "",
+            "Instrumentations to leave out, by name, comma-separated (as an agent argument too: "
+                    + "instrumentation.disabled=okhttp,netty-pool)."),
     OTEL("connscope.otel", Type.choice("auto", "on", "off"), "auto",
             "OpenTelemetry export (spans and metrics, configured with the standard OTEL_* / -Dotel.* settings). "
                     + "auto: on when an exporter or OTLP endpoint is configured (otel.traces.exporter, "
@@ -111,6 +114,33 @@ public enum Option {
             };
         }
 
+        /** Zero or more of {@code names}, comma-separated; the value is a {@code Set<String>}. */
+        static Type names(String... names) {
+            List<String> accepted = Arrays.asList(names);
+            return new Type("names separated by commas, from: " + String.join(", ", names)) {
+                @Override
+                Object parse(String raw) {
+                    java.util.Set<String> chosen = new java.util.TreeSet<>();
+                    for (String name : raw.split(",")) {
+                        String n = name.trim().toLowerCase(Locale.ROOT);
+                        if (n.isEmpty()) {
+                            continue;
+                        }
+                        if (!accepted.contains(n)) {
+                            return null;
+                        }
+                        chosen.add(n);
+                    }
+                    return chosen;
+                }
+
+                @Override
+                boolean isList() {
+                    return true;
+                }
+            };
+        }
+
         static Type range(long min, long max) {
             return new Type("a whole number from " + min + " to " + max) {
                 @Override
@@ -138,5 +168,10 @@ public enum Option {
 
         /** The value, or null when {@code raw} is not accepted. */
         abstract Object parse(String raw);
+
+        /** Whether values are comma-separated lists (an agent argument's value then runs on past its commas). */
+        boolean isList() {
+            return false;
+        }
     }
 }

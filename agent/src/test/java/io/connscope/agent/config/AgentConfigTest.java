@@ -105,4 +105,32 @@ class AgentConfigTest {
         }
         assertFalse(table.contains("null"));
     }
+
+    @Test
+    void instrumentationsAreLeftOutByNameAlsoAsAnAgentArgumentListBetweenOtherOptions() {
+        AgentConfig c = AgentConfig.load("instrumentation.disabled=okhttp,netty-pool,console=summary", new Properties(),
+                Map.of(), err);
+        assertEquals(java.util.Set.of("netty-pool", "okhttp"), c.names(Option.INSTRUMENTATION_DISABLED));
+        assertEquals("summary", c.string(Option.CONSOLE));
+        assertEquals(0, errLines().length);
+        assertEquals(java.util.Set.of(), AgentConfig.load(null, new Properties(), Map.of(), err)
+                .names(Option.INSTRUMENTATION_DISABLED));
+    }
+
+    @Test
+    void anUnknownInstrumentationNameGivesOneLineListingTheNamesAndNothingIsLeftOut() {
+        AgentConfig c = AgentConfig.load(null, props("connscope.instrumentation.disabled", "okhttp,nosuch"), Map.of(), err);
+        assertEquals(java.util.Set.of(), c.names(Option.INSTRUMENTATION_DISABLED));
+        assertEquals(1, errLines().length);
+        assertTrue(errLines()[0].contains("-Dconnscope.instrumentation.disabled") && errLines()[0].contains("socket-dispatcher"),
+                errLines()[0]);
+    }
+
+    @Test
+    void aPieceWithoutValueAfterAnOrdinaryOptionIsStillReported() {
+        AgentConfig c = AgentConfig.load("console=summary,bogus", new Properties(), Map.of(), err);
+        assertEquals("summary", c.string(Option.CONSOLE));
+        assertEquals(1, errLines().length);
+        assertTrue(errLines()[0].contains("'bogus' is not key=value"), errLines()[0]);
+    }
 }
