@@ -48,7 +48,7 @@ public final class ConnscopeAgent {
             }
             System.setProperty(AttachCommand.STARTED_PROPERTY, "started by " + how + " at " + java.time.Instant.now());
             appendBootstrapJar(inst);
-            Installer.install(inst, config);
+            Installer.install(inst, config, how.equals("attach"));
         } catch (Throwable t) {
             // The application starts anyway; it just is not traced.
             System.err.println("connscope: agent not started: " + t);

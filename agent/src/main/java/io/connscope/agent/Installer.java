@@ -70,7 +70,8 @@ final class Installer {
     private Installer() {
     }
 
-    static void install(Instrumentation inst, AgentConfig config) {
+    /** @param attached whether the JVM ran before connscope came (attach): its open connections are picked up */
+    static void install(Instrumentation inst, AgentConfig config, boolean attached) {
         SocketInspector inspector;
         try {
             JdkSocketInspector jdk = JdkSocketInspector.open(inst);
@@ -99,6 +100,9 @@ final class Installer {
         }
         ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
                 OsKeepAliveDefaults.read(), reporter, memory);
+        if (attached) {
+            registry.adoptPreexistingConnections();
+        }
         SocketEvents.sink = registry;
         agentBuilder(config.names(Option.INSTRUMENTATION_DISABLED)).installOn(inst);
         // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete

@@ -72,16 +72,17 @@ class AttachIT {
             }
             assertTrue(target.waitFor(60, TimeUnit.SECONDS), "the target exits");
             errPump.join(10_000);
-            String context = "\n--- target stdout:\n" + stdout + "--- target stderr:\n" + err.toString(StandardCharsets.UTF_8);
-            assertEquals(0, target.exitValue(), context);
+            String output = "\n--- target stdout:\n" + stdout + "--- target stderr:\n" + err.toString(StandardCharsets.UTF_8);
+            assertEquals(0, target.exitValue(), output);
             int port = Integer.parseInt(stdout.toString().replaceAll("(?s).*server_port=(\\d+).*", "$1"));
             ObjectMapper json = new ObjectMapper();
             List<JsonNode> records = new ArrayList<>();
             for (String line : Files.readAllLines(events)) {
                 records.add(json.readTree(line));
             }
-            context += "\n--- events:\n" + String.join("\n", Files.readAllLines(events));
+            String context = output + "\n--- events:\n" + String.join("\n", Files.readAllLines(events));
             // The scenario after the attach: A (3 requests) and B (1) from both sides, and the refused connect.
+            // (P, open before the attach, goes to another server port.)
             assertEquals(2, records.stream().filter(r -> r.path("direction").asText().equals("outbound")
                     && r.path("remote_port").asInt() == port).count(), context);
             assertEquals(2, records.stream().filter(r -> r.path("direction").asText().equals("inbound")
@@ -90,6 +91,25 @@ class AttachIT {
                     && r.path("remote_port").asInt() == port).mapToInt(r -> r.path("requests").asInt()).sum(), context);
             assertEquals(1, records.stream().filter(r -> r.path("state").asText().equals("failed")).count(), context);
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("connscope: summary (exit)"), context);
+
+            // Connection P, open before the attach: picked up when next used, from both sides, marked pre-existing,
+            // with the two requests sent after the attach.
+            int preServer = Integer.parseInt(stdout.toString().replaceAll("(?s).*pre_server_port=(\\d+).*", "$1"));
+            int preClient = Integer.parseInt(stdout.toString().replaceAll("(?s).*pre_client_port=(\\d+).*", "$1"));
+            JsonNode client = records.stream().filter(r -> r.path("local_port").asInt() == preClient).findFirst()
+                    .orElseThrow(() -> new AssertionError("no record of the client side of P" + context));
+            JsonNode server = records.stream().filter(r -> r.path("local_port").asInt() == preServer
+                    && r.path("remote_port").asInt() == preClient).findFirst()
+                    .orElseThrow(() -> new AssertionError("no record of the server side of P" + context));
+            for (JsonNode r : List.of(client, server)) {
+                assertTrue(r.path("preexisting").asBoolean(), r + context);
+                assertTrue(r.path("opened_at").isNull(), "its open time is unknown: " + r);
+                assertEquals("closed", r.path("state").asText(), r.toString());
+                assertEquals(2, r.path("requests").asInt(), "the requests after the attach: " + r);
+            }
+            assertEquals("outbound", client.path("direction").asText(), client.toString());
+            assertEquals("inbound", server.path("direction").asText(), "something listens on its local port: " + server);
+            assertEquals("local", client.path("close_initiator").asText(), "the client closed P: " + client);
         } finally {
             target.destroyForcibly();
         }

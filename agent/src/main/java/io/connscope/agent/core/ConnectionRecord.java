@@ -106,6 +106,9 @@ public final class ConnectionRecord {
     /** What the pool said while closing it, e.g. {@code pool_idle_timeout}. */
     volatile String poolCloseReason;
 
+    /** Found already open after a runtime attach: its open time and what it did before are unknown. */
+    boolean preexisting;
+
     /** On an asynchronous listener: the thread whose accept is pending. */
     volatile String acceptRequester;
 
@@ -150,6 +153,14 @@ public final class ConnectionRecord {
         return openedAtMillis;
     }
 
+    /**
+     * Whether it was open before connscope was attached: {@link #openedAtMillis} is then when connscope first saw
+     * it, and durations, bytes and requests count from there.
+     */
+    public boolean preexisting() {
+        return preexisting;
+    }
+
     /** Wall-clock close time, 0 while open. */
     public long closedAtMillis() {
         return closedAtMillis;
@@ -157,7 +168,7 @@ public final class ConnectionRecord {
 
     /** Milliseconds the connect took; -1 for inbound connections and connects that did not complete. */
     public double connectMillis() {
-        if (direction != Direction.OUTBOUND || connectedNanos == 0) {
+        if (direction != Direction.OUTBOUND || connectedNanos == 0 || preexisting) {
             return -1;
         }
         return (connectedNanos - openedNanos) / 1e6;

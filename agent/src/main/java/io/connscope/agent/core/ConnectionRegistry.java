@@ -76,6 +76,13 @@ public final class ConnectionRegistry implements SocketEventSink {
     /**
      * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
      */
+    /**
+     * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
+     * came, and is adopted (marked pre-existing) the first time it is used or closed.
+     */
+    private volatile boolean adoptPreexisting;
+    private final ListeningPorts listeningPorts = new ListeningPorts();
+
     /** Local ports whose inbound connections are connscope's own; copy on write. */
     private volatile int[] ignoredInboundPorts = new int[0];
 
@@ -238,6 +245,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onRead(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         ConnectionRecord r = table.get(fd);
+        if (r == null && adoptPreexisting) {
+            r = adopt(fd);
+        }
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }
@@ -257,6 +267,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onWrite(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         ConnectionRecord r = table.get(fd);
+        if (r == null && adoptPreexisting) {
+            r = adopt(fd);
+        }
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }
@@ -877,6 +890,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onClose(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
+        if (r == null && adoptPreexisting) {
+            r = adopt(fd);
+        }
         if (r == null) {
             return;
         }
@@ -982,6 +998,46 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
         });
         return open;
+    }
+
+    /** Called once when connscope is attached to a running JVM: connections open already are picked up. */
+    public void adoptPreexistingConnections() {
+        adoptPreexisting = true;
+    }
+
+    /**
+     * A connected TCP socket connscope has no record of, found in use after a runtime attach: a record for it
+     * from now on. Its direction comes from whether something listens on its local port. Sockets of connscope's
+     * own threads, sockets without a peer and sockets beyond the table's capacity are left alone.
+     */
+    private ConnectionRecord adopt(FileDescriptor fd) {
+        if (AgentThread.isCurrent() || table.isFull()) {
+            return null;
+        }
+        InetSocketAddress remote = inspector.remoteAddress(fd);
+        InetSocketAddress local = remote == null ? null : inspector.localAddress(fd);
+        if (local == null || isIgnoredInboundPort(local.getPort())) {
+            return null;
+        }
+        ConnectionRecord r = getOrCreate(fd);
+        if (r == null) {
+            return null;
+        }
+        synchronized (r) {
+            if (r.state == ConnectionState.NEW) {
+                r.id = ids.incrementAndGet();
+                r.preexisting = true;
+                r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
+                r.remoteAddress = remote;
+                r.localAddress = local;
+                r.thread = threadName();
+                r.openedAtMillis = System.currentTimeMillis();
+                r.openedNanos = System.nanoTime();
+                r.connectedNanos = r.openedNanos;
+                r.state = ConnectionState.OPEN;
+            }
+        }
+        return r;
     }
 
     /**

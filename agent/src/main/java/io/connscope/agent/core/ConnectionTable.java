@@ -131,6 +131,11 @@ public final class ConnectionTable<V> {
         }
     }
 
+    /** Whether a put of a new key would be refused now. */
+    public boolean isFull() {
+        return size.get() >= capacity;
+    }
+
     public int size() {
         return size.get();
     }

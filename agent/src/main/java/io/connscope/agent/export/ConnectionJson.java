@@ -26,7 +26,7 @@ public final class ConnectionJson {
         field(sb, "direction", r.direction().wireName()).append(',');
         address(sb, "local", r.localAddress()).append(',');
         address(sb, "remote", r.remoteAddress()).append(',');
-        field(sb, "opened_at", Instant.ofEpochMilli(r.openedAtMillis()).toString()).append(',');
+        field(sb, "opened_at", r.preexisting() ? null : Instant.ofEpochMilli(r.openedAtMillis()).toString()).append(',');
         field(sb, "closed_at", r.closedAtMillis() == 0 ? null : Instant.ofEpochMilli(r.closedAtMillis()).toString()).append(',');
         number(sb, "connect_ms", r.connectMillis() < 0 ? null : r.connectMillis()).append(',');
         number(sb, "duration_ms", r.durationMillis(nowNanos)).append(',');
@@ -39,7 +39,8 @@ public final class ConnectionJson {
         keepAlive(sb, r.keepAlive()).append(',');
         field(sb, "thread", r.thread()).append(',');
         sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
-        sb.append("\"tls_handshakes\":").append(r.tlsHandshakes());
+        sb.append("\"tls_handshakes\":").append(r.tlsHandshakes()).append(',');
+        sb.append("\"preexisting\":").append(r.preexisting());
         sb.append('}');
         return sb.toString();
     }

@@ -32,7 +32,9 @@ public final class ConnectionLine {
             if (r.closeInitiator() != null) {
                 sb.append(" closed_by=").append(r.closeInitiator().wireName()).append(" (").append(r.closeDetail()).append(')');
             }
-            sb.append(String.format(Locale.ROOT, " dur=%.1fms", r.durationMillis(nowNanos)));
+            // A connection open before the attach: its life counts from when connscope first saw it.
+            sb.append(String.format(Locale.ROOT, r.preexisting() ? " preexisting dur>=%.1fms" : " dur=%.1fms",
+                    r.durationMillis(nowNanos)));
             if (r.connectMillis() >= 0) {
                 sb.append(String.format(Locale.ROOT, " connect=%.1fms", r.connectMillis()));
             }

@@ -849,6 +849,47 @@ class ConnectionRegistryTest {
     }
 
     /** Answers like a kernel would for one loopback connection; tests change the answers. */
+    @Test
+    void afterAnAttachAConnectionFirstSeenInUseIsAdoptedAsPreexisting() {
+        registry.adoptPreexistingConnections();
+        FileDescriptor fd = new FileDescriptor();
+        registry.onWrite(fd, 0L, 0, 10, null);
+        registry.onRead(fd, 0L, 0, 20, null);
+        registry.onRead(fd, 0L, 0, -1, null);
+        registry.onClose(fd);
+        assertEquals(1, finished.size());
+        ConnectionRecord r = finished.get(0);
+        assertTrue(r.preexisting());
+        assertEquals(ConnectionState.CLOSED, r.state());
+        assertEquals(SERVER, r.remoteAddress());
+        assertEquals(CLIENT, r.localAddress());
+        assertEquals(10, r.bytesSent(), "counted from the first event seen");
+        assertEquals(20, r.bytesReceived());
+        assertEquals(-1, r.connectMillis(), "the connect was never seen");
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator(), "the peer's FIN was read before the close");
+    }
+
+    @Test
+    void withoutAnAttachUnknownSocketsStayUntraced() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onWrite(fd, 0L, 0, 10, null);
+        registry.onClose(fd);
+        assertEquals(0, finished.size());
+    }
+
+    @Test
+    void connscopesOwnThreadsAdoptNothing() throws Exception {
+        registry.adoptPreexistingConnections();
+        FileDescriptor fd = new FileDescriptor();
+        Thread own = new io.connscope.bootstrap.AgentThread(() -> {
+            registry.onWrite(fd, 0L, 0, 10, null);
+            registry.onClose(fd);
+        }, "own");
+        own.start();
+        own.join();
+        assertEquals(0, finished.size());
+    }
+
     static final class ScriptedKernel implements SocketInspector {
         KeepAliveSettings keepAlive = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
         CloseInitiator.CloseProbe probe = new CloseInitiator.CloseProbe(0, -1, -1);

@@ -121,7 +121,7 @@ public final class OtelScenario {
     }
 
     /** Writes one request and reads its response: status line, headers, and a Content-Length body. */
-    private static void exchange(Socket s, String request) throws IOException {
+    static void exchange(Socket s, String request) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();

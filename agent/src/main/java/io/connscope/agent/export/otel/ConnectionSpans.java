@@ -231,6 +231,9 @@ final class ConnectionSpans {
             b.put(TLS_HANDSHAKES, (long) r.tlsHandshakes());
         }
         putIfNotNull(b, POOL, r.pool());
+        if (r.preexisting()) {
+            b.put(PREEXISTING, true);
+        }
         putIfNotNull(b, THREAD_NAME, r.thread());
         return b.build();
     }

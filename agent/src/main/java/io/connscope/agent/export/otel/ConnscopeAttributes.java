@@ -55,6 +55,7 @@ final class ConnscopeAttributes {
     static final AttributeKey<Long> REQUESTS = longKey("connscope.connection.requests");
     static final AttributeKey<Long> TLS_HANDSHAKES = longKey("connscope.tls.handshakes");
     static final AttributeKey<String> POOL = stringKey("connscope.pool");
+    static final AttributeKey<Boolean> PREEXISTING = booleanKey("connscope.connection.preexisting");
     static final AttributeKey<Long> SEGMENT = longKey("connscope.span.segment");
     static final AttributeKey<Boolean> CONTINUED = booleanKey("connscope.span.continued");
     static final AttributeKey<Long> REQUEST_EVENTS_DROPPED = longKey("connscope.http.request_events.dropped");
