@@ -218,6 +218,8 @@ public final class Reporter implements ConnectionListener {
         }
         // Closes under way on application threads are between the table and the queue: let them land.
         registry.awaitClosesInFlight(200);
+        List<ConnectionRecord> openAtExit = null;
+        long exitNanos = 0;
         synchronized (this) {
             try {
                 for (Object item; (item = queue.poll()) != null; ) {
@@ -237,15 +239,23 @@ public final class Reporter implements ConnectionListener {
                     }
                 }
                 printSummary("exit", open);
-                TelemetryExport e = export;
-                if (e != null) {
-                    e.onExit(open, now);
-                }
+                openAtExit = open;
+                exitNanos = now;
             } catch (Throwable t) {
                 out.println("connscope: error while writing the final report: " + t);
             } finally {
                 closeEvents();
                 exitWritten = true;
+            }
+        }
+        // Outside the lock: application threads closing sockets during the exit take it, and must not wait for
+        // the exporter's flush. Nothing else feeds the exporter once exitWritten is set.
+        TelemetryExport e = export;
+        if (e != null && openAtExit != null) {
+            try {
+                e.onExit(openAtExit, exitNanos);
+            } catch (Throwable t) {
+                out.println("connscope: error while flushing the OpenTelemetry export: " + t);
             }
         }
     }
