@@ -53,9 +53,12 @@ class OtelExportIT {
                             "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=it,team=net",
                             "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.port(),
                             "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+                            "OTEL_EXPORTER_OTLP_HEADERS", "x-connscope-test=from-env",
                             "OTEL_METRIC_EXPORT_INTERVAL", "500"),
                     OtelScenario.class.getName()).await();
             checkScenario(run, receiver);
+            assertFalse(receiver.testHeaders().isEmpty(), "OTEL_EXPORTER_OTLP_HEADERS reached the collector");
+            assertTrue(receiver.testHeaders().stream().allMatch("from-env"::equals), receiver.testHeaders().toString());
         }
     }
 

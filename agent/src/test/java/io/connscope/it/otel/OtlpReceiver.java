@@ -45,6 +45,8 @@ public final class OtlpReceiver implements AutoCloseable {
 
     private final List<ResourceSpans> spans = new CopyOnWriteArrayList<>();
     private final List<ResourceMetrics> metrics = new CopyOnWriteArrayList<>();
+    /** Values of the {@code x-connscope-test} request header, as OTEL_EXPORTER_OTLP_HEADERS sets it (HTTP only). */
+    private final List<String> testHeaders = new CopyOnWriteArrayList<>();
     private final HttpServer http;
     private final Server grpc;
     private final Protocol protocol;
@@ -55,6 +57,10 @@ public final class OtlpReceiver implements AutoCloseable {
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
             http.setExecutor(Executors.newFixedThreadPool(2));
             http.createContext("/v1/traces", exchange -> {
+                String header = exchange.getRequestHeaders().getFirst("x-connscope-test");
+                if (header != null) {
+                    testHeaders.add(header);
+                }
                 spans.addAll(ExportTraceServiceRequest.parseFrom(body(exchange)).getResourceSpansList());
                 exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
                 exchange.sendResponseHeaders(200, 0);
@@ -106,6 +112,10 @@ public final class OtlpReceiver implements AutoCloseable {
             }
         }
         return all;
+    }
+
+    public List<String> testHeaders() {
+        return testHeaders;
     }
 
     public List<ResourceSpans> resourceSpans() {

@@ -13,6 +13,19 @@ final class TimeWait {
     private TimeWait() {
     }
 
+    /**
+     * TIME_WAIT rows of the scenario's own connections, between the server's port and one of its clients' ports:
+     * on the server's side ({@code serverSide}: local port = the server's) or on the clients'. Only these 4-tuples
+     * count: an earlier test's connection that happened to use one of the same ports may still be in TIME_WAIT.
+     */
+    static int count(boolean serverSide, int serverPort, java.util.Set<Integer> clientPorts) throws IOException {
+        int n = 0;
+        for (int client : clientPorts) {
+            n += serverSide ? count(serverPort, client) : count(client, serverPort);
+        }
+        return n;
+    }
+
     /** TIME_WAIT rows whose local port is {@code localPort} and remote port is {@code remotePort} (-1: any). */
     static int count(int localPort, int remotePort) throws IOException {
         int n = 0;
