@@ -145,6 +145,11 @@ public final class ConnectionRecord {
         return remoteAddress;
     }
 
+    /** The server's end: the remote address of an outbound connection, our own local address of an inbound one. */
+    public InetSocketAddress serverAddress() {
+        return direction == Direction.OUTBOUND ? remoteAddress : localAddress;
+    }
+
     public String thread() {
         return thread;
     }

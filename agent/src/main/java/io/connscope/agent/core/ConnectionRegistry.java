@@ -987,10 +987,14 @@ public final class ConnectionRegistry implements SocketEventSink {
      * first (a few system calls per connection: for reports, not for hot paths).
      */
     public List<ConnectionRecord> openConnections(boolean readKeepAlive) {
+        return openConnections(readKeepAlive, false);
+    }
+
+    private List<ConnectionRecord> openConnections(boolean readKeepAlive, boolean onlyUnknown) {
         List<ConnectionRecord> open = new java.util.ArrayList<>();
         table.forEach((fd, r) -> {
             if (r.state == ConnectionState.OPEN) {
-                if (readKeepAlive) {
+                if (readKeepAlive && (!onlyUnknown || r.keepAlive == null)) {
                     r.keepAlive = KeepAliveSettings.resolve(
                             inspector.keepAlive((FileDescriptor) fd), r.appKeepAliveOptions != 0, osDefaults);
                 }
@@ -1045,17 +1049,7 @@ public final class ConnectionRegistry implements SocketEventSink {
      * whose settings are not known yet, so a collection costs system calls only for new connections.
      */
     public List<ConnectionRecord> openConnectionsForMetrics() {
-        List<ConnectionRecord> open = new java.util.ArrayList<>();
-        table.forEach((fd, r) -> {
-            if (r.state == ConnectionState.OPEN) {
-                if (r.keepAlive == null) {
-                    r.keepAlive = KeepAliveSettings.resolve(
-                            inspector.keepAlive((FileDescriptor) fd), r.appKeepAliveOptions != 0, osDefaults);
-                }
-                open.add(r);
-            }
-        });
-        return open;
+        return openConnections(true, true);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.connscope.agent.export;
 
 import io.connscope.agent.core.ConnectionRecord;
-import io.connscope.agent.core.Direction;
 import io.connscope.agent.core.KeepAliveSettings;
 import io.connscope.agent.core.http.HttpExchange;
 
@@ -52,7 +51,7 @@ public final class ConnectionJson {
         field(sb, "type", "request").append(',');
         sb.append("\"connection_id\":").append(c.id()).append(',');
         field(sb, "direction", c.direction().wireName()).append(',');
-        InetSocketAddress server = c.direction() == Direction.OUTBOUND ? c.remoteAddress() : c.localAddress();
+        InetSocketAddress server = c.serverAddress();
         field(sb, "server_address", server == null || server.getAddress() == null ? null : server.getAddress().getHostAddress()).append(',');
         sb.append("\"server_port\":").append(server == null ? "null" : Integer.toString(server.getPort())).append(',');
         field(sb, "started_at", Instant.ofEpochMilli(e.startedAtMillis).toString()).append(',');

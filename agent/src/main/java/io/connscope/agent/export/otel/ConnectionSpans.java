@@ -193,7 +193,7 @@ final class ConnectionSpans {
             b.put(NETWORK_LOCAL_ADDRESS, local.getAddress().getHostAddress()).put(NETWORK_LOCAL_PORT, (long) local.getPort());
         }
         // The IP address, as in the metrics and the JSON Lines: connscope sees sockets, not the names behind them.
-        InetSocketAddress server = r.direction() == Direction.OUTBOUND ? remote : local;
+        InetSocketAddress server = r.serverAddress();
         if (server != null && server.getAddress() != null) {
             b.put(SERVER_ADDRESS, server.getAddress().getHostAddress()).put(SERVER_PORT, (long) server.getPort());
         }

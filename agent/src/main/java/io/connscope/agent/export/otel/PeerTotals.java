@@ -50,7 +50,7 @@ final class PeerTotals {
         }
 
         static Peer of(ConnectionRecord r) {
-            InetSocketAddress server = r.direction() == Direction.OUTBOUND ? r.remoteAddress() : r.localAddress();
+            InetSocketAddress server = r.serverAddress();
             String address = server == null || server.getAddress() == null ? "" : server.getAddress().getHostAddress();
             return new Peer(r.direction(), address, server == null ? 0 : server.getPort(), false);
         }
