@@ -73,11 +73,16 @@ public final class Fork {
 
         /** Waits for exit (bounded) and returns everything; kills and fails on timeout. */
         public Result await() throws Exception {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            return await(TIMEOUT_SECONDS);
+        }
+
+        /** Like {@link #await()}, for a run known to take longer than {@link #TIMEOUT_SECONDS}. */
+        public Result await(long timeoutSeconds) throws Exception {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 out.join(5000);
                 err.join(5000);
-                fail("forked JVM did not finish within " + TIMEOUT_SECONDS + " s: " + command
+                fail("forked JVM did not finish within " + timeoutSeconds + " s: " + command
                         + "\n--- stdout\n" + out.text() + "\n--- stderr\n" + err.text());
             }
             out.join(10_000);
