@@ -44,8 +44,9 @@ import java.util.logging.Logger;
  * as well; connections to the Prometheus endpoint's port are ignored.
  *
  * <p>Export is asynchronous: spans go through the SDK's batch processor, metrics are collected on its reader's
- * thread; when the collector is down, what cannot be sent is dropped, counted in {@code connscope.export.dropped}
- * and reported on stderr once per outage.
+ * thread; when the collector is down or slow, what cannot be sent is dropped, counted in
+ * {@code connscope.export.dropped} and reported on stderr once per outage; spans that do not fit in the span
+ * queue are counted too ({@link ExportFailures#spanQueue}).
  */
 public final class OtelExport implements TelemetryExport {
 
@@ -100,6 +101,8 @@ public final class OtelExport implements TelemetryExport {
                 .disableShutdownHook()
                 .addPropertiesSupplier(OtelExport::defaults)
                 .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
+                .addSpanProcessorCustomizer((processor, config) ->
+                        failures.spanQueue(processor, config.getInt("otel.bsp.max.queue.size", 2048)))
                 .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
                 .addMetricReaderCustomizer((reader, config) -> {
                     if (reader instanceof PrometheusHttpServer) {
