@@ -50,13 +50,17 @@ public final class OtlpReceiver implements AutoCloseable {
     private final HttpServer http;
     private final Server grpc;
     private final Protocol protocol;
+    /** How long each OTLP/HTTP request waits before it is taken and answered: a slow collector. */
+    private final long delayMillis;
 
-    private OtlpReceiver(Protocol protocol, int port) throws IOException {
+    private OtlpReceiver(Protocol protocol, int port, long delayMillis) throws IOException {
         this.protocol = protocol;
+        this.delayMillis = delayMillis;
         if (protocol == Protocol.HTTP) {
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
             http.setExecutor(Executors.newFixedThreadPool(2));
             http.createContext("/v1/traces", exchange -> {
+                delay();
                 String header = exchange.getRequestHeaders().getFirst("x-connscope-test");
                 if (header != null) {
                     testHeaders.add(header);
@@ -67,6 +71,7 @@ public final class OtlpReceiver implements AutoCloseable {
                 exchange.close();
             });
             http.createContext("/v1/metrics", exchange -> {
+                delay();
                 metrics.addAll(ExportMetricsServiceRequest.parseFrom(body(exchange)).getResourceMetricsList());
                 exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
                 exchange.sendResponseHeaders(200, 0);
@@ -86,12 +91,27 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     public static OtlpReceiver start(Protocol protocol) throws IOException {
-        return new OtlpReceiver(protocol, 0);
+        return new OtlpReceiver(protocol, 0, 0);
     }
 
     /** A receiver on a given port: a collector that comes up after the agent has started. */
     public static OtlpReceiver start(Protocol protocol, int port) throws IOException {
-        return new OtlpReceiver(protocol, port);
+        return new OtlpReceiver(protocol, port, 0);
+    }
+
+    /** A slow OTLP/HTTP collector: each request is taken and answered {@code delayMillis} after it arrives. */
+    public static OtlpReceiver slow(long delayMillis) throws IOException {
+        return new OtlpReceiver(Protocol.HTTP, 0, delayMillis);
+    }
+
+    private void delay() {
+        if (delayMillis > 0) {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     public int port() {
