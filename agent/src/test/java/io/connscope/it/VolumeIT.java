@@ -50,11 +50,13 @@ class VolumeIT {
         // Per peer, the server closed first every time and the client saw it: the rows add up to the closes.
         p.expect(s.closed, s.column("inbound", "LOCAL") + s.column("outbound", "REMOTE"), "initiators in the peer rows");
         checkHeap(p, r.stdout);
-        // The RST closes leave no TIME_WAIT entry for the server's port.
+        // The RST closes leave no TIME_WAIT entry for the server's port; FIN closes would have left one per
+        // connection of the last minute (hundreds of thousands). Not 0: another test's connection that used the
+        // same port number may still be in TIME_WAIT.
         String port = ":" + String.format("%04X", result.get("server_port"));
         long timeWait = ProcNetTcp.rows().stream().filter(row -> row.state.equals(ProcNetTcp.TIME_WAIT)
                 && (row.local.endsWith(port) || row.remote.endsWith(port))).count();
-        p.expect(0L, timeWait, "TIME_WAIT entries of the server's port");
+        p.check(timeWait < 100, "TIME_WAIT entries of the server's port: " + timeWait);
         System.out.println("VolumeIT churn of " + n + ": " + result.get("churn_ms") + " ms");
         p.failIfAny("a million connections", context);
     }

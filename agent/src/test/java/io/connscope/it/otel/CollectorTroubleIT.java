@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,6 +57,10 @@ class CollectorTroubleIT {
         long outageLines() {
             return result.stderr.lines().filter(l -> l.contains("OpenTelemetry export of") && l.contains("failed")).count();
         }
+
+        long queueFullLines() {
+            return result.stderr.lines().filter(l -> l.contains("OpenTelemetry span queue full")).count();
+        }
     }
 
     /** The churn with spans exported to {@code endpoint} (metrics too, every 500 ms), after a {@code linger}. */
@@ -72,6 +77,8 @@ class CollectorTroubleIT {
         assertTrue(r.stderr.contains("connscope: summary (exit)") && r.stderr.contains((2 * CONNECTIONS) + " closed, 0 open"),
                 "and connscope saw them all" + run.context);
         long maxHeap = checkHeap(r.stdout, run.context);
+        // A black hole fills the queue before its first export times out: then both lines, each once.
+        assertTrue(run.queueFullLines() <= 1, "the queue overflowing is logged at most once" + run.context);
         System.out.println("CollectorTroubleIT collector port " + collectorPort + ": churn " + run.churnMillis + " ms, "
                 + run.droppedSpans + " spans dropped, heap after GC at most " + maxHeap + " KB above the start");
         return run;
@@ -118,8 +125,13 @@ class CollectorTroubleIT {
             long accounted = received + late.droppedSpans;
             assertTrue(accounted >= SPANS && accounted <= SPANS + 1024, "delivered + dropped" + context);
             assertTrue(late.result.stderr.contains("because the span queue was full"), "the queue overflowed" + context);
-            assertEquals(1, late.result.stderr.lines().filter(l -> l.contains("span queue full")).count(),
-                    "logged once" + context);
+            assertEquals(1, late.queueFullLines(), "logged once" + context);
+            assertEquals(0, late.outageLines(), "slow is not an outage" + context);
+            long counted = slow.lastSums("connscope.export.dropped").entrySet().stream()
+                    .filter(e -> e.getKey().contains("connscope.dropped.kind=span,") || e.getKey().endsWith("kind=span"))
+                    .mapToLong(Map.Entry::getValue).sum();
+            assertTrue(counted > 0, "the self-metric has the dropped spans: " + slow.lastSums("connscope.export.dropped")
+                    + context);
             assertTrue(late.churnMillis <= bound, "slow collector: " + late.churnMillis + " ms, healthy "
                     + healthy.churnMillis + " ms" + context);
         }

@@ -47,8 +47,6 @@ final class ExportFailures {
     private final AtomicLong spansQueueFull = new AtomicLong();
     /** Whether the queue-full line was printed: once per run, the exit line has the total. */
     private volatile boolean queueFullReported;
-    /** Span exporters wrapped so far: a batch goes to each of them, only the first counts it out of the queue. */
-    private final java.util.concurrent.atomic.AtomicInteger spanExporters = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger metricExportsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     /** Set at exit: exports cancelled by the shutdown are still counted, but only the exit line mentions them. */
     private volatile boolean shuttingDown;
@@ -94,12 +92,16 @@ final class ExportFailures {
 
     /**
      * The batch span processor behind a gate that admits at most {@code capacity} waiting spans and counts the
-     * rest; any other processor (the console exporter's simple one) as it is.
+     * rest; any other processor (the console exporter's simple one) as it is. The gate needs to see the spans
+     * leave the queue, so it is there only when the processor's exporter is one of {@link #spans}: with several
+     * exporters behind one batch processor (the SDK composes them) the processor is left as it is.
      */
     SpanProcessor spanQueue(SpanProcessor processor, long capacity) {
-        if (!(processor instanceof BatchSpanProcessor)) {
+        if (!(processor instanceof BatchSpanProcessor)
+                || !(((BatchSpanProcessor) processor).getSpanExporter() instanceof CountedSpanExporter)) {
             return processor;
         }
+        ((CountedSpanExporter) ((BatchSpanProcessor) processor).getSpanExporter()).behindQueue = true;
         return new SpanProcessor() {
             @Override
             public void onStart(Context parentContext, ReadWriteSpan span) {
@@ -157,41 +159,51 @@ final class ExportFailures {
     }
 
     SpanExporter spans(SpanExporter exporter) {
-        boolean countsOutOfQueue = spanExporters.getAndIncrement() == 0;
-        return new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> batch) {
-                // In flight before out of the queue: the exit line, read meanwhile, never misses them.
-                spansInFlight.addAndGet(batch.size());
-                if (countsOutOfQueue) {
-                    spansQueued.addAndGet(-batch.size());
-                }
-                CompletableResultCode result;
-                try {
-                    result = exporter.export(batch);
-                } catch (RuntimeException e) {
-                    spansInFlight.addAndGet(-batch.size());
-                    droppedSpans.addAndGet(batch.size());
-                    throw e;
-                }
-                return watch(result, exporter, "spans", droppedSpans, spansInFlight, batch.size());
-            }
+        return new CountedSpanExporter(exporter);
+    }
 
-            @Override
-            public CompletableResultCode flush() {
-                return exporter.flush();
-            }
+    /** A span exporter whose failures (and, behind the span queue's gate, whose batches) are counted. */
+    private final class CountedSpanExporter implements SpanExporter {
+        private final SpanExporter exporter;
+        /** Set when {@link #spanQueue} gates the batch processor that feeds it: its batches leave the queue. */
+        volatile boolean behindQueue;
 
-            @Override
-            public CompletableResultCode shutdown() {
-                return exporter.shutdown();
-            }
+        CountedSpanExporter(SpanExporter exporter) {
+            this.exporter = exporter;
+        }
 
-            @Override
-            public String toString() {
-                return exporter.toString();
+        @Override
+        public CompletableResultCode export(Collection<SpanData> batch) {
+            // In flight before out of the queue: the exit line, read meanwhile, never misses them.
+            spansInFlight.addAndGet(batch.size());
+            if (behindQueue) {
+                spansQueued.addAndGet(-batch.size());
             }
-        };
+            CompletableResultCode result;
+            try {
+                result = exporter.export(batch);
+            } catch (RuntimeException e) {
+                spansInFlight.addAndGet(-batch.size());
+                droppedSpans.addAndGet(batch.size());
+                throw e;
+            }
+            return watch(result, exporter, "spans", droppedSpans, spansInFlight, batch.size());
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return exporter.flush();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return exporter.shutdown();
+        }
+
+        @Override
+        public String toString() {
+            return exporter.toString();
+        }
     }
 
     MetricExporter metrics(MetricExporter exporter) {

@@ -62,6 +62,9 @@ class ExportFailuresTest {
     void spansThatDoNotFitInTheQueueAreCountedNotLostSilently() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ExportFailures failures = new ExportFailures(new PrintStream(err, true, StandardCharsets.UTF_8));
+        // The console exporter is wrapped too, and first (otel.traces.exporter=console,otlp): it has no queue.
+        SpanProcessor console = SimpleSpanProcessor.create(failures.spans(new HeldCollector()));
+        assertSame(console, failures.spanQueue(console, 16));
         HeldCollector collector = new HeldCollector();
         int capacity = 16;
         SpanProcessor batch = BatchSpanProcessor.builder(failures.spans(collector)).setMaxQueueSize(capacity)
@@ -104,6 +107,15 @@ class ExportFailuresTest {
         assertEquals(0, failures.droppedSpans(), "not dropped yet, only at risk");
         collector.answer();
         provider.shutdown().join(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aBatchProcessorWithSeveralExportersIsLeftAsItIs() {
+        ExportFailures failures = new ExportFailures(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        SpanProcessor batch = BatchSpanProcessor.builder(SpanExporter.composite(failures.spans(new HeldCollector()),
+                failures.spans(new HeldCollector()))).build();
+        assertSame(batch, failures.spanQueue(batch, 16));
+        batch.shutdown();
     }
 
     @Test
