@@ -11,7 +11,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -104,11 +103,14 @@ public final class OtelExport implements TelemetryExport {
                 .addSpanProcessorCustomizer((processor, config) ->
                         failures.spanQueue(processor, config.getInt("otel.bsp.max.queue.size", 2048)))
                 .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
-                .addMetricReaderCustomizer((reader, config) -> {
-                    if (reader instanceof PrometheusHttpServer) {
-                        registry.ignoreInboundPort(config.getInt("otel.exporter.prometheus.port", 9464));
+                // Before any reader is built: the Prometheus server listens as soon as it is built, and a scrape
+                // accepted before its port is ignored would be traced.
+                .addPropertiesCustomizer(config -> {
+                    int port = prometheusPort(config);
+                    if (port >= 0) {
+                        registry.ignoreInboundPort(port);
                     }
-                    return reader;
+                    return Map.of();
                 })
                 .build();
         return new OtelExport(configured.getOpenTelemetrySdk(), registry, reporter, failures, maxSpanSeconds,
@@ -128,6 +130,16 @@ public final class OtelExport implements TelemetryExport {
         d.put("otel.bsp.max.queue.size", "16384");
         d.put("otel.bsp.max.export.batch.size", "1024");
         return d;
+    }
+
+    /** The port the Prometheus endpoint will listen on, or -1 when the metrics exporters do not include it. */
+    static int prometheusPort(ConfigProperties config) {
+        for (String exporter : config.getList("otel.metrics.exporter", List.of("otlp"))) {
+            if (exporter.trim().equals("prometheus")) {
+                return config.getInt("otel.exporter.prometheus.port", 9464);
+            }
+        }
+        return -1;
     }
 
     /**
