@@ -21,6 +21,18 @@ public final class TestRecords {
         return r;
     }
 
+    /** An open record of a connection between these addresses. */
+    public static ConnectionRecord open(InetSocketAddress local, InetSocketAddress remote, Direction direction) {
+        ConnectionRecord r = new ConnectionRecord();
+        r.direction = direction;
+        r.localAddress = local;
+        r.remoteAddress = remote;
+        r.openedAtMillis = System.currentTimeMillis();
+        r.openedNanos = System.nanoTime();
+        r.state = ConnectionState.OPEN;
+        return r;
+    }
+
     /** The record, closed. */
     public static ConnectionRecord closed(ConnectionRecord r) {
         r.state = ConnectionState.CLOSED;
