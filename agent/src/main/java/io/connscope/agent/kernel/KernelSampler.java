@@ -61,13 +61,18 @@ public final class KernelSampler {
      * or when /proc/net/tcp cannot be read (not Linux), which is said in one line on {@code out}.
      */
     public static KernelSampler start(long intervalSeconds, Supplier<List<ConnectionRecord>> open, PrintStream out) {
+        return start(Paths.get("/proc"), intervalSeconds, open, out);
+    }
+
+    static KernelSampler start(Path proc, long intervalSeconds, Supplier<List<ConnectionRecord>> open,
+                               PrintStream out) {
         if (intervalSeconds <= 0) {
             return null;
         }
-        KernelSampler sampler = new KernelSampler(Paths.get("/proc"));
+        KernelSampler sampler = new KernelSampler(proc);
         if (!Files.isReadable(sampler.procNet.resolve("tcp"))) {
-            out.println("connscope: kernel view off: /proc/net/tcp is not readable here (" + System.getProperty("os.name")
-                    + "); TIME_WAIT, port usage and keep-alive probes are not sampled");
+            out.println("connscope: kernel view off: " + sampler.procNet.resolve("tcp") + " is not readable here ("
+                    + System.getProperty("os.name") + "); TIME_WAIT, port usage and keep-alive probes are not sampled");
             return null;
         }
         long intervalNanos = TimeUnit.SECONDS.toNanos(intervalSeconds);

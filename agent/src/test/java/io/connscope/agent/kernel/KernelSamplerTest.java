@@ -87,15 +87,24 @@ class KernelSamplerTest {
             int runs = 50;
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu = threads.getCurrentThreadCpuTime();
+            long user = threads.getCurrentThreadUserTime();
             long start = System.nanoTime();
             for (int i = 0; i < runs; i++) {
                 s = sampler.sample(open);
             }
             double ms = (System.nanoTime() - start) / 1e6 / runs;
             double cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / runs;
+            double userMs = (threads.getCurrentThreadUserTime() - user) / 1e6 / runs;
+            long cpuReadOnly = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < runs; i++) {
+                sampler.sample(List.of());
+            }
+            double readOnlyMs = (threads.getCurrentThreadCpuTime() - cpuReadOnly) / 1e6 / runs;
+            System.out.printf("kernel sample: reading and parsing alone (nothing to join): %.2f ms CPU%n", readOnlyMs);
             // CPU time includes the kernel's own work of printing the rows; wall time depends on the machine's load.
-            System.out.printf("kernel sample: %d rows, %d open connections joined: %.2f ms CPU, %.2f ms wall per sample "
-                    + "(%.2f us CPU per row)%n", s.rows, open.size(), cpuMs, ms, cpuMs * 1000 / s.rows);
+            System.out.printf("kernel sample: %d rows, %d open connections joined: %.2f ms CPU (%.2f ms in the JVM, the "
+                    + "rest the kernel printing /proc), %.2f ms wall per sample (%.2f us CPU per row)%n", s.rows,
+                    open.size(), cpuMs, userMs, ms, cpuMs * 1000 / s.rows);
             assertTrue(s.rows >= 2 * n, s.rows + " rows");
             assertEquals(n, s.peers.get(new KernelPeer(Direction.OUTBOUND, "127.0.0.1", server.getLocalPort())).open);
             assertEquals(n, s.peers.get(new KernelPeer(Direction.INBOUND, "127.0.0.1", server.getLocalPort())).open);
@@ -105,6 +114,22 @@ class KernelSamplerTest {
                 s.close();
             }
         }
+    }
+
+    /** Where there is no /proc/net/tcp (not Linux, or a sandbox hiding it): off, said in exactly one line. */
+    @Test
+    void withoutProcNetTcpSamplingIsOffWithOneInfoLine() throws Exception {
+        java.nio.file.Path empty = Files.createTempDirectory("connscope-no-proc");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, "UTF-8");
+        assertNull(KernelSampler.start(empty, 10, List::of, out));
+        String text = bytes.toString("UTF-8");
+        assertEquals(1, text.lines().count(), text);
+        assertTrue(text.startsWith("connscope: kernel view off: "), text);
+        bytes.reset();
+        assertNull(KernelSampler.start(empty, 0, List::of, out), "interval 0: off");
+        assertEquals("", bytes.toString("UTF-8"), "and nothing said: it was asked for");
+        Files.delete(empty);
     }
 
     @Test
