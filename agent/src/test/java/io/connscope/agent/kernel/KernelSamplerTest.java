@@ -67,7 +67,7 @@ class KernelSamplerTest {
     @Test
     void sampleCost() throws Exception {
         KernelSampler sampler = sampler();
-        int n = 1000;
+        int n = 500;
         List<Socket> sockets = new ArrayList<>();
         List<ConnectionRecord> open = new ArrayList<>();
         try (ServerSocket server = new ServerSocket(0, n, InetAddress.getLoopbackAddress())) {
@@ -81,10 +81,10 @@ class KernelSamplerTest {
                 open.add(TestRecords.open(a, Direction.INBOUND));
             }
             KernelSnapshot s = null;
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 10; i++) {
                 s = sampler.sample(open); // warm-up
             }
-            int runs = 50;
+            int runs = 10;
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu = threads.getCurrentThreadCpuTime();
             long user = threads.getCurrentThreadUserTime();
