@@ -52,7 +52,7 @@ class KernelViewIT {
                     "-javaagent:" + Fork.agentJar()));
             java.nio.file.Path events = Files.createTempFile("connscope-it-", ".jsonl");
             cmd.addAll(List.of("-Dconnscope.events.file=" + events, "-Dconnscope.kernel.interval=1",
-                    "-Dconnscope.console=summary", "-Dconnscope.summary.interval=0",
+                    "-Dconnscope.console=summary", "-Dconnscope.summary.interval=1",
                     "-Djava.net.preferIPv4Stack=true",
                     "-Dotel.metrics.exporter=console", "-Dotel.traces.exporter=none", "-Dotel.metric.export.interval=500",
                     "-cp", Fork.testClasses().toString(), KernelScenarios.class.getName(), "unanswered-probes"));
@@ -108,6 +108,9 @@ class KernelViewIT {
                 }
             }
             assertTrue(seen, "connscope.kernel.keepalive.unanswered was 1 for the peer: " + r.describe());
+            // And in the console summaries printed every second while it was probing.
+            assertTrue(Pattern.compile("kernel 127\\.0\\.0\\.1:" + serverPort + " \\(outbound\\): open=1 time_wait=0 "
+                    + "port_usage=\\S+ unanswered_keepalive=1 \\(max probes [1-4]\\)").matcher(r.stderr).find(), r.describe());
         } finally {
             Fork.exec(List.of("ip", "netns", "del", ns));
         }
