@@ -36,6 +36,7 @@ public final class TcpRow {
     long timerTicks;
     int retransmits;
     int probesOut;
+    private final Cursor cursor = new Cursor();
 
     public int state() {
         return state;
@@ -108,12 +109,10 @@ public final class TcpRow {
         return true;
     }
 
-    private final Cursor cursor = new Cursor();
-
     /** {@code HEXADDR:HEXPORT}: 8 hex digits for IPv4, 32 for IPv6. */
     private boolean address(Cursor c, boolean local) {
         int start = c.pos;
-        while (c.pos < c.end && line(c)[c.pos] != ':') {
+        while (c.pos < c.end && c.line[c.pos] != ':') {
             c.pos++;
         }
         int digits = c.pos - start;
@@ -152,10 +151,6 @@ public final class TcpRow {
             e.ports = (e.ports & 0xffff0000) | (int) port;
         }
         return true;
-    }
-
-    private static byte[] line(Cursor c) {
-        return c.line;
     }
 
     /** One 32-bit word printed with %08X, as the address bytes in network order. */

@@ -81,10 +81,10 @@ class KernelSamplerTest {
                 open.add(TestRecords.open(a, Direction.INBOUND));
             }
             KernelSnapshot s = null;
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 5; i++) {
                 s = sampler.sample(open); // warm-up
             }
-            int runs = 10;
+            int runs = 5;
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu = threads.getCurrentThreadCpuTime();
             long user = threads.getCurrentThreadUserTime();
