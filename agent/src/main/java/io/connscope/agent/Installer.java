@@ -93,7 +93,7 @@ final class Installer {
                 config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
                 config.bool(Option.EVENTS_REQUESTS), System.err,
                 otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan, System.err) : null,
-                eventsPerSpan > 0);
+                eventsPerSpan > 0, config.number(Option.KERNEL_INTERVAL));
         NativeMemory memory = NativeMemory.open(inst);
         if (memory == null) {
             System.err.println("connscope: cannot read socket buffers on this JDK; HTTP requests will not be counted");

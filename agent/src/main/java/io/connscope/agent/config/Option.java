@@ -28,6 +28,9 @@ public enum Option {
     INSTRUMENTATION_DISABLED("connscope.instrumentation.disabled", Type.names(InstrumentationNames.ALL), "",
             "Instrumentations to leave out, by name, comma-separated (as an agent argument too: "
                     + "instrumentation.disabled=okhttp,netty-pool)."),
+    KERNEL_INTERVAL("connscope.kernel.interval", Type.range(0, 3_600), "10",
+            "Seconds between samples of the kernel's view from /proc (Linux): TIME_WAIT per peer, ephemeral port "
+                    + "usage, unanswered keep-alive probes; 0 turns sampling off."),
     OTEL("connscope.otel", Type.choice("auto", "on", "off"), "auto",
             "OpenTelemetry export (spans and metrics, configured with the standard OTEL_* / -Dotel.* settings). "
                     + "auto: on when an exporter or OTLP endpoint is configured (otel.traces.exporter, "

@@ -112,6 +112,11 @@ public final class ConnectionRecord {
     /** On an asynchronous listener: the thread whose accept is pending. */
     volatile String acceptRequester;
 
+    /** The most keep-alive probes the kernel had sent unanswered at one sample (/proc); 0 when none seen. */
+    private volatile int maxUnansweredProbes;
+    /** Wall-clock ms of the sample that first saw an unanswered probe; 0 when none seen. */
+    private volatile long unansweredProbesSeenAtMillis;
+
     ConnectionRecord() {
     }
 
@@ -258,6 +263,26 @@ public final class ConnectionRecord {
         public int byteAt(long address) {
             return buffer.get((int) address) & 0xff;
         }
+    }
+
+    /** The kernel sampler's thread: the kernel showed {@code probes} keep-alive probes unanswered. */
+    public void noteUnansweredProbes(int probes, long nowMillis) {
+        if (unansweredProbesSeenAtMillis == 0) {
+            unansweredProbesSeenAtMillis = nowMillis;
+        }
+        if (probes > maxUnansweredProbes) {
+            maxUnansweredProbes = probes;
+        }
+    }
+
+    /** The most keep-alive probes seen unanswered at once (a peer that stopped answering); 0 when none. */
+    public int maxUnansweredProbes() {
+        return maxUnansweredProbes;
+    }
+
+    /** When unanswered keep-alive probes were first seen (wall-clock ms), 0 when never. */
+    public long unansweredProbesSeenAtMillis() {
+        return unansweredProbesSeenAtMillis;
     }
 
     /** Whether HTTP/1.x was seen on this connection. */

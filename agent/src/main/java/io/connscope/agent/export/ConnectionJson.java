@@ -39,7 +39,8 @@ public final class ConnectionJson {
         field(sb, "thread", r.thread()).append(',');
         sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
         sb.append("\"tls_handshakes\":").append(r.tlsHandshakes()).append(',');
-        sb.append("\"preexisting\":").append(r.preexisting());
+        sb.append("\"preexisting\":").append(r.preexisting()).append(',');
+        sb.append("\"keepalive_probes_unanswered_max\":").append(r.maxUnansweredProbes());
         sb.append('}');
         return sb.toString();
     }

@@ -4,6 +4,8 @@ import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.http.HttpExchange;
+import io.connscope.agent.kernel.KernelSampler;
+import io.connscope.agent.kernel.KernelSnapshot;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.ConnectionFeed;
 
@@ -61,6 +63,10 @@ public final class Reporter implements ConnectionListener {
     private final PrintStream out;
     private final Path eventsFile;
     private volatile ConnectionRegistry registry;
+    /** Seconds between samples of /proc; 0 for none. */
+    private final long kernelIntervalSeconds;
+    /** Started with the reporter; null when off or not on Linux. */
+    private volatile KernelSampler kernel;
     private BufferedWriter events;
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
@@ -73,16 +79,18 @@ public final class Reporter implements ConnectionListener {
 
     public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
                     boolean requestEvents, PrintStream out) {
-        this(queueSize, console, summaryIntervalSeconds, eventsFile, requestEvents, out, null, false);
+        this(queueSize, console, summaryIntervalSeconds, eventsFile, requestEvents, out, null, false, 0);
     }
 
     /**
      * @param exportFactory          builds the exporter (OpenTelemetry) on the worker thread; null for none
      * @param exportWantsRequests    whether that exporter wants each HTTP exchange
+     * @param kernelIntervalSeconds  seconds between samples of the kernel's view (/proc); 0 for none
      */
     public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
                     boolean requestEvents, PrintStream out, TelemetryExport.Factory exportFactory,
-                    boolean exportWantsRequests) {
+                    boolean exportWantsRequests, long kernelIntervalSeconds) {
+        this.kernelIntervalSeconds = kernelIntervalSeconds;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.requestEvents = requestEvents && eventsFile != null;
         this.exportFactory = exportFactory;
@@ -109,6 +117,7 @@ public final class Reporter implements ConnectionListener {
                         + "; JSON Lines output is off");
             }
         }
+        kernel = KernelSampler.start(kernelIntervalSeconds, () -> registry.openConnections(false), out);
         worker = new AgentThread(this::run, "connscope-reporter");
         worker.start();
         Runtime.getRuntime().addShutdownHook(new AgentThread(this::finish, "connscope-shutdown"));
@@ -126,6 +135,11 @@ public final class Reporter implements ConnectionListener {
     @Override
     public boolean wantsRequests() {
         return wantsRequests;
+    }
+
+    /** The kernel's view, or null when it is not sampled. */
+    public KernelSampler kernel() {
+        return kernel;
     }
 
     /** Reports lost because the queue was full or they finished after the exit report. */
@@ -282,6 +296,10 @@ public final class Reporter implements ConnectionListener {
             failed++;
         }
         summary.addFinished(r);
+        KernelSampler k = kernel;
+        if (k != null) {
+            k.onClosed(r);
+        }
         if (console == ConsoleLevel.CONNECTIONS) {
             out.println(ConnectionLine.format(r, now));
         }
@@ -364,6 +382,12 @@ public final class Reporter implements ConnectionListener {
                 .append(", untracked sockets ").append(registry.untracked())
                 .append(", dropped reports ").append(dropped.get()).append('\n');
         sb.append(summary.render(open));
+        KernelSampler k = kernel;
+        // At exit a fresh sample: the connections just closed have their TIME_WAIT sockets now.
+        KernelSnapshot view = k == null ? null : when.equals("exit") ? k.sampleNow(open) : k.latest();
+        if (view != null) {
+            sb.append(view.render());
+        }
         out.print(sb);
         out.flush();
     }

@@ -36,7 +36,9 @@ class StackFilesTest {
             "connscope_connection_requests_sum", "connscope_connection_requests_count",
             "connscope_http_requests_total", "connscope_connection_bytes_total", "connscope_connection_keepalive_total",
             "http_client_open_connections", "http_client_connection_duration_seconds_bucket",
-            "connscope_export_dropped_total");
+            "connscope_export_dropped_total", "connscope_kernel_time_wait", "connscope_kernel_ports_in_use",
+            "connscope_kernel_port_usage_ratio", "connscope_kernel_ephemeral_ports",
+            "connscope_kernel_keepalive_unanswered");
 
     @Test
     void collectorPipelinesUseDefinedComponentsAndSendTracesToJaegerAndMetricsToPrometheus() throws Exception {

@@ -3,12 +3,14 @@ package io.connscope.agent.export.otel;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.Direction;
+import io.connscope.agent.kernel.KernelSnapshot;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 
 import java.util.Arrays;
@@ -44,8 +46,9 @@ final class ConnectionMetrics {
     /** Per peer, the attributes every instrument of it starts from (reporter and collection threads). */
     private final Map<PeerTotals.Peer, Attributes> peerAttributes = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** @param kernel the kernel sampler's last snapshot, null while there is none (or no sampler) */
     ConnectionMetrics(Meter meter, int maxPeers, Supplier<List<ConnectionRecord>> open,
-                      Supplier<Map<String, Long>> dropped) {
+                      Supplier<Map<String, Long>> dropped, Supplier<KernelSnapshot> kernel) {
         this.maxPeers = maxPeers;
         this.totals = new PeerTotals(maxPeers);
         this.open = open;
@@ -76,6 +79,24 @@ final class ConnectionMetrics {
                 .buildObserver();
         meter.batchCallback(() -> observe(opened, httpRequests, bytes, keepAlive, openHttp),
                 opened, httpRequests, bytes, keepAlive, openHttp);
+
+        ObservableLongMeasurement timeWait = meter.gaugeBuilder("connscope.kernel.time_wait").ofLongs()
+                .setUnit("{socket}").setDescription("TIME_WAIT sockets of this JVM's connections to or from the peer (/proc).")
+                .buildObserver();
+        ObservableLongMeasurement portsInUse = meter.gaugeBuilder("connscope.kernel.ports_in_use").ofLongs()
+                .setUnit("{port}").setDescription("Local ports this JVM holds for an outbound peer: open connections "
+                        + "plus TIME_WAIT sockets (/proc).").buildObserver();
+        ObservableDoubleMeasurement portUsage = meter.gaugeBuilder("connscope.kernel.port_usage").setUnit("1")
+                .setDescription("Share of the ephemeral port range (ip_local_port_range) an outbound peer's connections "
+                        + "and TIME_WAIT sockets take.").buildObserver();
+        ObservableLongMeasurement ephemeralPorts = meter.gaugeBuilder("connscope.kernel.ephemeral_ports").ofLongs()
+                .setUnit("{port}").setDescription("Size of the ephemeral port range (ip_local_port_range), with "
+                        + "tcp_tw_reuse.").buildObserver();
+        ObservableLongMeasurement unanswered = meter.gaugeBuilder("connscope.kernel.keepalive.unanswered").ofLongs()
+                .setUnit("{connection}").setDescription("Open connections whose keep-alive probes go unanswered now "
+                        + "(/proc: keep-alive timer with probes out).").buildObserver();
+        meter.batchCallback(() -> observeKernel(kernel.get(), timeWait, portsInUse, portUsage, ephemeralPorts,
+                unanswered), timeWait, portsInUse, portUsage, ephemeralPorts, unanswered);
 
         meter.counterBuilder("connscope.export.dropped").setUnit("{item}")
                 .setDescription("What connscope could not report or export and dropped, by kind.")
@@ -142,6 +163,29 @@ final class ConnectionMetrics {
         pools.forEach((server, c) -> {
             openHttp.record(c[0], with(server, HTTP_CONNECTION_STATE, "idle"));
             openHttp.record(c[1], with(server, HTTP_CONNECTION_STATE, "active"));
+        });
+    }
+
+    private void observeKernel(KernelSnapshot view, ObservableLongMeasurement timeWait,
+                               ObservableLongMeasurement portsInUse, ObservableDoubleMeasurement portUsage,
+                               ObservableLongMeasurement ephemeralPorts, ObservableLongMeasurement unanswered) {
+        if (view == null) {
+            return;
+        }
+        if (view.ephemeralPorts() > 0) {
+            ephemeralPorts.record(view.ephemeralPorts(), Attributes.of(PORT_RANGE,
+                    view.portRangeLow + "-" + view.portRangeHigh, TCP_TW_REUSE, (long) view.twReuse));
+        }
+        view.peers.forEach((kernelPeer, c) -> {
+            Attributes base = attributes(new PeerTotals.Peer(kernelPeer.direction, kernelPeer.serverAddress,
+                    kernelPeer.serverPort, false));
+            timeWait.record(c.timeWait, base);
+            unanswered.record(c.unansweredProbes, base);
+            double usage = view.portUsage(kernelPeer, c);
+            if (usage >= 0) {
+                portsInUse.record(c.portsInUse(), base);
+                portUsage.record(usage, base);
+            }
         });
     }
 

@@ -158,6 +158,12 @@ final class ConnectionSpans {
                 span.setAttribute(REQUEST_EVENTS_DROPPED, s.dropped);
             }
         }
+        if (r.maxUnansweredProbes() > 0 && !continuedBefore(s, r)) {
+            // The kernel sampler saw keep-alive probes go unanswered: the peer stopped answering.
+            span.addEvent("connscope.keepalive.probes_unanswered",
+                    Attributes.of(PROBES_UNANSWERED, (long) r.maxUnansweredProbes()),
+                    Math.max(start, TimeUnit.MILLISECONDS.toNanos(r.unansweredProbesSeenAtMillis())), TimeUnit.NANOSECONDS);
+        }
         if (r.state() == ConnectionState.FAILED) {
             span.setStatus(StatusCode.ERROR, r.error());
         } else if (CloseReason.ERROR.equals(r.closeReason())) {
@@ -165,6 +171,12 @@ final class ConnectionSpans {
         }
         span.end(Math.max(start, endEpochNanos), TimeUnit.NANOSECONDS);
         return span.getSpanContext();
+    }
+
+    /** Whether an earlier span of a continued connection already carried its unanswered-probes event. */
+    private static boolean continuedBefore(Segment s, ConnectionRecord r) {
+        return s != null && s.previous != null
+                && TimeUnit.MILLISECONDS.toNanos(r.unansweredProbesSeenAtMillis()) < s.startEpochNanos;
     }
 
     /** Low-cardinality names: what the connection is, never where it goes (that is in the attributes). */

@@ -65,4 +65,7 @@ final class ConnscopeAttributes {
     static final AttributeKey<String> RESPONSE_CONNECTION = stringKey("connscope.http.response.connection");
     static final AttributeKey<String> RESPONSE_KEEP_ALIVE = stringKey("connscope.http.response.keep_alive");
     static final AttributeKey<String> DROPPED_KIND = stringKey("connscope.dropped.kind");
+    static final AttributeKey<String> PORT_RANGE = stringKey("connscope.kernel.port_range");
+    static final AttributeKey<Long> TCP_TW_REUSE = longKey("connscope.kernel.tcp_tw_reuse");
+    static final AttributeKey<Long> PROBES_UNANSWERED = longKey("connscope.keepalive.probes_unanswered");
 }

@@ -78,7 +78,8 @@ public final class OtelExport implements TelemetryExport {
         this.failures = failures;
         this.spans = new ConnectionSpans(sdk.getTracer("io.connscope"), maxSpanSeconds, eventsPerSpan);
         this.metrics = new ConnectionMetrics(sdk.getMeter("io.connscope"), MAX_PEERS,
-                registry::openConnectionsForMetrics, () -> dropped(reporter));
+                registry::openConnectionsForMetrics, () -> dropped(reporter),
+                () -> reporter.kernel() == null ? null : reporter.kernel().latest());
         // Long-lived connections are checked for span rollover a few times per maximum span duration.
         this.tickNanos = TimeUnit.SECONDS.toNanos(Math.max(1, maxSpanSeconds / 10));
     }

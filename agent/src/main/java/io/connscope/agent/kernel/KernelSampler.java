@@ -1,0 +1,249 @@
+package io.connscope.agent.kernel;
+
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.ConnectionState;
+import io.connscope.bootstrap.AgentThread;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The kernel's view of this JVM's connections, sampled periodically from /proc on a thread of its own: TIME_WAIT
+ * sockets per peer (rows matched to connections connscope saw close), local ports in use per peer against the
+ * ephemeral port range, and open connections whose keep-alive probes go unanswered.
+ *
+ * <p>Each sample streams /proc/net/tcp and /proc/net/tcp6 through one fixed buffer and one reused row, and looks up
+ * each row in two hash maps: work is linear in the rows (every TCP socket of the network namespace), memory is
+ * bounded by connscope's own connections and {@link RecentCloses}. /proc shows the sockets of the reader's network
+ * namespace, which is the JVM's.
+ */
+public final class KernelSampler {
+
+    /** Tuples of closed connections kept for TIME_WAIT matching; beyond, the oldest are forgotten early. */
+    static final int MAX_RECENT_CLOSES = 65_536;
+    /** The longest line read; /proc/net/tcp6 rows are about 170 bytes. */
+    private static final int MAX_LINE = 512;
+
+    private final Path procNet;
+    private final Path procSys;
+    private final RecentCloses closes = new RecentCloses(MAX_RECENT_CLOSES, RecentCloses.KEEP_NANOS);
+    private final byte[] buffer = new byte[64 * 1024];
+    private final TcpRow row = new TcpRow();
+    /**
+     * Rows already counted in this sample: a read of /proc/net/tcp is not atomic, and a socket can be listed twice
+     * when the table changes between two reads of the file.
+     */
+    private final Set<ConnectionRecord> seenOpen = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Endpoints> seenTimeWait = new HashSet<>();
+    private volatile KernelSnapshot latest;
+
+    KernelSampler(Path proc) {
+        this.procNet = proc.resolve("net");
+        this.procSys = proc.resolve("sys/net/ipv4");
+    }
+
+    /**
+     * Starts sampling every {@code intervalSeconds} on an agent thread, or returns null: when the interval is 0,
+     * or when /proc/net/tcp cannot be read (not Linux), which is said in one line on {@code out}.
+     */
+    public static KernelSampler start(long intervalSeconds, Supplier<List<ConnectionRecord>> open, PrintStream out) {
+        return start(Paths.get("/proc"), intervalSeconds, open, out);
+    }
+
+    static KernelSampler start(Path proc, long intervalSeconds, Supplier<List<ConnectionRecord>> open,
+                               PrintStream out) {
+        if (intervalSeconds <= 0) {
+            return null;
+        }
+        KernelSampler sampler = new KernelSampler(proc);
+        if (!Files.isReadable(sampler.procNet.resolve("tcp"))) {
+            out.println("connscope: kernel view off: " + sampler.procNet.resolve("tcp") + " is not readable here ("
+                    + System.getProperty("os.name") + "); TIME_WAIT, port usage and keep-alive probes are not sampled");
+            return null;
+        }
+        long intervalNanos = TimeUnit.SECONDS.toNanos(intervalSeconds);
+        Thread t = new AgentThread(() -> sampler.run(intervalNanos, open, out), "connscope-kernel");
+        t.start();
+        return sampler;
+    }
+
+    private void run(long intervalNanos, Supplier<List<ConnectionRecord>> open, PrintStream out) {
+        boolean reported = false;
+        while (true) {
+            try {
+                sample(open.get());
+            } catch (Throwable t) {
+                if (!reported) {
+                    reported = true;
+                    out.println("connscope: kernel view sample failed (reported once, sampling goes on): " + t);
+                }
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(intervalNanos);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The reporter thread: a connection closed; its TIME_WAIT row, if any, is this JVM's from now on. */
+    public void onClosed(ConnectionRecord r) {
+        if (r.state() == ConnectionState.FAILED) {
+            return;
+        }
+        Endpoints tuple = Endpoints.of(r.localAddress(), r.remoteAddress());
+        KernelPeer peer = KernelPeer.of(r);
+        if (tuple != null && peer != null) {
+            closes.add(tuple, peer, System.nanoTime());
+        }
+    }
+
+    /** The last sample, or null before the first. */
+    public KernelSnapshot latest() {
+        return latest;
+    }
+
+    /** A sample now, or the last one when it fails. */
+    public KernelSnapshot sampleNow(List<ConnectionRecord> open) {
+        try {
+            return sample(open);
+        } catch (IOException | RuntimeException e) {
+            return latest;
+        }
+    }
+
+    /** One sample, joined to {@code open} (connscope's open connections); published as {@link #latest()}. */
+    public synchronized KernelSnapshot sample(List<ConnectionRecord> open) throws IOException {
+        long start = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        closes.expire(start);
+        Map<Endpoints, ConnectionRecord> byTuple = new HashMap<>(open.size() * 2);
+        Map<ConnectionRecord, KernelPeer> peerOf = new HashMap<>(open.size() * 2);
+        for (ConnectionRecord r : open) {
+            Endpoints tuple = Endpoints.of(r.localAddress(), r.remoteAddress());
+            KernelPeer peer = KernelPeer.of(r);
+            if (tuple != null && peer != null) {
+                byTuple.put(tuple, r);
+                peerOf.put(r, peer);
+            }
+        }
+        Map<KernelPeer, KernelSnapshot.PeerCounts> peers = new HashMap<>();
+        seenOpen.clear();
+        seenTimeWait.clear();
+        int rows = read(procNet.resolve("tcp"), byTuple, peerOf, peers, nowMillis)
+                + read(procNet.resolve("tcp6"), byTuple, peerOf, peers, nowMillis);
+        int[] range = ints(procSys.resolve("ip_local_port_range"), 2);
+        int[] twReuse = ints(procSys.resolve("tcp_tw_reuse"), 1);
+        KernelSnapshot s = new KernelSnapshot(nowMillis, rows, System.nanoTime() - start, range[0], range[1],
+                twReuse[0], peers);
+        latest = s;
+        return s;
+    }
+
+    private int read(Path file, Map<Endpoints, ConnectionRecord> byTuple, Map<ConnectionRecord, KernelPeer> peerOf,
+                     Map<KernelPeer, KernelSnapshot.PeerCounts> peers, long nowMillis) throws IOException {
+        if (!Files.exists(file)) {
+            return 0; // no IPv6 in this kernel
+        }
+        int rows = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            int filled = 0;
+            while (true) {
+                int n = in.read(buffer, filled, buffer.length - filled);
+                if (n < 0) {
+                    if (filled > 0 && consume(buffer, 0, filled, byTuple, peerOf, peers, nowMillis)) {
+                        rows++;
+                    }
+                    return rows;
+                }
+                filled += n;
+                int lineStart = 0;
+                for (int i = 0; i < filled; i++) {
+                    if (buffer[i] == '\n') {
+                        if (consume(buffer, lineStart, i, byTuple, peerOf, peers, nowMillis)) {
+                            rows++;
+                        }
+                        lineStart = i + 1;
+                    }
+                }
+                // Keep the unfinished line for the next read; a line longer than MAX_LINE is not a row: dropped.
+                int rest = filled - lineStart;
+                if (rest > MAX_LINE) {
+                    rest = 0;
+                }
+                System.arraycopy(buffer, filled - rest, buffer, 0, rest);
+                filled = rest;
+            }
+        }
+    }
+
+    /** One line: counted when it is a row. */
+    private boolean consume(byte[] line, int from, int to, Map<Endpoints, ConnectionRecord> byTuple,
+                            Map<ConnectionRecord, KernelPeer> peerOf, Map<KernelPeer, KernelSnapshot.PeerCounts> peers,
+                            long nowMillis) {
+        TcpRow r = row;
+        if (!r.parse(line, from, to)) {
+            return false;
+        }
+        if (r.state() == TcpRow.TIME_WAIT) {
+            KernelPeer peer = closes.peerOf(r.endpoints());
+            if (peer != null && seenTimeWait.add(r.endpoints().copy())) {
+                counts(peers, peer).timeWait++;
+            }
+            return true;
+        }
+        if (r.state() == TcpRow.LISTEN) {
+            return true;
+        }
+        ConnectionRecord c = byTuple.get(r.endpoints());
+        if (c == null || !seenOpen.add(c)) {
+            return true;
+        }
+        KernelSnapshot.PeerCounts counts = counts(peers, peerOf.get(c));
+        counts.open++;
+        if (r.timer() == TcpRow.TIMER_KEEPALIVE && r.probesOut() > 0) {
+            counts.unansweredProbes++;
+            counts.maxUnansweredProbes = Math.max(counts.maxUnansweredProbes, r.probesOut());
+            c.noteUnansweredProbes(r.probesOut(), nowMillis);
+        }
+        return true;
+    }
+
+    private static KernelSnapshot.PeerCounts counts(Map<KernelPeer, KernelSnapshot.PeerCounts> peers, KernelPeer peer) {
+        return peers.computeIfAbsent(peer, p -> new KernelSnapshot.PeerCounts());
+    }
+
+    /** The first {@code n} whole numbers of a /proc/sys file, or -1 for each when it cannot be read. */
+    static int[] ints(Path file, int n) {
+        int[] values = new int[n];
+        java.util.Arrays.fill(values, -1);
+        // Files.readAllBytes trusts the size /proc reports (0) and may return a truncated value: read to the end.
+        try (InputStream in = Files.newInputStream(file)) {
+            String[] parts = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
+            for (int i = 0; i < n && i < parts.length; i++) {
+                values[i] = Integer.parseInt(parts[i]);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Unknown stays -1: a container may hide /proc/sys.
+        }
+        return values;
+    }
+
+    int recentCloses() {
+        return closes.size();
+    }
+}

@@ -1,0 +1,43 @@
+package io.connscope.agent.core;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/** Connection records for tests outside this package, as the registry would have made them. */
+public final class TestRecords {
+
+    private TestRecords() {
+    }
+
+    /** An open record of a connected socket, outbound or inbound (an accepted socket). */
+    public static ConnectionRecord open(Socket socket, Direction direction) {
+        ConnectionRecord r = new ConnectionRecord();
+        r.direction = direction;
+        r.localAddress = (InetSocketAddress) socket.getLocalSocketAddress();
+        r.remoteAddress = (InetSocketAddress) socket.getRemoteSocketAddress();
+        r.openedAtMillis = System.currentTimeMillis();
+        r.openedNanos = System.nanoTime();
+        r.state = ConnectionState.OPEN;
+        return r;
+    }
+
+    /** An open record of a connection between these addresses. */
+    public static ConnectionRecord open(InetSocketAddress local, InetSocketAddress remote, Direction direction) {
+        ConnectionRecord r = new ConnectionRecord();
+        r.direction = direction;
+        r.localAddress = local;
+        r.remoteAddress = remote;
+        r.openedAtMillis = System.currentTimeMillis();
+        r.openedNanos = System.nanoTime();
+        r.state = ConnectionState.OPEN;
+        return r;
+    }
+
+    /** The record, closed. */
+    public static ConnectionRecord closed(ConnectionRecord r) {
+        r.state = ConnectionState.CLOSED;
+        r.closedAtMillis = System.currentTimeMillis();
+        r.closedNanos = System.nanoTime();
+        return r;
+    }
+}

@@ -1,0 +1,153 @@
+package io.connscope.agent.kernel;
+
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.Direction;
+import io.connscope.agent.core.TestRecords;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sampler against the real /proc of this machine, with real loopback connections. */
+class KernelSamplerTest {
+
+    private static KernelSampler sampler() {
+        Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp")), "needs Linux /proc/net/tcp");
+        return new KernelSampler(Paths.get("/proc"));
+    }
+
+    @Test
+    void openConnectionsAreCountedPerPeerAndTheirTimeWaitOnceTheyClose() throws Exception {
+        KernelSampler sampler = sampler();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket accepted = server.accept();
+            ConnectionRecord out = TestRecords.open(client, Direction.OUTBOUND);
+            ConnectionRecord in = TestRecords.open(accepted, Direction.INBOUND);
+            KernelPeer outPeer = new KernelPeer(Direction.OUTBOUND, "127.0.0.1", server.getLocalPort());
+            KernelPeer inPeer = new KernelPeer(Direction.INBOUND, "127.0.0.1", server.getLocalPort());
+
+            KernelSnapshot open = sampler.sample(List.of(out, in));
+            assertEquals(1, open.peers.get(outPeer).open, open.render());
+            assertEquals(0, open.peers.get(outPeer).timeWait, open.render());
+            assertEquals(1, open.peers.get(inPeer).open, open.render());
+            int[] range = KernelSampler.ints(Paths.get("/proc/sys/net/ipv4/ip_local_port_range"), 2);
+            assertEquals(range[1] - range[0] + 1, open.ephemeralPorts());
+            assertEquals(1.0 / open.ephemeralPorts(), open.portUsage(outPeer, open.peers.get(outPeer)), 1e-12);
+            assertEquals(-1, open.portUsage(inPeer, open.peers.get(inPeer)));
+
+            // The client closes first: its side keeps the TIME_WAIT socket.
+            client.close();
+            accepted.close();
+            KernelSnapshot unknown = sampler.sample(List.of());
+            assertNull(unknown.peers.get(outPeer), "a TIME_WAIT row of a close connscope did not see is not counted: "
+                    + unknown.render());
+            sampler.onClosed(TestRecords.closed(out));
+            sampler.onClosed(TestRecords.closed(in));
+            KernelSnapshot closed = sampler.sample(List.of());
+            assertEquals(1, closed.peers.get(outPeer).timeWait, closed.render());
+            assertEquals(0, closed.peers.get(outPeer).open, closed.render());
+            assertNull(closed.peers.get(inPeer), "the server side closed second and holds no TIME_WAIT: " + closed.render());
+            assertEquals(1.0 / closed.ephemeralPorts(), closed.portUsage(outPeer, closed.peers.get(outPeer)), 1e-12);
+        }
+    }
+
+    /** The cost of one sample with a few thousand rows (printed for the README), and that it stays bounded. */
+    @Test
+    void sampleCost() throws Exception {
+        KernelSampler sampler = sampler();
+        int n = 500;
+        List<Socket> sockets = new ArrayList<>();
+        List<ConnectionRecord> open = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, n, InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < n; i++) {
+                Socket c = new Socket();
+                c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+                Socket a = server.accept();
+                sockets.add(c);
+                sockets.add(a);
+                open.add(TestRecords.open(c, Direction.OUTBOUND));
+                open.add(TestRecords.open(a, Direction.INBOUND));
+            }
+            KernelSnapshot s = null;
+            for (int i = 0; i < 5; i++) {
+                s = sampler.sample(open); // warm-up
+            }
+            int runs = 5;
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu = threads.getCurrentThreadCpuTime();
+            long user = threads.getCurrentThreadUserTime();
+            long start = System.nanoTime();
+            for (int i = 0; i < runs; i++) {
+                s = sampler.sample(open);
+            }
+            double ms = (System.nanoTime() - start) / 1e6 / runs;
+            double cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / runs;
+            double userMs = (threads.getCurrentThreadUserTime() - user) / 1e6 / runs;
+            long cpuReadOnly = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < runs; i++) {
+                sampler.sample(List.of());
+            }
+            double readOnlyMs = (threads.getCurrentThreadCpuTime() - cpuReadOnly) / 1e6 / runs;
+            System.out.printf("kernel sample: reading and parsing alone (nothing to join): %.2f ms CPU%n", readOnlyMs);
+            // CPU time includes the kernel's own work of printing the rows; wall time depends on the machine's load.
+            System.out.printf("kernel sample: %d rows, %d open connections joined: %.2f ms CPU (%.2f ms in the JVM, the "
+                    + "rest the kernel printing /proc), %.2f ms wall per sample (%.2f us CPU per row)%n", s.rows,
+                    open.size(), cpuMs, userMs, ms, cpuMs * 1000 / s.rows);
+            assertTrue(s.rows >= 2 * n, s.rows + " rows");
+            assertEquals(n, s.peers.get(new KernelPeer(Direction.OUTBOUND, "127.0.0.1", server.getLocalPort())).open);
+            assertEquals(n, s.peers.get(new KernelPeer(Direction.INBOUND, "127.0.0.1", server.getLocalPort())).open);
+        } finally {
+            for (Socket s : sockets) {
+                s.setSoLinger(true, 0); // reset: leave no TIME_WAIT behind
+                s.close();
+            }
+        }
+    }
+
+    /** Where there is no /proc/net/tcp (not Linux, or a sandbox hiding it): off, said in exactly one line. */
+    @Test
+    void withoutProcNetTcpSamplingIsOffWithOneInfoLine() throws Exception {
+        java.nio.file.Path empty = Files.createTempDirectory("connscope-no-proc");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, "UTF-8");
+        assertNull(KernelSampler.start(empty, 10, List::of, out));
+        String text = bytes.toString("UTF-8");
+        assertEquals(1, text.lines().count(), text);
+        assertTrue(text.startsWith("connscope: kernel view off: "), text);
+        bytes.reset();
+        assertNull(KernelSampler.start(empty, 0, List::of, out), "interval 0: off");
+        assertEquals("", bytes.toString("UTF-8"), "and nothing said: it was asked for");
+        Files.delete(empty);
+    }
+
+    @Test
+    void recentClosesAreBoundedAndExpire() {
+        RecentCloses closes = new RecentCloses(2, 1_000);
+        KernelPeer peer = new KernelPeer(Direction.OUTBOUND, "127.0.0.1", 80);
+        Endpoints a = Endpoints.of(new InetSocketAddress("127.0.0.1", 1001), new InetSocketAddress("127.0.0.1", 80));
+        Endpoints b = Endpoints.of(new InetSocketAddress("127.0.0.1", 1002), new InetSocketAddress("127.0.0.1", 80));
+        Endpoints c = Endpoints.of(new InetSocketAddress("127.0.0.1", 1003), new InetSocketAddress("127.0.0.1", 80));
+        closes.add(a, peer, 0);
+        closes.add(b, peer, 10);
+        closes.add(c, peer, 20);
+        assertNull(closes.peerOf(a), "the oldest is forgotten beyond the bound");
+        assertEquals(1, closes.forgottenEarly());
+        assertEquals(peer, closes.peerOf(b));
+        closes.expire(1_015);
+        assertNull(closes.peerOf(b), "kept only so long");
+        assertEquals(peer, closes.peerOf(c));
+        assertEquals(1, closes.size());
+    }
+}
