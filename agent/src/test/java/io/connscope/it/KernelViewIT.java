@@ -81,6 +81,8 @@ class KernelViewIT {
             }
             assertTrue(client != null, "the client's connection is reported: " + r.describe());
             assertEquals("closed", client.path("state").asText(), client.toString());
+            // The client's kernel gave up and reset the connection: no FIN from the peer, no TIME_WAIT here.
+            assertEquals("local_reset", client.path("close_initiator").asText(), client.toString());
             int max = client.path("keepalive_probes_unanswered_max").asInt();
             assertTrue(max >= 1 && max <= 4, "1 to 4 (TCP_KEEPCOUNT) probes seen unanswered: " + client);
             // The inbound side sends no probes.

@@ -62,6 +62,12 @@ public enum CloseInitiator {
         if (history.resetSeen) {
             return new Verdict(REMOTE_RESET, "peer reset seen on " + history.resetSeenOn);
         }
+        if (history.timedOut) {
+            // Linux aborts the connection itself (an RST when keep-alive probes run out): no FIN, no TIME_WAIT.
+            // Without this the poll at close sees the dead socket's HUP and would blame the peer.
+            return new Verdict(LOCAL_RESET, "connection timed out on " + history.timedOutOn
+                    + ": the kernel gave up (keep-alive probes or retransmissions unanswered)");
+        }
         if (history.shutdownOutputNanos != 0
                 && (history.eofNanos == 0 || history.shutdownOutputNanos <= history.eofNanos)) {
             return new Verdict(LOCAL, "shutdownOutput sent FIN first");
@@ -98,6 +104,9 @@ public enum CloseInitiator {
         public long shutdownOutputNanos;
         public boolean resetSeen;
         public String resetSeenOn;
+        /** The kernel timed the connection out (ETIMEDOUT on a read or write). */
+        public boolean timedOut;
+        public String timedOutOn;
     }
 
     /** The socket's state just before close: poll revents (-1 unknown), unread bytes (-1 unknown), SO_LINGER (-1 off or unknown). */

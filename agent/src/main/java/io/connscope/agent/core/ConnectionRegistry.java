@@ -742,6 +742,11 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.history.resetSeenOn = operation;
             r.history.resetSeen = true;
         }
+        // ETIMEDOUT from an established connection's read or write; a read timeout (SO_TIMEOUT) says "Read timed out".
+        if (message.contains("Connection timed out") && !r.history.timedOut) {
+            r.history.timedOutOn = operation;
+            r.history.timedOut = true;
+        }
     }
 
     // -- Netty's native transports: their sockets, each with a FileDescriptor of the agent's --

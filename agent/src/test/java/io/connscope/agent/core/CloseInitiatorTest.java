@@ -43,6 +43,17 @@ class CloseInitiatorTest {
     }
 
     @Test
+    void aConnectionTheKernelTimedOutIsALocalResetNotThePeersFin() {
+        CloseHistory h = new CloseHistory();
+        h.timedOut = true;
+        h.timedOutOn = "read";
+        // What poll shows on the dead socket at close: hang-up, read side shut.
+        CloseInitiator.Verdict v = CloseInitiator.decide(h, new CloseProbe(POLLIN | POLLHUP | POLLRDHUP, 0, -1));
+        assertEquals(CloseInitiator.LOCAL_RESET, v.initiator);
+        assertEquals(true, v.reason.startsWith("connection timed out on read"), v.reason);
+    }
+
+    @Test
     void resetSeenWinsOverEverythingElse() {
         CloseHistory h = new CloseHistory();
         h.eofNanos = 5;
