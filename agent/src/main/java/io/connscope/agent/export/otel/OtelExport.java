@@ -84,12 +84,17 @@ public final class OtelExport implements TelemetryExport {
     }
 
     /** A factory for the reporter: builds the SDK on the reporter's thread. */
-    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, PrintStream err) {
-        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, err);
+    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, Map<String, String> overrides,
+                                                  PrintStream err) {
+        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, overrides, err);
     }
 
+    /**
+     * {@code overrides}: connscope's own {@code otel.*} settings ({@code connscope.otel.*}), over the standard ones,
+     * so that connscope can export elsewhere than the OpenTelemetry Java agent that reads the same {@code otel.*}.
+     */
     static OtelExport start(ConnectionRegistry registry, Reporter reporter, long maxSpanSeconds, int eventsPerSpan,
-                            PrintStream err) {
+                            Map<String, String> overrides, PrintStream err) {
         // The SDK logs each failed export through java.util.logging, into the application's log: connscope
         // reports outages itself, once (ExportFailures).
         SDK_LOGGER.setLevel(Level.OFF);
@@ -99,6 +104,7 @@ public final class OtelExport implements TelemetryExport {
                 .setComponentLoader(ComponentLoader.forClassLoader(OtelExport.class.getClassLoader()))
                 .disableShutdownHook()
                 .addPropertiesSupplier(OtelExport::defaults)
+                .addPropertiesCustomizer(config -> overrides)
                 .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
                 .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
                 .addMetricReaderCustomizer((reader, config) -> {

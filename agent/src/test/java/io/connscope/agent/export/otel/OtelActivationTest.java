@@ -40,4 +40,12 @@ class OtelActivationTest {
         assertTrue(OtelActivation.enabled("on", props(), Map.of()));
         assertFalse(OtelActivation.enabled("off", props("otel.exporter.otlp.endpoint", "http://x"), Map.of()));
     }
+
+    @Test
+    void connscopesOwnSettingsDecideOverTheStandardOnes() {
+        // The OpenTelemetry Java agent's exporter setting would turn connscope's export on; connscope's own "none" wins.
+        assertFalse(OtelActivation.enabled("auto", Map.of("otel.traces.exporter", "none"),
+                props("otel.traces.exporter", "otlp"), Map.of()));
+        assertTrue(OtelActivation.enabled("auto", Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:4318"), props(), Map.of()));
+    }
 }
