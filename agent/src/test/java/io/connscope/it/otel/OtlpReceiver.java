@@ -51,10 +51,17 @@ public final class OtlpReceiver implements AutoCloseable {
     private final Server grpc;
     private final Protocol protocol;
 
-    private OtlpReceiver(Protocol protocol, int port) throws IOException {
+    private OtlpReceiver(Protocol protocol, int port, javax.net.ssl.SSLContext tls) throws IOException {
         this.protocol = protocol;
         if (protocol == Protocol.HTTP) {
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            if (tls != null) {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 16);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                http = https;
+            } else {
+                http = HttpServer.create(address, 16);
+            }
             http.setExecutor(Executors.newFixedThreadPool(2));
             http.createContext("/v1/traces", exchange -> {
                 String header = exchange.getRequestHeaders().getFirst("x-connscope-test");
@@ -86,12 +93,17 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     public static OtlpReceiver start(Protocol protocol) throws IOException {
-        return new OtlpReceiver(protocol, 0);
+        return new OtlpReceiver(protocol, 0, null);
     }
 
     /** A receiver on a given port: a collector that comes up after the agent has started. */
     public static OtlpReceiver start(Protocol protocol, int port) throws IOException {
-        return new OtlpReceiver(protocol, port);
+        return new OtlpReceiver(protocol, port, null);
+    }
+
+    /** OTLP/HTTP over TLS with the server certificate of {@code tls}. */
+    public static OtlpReceiver startHttps(javax.net.ssl.SSLContext tls) throws IOException {
+        return new OtlpReceiver(Protocol.HTTP, 0, tls);
     }
 
     public int port() {
