@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answers with {@code Connection: close} and then closes.
  *
  * <p>With {@code wait} it first prints {@code READY pid} and waits for a line on stdin (a test attaches connscope
- * meanwhile); with {@code linger MS} it sleeps that long at the end, so that periodic exports run. Prints
+ * meanwhile); with {@code hold} it prints {@code TRAFFIC DONE} after the requests and waits for another line (the
+ * test waits for the exports meanwhile); with {@code linger MS} it sleeps that long at the end. Prints
  * {@code RESULT server_port=.. served=.. ok=..}: requests the server handled, and answers the clients got right.
  */
 public final class HttpTrafficScenario {
@@ -35,12 +36,16 @@ public final class HttpTrafficScenario {
 
     public static void main(String[] args) throws Exception {
         Watchdog.start(55_000);
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         long linger = 0;
+        boolean hold = false;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("wait")) {
                 System.out.println("READY " + ProcessHandle.current().pid());
                 System.out.flush();
-                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                stdin.readLine();
+            } else if (args[i].equals("hold")) {
+                hold = true;
             } else if (args[i].equals("linger")) {
                 linger = Long.parseLong(args[++i]);
             }
@@ -77,6 +82,11 @@ public final class HttpTrafficScenario {
         b.setReadTimeout(10_000);
         try (InputStream in = b.getInputStream()) {
             ok += b.getResponseCode() == 200 && new String(in.readAllBytes(), StandardCharsets.US_ASCII).equals("hello /b") ? 1 : 0;
+        }
+        if (hold) {
+            System.out.println("TRAFFIC DONE");
+            System.out.flush();
+            stdin.readLine();
         }
         Thread.sleep(linger);
         System.out.println("RESULT server_port=" + port + " served=" + served.get() + " ok=" + ok);

@@ -119,8 +119,9 @@ class CoexistenceIT {
             args.addAll(otelAgentSettings(otelAgents));
             args.addAll(asProperties(connscopeSettings(connscopes)));
             long start = System.nanoTime();
-            Fork.Result run = Fork.startPlaced(args, List.of(), Map.of(), HttpTrafficScenario.class.getName(),
-                    "linger", "500").await();
+            Fork.Running running = Fork.startPlaced(args, List.of(), Map.of(), HttpTrafficScenario.class.getName(), "hold");
+            afterTheOtelAgentsExport(running, otelAgents);
+            Fork.Result run = running.await();
             System.out.printf("CoexistenceIT: fork with both agents (%s first) took %d ms%n",
                     otelFirst ? "OpenTelemetry" : "connscope", (System.nanoTime() - start) / 1_000_000);
             checkBoth(run, otelAgents, connscopes);
@@ -135,14 +136,10 @@ class CoexistenceIT {
             args.add("-javaagent:" + built("otel-javaagent"));
             args.addAll(otelAgentSettings(otelAgents));
             Fork.Running target = Fork.startPlaced(args, List.of(), Map.of(), HttpTrafficScenario.class.getName(),
-                    "wait", "linger", "500");
+                    "wait", "hold");
             try {
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (!target.stdoutSoFar().contains("READY ") && target.process.isAlive() && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                awaitOutput(target, "READY ");
                 String out = target.stdoutSoFar();
-                assertTrue(out.contains("READY "), "the target started\n" + out + target.stderrSoFar());
                 String pid = out.substring(out.indexOf("READY ") + 6).split("\\s")[0];
                 List<String> cmd = new ArrayList<>(List.of(Fork.java(), "-jar", Fork.agentJar().toString(), "attach", pid));
                 cmd.addAll(connscopeSettings(connscopes));
@@ -150,10 +147,40 @@ class CoexistenceIT {
                 assertEquals(0, attach.exit, attach.describe());
                 assertTrue(attach.stdout.contains("attached to JVM " + pid), attach.describe());
             } finally {
-                target.process.getOutputStream().write('\n');
-                target.process.getOutputStream().flush();
+                release(target);
             }
+            afterTheOtelAgentsExport(target, otelAgents);
             checkBoth(target.await(), otelAgents, connscopes);
+        }
+    }
+
+    private static void awaitOutput(Fork.Running running, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 40_000_000_000L;
+        while (!running.stdoutSoFar().contains(text) && running.process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(running.stdoutSoFar().contains(text), "'" + text + "' from the fork\n" + running.stdoutSoFar()
+                + running.stderrSoFar());
+    }
+
+    private static void release(Fork.Running running) throws java.io.IOException {
+        running.process.getOutputStream().write('\n');
+        running.process.getOutputStream().flush();
+    }
+
+    /**
+     * Lets the application end once the OpenTelemetry Java agent has exported the spans of its requests, so that its
+     * export connection is there for connscope to see, whatever the order of the two agents' exits.
+     */
+    private static void afterTheOtelAgentsExport(Fork.Running running, OtlpReceiver otelAgents) throws Exception {
+        try {
+            awaitOutput(running, "TRAFFIC DONE");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (otelAgents.spans().size() < 8 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            release(running);
         }
     }
 
@@ -216,11 +243,16 @@ class CoexistenceIT {
         assertTrue(run.records().stream().noneMatch(r -> r.path("remote_port").asInt() == connscopes.port()), context);
         // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows:
         // real TCP connections of this JVM, reported like any other (see README, "Beside the OpenTelemetry Java agent").
-        System.out.println("CoexistenceIT: connscope reported " + connscopes.spans().stream()
-                .filter(s -> otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))).count()
-                + " connection(s) of the OpenTelemetry Java agent to its collector");
-        assertTrue(connscopes.spans().stream().allMatch(s -> portText.equals(attribute(s.getAttributesList(), "server.port"))
-                        || otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))),
+        // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows: real
+        // TCP connections of this JVM, reported like any other (README, "Beside the OpenTelemetry Java agent").
+        List<Span> otelAgentExports = connscopes.spans().stream()
+                .filter(s -> otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))).collect(Collectors.toList());
+        assertTrue(!otelAgentExports.isEmpty(), "the OpenTelemetry Java agent's export connection" + context);
+        for (Span s : otelAgentExports) {
+            assertEquals("outbound", attribute(s.getAttributesList(), "connscope.connection.direction"), context);
+            assertTrue(Integer.parseInt(attribute(s.getAttributesList(), "connscope.connection.requests")) >= 1, context);
+        }
+        assertEquals(scenario.size() + otelAgentExports.size(), connscopes.spans().size(),
                 "nothing but the scenario's connections and the OpenTelemetry Java agent's exports" + context);
     }
 
