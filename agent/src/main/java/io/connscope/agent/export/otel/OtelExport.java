@@ -11,7 +11,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -105,14 +104,16 @@ public final class OtelExport implements TelemetryExport {
                 .disableShutdownHook()
                 .addPropertiesSupplier(OtelExport::defaults)
                 .addPropertiesCustomizer(config -> overrides)
-                .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
-                .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
-                .addMetricReaderCustomizer((reader, config) -> {
-                    if (reader instanceof PrometheusHttpServer) {
+                // Before the Prometheus server binds (it does when it is built): a scrape right after, before a
+                // reader customizer could run, would be traced.
+                .addPropertiesCustomizer(config -> {
+                    if (config.getList("otel.metrics.exporter").contains("prometheus")) {
                         registry.ignoreInboundPort(config.getInt("otel.exporter.prometheus.port", 9464));
                     }
-                    return reader;
+                    return Map.of();
                 })
+                .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
+                .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
                 .build();
         return new OtelExport(configured.getOpenTelemetrySdk(), registry, reporter, failures, maxSpanSeconds,
                 eventsPerSpan, err);
