@@ -20,10 +20,6 @@ public final class OtelActivation {
     private OtelActivation() {
     }
 
-    public static boolean enabled(String mode, Properties properties, Map<String, String> env) {
-        return enabled(mode, Map.of(), properties, env);
-    }
-
     /**
      * {@code overrides} are connscope's own OpenTelemetry settings ({@code connscope.otel.*}, as {@code otel.*}
      * keys): where one of them names a trigger, it decides over {@code -Dotel.*} and {@code OTEL_*}.
