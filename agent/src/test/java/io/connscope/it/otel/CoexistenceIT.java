@@ -120,8 +120,13 @@ class CoexistenceIT {
             args.addAll(asProperties(connscopeSettings(connscopes)));
             long start = System.nanoTime();
             Fork.Running running = Fork.startPlaced(args, List.of(), Map.of(), HttpTrafficScenario.class.getName(), "hold");
-            afterTheOtelAgentsExport(running, otelAgents);
-            Fork.Result run = running.await();
+            Fork.Result run;
+            try {
+                afterTheOtelAgentsExport(running, otelAgents);
+                run = running.await();
+            } finally {
+                running.process.destroyForcibly();
+            }
             System.out.printf("CoexistenceIT: fork with both agents (%s first) took %d ms%n",
                     otelFirst ? "OpenTelemetry" : "connscope", (System.nanoTime() - start) / 1_000_000);
             checkBoth(run, otelAgents, connscopes);
@@ -137,20 +142,26 @@ class CoexistenceIT {
             args.addAll(otelAgentSettings(otelAgents));
             Fork.Running target = Fork.startPlaced(args, List.of(), Map.of(), HttpTrafficScenario.class.getName(),
                     "wait", "hold");
+            Fork.Result run;
             try {
-                awaitOutput(target, "READY ");
-                String out = target.stdoutSoFar();
-                String pid = out.substring(out.indexOf("READY ") + 6).split("\\s")[0];
-                List<String> cmd = new ArrayList<>(List.of(Fork.java(), "-jar", Fork.agentJar().toString(), "attach", pid));
-                cmd.addAll(connscopeSettings(connscopes));
-                Fork.Result attach = Fork.exec(cmd);
-                assertEquals(0, attach.exit, attach.describe());
-                assertTrue(attach.stdout.contains("attached to JVM " + pid), attach.describe());
+                try {
+                    awaitOutput(target, "READY ");
+                    String out = target.stdoutSoFar();
+                    String pid = out.substring(out.indexOf("READY ") + 6).split("\\s")[0];
+                    List<String> cmd = new ArrayList<>(List.of(Fork.java(), "-jar", Fork.agentJar().toString(), "attach", pid));
+                    cmd.addAll(connscopeSettings(connscopes));
+                    Fork.Result attach = Fork.exec(cmd);
+                    assertEquals(0, attach.exit, attach.describe());
+                    assertTrue(attach.stdout.contains("attached to JVM " + pid), attach.describe());
+                } finally {
+                    release(target);
+                }
+                afterTheOtelAgentsExport(target, otelAgents);
+                run = target.await();
             } finally {
-                release(target);
+                target.process.destroyForcibly();
             }
-            afterTheOtelAgentsExport(target, otelAgents);
-            checkBoth(target.await(), otelAgents, connscopes);
+            checkBoth(run, otelAgents, connscopes);
         }
     }
 
