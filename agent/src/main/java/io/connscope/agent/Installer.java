@@ -86,13 +86,15 @@ final class Installer {
             inspector = SocketInspector.NONE;
         }
         String file = config.string(Option.EVENTS_FILE);
-        boolean otel = OtelActivation.enabled(config.string(Option.OTEL), System.getProperties(), System.getenv());
+        boolean otel = OtelActivation.enabled(config.string(Option.OTEL), config.otelOverrides(),
+                System.getProperties(), System.getenv());
         int eventsPerSpan = (int) config.number(Option.OTEL_REQUEST_EVENTS);
         Reporter reporter = new Reporter((int) config.number(Option.QUEUE_SIZE),
                 Reporter.ConsoleLevel.valueOf(config.string(Option.CONSOLE).toUpperCase(Locale.ROOT)),
                 config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
                 config.bool(Option.EVENTS_REQUESTS), System.err,
-                otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan, System.err) : null,
+                otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan,
+                        config.otelOverrides(), System.err) : null,
                 eventsPerSpan > 0, config.number(Option.KERNEL_INTERVAL));
         NativeMemory memory = NativeMemory.open(inst);
         if (memory == null) {

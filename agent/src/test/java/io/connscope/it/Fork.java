@@ -108,11 +108,28 @@ public final class Fork {
      */
     public static Running start(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
                                 String mainClass, String... args) throws IOException {
+        List<String> withAgent = new ArrayList<>();
+        withAgent.add(javaagent());
+        withAgent.addAll(jvmArgs);
+        return startPlaced(withAgent, extraClasspath, env, mainClass, args);
+    }
+
+    /** {@code -javaagent:} with the built agent jar. */
+    public static String javaagent() {
+        return "-javaagent:" + agentJar();
+    }
+
+    /**
+     * Like {@link #start(List, List, java.util.Map, String, String...)}, but connscope is where the test puts it:
+     * {@link #javaagent()} among {@code jvmArgs} (after another agent, say), or nowhere (to be attached later, when
+     * it reads the {@code -Dconnscope.events.file} set here from the running JVM).
+     */
+    public static Running startPlaced(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
+                                      String mainClass, String... args) throws IOException {
         Path events = Files.createTempFile("connscope-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
-        cmd.add("-javaagent:" + agentJar());
         cmd.add("-Dconnscope.events.file=" + events);
         cmd.addAll(jvmArgs);
         cmd.add("-cp");

@@ -16,7 +16,11 @@ import java.util.Properties;
  */
 public final class AgentConfig {
 
+    /** What an OpenTelemetry setting for connscope only is prefixed with: {@code connscope.otel.exporter.otlp.endpoint}. */
+    public static final String OTEL_OVERRIDE_PREFIX = "connscope.";
+
     private final Map<Option, Object> values = new EnumMap<>(Option.class);
+    private final Map<String, String> otelOverrides = new LinkedHashMap<>();
 
     private AgentConfig() {
     }
@@ -33,17 +37,17 @@ public final class AgentConfig {
         AgentConfig config = new AgentConfig();
         Map<String, String> args = parseAgentArgs(agentArgs, err);
         for (String key : args.keySet()) {
-            if (Option.byKey(key) == null) {
+            if (Option.byKey(key) == null && !isOtelOverride(key)) {
                 err.println("connscope: unknown option '" + key + "' in agent arguments; known: " + knownKeys());
             }
         }
         for (String name : properties.stringPropertyNames()) {
-            if (name.startsWith("connscope.") && Option.byKey(name) == null) {
+            if (name.startsWith("connscope.") && Option.byKey(name) == null && !isOtelOverride(name)) {
                 err.println("connscope: unknown option '-D" + name + "'; known: " + knownKeys());
             }
         }
         for (String name : env.keySet()) {
-            if (name.startsWith("CONNSCOPE_") && byEnvName(name) == null) {
+            if (name.startsWith("CONNSCOPE_") && byEnvName(name) == null && !isOtelOverride(envToKey(name))) {
                 err.println("connscope: unknown environment variable '" + name + "'; known: " + knownEnvNames());
             }
         }
@@ -70,7 +74,38 @@ public final class AgentConfig {
             }
             config.values.put(option, value != null ? value : option.type().parse(option.defaultValue()));
         }
+        // Lowest precedence first, so that a higher source replaces what a lower one set.
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().startsWith("CONNSCOPE_") && byEnvName(e.getKey()) == null && isOtelOverride(envToKey(e.getKey()))) {
+                config.otelOverrides.put(envToKey(e.getKey()).substring(OTEL_OVERRIDE_PREFIX.length()), e.getValue());
+            }
+        }
+        for (String name : properties.stringPropertyNames()) {
+            if (Option.byKey(name) == null && isOtelOverride(name)) {
+                config.otelOverrides.put(name.substring(OTEL_OVERRIDE_PREFIX.length()), properties.getProperty(name));
+            }
+        }
+        for (Map.Entry<String, String> e : args.entrySet()) {
+            if (Option.byKey(e.getKey()) == null && isOtelOverride(e.getKey())) {
+                config.otelOverrides.put(e.getKey().substring(OTEL_OVERRIDE_PREFIX.length()), e.getValue());
+            }
+        }
         return config;
+    }
+
+    /**
+     * {@code connscope.otel.<setting>} that is not one of connscope's own options: the OpenTelemetry setting
+     * {@code otel.<setting>} for connscope's SDK only, over whatever {@code -Dotel.*} and {@code OTEL_*} say (which
+     * the OpenTelemetry Java agent, or the application's SDK, read as well).
+     */
+    static boolean isOtelOverride(String key) {
+        return key.startsWith(OTEL_OVERRIDE_PREFIX + "otel.") && key.length() > (OTEL_OVERRIDE_PREFIX + "otel.").length()
+                && Option.byKey(key) == null;
+    }
+
+    /** {@code CONNSCOPE_OTEL_EXPORTER_OTLP_ENDPOINT} is {@code connscope.otel.exporter.otlp.endpoint}. */
+    private static String envToKey(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
     }
 
     /**
@@ -141,6 +176,14 @@ public final class AgentConfig {
 
     public String string(Option option) {
         return (String) values.get(option);
+    }
+
+    /**
+     * OpenTelemetry settings for connscope's SDK only ({@code otel.*} keys), from {@code connscope.otel.*} agent
+     * arguments and system properties and {@code CONNSCOPE_OTEL_*} variables; empty when none is set.
+     */
+    public Map<String, String> otelOverrides() {
+        return java.util.Collections.unmodifiableMap(otelOverrides);
     }
 
     /** The options as {@code help} prints them and the README shows them: a Markdown table. */

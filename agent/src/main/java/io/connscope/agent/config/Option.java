@@ -33,6 +33,9 @@ public enum Option {
                     + "usage, unanswered keep-alive probes; 0 turns sampling off."),
     OTEL("connscope.otel", Type.choice("auto", "on", "off"), "auto",
             "OpenTelemetry export (spans and metrics, configured with the standard OTEL_* / -Dotel.* settings). "
+                    + "Any otel.* setting prefixed with connscope. (CONNSCOPE_OTEL_* in the environment, otel.* as an "
+                    + "agent argument) applies to connscope only and wins over the standard one, e.g. "
+                    + "-Dconnscope.otel.exporter.otlp.endpoint beside the OpenTelemetry Java agent's -Dotel.*. "
                     + "auto: on when an exporter or OTLP endpoint is configured (otel.traces.exporter, "
                     + "otel.metrics.exporter, otel.exporter.otlp.endpoint or its traces and metrics variants, as -D or OTEL_*)."),
     OTEL_SPAN_MAX_DURATION("connscope.otel.span.max.duration", Type.range(1, 86_400), "60",

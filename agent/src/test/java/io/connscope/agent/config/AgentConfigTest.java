@@ -133,4 +133,27 @@ class AgentConfigTest {
         assertEquals(1, errLines().length);
         assertTrue(errLines()[0].contains("'bogus' is not key=value"), errLines()[0]);
     }
+
+    @Test
+    void connscopeOtelSettingsAreConnscopesOwnOpenTelemetrySettingsWithTheSamePrecedence() {
+        AgentConfig c = AgentConfig.load("otel.exporter.otlp.endpoint=http://127.0.0.1:1111,otel.span.max.duration=5",
+                props("connscope.otel.exporter.otlp.endpoint", "http://127.0.0.1:2222",
+                        "connscope.otel.service.name", "from-property", "otel.service.name", "not-ours"),
+                Map.of("CONNSCOPE_OTEL_SERVICE_NAME", "from-env", "CONNSCOPE_OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+                        "CONNSCOPE_OTEL_REQUEST_EVENTS", "3", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://not-ours"),
+                err);
+        assertEquals(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:1111", "otel.service.name", "from-property",
+                "otel.exporter.otlp.protocol", "grpc"), c.otelOverrides());
+        // connscope's own options under connscope.otel are options, not OpenTelemetry settings.
+        assertEquals(5, c.number(Option.OTEL_SPAN_MAX_DURATION));
+        assertEquals(3, c.number(Option.OTEL_REQUEST_EVENTS));
+        assertEquals(0, errLines().length, String.join("\n", errLines()));
+    }
+
+    @Test
+    void connscopeOtelAloneIsStillAnUnknownOption() {
+        AgentConfig c = AgentConfig.load(null, props("connscope.otel.", "x"), Map.of(), err);
+        assertTrue(c.otelOverrides().isEmpty());
+        assertEquals(1, errLines().length);
+    }
 }

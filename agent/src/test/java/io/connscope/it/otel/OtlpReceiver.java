@@ -53,11 +53,18 @@ public final class OtlpReceiver implements AutoCloseable {
     /** How long each OTLP/HTTP request waits before it is taken and answered: a slow collector. */
     private final long delayMillis;
 
-    private OtlpReceiver(Protocol protocol, int port, long delayMillis) throws IOException {
+    private OtlpReceiver(Protocol protocol, int port, long delayMillis, javax.net.ssl.SSLContext tls) throws IOException {
         this.protocol = protocol;
         this.delayMillis = delayMillis;
         if (protocol == Protocol.HTTP) {
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            if (tls != null) {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 16);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                http = https;
+            } else {
+                http = HttpServer.create(address, 16);
+            }
             http.setExecutor(Executors.newFixedThreadPool(2));
             http.createContext("/v1/traces", exchange -> {
                 delay();
@@ -91,17 +98,17 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     public static OtlpReceiver start(Protocol protocol) throws IOException {
-        return new OtlpReceiver(protocol, 0, 0);
+        return new OtlpReceiver(protocol, 0, 0, null);
     }
 
     /** A receiver on a given port: a collector that comes up after the agent has started. */
     public static OtlpReceiver start(Protocol protocol, int port) throws IOException {
-        return new OtlpReceiver(protocol, port, 0);
+        return new OtlpReceiver(protocol, port, 0, null);
     }
 
     /** A slow OTLP/HTTP collector: each request is taken and answered {@code delayMillis} after it arrives. */
     public static OtlpReceiver slow(long delayMillis) throws IOException {
-        return new OtlpReceiver(Protocol.HTTP, 0, delayMillis);
+        return new OtlpReceiver(Protocol.HTTP, 0, delayMillis, null);
     }
 
     private void delay() {
@@ -112,6 +119,11 @@ public final class OtlpReceiver implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** OTLP/HTTP over TLS with the server certificate of {@code tls}. */
+    public static OtlpReceiver startHttps(javax.net.ssl.SSLContext tls) throws IOException {
+        return new OtlpReceiver(Protocol.HTTP, 0, 0, tls);
     }
 
     public int port() {

@@ -20,7 +20,11 @@ public final class OtelActivation {
     private OtelActivation() {
     }
 
-    public static boolean enabled(String mode, Properties properties, Map<String, String> env) {
+    /**
+     * {@code overrides} are connscope's own OpenTelemetry settings ({@code connscope.otel.*}, as {@code otel.*}
+     * keys): where one of them names a trigger, it decides over {@code -Dotel.*} and {@code OTEL_*}.
+     */
+    public static boolean enabled(String mode, Map<String, String> overrides, Properties properties, Map<String, String> env) {
         if ("on".equals(mode)) {
             return true;
         }
@@ -28,7 +32,10 @@ public final class OtelActivation {
             return false;
         }
         for (String key : TRIGGERS) {
-            String value = properties.getProperty(key);
+            String value = overrides.get(key);
+            if (value == null) {
+                value = properties.getProperty(key);
+            }
             if (value == null) {
                 value = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_'));
             }

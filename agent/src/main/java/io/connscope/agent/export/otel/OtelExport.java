@@ -85,12 +85,17 @@ public final class OtelExport implements TelemetryExport {
     }
 
     /** A factory for the reporter: builds the SDK on the reporter's thread. */
-    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, PrintStream err) {
-        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, err);
+    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, Map<String, String> overrides,
+                                                  PrintStream err) {
+        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, overrides, err);
     }
 
+    /**
+     * {@code overrides}: connscope's own {@code otel.*} settings ({@code connscope.otel.*}), over the standard ones,
+     * so that connscope can export elsewhere than the OpenTelemetry Java agent that reads the same {@code otel.*}.
+     */
     static OtelExport start(ConnectionRegistry registry, Reporter reporter, long maxSpanSeconds, int eventsPerSpan,
-                            PrintStream err) {
+                            Map<String, String> overrides, PrintStream err) {
         // The SDK logs each failed export through java.util.logging, into the application's log: connscope
         // reports outages itself, once (ExportFailures).
         SDK_LOGGER.setLevel(Level.OFF);
@@ -104,6 +109,8 @@ public final class OtelExport implements TelemetryExport {
                 .addSpanProcessorCustomizer((processor, config) ->
                         failures.spanQueue(processor, config.getInt("otel.bsp.max.queue.size", 2048)))
                 .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
+                // connscope.otel.* settings win over the otel.* that the OpenTelemetry Java agent reads too.
+                .addPropertiesCustomizer(config -> overrides)
                 // Before any reader is built: the Prometheus server listens as soon as it is built, and a scrape
                 // accepted before its port is ignored would be traced.
                 .addPropertiesCustomizer(config -> {
