@@ -11,7 +11,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -101,11 +100,14 @@ public final class OtelExport implements TelemetryExport {
                 .addPropertiesSupplier(OtelExport::defaults)
                 .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
                 .addMetricExporterCustomizer((exporter, config) -> failures.metrics(onAgentThreads(exporter, retry(config))))
-                .addMetricReaderCustomizer((reader, config) -> {
-                    if (reader instanceof PrometheusHttpServer) {
+                .addPropertiesCustomizer(config -> {
+                    // The Prometheus endpoint's own connections (scrapes) are not data. Its port is known from the
+                    // settings before the SDK builds the endpoint, which listens as soon as it is built: a scrape
+                    // accepted before a reader customizer ran would have been traced.
+                    if (config.getList("otel.metrics.exporter").contains("prometheus")) {
                         registry.ignoreInboundPort(config.getInt("otel.exporter.prometheus.port", 9464));
                     }
-                    return reader;
+                    return Map.of();
                 })
                 .build();
         return new OtelExport(configured.getOpenTelemetrySdk(), registry, reporter, failures, maxSpanSeconds,
