@@ -15,17 +15,20 @@
 # names the java to run (default: java on PATH). Everything runs on 127.0.0.1; what it starts it stops on exit;
 # every wait is bounded.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 results=""
 work=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --results) results=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
+    --results) [ $# -ge 2 ] || exit 2; results=$2; shift 2 ;;
+    --work) [ $# -ge 2 ] || exit 2; work=$2; shift 2 ;;
     *) sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 done
+# Both relative to where we were called from, before we move to the repository's root.
+if [ -n "$results" ]; then : > "$results"; results="$(cd "$(dirname "$results")" && pwd)/$(basename "$results")"; fi
+if [ -n "$work" ]; then mkdir -p "$work"; work=$(cd "$work" && pwd); fi
+cd "$(dirname "$0")/.."
 
 agent=agent/target/connscope-agent.jar
 demo=demo-app/target/connscope-demo.jar
@@ -38,10 +41,7 @@ done
 command -v ab >/dev/null || { echo "ab is not installed (apt-get install apache2-utils)" >&2; exit 1; }
 
 [ -n "$work" ] || work=$(mktemp -d /tmp/connscope-nginx-experiment.XXXXXX)
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
 chmod 755 "$work" # nginx's worker runs as another user when we are root: it must reach its temp directories
-[ -z "$results" ] || : > "$results"
 demo_pid=""
 nginx_pid=""
 stop() { # pid: TERM, then KILL after 10 s
