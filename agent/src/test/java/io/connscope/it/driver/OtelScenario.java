@@ -25,7 +25,8 @@ import java.util.concurrent.Executors;
  *   <li>with {@code churn N}: N more connections of one request each, the client closing each.</li>
  * </ol>
  * Prints {@code RESULT server_port=.. refused_port=.. churn_ms=..}; with {@code wait} it makes one more
- * connection (D) through {@code HttpURLConnection}, which its pool then holds idle, and waits
+ * connection (D) through {@code HttpURLConnection}, which its pool then holds idle, and one (E) with one request to
+ * a second server, which the client closes (printed as {@code other_port=..}), and waits
  * for a line on stdin (a test scraping it meanwhile), with {@code linger MS} it sleeps that long, before it stops
  * the server and exits, printing {@code RESULT sdk_threads=..} last.
  */
@@ -96,7 +97,21 @@ public final class OtelScenario {
             }
         }
         long churnMillis = (System.nanoTime() - churnStart) / 1_000_000;
+        String other = "";
+        HttpServer otherServer = null;
         if (wait) {
+            // Connection E: to a second server, closed by the client; that server has no connection open afterwards.
+            otherServer = HttpServer.create(new InetSocketAddress(loopback, 0), 50);
+            otherServer.setExecutor(executor);
+            otherServer.createContext("/", exchange -> {
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            });
+            otherServer.start();
+            try (Socket e = new Socket(loopback, otherServer.getAddress().getPort())) {
+                exchange(e, "GET /e HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            }
+            other = " other_port=" + otherServer.getAddress().getPort();
             // Connection D: one request through HttpURLConnection, whose KeepAliveCache then holds it idle.
             java.net.HttpURLConnection d = (java.net.HttpURLConnection)
                     new java.net.URL("http://127.0.0.1:" + port + "/d").openConnection();
@@ -104,7 +119,7 @@ public final class OtelScenario {
                 body.readAllBytes();
             }
         }
-        System.out.println("RESULT server_port=" + port + " refused_port=" + refusedPort + " churn_ms=" + churnMillis);
+        System.out.println("RESULT server_port=" + port + " refused_port=" + refusedPort + " churn_ms=" + churnMillis + other);
         System.out.flush();
         if (wait) {
             System.in.read();
@@ -117,6 +132,9 @@ public final class OtelScenario {
         System.out.println("RESULT sdk_threads=" + sdkThreads);
         // Closes the server's side of every connection; each client has closed (or been closed) long before.
         server.stop(0);
+        if (otherServer != null) {
+            otherServer.stop(0);
+        }
         executor.shutdownNow();
     }
 

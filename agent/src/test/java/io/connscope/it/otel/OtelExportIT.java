@@ -336,6 +336,11 @@ class OtelExportIT {
         assertEquals(3.0, sample(text, "connscope_connection_opened_total", "connscope_connection_direction=\"inbound\",connscope_connection_outcome=\"success\"," + peer), context);
         // D sits idle in HttpURLConnection's pool while it is scraped.
         assertEquals(1.0, sample(text, "http_client_open_connections", "http_connection_state=\"idle\"," + peer), context);
+        assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"active\"," + peer), context);
+        // E, to a second server, closed before the scrape: that server reports 0 open connections, not no series.
+        String other = "server_address=\"127.0.0.1\",server_port=\"" + resultValue(run.stdout, "other_port") + "\"";
+        assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"idle\"," + other), context);
+        assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"active\"," + other), context);
         assertTrue(text.contains("connscope_connection_duration_seconds_bucket"), context);
         assertFalse(text.contains("server_port=\"" + promPort + "\""), "scrapes are not in the data" + context);
         assertTrue(run.records().stream().noneMatch(r -> r.path("local_port").asInt() == promPort

@@ -191,6 +191,27 @@ class DemoScenariosIT {
         assertEquals("{application_close=1, peer_closed_idle=1}", r.tally(r.inbound, "close_reason"), r.fork.describe());
     }
 
+    /**
+     * The mismatch marker: with connscope's socket-dispatcher instrumentation (reads and writes) left out, connscope
+     * still sees the connection open and close but no request on it, so those checks differ: the demo marks each
+     * and exits 1.
+     */
+    @Test
+    void whatConnscopeDidNotSeeIsMarkedAsAMismatch() throws Exception {
+        DemoFork fork = DemoFork.start(List.of("-Dconnscope.instrumentation.disabled=socket-dispatcher",
+                "-Dconnscope.console=off"), "keepalive");
+        assertEquals(1, fork.await(90), fork.describe());
+        List<String> lines = fork.stdout().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.contains("outbound requests (sum)") && l.endsWith("<<< MISMATCH")),
+                fork.describe());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("outbound connections") && l.endsWith(" ok")),
+                "what connscope did see still matches\n" + fork.describe());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("server: requests served") && l.endsWith(" ok")),
+                fork.describe());
+        assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("result keepalive: MISMATCH (")), fork.describe());
+        assertTrue(lines.contains("demo: 1 scenario(s), 1 with a MISMATCH (marked <<< MISMATCH)"), fork.describe());
+    }
+
     /** The README quick start: no arguments runs every scenario, quickly (slow-response with 3 s). */
     @Test
     void allScenariosByDefault() throws Exception {

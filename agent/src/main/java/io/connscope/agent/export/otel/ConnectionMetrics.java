@@ -14,7 +14,6 @@ import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -38,6 +37,7 @@ final class ConnectionMetrics {
 
     private final int maxPeers;
     private final PeerTotals totals;
+    private final OpenHttpConnections openHttpConnections;
     private final Supplier<List<ConnectionRecord>> open;
     private final LongCounter closed;
     private final DoubleHistogram duration;
@@ -51,6 +51,7 @@ final class ConnectionMetrics {
                       Supplier<Map<String, Long>> dropped, Supplier<KernelSnapshot> kernel) {
         this.maxPeers = maxPeers;
         this.totals = new PeerTotals(maxPeers);
+        this.openHttpConnections = new OpenHttpConnections(maxPeers);
         this.open = open;
         closed = meter.counterBuilder("connscope.connection.closed").setUnit("{connection}")
                 .setDescription("TCP connections closed, by who closed first and why.").build();
@@ -106,6 +107,7 @@ final class ConnectionMetrics {
     /** Reporter thread: a connection finished. */
     void onFinished(ConnectionRecord r) {
         totals.addFinished(r);
+        openHttpConnections.onFinished(r);
         if (r.state() == ConnectionState.FAILED) {
             return;
         }
@@ -150,19 +152,12 @@ final class ConnectionMetrics {
                 keepAlive.record(c[PeerTotals.KEEPALIVE_OFF], base.toBuilder().put(KEEPALIVE_ENABLED, false).build());
             }
         });
-        // Open HTTP client connections, per server and state: idle when their pool holds them idle.
-        Map<Attributes, long[]> pools = new HashMap<>();
-        for (ConnectionRecord r : now) {
-            if (r.direction() == Direction.OUTBOUND && (r.isHttp() || r.pool() != null)) {
-                PeerTotals.Peer peer = PeerTotals.Peer.of(r);
-                long[] c = pools.computeIfAbsent(Attributes.of(SERVER_ADDRESS, peer.serverAddress,
-                        SERVER_PORT, (long) peer.serverPort), k -> new long[2]);
-                c[r.pooledIdle() ? 0 : 1]++;
-            }
-        }
-        pools.forEach((server, c) -> {
-            openHttp.record(c[0], with(server, HTTP_CONNECTION_STATE, "idle"));
-            openHttp.record(c[1], with(server, HTTP_CONNECTION_STATE, "active"));
+        // Open HTTP client connections, per server and state: idle when their pool holds them idle; 0 and 0 for a
+        // server whose connections have all closed.
+        openHttpConnections.count(now).forEach((server, c) -> {
+            Attributes attributes = Attributes.of(SERVER_ADDRESS, server.serverAddress, SERVER_PORT, (long) server.serverPort);
+            openHttp.record(c[OpenHttpConnections.IDLE], with(attributes, HTTP_CONNECTION_STATE, "idle"));
+            openHttp.record(c[OpenHttpConnections.ACTIVE], with(attributes, HTTP_CONNECTION_STATE, "active"));
         });
     }
 
