@@ -103,11 +103,18 @@ public final class Fork {
      */
     public static Running start(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
                                 String mainClass, String... args) throws IOException {
+        return startWithAgentArgs(null, jvmArgs, extraClasspath, env, mainClass, args);
+    }
+
+    /** Like {@link #start(List, List, java.util.Map, String, String...)}, with {@code -javaagent:<jar>=agentArgs}. */
+    public static Running startWithAgentArgs(String agentArgs, List<String> jvmArgs, List<Path> extraClasspath,
+                                             java.util.Map<String, String> env, String mainClass, String... args)
+            throws IOException {
         Path events = Files.createTempFile("connscope-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
-        cmd.add("-javaagent:" + agentJar());
+        cmd.add("-javaagent:" + agentJar() + (agentArgs == null ? "" : "=" + agentArgs));
         cmd.add("-Dconnscope.events.file=" + events);
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
