@@ -1,11 +1,13 @@
 package io.connscope.agent.export;
 
+
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.ConnectionFeed;
+import io.connscope.bootstrap.SocketEvents;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -362,7 +364,15 @@ public final class Reporter implements ConnectionListener {
                 .append(reported - failed).append(" closed, ").append(open.size()).append(" open, ")
                 .append(failed).append(" failed connects; tracked sockets ").append(registry.trackedSockets())
                 .append(", untracked sockets ").append(registry.untracked())
-                .append(", dropped reports ").append(dropped.get()).append('\n');
+                .append(", dropped reports ").append(dropped.get())
+                .append(", internal errors ").append(SocketEvents.adviceFailures()).append('\n');
+        Throwable firstError = SocketEvents.firstAdviceFailure();
+        if (firstError != null && when.equals("exit")) {
+            // Kept from the application, but not hidden: what to put in a bug report.
+            StackTraceElement[] at = firstError.getStackTrace();
+            sb.append("connscope: the first internal error (kept from the application): ").append(firstError)
+                    .append(at.length > 0 ? " at " + at[0] : "").append('\n');
+        }
         sb.append(summary.render(open));
         out.print(sb);
         out.flush();
