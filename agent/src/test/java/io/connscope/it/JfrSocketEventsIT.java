@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * connscope and a JFR recording of socket events ({@code jdk.SocketRead}, {@code jdk.SocketWrite}, threshold 0) in
  * one JVM. JFR instruments the same JDK classes (on JDK 17 by rewriting {@code Socket}'s streams and
- * {@code SocketChannelImpl}; from JDK 22 through events the JDK emits itself): both must see every byte of
+ * {@code SocketChannelImpl}; on JDK 25 through events the socket code emits itself): both must see every byte of
  * {@link JfrTraffic}'s connections, on plain sockets and on blocking and non-blocking channels.
  */
 class JfrSocketEventsIT {
