@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * HttpURLConnection, HttpClient, OkHttp, a refused connect, a reset) gets exactly the results it gets without the
  * agent, and the agent counts what it kept from the application instead of hiding it.
  */
-class FailingHandlersIT {
+public class FailingHandlersIT {
 
     private static final Pattern INTERNAL_ERRORS = Pattern.compile("internal errors (\\d+)");
 
@@ -95,7 +95,7 @@ class FailingHandlersIT {
     }
 
     /** A keystore with one EC key for 127.0.0.1, made by the JDK's keytool. */
-    static Path keystore(Path dir) throws Exception {
+    public static Path keystore(Path dir) throws Exception {
         Path keystore = dir.resolve("ks.p12");
         Path keytool = Paths.get(Fork.java()).resolveSibling("keytool");
         Fork.Result gen = Fork.exec(List.of(keytool.toString(), "-genkeypair", "-keystore", keystore.toString(),
