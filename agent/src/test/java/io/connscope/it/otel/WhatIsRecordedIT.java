@@ -112,6 +112,15 @@ class WhatIsRecordedIT {
                 }
             }
 
+            // The resource: the SDK's own attributes and the service name, nothing about the host or process.
+            Set<String> resource = new TreeSet<>();
+            receiver.resourceSpans().forEach(rs -> rs.getResource().getAttributesList()
+                    .forEach(kv -> resource.add(kv.getKey())));
+            receiver.resourceMetrics().forEach(rm -> rm.getResource().getAttributesList()
+                    .forEach(kv -> resource.add(kv.getKey())));
+            assertEquals(Set.of("service.name", "telemetry.sdk.language", "telemetry.sdk.name",
+                    "telemetry.sdk.version"), resource, "resource attributes" + context);
+
             // Span and span event attributes: only those the README lists.
             for (Span s : receiver.spans()) {
                 for (var kv : s.getAttributesList()) {
