@@ -51,7 +51,7 @@ public final class AgentConfig {
         sources.add(args);
         Source system = new Source("-D");
         for (String name : properties.stringPropertyNames()) {
-            if (name.startsWith("connscope.") && !TEST_PROPERTIES.contains(name)) {
+            if (name.startsWith("connscope.") && !NOT_OPTIONS.contains(name)) {
                 system.put(name, properties.getProperty(name), "unknown option '-D" + name + "'", err);
             }
         }
@@ -91,7 +91,7 @@ public final class AgentConfig {
      * System properties that start with {@code connscope.} and are not options: set by the agent itself
      * ({@code connscope.agent.started}), or switches for connscope's own tests, left out of the table on purpose.
      */
-    static final Set<String> TEST_PROPERTIES = Set.of("connscope.agent.started", "connscope.test.failing.handlers");
+    static final Set<String> NOT_OPTIONS = Set.of("connscope.agent.started", "connscope.test.failing.handlers"); // FailingSink.PROPERTY
 
     /** A value and where it came from, as messages name it ("-Dconnscope.console"). */
     private static final class Setting {
