@@ -89,9 +89,10 @@ public final class AgentConfig {
 
     /**
      * System properties that start with {@code connscope.} and are not options: set by the agent itself
-     * ({@code connscope.agent.started}), or switches for connscope's own tests, left out of the table on purpose.
+     * ({@code connscope.agent.started}), or switches for connscope's own tests, left out of the table on purpose
+     * ({@code FailingSink.PROPERTY}).
      */
-    static final Set<String> NOT_OPTIONS = Set.of("connscope.agent.started", "connscope.test.failing.handlers"); // FailingSink.PROPERTY
+    static final Set<String> NOT_OPTIONS = Set.of("connscope.agent.started", "connscope.test.failing.handlers");
 
     /** A value and where it came from, as messages name it ("-Dconnscope.console"). */
     private static final class Setting {
