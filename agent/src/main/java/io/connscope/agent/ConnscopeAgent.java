@@ -89,8 +89,10 @@ public final class ConnscopeAgent {
                 + "       java -jar connscope-agent.jar attach PID [option=value ...]   into a running JVM\n"
                 + "       java -jar connscope-agent.jar list                            JVMs it can attach to\n"
                 + "       java -jar connscope-agent.jar help\n\n"
-                + "Options, as agent arguments, -D system properties or environment variables\n"
-                + "(that order of precedence; a bad value prints one line on stderr and the default applies):\n\n"
+                + "Options, highest precedence first: agent arguments (attach options are agent arguments),\n"
+                + "-D system properties, environment variables, lines of the connscope.config.file properties file,\n"
+                + "defaults. A bad value, an unknown option or an unreadable file prints one line on stderr and the\n"
+                + "default applies.\n\n"
                 + AgentConfig.optionTable();
     }
 }

@@ -8,6 +8,7 @@ import io.connscope.agent.core.SocketInspector;
 import io.connscope.agent.export.Reporter;
 import io.connscope.agent.export.otel.OtelActivation;
 import io.connscope.agent.export.otel.OtelExport;
+import io.connscope.agent.instrumentation.AdviceFailures;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.apache.ApachePoolInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
@@ -105,7 +106,7 @@ final class Installer {
         if (attached) {
             registry.adoptPreexistingConnections();
         }
-        SocketEvents.sink = registry;
+        SocketEvents.sink = Boolean.getBoolean(FailingSink.PROPERTY) ? FailingSink.around(registry) : registry;
         agentBuilder(config.names(Option.INSTRUMENTATION_DISABLED)).installOn(inst);
         // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete
         // with it; what finishes meanwhile waits in the queue.
@@ -133,7 +134,8 @@ final class Installer {
             }
             builder = builder.type(i.type())
                     .transform(i.advise(new AgentBuilder.Transformer.ForAdvice()
-                            .include(Installer.class.getClassLoader())));
+                            .include(Installer.class.getClassLoader())
+                            .withExceptionHandler(AdviceFailures.HANDLER)));
         }
         return builder;
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -112,6 +113,60 @@ class AttachIT {
             assertEquals("local", client.path("close_initiator").asText(), "the client closed P: " + client);
         } finally {
             target.destroyForcibly();
+        }
+    }
+
+    /**
+     * Attach options are agent arguments: one naming a config file brings the file's options in, and they rank
+     * above it; the file's bad entries each give one line on the target's stderr.
+     */
+    @Test
+    void attachOptionsNameAConfigFileAndRankAboveIt() throws Exception {
+        Path events = Files.createTempFile("connscope-attach-", ".jsonl");
+        Files.delete(events);
+        Path file = Files.createTempFile("connscope-attach-", ".properties");
+        Files.write(file, ("events.file=" + events + "\nconsole=off\ncolour=blue\nqueue.size=5\n")
+                .getBytes(StandardCharsets.UTF_8));
+        Process target = new ProcessBuilder(Fork.java(), "-cp", Fork.testClasses().toString(),
+                AttachTarget.class.getName()).start();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errPump = new Thread(() -> {
+            try (InputStream in = target.getErrorStream()) {
+                in.transferTo(err);
+            } catch (Exception ignored) {
+                // the process is gone
+            }
+        });
+        errPump.start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream()));
+            String ready = out.readLine();
+            assertTrue(ready != null && ready.startsWith("READY "), "the target started: " + ready);
+            String pid = ready.substring(6).trim();
+            Fork.Result attach = agentCommand("attach", pid, "config.file=" + file, "console=summary");
+            assertEquals(0, attach.exit, attach.describe());
+            target.getOutputStream().write('\n');
+            target.getOutputStream().flush();
+            while (out.readLine() != null) {
+                // drain until the target exits
+            }
+            assertTrue(target.waitFor(60, TimeUnit.SECONDS), "the target exits");
+            errPump.join(10_000);
+            String stderr = err.toString(StandardCharsets.UTF_8);
+            String context = "\n--- target stderr:\n" + stderr;
+            assertEquals(0, target.exitValue(), context);
+            assertEquals(1, stderr.lines().filter(l -> l.startsWith("connscope: unknown option 'colour' in config file "
+                    + file + "; known: ")).count(), context);
+            assertEquals(1, stderr.lines().filter(l -> l.startsWith("connscope: invalid value '5' for "
+                    + "connscope.queue.size in config file " + file + ": expected a whole number from 16")).count(), context);
+            assertTrue(stderr.contains("connscope: summary (exit)"), "console=summary from the attach options, above "
+                    + "the file's console=off" + context);
+            assertFalse(stderr.contains("connscope: closed #"), context);
+            assertTrue(Files.exists(events) && Files.readAllLines(events).size() >= 4, "events.file from the file"
+                    + context);
+        } finally {
+            target.destroyForcibly();
+            Files.deleteIfExists(file);
         }
     }
 

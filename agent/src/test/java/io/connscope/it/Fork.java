@@ -108,8 +108,15 @@ public final class Fork {
      */
     public static Running start(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
                                 String mainClass, String... args) throws IOException {
+        return startWithAgentArgs(null, jvmArgs, extraClasspath, env, mainClass, args);
+    }
+
+    /** Like {@link #start(List, List, java.util.Map, String, String...)}, with {@code -javaagent:<jar>=agentArgs}. */
+    public static Running startWithAgentArgs(String agentArgs, List<String> jvmArgs, List<Path> extraClasspath,
+                                             java.util.Map<String, String> env, String mainClass, String... args)
+            throws IOException {
         List<String> withAgent = new ArrayList<>();
-        withAgent.add(javaagent());
+        withAgent.add(javaagent() + (agentArgs == null ? "" : "=" + agentArgs));
         withAgent.addAll(jvmArgs);
         return startPlaced(withAgent, extraClasspath, env, mainClass, args);
     }

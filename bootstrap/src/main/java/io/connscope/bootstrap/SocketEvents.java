@@ -1,6 +1,7 @@
 package io.connscope.bootstrap;
 
 import java.io.FileDescriptor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bridge between advice inlined into JDK socket classes and the agent.
@@ -11,15 +12,40 @@ import java.io.FileDescriptor;
  * package; each does one volatile read and hands plain values on. While no agent is installed ({@link #sink}
  * is null) they do nothing.
  *
- * <p>Nothing may escape to the application: the advice is declared with {@code suppress = Throwable.class},
- * and the agent's sink catches its own failures too.
+ * <p>Nothing may escape to the application: the advice is declared with {@code suppress = Throwable.class}, and
+ * what it suppresses (a failure of the sink, or of the advice itself) is counted by {@link #adviceFailed}.
  */
 public final class SocketEvents {
 
     /** Installed once by the agent; null means "not tracing". */
     public static volatile SocketEventSink sink;
 
+    /** Throwables that advice suppressed (see {@link #adviceFailed}). */
+    private static final AtomicLong ADVICE_FAILURES = new AtomicLong();
+    private static volatile Throwable firstAdviceFailure;
+
     private SocketEvents() {
+    }
+
+    /**
+     * Called by the exception handler of every advice with the throwable it keeps from the application (advice is
+     * declared with {@code suppress = Throwable.class}), so that connscope's own failures are counted and shown in
+     * its summary instead of vanishing. The handler wraps this call in a try/catch of its own.
+     */
+    public static void adviceFailed(Throwable t) {
+        if (ADVICE_FAILURES.getAndIncrement() == 0) {
+            firstAdviceFailure = t;
+        }
+    }
+
+    /** How many throwables advice has suppressed so far. */
+    public static long adviceFailures() {
+        return ADVICE_FAILURES.get();
+    }
+
+    /** The first throwable advice suppressed, or null. */
+    public static Throwable firstAdviceFailure() {
+        return firstAdviceFailure;
     }
 
     public static void connectStart(FileDescriptor fd, Object remote) {

@@ -1,18 +1,31 @@
 package io.connscope.agent.config;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The options in force, resolved once at start from, highest precedence first: agent arguments
- * ({@code -javaagent:connscope-agent.jar=key=value,...}), system properties ({@code -Dconnscope.*}),
- * environment variables ({@code CONNSCOPE_*}), and the defaults of {@link Option}.
+ * ({@code -javaagent:connscope-agent.jar=key=value,...}, and the options of {@code attach PID key=value...}, which
+ * reach the agent the same way), system properties ({@code -Dconnscope.*}), environment variables
+ * ({@code CONNSCOPE_*}), the properties file named by {@code connscope.config.file} (itself taken from the
+ * sources above it), and the defaults of {@link Option}. This class is the one place that order is decided.
  *
  * <p>A bad value never stops the agent: it prints one line on stderr naming the option, the value, where it
- * came from and what is accepted, and the default applies.
+ * came from and what is accepted, and the default applies. So do an unknown key (in every source), a piece of
+ * the agent arguments that is not key=value, and a configuration file that cannot be read (its options then
+ * do not apply).
  */
 public final class AgentConfig {
 
@@ -34,61 +47,52 @@ public final class AgentConfig {
     }
 
     public static AgentConfig load(String agentArgs, Properties properties, Map<String, String> env, PrintStream err) {
-        AgentConfig config = new AgentConfig();
-        Map<String, String> args = parseAgentArgs(agentArgs, err);
-        for (String key : args.keySet()) {
-            if (Option.byKey(key) == null && !isOtelOverride(key)) {
-                err.println("connscope: unknown option '" + key + "' in agent arguments; known: " + knownKeys());
-            }
+        List<Source> sources = new ArrayList<>();
+        Source args = new Source("agent argument ");
+        for (Map.Entry<String, String> e : parseAgentArgs(agentArgs, err).entrySet()) {
+            args.put(e.getKey(), e.getValue(), "unknown option '" + e.getKey() + "' in agent arguments", err);
         }
+        sources.add(args);
+        Source system = new Source("-D");
         for (String name : properties.stringPropertyNames()) {
-            if (name.startsWith("connscope.") && Option.byKey(name) == null && !isOtelOverride(name)) {
-                err.println("connscope: unknown option '-D" + name + "'; known: " + knownKeys());
+            if (name.startsWith("connscope.") && !NOT_OPTIONS.contains(name)) {
+                system.put(name, properties.getProperty(name), "unknown option '-D" + name + "'", err);
             }
         }
-        for (String name : env.keySet()) {
-            if (name.startsWith("CONNSCOPE_") && byEnvName(name) == null && !isOtelOverride(envToKey(name))) {
-                err.println("connscope: unknown environment variable '" + name + "'; known: " + knownEnvNames());
+        sources.add(system);
+        Source environment = new Source("environment variable ");
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().startsWith("CONNSCOPE_")) {
+                Option o = byEnvName(e.getKey());
+                if (o != null) {
+                    environment.values.put(o, e.getValue());
+                } else if (isOtelOverride(envToKey(e.getKey()))) {
+                    environment.otel.put(envToKey(e.getKey()).substring(OTEL_OVERRIDE_PREFIX.length()), e.getValue());
+                } else {
+                    err.println("connscope: unknown environment variable '" + e.getKey() + "'; known: " + knownEnvNames());
+                }
             }
         }
+        sources.add(environment);
+        // The file's own name comes from the sources above it; in the file it would mean nothing.
+        Setting file = resolve(Option.CONFIG_FILE, sources);
+        if (file != null && !file.raw.trim().isEmpty()) {
+            sources.add(readFile(file.raw.trim(), file.from, err));
+        }
+
+        AgentConfig config = new AgentConfig();
         for (Option option : Option.values()) {
-            String raw;
-            String from;
-            if (args.containsKey(option.key())) {
-                raw = args.get(option.key());
-                from = "agent argument " + option.key();
-            } else if (properties.getProperty(option.key()) != null) {
-                raw = properties.getProperty(option.key());
-                from = "-D" + option.key();
-            } else if (env.get(option.envName()) != null) {
-                raw = env.get(option.envName());
-                from = "environment variable " + option.envName();
-            } else {
-                raw = null;
-                from = null;
-            }
-            Object value = raw == null ? null : option.type().parse(raw.trim());
-            if (raw != null && value == null) {
-                err.println("connscope: invalid value '" + raw + "' for " + from + ": expected "
+            Setting setting = resolve(option, sources);
+            Object value = setting == null ? null : option.type().parse(setting.raw.trim());
+            if (setting != null && value == null) {
+                err.println("connscope: invalid value '" + setting.raw + "' for " + setting.from + ": expected "
                         + option.type().accepted() + "; using the default '" + option.defaultValue() + "'");
             }
             config.values.put(option, value != null ? value : option.type().parse(option.defaultValue()));
         }
         // Lowest precedence first, so that a higher source replaces what a lower one set.
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (e.getKey().startsWith("CONNSCOPE_") && byEnvName(e.getKey()) == null && isOtelOverride(envToKey(e.getKey()))) {
-                config.otelOverrides.put(envToKey(e.getKey()).substring(OTEL_OVERRIDE_PREFIX.length()), e.getValue());
-            }
-        }
-        for (String name : properties.stringPropertyNames()) {
-            if (Option.byKey(name) == null && isOtelOverride(name)) {
-                config.otelOverrides.put(name.substring(OTEL_OVERRIDE_PREFIX.length()), properties.getProperty(name));
-            }
-        }
-        for (Map.Entry<String, String> e : args.entrySet()) {
-            if (Option.byKey(e.getKey()) == null && isOtelOverride(e.getKey())) {
-                config.otelOverrides.put(e.getKey().substring(OTEL_OVERRIDE_PREFIX.length()), e.getValue());
-            }
+        for (int i = sources.size() - 1; i >= 0; i--) {
+            config.otelOverrides.putAll(sources.get(i).otel);
         }
         return config;
     }
@@ -106,6 +110,95 @@ public final class AgentConfig {
     /** {@code CONNSCOPE_OTEL_EXPORTER_OTLP_ENDPOINT} is {@code connscope.otel.exporter.otlp.endpoint}. */
     private static String envToKey(String name) {
         return name.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+    }
+
+    /**
+     * System properties that start with {@code connscope.} and are not options: set by the agent itself
+     * ({@code connscope.agent.started}), or switches for connscope's own tests, left out of the table on purpose
+     * ({@code FailingSink.PROPERTY}).
+     */
+    static final Set<String> NOT_OPTIONS = Set.of("connscope.agent.started", "connscope.test.failing.handlers");
+
+    /** A value and where it came from, as messages name it ("-Dconnscope.console"). */
+    private static final class Setting {
+        final String raw;
+        final String from;
+
+        Setting(String raw, String from) {
+            this.raw = raw;
+            this.from = from;
+        }
+    }
+
+    /** One place options are given, with the values it gives. */
+    private static final class Source {
+        final String prefix;
+        final String suffix;
+        final Map<Option, String> values = new EnumMap<>(Option.class);
+        /** connscope.otel.* settings that are not options: otel.* for connscope's SDK only ({@link #isOtelOverride}). */
+        final Map<String, String> otel = new LinkedHashMap<>();
+
+        Source(String prefix) {
+            this(prefix, "");
+        }
+
+        Source(String prefix, String suffix) {
+            this.prefix = prefix;
+            this.suffix = suffix;
+        }
+
+        /** Records {@code key} (with or without the connscope. prefix), or says once that it is unknown. */
+        void put(String key, String raw, String unknownMessage, PrintStream err) {
+            String full = key.startsWith("connscope.") ? key : "connscope." + key;
+            Option o = Option.byKey(full);
+            if (o != null) {
+                values.put(o, raw);
+            } else if (isOtelOverride(full)) {
+                otel.put(full.substring(OTEL_OVERRIDE_PREFIX.length()), raw);
+            } else {
+                err.println("connscope: " + unknownMessage + "; known: " + knownKeys());
+            }
+        }
+
+        String describe(Option o) {
+            return prefix + (prefix.startsWith("environment") ? o.envName() : o.key()) + suffix;
+        }
+    }
+
+    private static Setting resolve(Option option, List<Source> sources) {
+        for (Source s : sources) {
+            String raw = s.values.get(option);
+            if (raw != null) {
+                return new Setting(raw, s.describe(option));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The options of a properties file ({@link Properties#load(java.io.Reader)} syntax, UTF-8). A file that cannot
+     * be read or parsed gives one line and no options.
+     */
+    private static Source readFile(String path, String from, PrintStream err) {
+        Source source = new Source("", " in config file " + path);
+        Properties file = new Properties();
+        try (Reader in = Files.newBufferedReader(Paths.get(path), StandardCharsets.UTF_8)) {
+            file.load(in);
+        } catch (IOException | RuntimeException e) {
+            err.println("connscope: cannot read the config file '" + path + "' (" + from + "): " + e
+                    + "; expected a readable UTF-8 properties file of key=value lines; its options are not applied");
+            return source;
+        }
+        for (String key : new TreeSet<>(file.stringPropertyNames())) {
+            String full = key.startsWith("connscope.") ? key : "connscope." + key;
+            if (full.equals(Option.CONFIG_FILE.key())) {
+                err.println("connscope: config file " + path + ": '" + key + "' is ignored there; name the file as "
+                        + "an agent argument, -D" + Option.CONFIG_FILE.key() + " or " + Option.CONFIG_FILE.envName());
+                continue;
+            }
+            source.put(key, file.getProperty(key), "unknown option '" + key + "' in config file " + path, err);
+        }
+        return source;
     }
 
     /**
@@ -179,8 +272,9 @@ public final class AgentConfig {
     }
 
     /**
-     * OpenTelemetry settings for connscope's SDK only ({@code otel.*} keys), from {@code connscope.otel.*} agent
-     * arguments and system properties and {@code CONNSCOPE_OTEL_*} variables; empty when none is set.
+     * OpenTelemetry settings for connscope's SDK only ({@code otel.*} keys), from {@code connscope.otel.*} in any
+     * source (agent arguments, system properties, {@code CONNSCOPE_OTEL_*} variables, the config file); empty when
+     * none is set.
      */
     public Map<String, String> otelOverrides() {
         return java.util.Collections.unmodifiableMap(otelOverrides);

@@ -13,6 +13,9 @@ import java.util.Locale;
 public enum Option {
     ENABLED("connscope.enabled", Type.BOOLEAN, "true",
             "Turns the agent on or off. With false nothing is instrumented."),
+    CONFIG_FILE("connscope.config.file", Type.PATH, "",
+            "A properties file of options (key=value lines, keys as in this table, the connscope. prefix optional), "
+                    + "below agent arguments, -D and environment variables in precedence."),
     CONSOLE("connscope.console", Type.choice("off", "summary", "connections"), "connections",
             "What goes to stderr: nothing, the per-peer summary, or also one line per finished connection."),
     SUMMARY_INTERVAL("connscope.summary.interval", Type.range(0, 86_400), "60",

@@ -1,5 +1,6 @@
 package io.connscope.agent.export;
 
+
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
@@ -8,6 +9,7 @@ import io.connscope.agent.kernel.KernelSampler;
 import io.connscope.agent.kernel.KernelSnapshot;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.ConnectionFeed;
+import io.connscope.bootstrap.SocketEvents;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -380,7 +382,15 @@ public final class Reporter implements ConnectionListener {
                 .append(reported - failed).append(" closed, ").append(open.size()).append(" open, ")
                 .append(failed).append(" failed connects; tracked sockets ").append(registry.trackedSockets())
                 .append(", untracked sockets ").append(registry.untracked())
-                .append(", dropped reports ").append(dropped.get()).append('\n');
+                .append(", dropped reports ").append(dropped.get())
+                .append(", internal errors ").append(SocketEvents.adviceFailures()).append('\n');
+        Throwable firstError = SocketEvents.firstAdviceFailure();
+        if (firstError != null && when.equals("exit")) {
+            // Kept from the application, but not hidden: what to put in a bug report.
+            StackTraceElement[] at = firstError.getStackTrace();
+            sb.append("connscope: the first internal error (kept from the application): ").append(firstError)
+                    .append(at.length > 0 ? " at " + at[0] : "").append('\n');
+        }
         sb.append(summary.render(open));
         KernelSampler k = kernel;
         // At exit a fresh sample: the connections just closed have their TIME_WAIT sockets now.

@@ -1,0 +1,170 @@
+package io.connscope.it.otel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.FailingHandlersIT;
+import io.connscope.it.Fork;
+import io.connscope.it.driver.SecretTraffic;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the README says connscope records, and what it does not, checked on traffic full of secrets
+ * ({@link SecretTraffic}: request targets with query strings, Authorization, Cookie, Set-Cookie and custom headers,
+ * bodies; plain and TLS): none of it reaches the JSON Lines file, the console or OpenTelemetry (spans, span
+ * events, metrics); the Connection and Keep-Alive headers do; and the JSON fields and span attributes are exactly
+ * the ones the README lists.
+ */
+class WhatIsRecordedIT {
+
+    /** The span and span event attributes the README's Spans section lists. */
+    private static final Set<String> SPAN_ATTRIBUTES = Set.of("network.transport", "network.type",
+            "network.peer.address", "network.peer.port", "network.local.address", "network.local.port",
+            "server.address", "server.port", "client.address", "client.port", "connscope.connection.id",
+            "connscope.connection.direction", "connscope.connection.state", "connscope.close.initiator",
+            "connscope.close.reason", "connscope.close.detail", "connscope.keepalive.enabled",
+            "connscope.keepalive.idle", "connscope.keepalive.interval", "connscope.keepalive.count",
+            "connscope.keepalive.source", "connscope.connection.bytes_sent", "connscope.connection.bytes_received",
+            "connscope.connection.connect_ms", "connscope.connection.requests", "connscope.tls.handshakes",
+            "connscope.pool", "thread.name", "connscope.connection.preexisting", "connscope.span.continued",
+            "connscope.span.segment", "error.type", "connscope.http.request_events.dropped");
+    private static final Set<String> EVENT_ATTRIBUTES = Set.of("connscope.http.request.index",
+            "connscope.connection.reused", "network.protocol.version", "http.response.status_code",
+            "connscope.http.request.connection", "connscope.http.request.keep_alive",
+            "connscope.http.response.connection", "connscope.http.response.keep_alive");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noTargetQueryStringHeaderValueOrBodyIsRecordedAnywhere() throws Exception {
+        Path keystore = FailingHandlersIT.keystore(dir);
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>(receiver.agentSettings());
+            args.add("-Dotel.metric.export.interval=500");
+            args.add("-Dconnscope.events.requests=true");
+            Fork.Result r = Fork.run(args, SecretTraffic.class.getName(), keystore.toString());
+            int plain = OtelExportIT.resultValue(r.stdout, "plain_port");
+            int tls = OtelExportIT.resultValue(r.stdout, "tls_port");
+            String context = "\n" + r.describe();
+
+            // Every place connscope writes to: none of the secrets.
+            String spans = receiver.resourceSpans().toString();
+            String metrics = receiver.resourceMetrics().toString();
+            assertFalse(receiver.spans().isEmpty(), "spans arrived" + context);
+            assertFalse(receiver.resourceMetrics().isEmpty(), "metrics arrived" + context);
+            for (String[] place : List.of(new String[] {"the JSON Lines file", r.eventsText()},
+                    new String[] {"stderr", r.stderr}, new String[] {"spans", spans},
+                    new String[] {"metrics", metrics})) {
+                assertFalse(place[1].toUpperCase(Locale.ROOT).contains("SECRET"), place[0]
+                        + " must hold no request target, query string, header value (but Connection and Keep-Alive) "
+                        + "or body byte:\n" + place[1] + context);
+            }
+
+            // The two headers it keeps, exactly as sent: 2 requests on the plain raw connection, 2 over TLS, 1 from
+            // HttpURLConnection, each seen from both sides.
+            int raw = 0;
+            for (JsonNode n : r.records()) {
+                if (!"request".equals(n.path("type").asText())) {
+                    continue;
+                }
+                int port = n.path("server_port").asInt();
+                assertTrue(port == plain || port == tls, "only the scenario's requests: " + n + context);
+                if (n.path("request_keep_alive").asText().equals("timeout=15")) {
+                    raw++;
+                    assertEquals("keep-alive", n.path("request_connection").asText(), n + context);
+                    assertEquals("keep-alive", n.path("response_connection").asText(), n + context);
+                    assertEquals("timeout=30, max=100", n.path("response_keep_alive").asText(), n + context);
+                    assertEquals(200, n.path("status").asInt(), n + context);
+                }
+            }
+            assertEquals(8, raw, "the raw clients' requests, both sides, with their Keep-Alive header" + context);
+            assertEquals(10, r.records().stream().filter(n -> "request".equals(n.path("type").asText())).count(),
+                    "all requests, both sides" + context);
+
+            // The JSON fields are exactly the README's.
+            String readme = readme();
+            for (String type : List.of("connection", "request")) {
+                Set<String> documented = readmeFields(readme, type);
+                for (JsonNode n : r.records()) {
+                    if (type.equals(n.path("type").asText())) {
+                        Set<String> fields = new TreeSet<>();
+                        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+                            fields.add(it.next());
+                        }
+                        assertEquals(documented, fields, "the fields of a " + type + " record against the README's "
+                                + "table: " + n + context);
+                    }
+                }
+            }
+
+            // The resource: the SDK's own attributes and the service name, nothing about the host or process.
+            Set<String> resource = new TreeSet<>();
+            receiver.resourceSpans().forEach(rs -> rs.getResource().getAttributesList()
+                    .forEach(kv -> resource.add(kv.getKey())));
+            receiver.resourceMetrics().forEach(rm -> rm.getResource().getAttributesList()
+                    .forEach(kv -> resource.add(kv.getKey())));
+            assertEquals(Set.of("service.name", "telemetry.sdk.language", "telemetry.sdk.name",
+                    "telemetry.sdk.version"), resource, "resource attributes" + context);
+
+            // Span and span event attributes: only those the README lists.
+            for (Span s : receiver.spans()) {
+                for (var kv : s.getAttributesList()) {
+                    assertTrue(SPAN_ATTRIBUTES.contains(kv.getKey()), "span attribute " + kv.getKey()
+                            + " is not in the README" + context);
+                }
+                for (Span.Event e : s.getEventsList()) {
+                    assertEquals("http.request", e.getName(), context);
+                    Set<String> keys = new TreeSet<>();
+                    e.getAttributesList().forEach(kv -> keys.add(kv.getKey()));
+                    assertTrue(EVENT_ATTRIBUTES.containsAll(keys), "span event attributes " + keys + context);
+                }
+            }
+        }
+    }
+
+    private static String readme() throws Exception {
+        Path readme = Fork.testClasses().toAbsolutePath().getParent().getParent().getParent().resolve("README.md");
+        return new String(Files.readAllBytes(readme), StandardCharsets.UTF_8).replace("\r\n", "\n");
+    }
+
+    /** The first column of the README's table of {@code "type":"TYPE"} objects, one field per name. */
+    static Set<String> readmeFields(String readme, String type) {
+        String title = "objects (`\"type\":\"" + type + "\"`):";
+        int at = readme.indexOf(title);
+        assertTrue(at >= 0, "the README has no table headed '" + title + "'");
+        Set<String> fields = new TreeSet<>();
+        String[] lines = readme.substring(at).split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isEmpty() && fields.isEmpty()) {
+                continue;
+            }
+            if (!line.startsWith("|")) {
+                break;
+            }
+            String cell = line.split("\\|")[1].trim();
+            if (cell.equals("field") || cell.startsWith("---")) {
+                continue;
+            }
+            for (String name : cell.split(",")) {
+                fields.add(name.trim().replace("`", ""));
+            }
+        }
+        return fields;
+    }
+}
