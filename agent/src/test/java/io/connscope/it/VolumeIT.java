@@ -25,8 +25,14 @@ class VolumeIT {
             "-Dconnscope.console=summary", "-Dconnscope.summary.interval=0");
     /** Heap after a full collection, at any sample: at most this much above the first sample (KB). */
     private static final long SAMPLE_BOUND_KB = 48 * 1024;
-    /** ... and at the end, once the last connections are reported: at most this much (KB), under 3 bytes a socket. */
+    /** ... and at the end, once the last connections are reported: at most this much (KB) with the kernel view off. */
     private static final long FINAL_BOUND_KB = 4 * 1024;
+    /**
+     * The kernel view (on by default) remembers the 4-tuples of the last 65,536 closes for two minutes, to tell
+     * this JVM's TIME_WAIT rows: about 100 bytes each, bounded (KernelSamplerTest holds the bound). With it on, the
+     * end may be that much higher; over two million sockets that still fails at 6 bytes a socket.
+     */
+    private static final long RECENT_CLOSES_KB = 65_536 * 128 / 1024;
 
     @Test
     void aMillionShortConnectionsLeaveNothingBehind() throws Exception {
@@ -49,7 +55,7 @@ class VolumeIT {
         p.expect(0L, s.untracked, "untracked sockets");
         // Per peer, the server closed first every time and the client saw it: the rows add up to the closes.
         p.expect(s.closed, s.column("inbound", "LOCAL") + s.column("outbound", "REMOTE"), "initiators in the peer rows");
-        checkHeap(p, r.stdout);
+        checkHeap(p, r.stdout, FINAL_BOUND_KB + RECENT_CLOSES_KB);
         // The RST closes leave no TIME_WAIT entry for the server's port; FIN closes would have left one per
         // connection of the last minute (hundreds of thousands). Not 0: another test's connection that used the
         // same port number may still be in TIME_WAIT.
@@ -65,7 +71,10 @@ class VolumeIT {
     void aHundredThousandLeakedSocketsAreReportedAndForgotten() throws Exception {
         // 50,000 connections with both ends in this JVM: 100,000 sockets dropped without close.
         int n = 50_000;
-        Fork.Result r = Fork.start(QUIET, List.of(), StressScenarios.class.getName(), "leak", Integer.toString(n), "2000")
+        // The kernel view off: its bounded memory of recent closes would hide a leak of up to 120 bytes a socket here.
+        List<String> args = new ArrayList<>(QUIET);
+        args.add("-Dconnscope.kernel.interval=0");
+        Fork.Result r = Fork.start(args, List.of(), StressScenarios.class.getName(), "leak", Integer.toString(n), "2000")
                 .await(150);
         String context = "\n" + r.describe();
         Checks.Problems p = new Checks.Problems();
@@ -81,14 +90,14 @@ class VolumeIT {
         // Nobody closed them: collected, and the initiator is unknown for every one of them, on both sides.
         p.expect((long) n, s.column("inbound", "UNKNOWN"), "inbound closes with initiator unknown");
         p.expect((long) n, s.column("outbound", "UNKNOWN"), "outbound closes with initiator unknown");
-        checkHeap(p, r.stdout);
+        checkHeap(p, r.stdout, FINAL_BOUND_KB);
         System.out.println("VolumeIT leak of " + 2 * n + " sockets: " + result.get("leak_ms") + " ms in "
                 + result.get("waves") + " waves");
         p.failIfAny("leaked sockets", context);
     }
 
-    /** Every HEAP sample within {@link #SAMPLE_BOUND_KB} of the first, the last within {@link #FINAL_BOUND_KB}. */
-    private static void checkHeap(Checks.Problems p, String stdout) {
+    /** Every HEAP sample within {@link #SAMPLE_BOUND_KB} of the first, the last within {@code finalBoundKb}. */
+    private static void checkHeap(Checks.Problems p, String stdout, long finalBoundKb) {
         List<long[]> samples = new ArrayList<>();
         Matcher m = Pattern.compile("HEAP after=(\\d+) used_kb=(\\d+)").matcher(stdout);
         while (m.find()) {
@@ -104,7 +113,7 @@ class VolumeIT {
                     + " KB, more than " + SAMPLE_BOUND_KB + " KB above the " + base + " KB at the start");
         }
         long last = samples.get(samples.size() - 1)[1];
-        p.check(last - base <= FINAL_BOUND_KB, "heap at the end: " + last + " KB, more than " + FINAL_BOUND_KB
+        p.check(last - base <= finalBoundKb, "heap at the end: " + last + " KB, more than " + finalBoundKb
                 + " KB above the " + base + " KB at the start");
     }
 

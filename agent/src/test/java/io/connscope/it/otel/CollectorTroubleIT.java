@@ -101,7 +101,10 @@ class CollectorTroubleIT {
         }
         Run down = churn(deadPort, 1500);
         assertEquals(SPANS, down.droppedSpans, "nothing delivered, every span counted" + down.context);
-        assertEquals(1, down.outageLines(), "the outage is logged once" + down.context);
+        // Logged once: by the outage line when the first export has failed (after the exporter's retries) while
+        // the application still ran, or else by the queue-full line (a fast machine fills the queue first).
+        assertTrue(down.outageLines() <= 1, "the outage is logged at most once" + down.context);
+        assertTrue(down.outageLines() + down.queueFullLines() >= 1, "the trouble is logged" + down.context);
         assertTrue(down.churnMillis <= bound, "collector down: " + down.churnMillis + " ms, healthy " + healthy.churnMillis
                 + " ms" + down.context);
 
@@ -109,7 +112,10 @@ class CollectorTroubleIT {
             Run blackHole = churn(hole.port(), 1500);
             assertTrue(hole.accepted() > 0, "the exporter did try the black hole");
             assertEquals(SPANS, blackHole.droppedSpans, "nothing delivered, every span counted" + blackHole.context);
-            assertEquals(1, blackHole.outageLines(), "the outage is logged once" + blackHole.context);
+            // Logged once: by the outage line when the first export has failed (after the exporter's retries) while
+            // the application still ran, or else by the queue-full line (a fast machine fills the queue first).
+            assertTrue(blackHole.outageLines() <= 1, "the outage is logged at most once" + blackHole.context);
+            assertTrue(blackHole.outageLines() + blackHole.queueFullLines() >= 1, "the trouble is logged" + blackHole.context);
             assertTrue(blackHole.churnMillis <= bound, "black hole: " + blackHole.churnMillis + " ms, healthy "
                     + healthy.churnMillis + " ms" + blackHole.context);
         }
