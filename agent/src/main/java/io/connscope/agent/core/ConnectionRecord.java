@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -39,7 +40,12 @@ public final class ConnectionRecord {
     volatile ConnectionState state = ConnectionState.NEW;
     Direction direction;
 
-    InetSocketAddress localAddress;
+    /**
+     * The local address as its shared InetAddress ({@link AddressCanon}) and the port: 40 bytes less per open
+     * connection than an InetSocketAddress kept whole (README, Performance). See {@link #localAddress()}.
+     */
+    private InetAddress localInet;
+    private int localPort;
     InetSocketAddress remoteAddress;
     String thread;
 
@@ -142,8 +148,15 @@ public final class ConnectionRecord {
         return direction;
     }
 
+    /** A new InetSocketAddress each call (for reports, off the application's threads); null when unknown. */
     public InetSocketAddress localAddress() {
-        return localAddress;
+        InetAddress a = localInet;
+        return a == null ? null : new InetSocketAddress(a, localPort);
+    }
+
+    void localAddress(InetSocketAddress a) {
+        localPort = a == null ? 0 : a.getPort();
+        localInet = a == null ? null : a.getAddress();
     }
 
     public InetSocketAddress remoteAddress() {
@@ -152,7 +165,7 @@ public final class ConnectionRecord {
 
     /** The server's end: the remote address of an outbound connection, our own local address of an inbound one. */
     public InetSocketAddress serverAddress() {
-        return direction == Direction.OUTBOUND ? remoteAddress : localAddress;
+        return direction == Direction.OUTBOUND ? remoteAddress : localAddress();
     }
 
     public String thread() {
