@@ -294,7 +294,9 @@ public final class Bench {
     private void startup() throws Exception {
         Rounds millis = new Rounds();
         for (Variant v : Variant.values()) {
-            hello(v); // the page cache holds the jars from here on
+            if (!settings.smoke) {
+                hello(v); // the page cache holds the jars from here on
+            }
         }
         for (int round = 0; round < settings.startupRounds; round++) {
             for (Variant v : order(round)) {
@@ -405,7 +407,7 @@ public final class Bench {
                     return Paths.get(dir, name).toString();
                 }
             }
-            throw new IllegalStateException("'" + name + "' is not installed (scripts/bench.sh installs it)");
+            throw new IllegalStateException("'" + name + "' is not installed (scripts/bench.sh and scripts/test.sh install it)");
         }
     }
 }
