@@ -36,7 +36,7 @@ public final class Bench {
     static final double MB = 1024 * 1024;
     static final long JAR_LIMIT = 8L * 1024 * 1024;
 
-    /** Durations and counts: the full run (about 10 minutes on 2 cores) or the smoke run (about a minute). */
+    /** Durations and counts: the full run (about 9 minutes on 2 cores) or the smoke run (about 80 s). */
     static final class Settings {
         final boolean smoke;
         final int warmSeconds;

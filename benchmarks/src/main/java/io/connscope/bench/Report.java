@@ -57,7 +57,7 @@ final class Report {
         double otel = bytesPerConnection.median(Variant.OTEL) - bytesPerConnection.median(Variant.NONE);
         add(String.format(Locale.ROOT, "Memory: heap after GC per open connection, %,d open", connections),
                 bytes(bytesPerConnection.median(Variant.NONE)), bytes(bytesPerConnection.median(Variant.CONNSCOPE)),
-                bytes(bytesPerConnection.median(Variant.OTEL)), "+" + bytes(cs), "+" + bytes(otel),
+                bytes(bytesPerConnection.median(Variant.OTEL)), signedBytes(cs), signedBytes(otel),
                 String.format(Locale.ROOT, "≤ +%.0f B", maximumAddedBytes), cs <= maximumAddedBytes ? "PASS" : "FAIL");
     }
 
@@ -125,6 +125,10 @@ final class Report {
 
     private static String signedMs(double value) {
         return String.format(Locale.ROOT, "%+.0f ms", value);
+    }
+
+    private static String signedBytes(double value) {
+        return String.format(Locale.ROOT, "%+.1f B", value);
     }
 
     private static String bytes(double value) {
