@@ -46,7 +46,9 @@ public final class ConnectionRecord {
      */
     private InetAddress localInet;
     private int localPort;
-    InetSocketAddress remoteAddress;
+    /** Likewise the remote address: its InetAddress (the application's, or a shared one) and the port. */
+    private InetAddress remoteInet;
+    private int remotePort;
     String thread;
 
     /** Wall-clock ms and nanoTime when the connect started (outbound) or the accept returned (inbound). */
@@ -159,13 +161,25 @@ public final class ConnectionRecord {
         localInet = a == null ? null : a.getAddress();
     }
 
+    /** A new InetSocketAddress each call (for reports, off the application's threads); null when unknown. */
     public InetSocketAddress remoteAddress() {
-        return remoteAddress;
+        InetAddress a = remoteInet;
+        return a == null ? null : new InetSocketAddress(a, remotePort);
+    }
+
+    void remoteAddress(InetSocketAddress a) {
+        remotePort = a == null ? 0 : a.getPort();
+        remoteInet = a == null ? null : a.getAddress();
+    }
+
+    /** Whether {@code a} is this connection's remote address (without making an InetSocketAddress). */
+    boolean remoteIs(InetSocketAddress a) {
+        return a != null && a.getPort() == remotePort && a.getAddress() != null && a.getAddress().equals(remoteInet);
     }
 
     /** The server's end: the remote address of an outbound connection, our own local address of an inbound one. */
     public InetSocketAddress serverAddress() {
-        return direction == Direction.OUTBOUND ? remoteAddress : localAddress();
+        return direction == Direction.OUTBOUND ? remoteAddress() : localAddress();
     }
 
     public String thread() {

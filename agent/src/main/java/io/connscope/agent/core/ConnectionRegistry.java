@@ -116,7 +116,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         r.id = ids.incrementAndGet();
         r.direction = Direction.OUTBOUND;
-        r.remoteAddress = (InetSocketAddress) remote;
+        r.remoteAddress((InetSocketAddress) remote);
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
@@ -157,9 +157,9 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.connectedNanos = System.nanoTime();
             r.localAddress(addresses.of(inspector.localAddress(fd)));
             InetSocketAddress peer = inspector.remoteAddress(fd);
-            // The application's address when the kernel agrees: it is held by the application anyway.
-            if (peer != null && !peer.equals(r.remoteAddress)) {
-                r.remoteAddress = addresses.of(peer);
+            // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
+            if (peer != null && !r.remoteIs(peer)) {
+                r.remoteAddress(addresses.of(peer));
             }
             r.connectThread = null;
             r.state = ConnectionState.OPEN;
@@ -225,7 +225,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         r.id = ids.incrementAndGet();
         r.direction = Direction.INBOUND;
-        r.remoteAddress = peer;
+        r.remoteAddress(peer);
         r.localAddress(local);
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
@@ -1040,7 +1040,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.id = ids.incrementAndGet();
                 r.preexisting = true;
                 r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
-                r.remoteAddress = addresses.of(remote);
+                r.remoteAddress(addresses.of(remote));
                 r.localAddress(addresses.of(local));
                 r.thread = threadName();
                 r.openedAtMillis = System.currentTimeMillis();

@@ -14,7 +14,7 @@ public final class TestRecords {
         ConnectionRecord r = new ConnectionRecord();
         r.direction = direction;
         r.localAddress((InetSocketAddress) socket.getLocalSocketAddress());
-        r.remoteAddress = (InetSocketAddress) socket.getRemoteSocketAddress();
+        r.remoteAddress((InetSocketAddress) socket.getRemoteSocketAddress());
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.state = ConnectionState.OPEN;
@@ -26,7 +26,7 @@ public final class TestRecords {
         ConnectionRecord r = new ConnectionRecord();
         r.direction = direction;
         r.localAddress(local);
-        r.remoteAddress = remote;
+        r.remoteAddress(remote);
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.state = ConnectionState.OPEN;
