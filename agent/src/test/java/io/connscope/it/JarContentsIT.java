@@ -82,6 +82,13 @@ class JarContentsIT {
         assertTrue(shadedOtel > 0, "expected relocated OpenTelemetry classes under io/connscope/shaded/io/opentelemetry/");
     }
 
+    /** README, Performance: the agent jar is at most 8 MiB (Byte Buddy and the OTLP exporters are most of it). */
+    @Test
+    void agentJarIsAtMost8MiB() throws Exception {
+        long size = java.nio.file.Files.size(Fork.agentJar());
+        assertTrue(size <= 8L * 1024 * 1024, "the agent jar has " + size + " bytes; the target is at most 8 MiB (8,388,608)");
+    }
+
     @Test
     void manifestNamesTheAgent() throws Exception {
         try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {

@@ -82,6 +82,8 @@ public final class ConnectionRegistry implements SocketEventSink {
      */
     private volatile boolean adoptPreexisting;
     private final ListeningPorts listeningPorts = new ListeningPorts();
+    /** Shared InetAddress objects for the addresses records keep (README, Performance: heap per connection). */
+    private final AddressCanon addresses = new AddressCanon();
 
     /** Local ports whose inbound connections are connscope's own; copy on write. */
     private volatile int[] ignoredInboundPorts = new int[0];
@@ -114,7 +116,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         r.id = ids.incrementAndGet();
         r.direction = Direction.OUTBOUND;
-        r.remoteAddress = (InetSocketAddress) remote;
+        r.remoteAddress((InetSocketAddress) remote);
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
@@ -153,10 +155,11 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            r.localAddress = inspector.localAddress(fd);
+            r.localAddress(addresses.of(inspector.localAddress(fd)));
             InetSocketAddress peer = inspector.remoteAddress(fd);
-            if (peer != null) {
-                r.remoteAddress = peer;
+            // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
+            if (peer != null && !r.remoteIs(peer)) {
+                r.remoteAddress(addresses.of(peer));
             }
             r.connectThread = null;
             r.state = ConnectionState.OPEN;
@@ -207,12 +210,12 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (fd == null || (remote != null && !(remote instanceof InetSocketAddress))) {
             return;
         }
-        InetSocketAddress peer = remote instanceof InetSocketAddress
-                ? (InetSocketAddress) remote : inspector.remoteAddress(fd);
+        InetSocketAddress peer = addresses.of(remote instanceof InetSocketAddress
+                ? (InetSocketAddress) remote : inspector.remoteAddress(fd));
         if (peer == null) {
             return;
         }
-        InetSocketAddress local = inspector.localAddress(fd);
+        InetSocketAddress local = addresses.of(inspector.localAddress(fd));
         if (local != null && isIgnoredInboundPort(local.getPort())) {
             return;
         }
@@ -222,8 +225,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         r.id = ids.incrementAndGet();
         r.direction = Direction.INBOUND;
-        r.remoteAddress = peer;
-        r.localAddress = local;
+        r.remoteAddress(peer);
+        r.localAddress(local);
         r.thread = threadName();
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
@@ -1037,8 +1040,8 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.id = ids.incrementAndGet();
                 r.preexisting = true;
                 r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
-                r.remoteAddress = remote;
-                r.localAddress = local;
+                r.remoteAddress(addresses.of(remote));
+                r.localAddress(addresses.of(local));
                 r.thread = threadName();
                 r.openedAtMillis = System.currentTimeMillis();
                 r.openedNanos = System.nanoTime();

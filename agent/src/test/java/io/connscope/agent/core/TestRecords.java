@@ -13,8 +13,8 @@ public final class TestRecords {
     public static ConnectionRecord open(Socket socket, Direction direction) {
         ConnectionRecord r = new ConnectionRecord();
         r.direction = direction;
-        r.localAddress = (InetSocketAddress) socket.getLocalSocketAddress();
-        r.remoteAddress = (InetSocketAddress) socket.getRemoteSocketAddress();
+        r.localAddress((InetSocketAddress) socket.getLocalSocketAddress());
+        r.remoteAddress((InetSocketAddress) socket.getRemoteSocketAddress());
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.state = ConnectionState.OPEN;
@@ -25,8 +25,8 @@ public final class TestRecords {
     public static ConnectionRecord open(InetSocketAddress local, InetSocketAddress remote, Direction direction) {
         ConnectionRecord r = new ConnectionRecord();
         r.direction = direction;
-        r.localAddress = local;
-        r.remoteAddress = remote;
+        r.localAddress(local);
+        r.remoteAddress(remote);
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.state = ConnectionState.OPEN;

@@ -1,0 +1,413 @@
+package io.connscope.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The benchmark suite's driver (scripts/bench.sh runs it): every workload without an agent, with connscope and with
+ * the OpenTelemetry Java agent, the three variants taking turns (A/B/C, B/C/A, C/A/B, ...) in the same run, medians
+ * over the rounds, ratios to no agent, and PASS/FAIL against the targets of the README's Performance section.
+ * Writes a Markdown table ({@code --out}) and, for a full run, the README's results block ({@code --readme}).
+ * Exits 2 when a workload produced no result (the smoke run asserts this only, not the targets).
+ */
+public final class Bench {
+
+    static final double MB = 1024 * 1024;
+    static final long JAR_LIMIT = 8L * 1024 * 1024;
+
+    /** Durations and counts: the full run (about 9 minutes on 2 cores) or the smoke run (about 80 s). */
+    static final class Settings {
+        final boolean smoke;
+        final int warmSeconds;
+        final int runSeconds;
+        final int rounds;
+        final int startupRounds;
+        final int attachRounds;
+        final int memoryConnections;
+        final int memoryRounds;
+        final int jmhWarmupMillis;
+        final int jmhIterationMillis;
+        final int jmhIterations;
+
+        Settings(boolean smoke) {
+            this.smoke = smoke;
+            warmSeconds = smoke ? 1 : 3;
+            runSeconds = smoke ? 1 : 4;
+            rounds = smoke ? 1 : 5;
+            startupRounds = smoke ? 1 : 10;
+            attachRounds = smoke ? 1 : 5;
+            memoryConnections = smoke ? 1_000 : 10_000;
+            memoryRounds = smoke ? 1 : 3;
+            jmhWarmupMillis = smoke ? 100 : 2_000;
+            jmhIterationMillis = smoke ? 100 : 1_000;
+            jmhIterations = smoke ? 1 : 5;
+        }
+    }
+
+    private final Settings settings;
+    private final Variant.Jars jars;
+    private final String java;
+    private final Path selfJar;
+    private final Processes processes;
+    private final Report report;
+
+    private Bench(Settings settings, Variant.Jars jars, String java, Path selfJar, Processes processes) {
+        this.settings = settings;
+        this.jars = jars;
+        this.java = java;
+        this.selfJar = selfJar;
+        this.processes = processes;
+        this.report = new Report();
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = false;
+        Path out = null;
+        Path readme = null;
+        Path agent = Paths.get("agent/target/connscope-agent.jar");
+        Path otel = Paths.get("benchmarks/target/otel/opentelemetry-javaagent.jar");
+        Path demo = Paths.get("demo-app/target/connscope-demo.jar");
+        Path work = Paths.get("benchmarks/target/bench-run");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke": smoke = true; break;
+                case "--out": out = Paths.get(args[++i]); break;
+                case "--readme": readme = Paths.get(args[++i]); break;
+                case "--agent": agent = Paths.get(args[++i]); break;
+                case "--otel": otel = Paths.get(args[++i]); break;
+                case "--demo": demo = Paths.get(args[++i]); break;
+                case "--work": work = Paths.get(args[++i]); break;
+                default:
+                    System.err.println("bench: unknown argument " + args[i]);
+                    System.exit(64);
+            }
+        }
+        for (Path p : List.of(agent, otel, demo)) {
+            if (!Files.isRegularFile(p)) {
+                System.err.println("bench: missing " + p.toAbsolutePath() + " (build with: mvn -B -q package -DskipTests)");
+                System.exit(64);
+            }
+        }
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Path selfJar = Paths.get(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Variant.Jars jars = new Variant.Jars(agent.toAbsolutePath(), otel.toAbsolutePath(), demo.toAbsolutePath(),
+                System.getProperty("java.class.path"));
+        Settings settings = new Settings(smoke);
+        long start = System.nanoTime();
+        int missing;
+        String markdown;
+        try (Processes processes = new Processes(work.resolve("logs"))) {
+            Bench bench = new Bench(settings, jars, java, selfJar, processes);
+            bench.runAll();
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            markdown = bench.report.markdown(Machine.describe(java), smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh",
+                    seconds, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            missing = bench.report.missing();
+        }
+        System.out.println();
+        System.out.println(markdown);
+        if (out != null) {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Files.writeString(out, markdown);
+            System.out.println("bench: wrote " + out);
+        }
+        if (readme != null) {
+            Report.replaceBlock(readme, markdown);
+            System.out.println("bench: updated the results block of " + readme);
+        }
+        if (missing > 0) {
+            System.err.println("bench: " + missing + " row(s) without a result; see the logs under " + work.resolve("logs"));
+            System.exit(2);
+        }
+    }
+
+    private void runAll() {
+        step("keep-alive server (wrk) and connection churn server (ab)", this::servers);
+        step("client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
+        step("startup", this::startup);
+        step("attach", this::attach);
+        step("memory per open connection", this::memory);
+        step("agent jar size", this::jarSize);
+        step("JMH per-event paths", this::jmh);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void step(String name, Step step) {
+        System.out.println("bench: " + name + " ...");
+        long start = System.nanoTime();
+        try {
+            step.run();
+        } catch (Exception e) {
+            System.out.println("bench: " + name + " FAILED: " + e);
+            report.failure(name + ": " + e.getMessage());
+        }
+        System.out.printf(Locale.ROOT, "bench: %s done in %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The variants in turn, the first one rotating each round (A/B/C, B/C/A, C/A/B). */
+    static List<Variant> order(int round) {
+        Variant[] all = Variant.values();
+        List<Variant> order = new ArrayList<>();
+        for (int i = 0; i < all.length; i++) {
+            order.add(all[(round + i) % all.length]);
+        }
+        return order;
+    }
+
+    private List<String> javaCommand(Variant v, String... rest) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(v.jvmArgs(jars));
+        cmd.addAll(Arrays.asList(rest));
+        return cmd;
+    }
+
+    // -- keep-alive server and connection churn server: the demo's server under wrk and ab --
+
+    private static final Pattern SERVING = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
+    private static final Pattern WRK_RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern AB_RATE = Pattern.compile("Requests per second:\\s+([0-9.]+)");
+    private static final Pattern AB_FAILED = Pattern.compile("Failed requests:\\s+(\\d+)");
+
+    private void servers() throws Exception {
+        Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
+        for (Variant v : Variant.values()) {
+            Processes.Background server = processes.startAndAwait(
+                    javaCommand(v, "-jar", jars.demo.toString(), "serve", "--port", "0"), SERVING, 120);
+            ports.put(v, Integer.parseInt(server.ready.group(1)));
+        }
+        String wrk = Tools.find("wrk");
+        String ab = Tools.find("ab");
+        Rounds keepAlive = new Rounds();
+        Rounds churn = new Rounds();
+        for (Variant v : Variant.values()) {
+            wrk(wrk, ports.get(v), settings.warmSeconds);
+            ab(ab, ports.get(v), settings.warmSeconds);
+        }
+        for (int round = 0; round < settings.rounds; round++) {
+            for (Variant v : order(round)) {
+                keepAlive.add(round, v, wrk(wrk, ports.get(v), settings.runSeconds));
+            }
+        }
+        for (int round = 0; round < settings.rounds; round++) {
+            for (Variant v : order(round)) {
+                churn.add(round, v, ab(ab, ports.get(v), settings.runSeconds));
+            }
+        }
+        report.throughput("Keep-alive server: demo server under `wrk -t1 -c8`", "req/s", keepAlive, 0.97);
+        report.throughput("Connection churn server: demo server under `ab -c4` (no -k)", "req/s", churn, 0.95);
+    }
+
+    private double wrk(String wrk, int port, int seconds) throws Exception {
+        Processes.Finished f = processes.run(List.of(wrk, "-t1", "-c8", "-d" + seconds + "s",
+                "http://127.0.0.1:" + port + "/"), seconds + 30L);
+        Matcher m = WRK_RATE.matcher(f.output);
+        if (f.exitCode != 0 || !m.find() || f.output.contains("Non-2xx") || f.output.contains("Socket errors")) {
+            throw new IllegalStateException("wrk failed or had errors:\n" + f.output);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private double ab(String ab, int port, int seconds) throws Exception {
+        // -t before -n: -t alone caps the requests at 50,000.
+        Processes.Finished f = processes.run(List.of(ab, "-q", "-t", String.valueOf(seconds), "-n", "10000000",
+                "-c", "4", "http://127.0.0.1:" + port + "/"), seconds + 30L);
+        Matcher m = AB_RATE.matcher(f.output);
+        Matcher failed = AB_FAILED.matcher(f.output);
+        if (f.exitCode != 0 || !m.find() || !failed.find() || !failed.group(1).equals("0")
+                || f.output.contains("Non-2xx")) {
+            throw new IllegalStateException("ab failed or had failed requests:\n" + f.output);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    // -- client reuse and client churn: commanded client JVMs against nginx --
+
+    private void clients() throws Exception {
+        try (Nginx nginx = Nginx.start(Paths.get(System.getProperty("java.io.tmpdir")))) {
+            Map<Variant, Processes.Worker> workers = new EnumMap<>(Variant.class);
+            for (Variant v : Variant.values()) {
+                workers.put(v, processes.startWorker(javaCommand(v, "-cp", jars.classPath,
+                        ClientWorker.class.getName(), String.valueOf(nginx.port())), 120));
+            }
+            String[][] workloads = {
+                    {"jdk-reuse", "Client reuse: JDK HttpClient loop against nginx (keep-alive)", "0.97"},
+                    {"apache-reuse", "Client reuse: Apache HttpClient 5 loop against nginx (keep-alive)", "0.97"},
+                    {"churn", "Client churn: Socket connect, HTTP/1.0 GET, close, against nginx", "0.95"},
+            };
+            for (String[] w : workloads) {
+                Rounds rounds = new Rounds();
+                for (Variant v : Variant.values()) {
+                    clientRun(workers.get(v), w[0], settings.warmSeconds);
+                }
+                for (int round = 0; round < settings.rounds; round++) {
+                    for (Variant v : order(round)) {
+                        rounds.add(round, v, clientRun(workers.get(v), w[0], settings.runSeconds));
+                    }
+                }
+                report.throughput(w[1], "req/s", rounds, Double.parseDouble(w[2]));
+            }
+            for (Processes.Worker w : workers.values()) {
+                w.exit();
+            }
+        }
+    }
+
+    private static double clientRun(Processes.Worker worker, String workload, int seconds) throws Exception {
+        String answer = worker.ask("run " + workload + " " + seconds * 1000L, seconds + 60L);
+        String[] parts = answer.split(" ");
+        if (parts.length != 4 || !parts[0].equals("ops")) {
+            throw new IllegalStateException(workload + ": worker answered " + answer);
+        }
+        if (!parts[3].equals("0")) {
+            throw new IllegalStateException(workload + ": " + parts[3] + " failed requests\n" + Files.readString(worker.log));
+        }
+        return Long.parseLong(parts[1]) / (Long.parseLong(parts[2]) / 1e9);
+    }
+
+    // -- startup and attach --
+
+    private void startup() throws Exception {
+        Rounds millis = new Rounds();
+        for (Variant v : Variant.values()) {
+            if (!settings.smoke) {
+                hello(v); // the page cache holds the jars from here on
+            }
+        }
+        for (int round = 0; round < settings.startupRounds; round++) {
+            for (Variant v : order(round)) {
+                millis.add(round, v, hello(v));
+            }
+        }
+        report.startup(millis, 300);
+    }
+
+    private double hello(Variant v) throws Exception {
+        Processes.Finished f = processes.run(javaCommand(v, "-cp", selfJar.toString(), Hello.class.getName()), 120);
+        if (f.exitCode != 0 || !f.output.contains("hello")) {
+            throw new IllegalStateException("trivial main failed with " + v.label + ":\n" + f.output);
+        }
+        return f.nanos / 1e6;
+    }
+
+    private void attach() throws Exception {
+        List<Double> millis = new ArrayList<>();
+        for (int round = 0; round < settings.attachRounds; round++) {
+            Processes.Worker target = processes.startWorker(
+                    javaCommand(Variant.NONE, "-cp", selfJar.toString(), Hello.class.getName(), "wait"), 60);
+            Processes.Finished f = processes.run(List.of(java, "-jar", jars.connscope.toString(), "attach",
+                    String.valueOf(target.pid), "console=summary,summary.interval=0"), 120);
+            target.exit();
+            if (f.exitCode != 0) {
+                throw new IllegalStateException("attach failed:\n" + f.output);
+            }
+            millis.add(f.nanos / 1e6);
+        }
+        report.attach(Stats.median(millis));
+    }
+
+    // -- memory and jar size --
+
+    private static final Pattern HEAP = Pattern.compile("heap_before=(\\d+) heap_open=(\\d+) connections=(\\d+)");
+
+    private void memory() throws Exception {
+        Rounds growth = new Rounds();
+        int connections = settings.memoryConnections;
+        for (int round = 0; round < settings.memoryRounds; round++) {
+            for (Variant v : order(round)) {
+                List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xms256m", "-Xmx256m"));
+                cmd.addAll(v.jvmArgs(jars));
+                cmd.addAll(List.of("-cp", selfJar.toString(), OpenConnections.class.getName(),
+                        String.valueOf(connections)));
+                Processes.Finished f = processes.run(cmd, 300);
+                Matcher m = HEAP.matcher(f.output);
+                if (f.exitCode != 0 || !m.find() || Integer.parseInt(m.group(3)) != connections) {
+                    throw new IllegalStateException("memory workload failed with " + v.label + ":\n" + f.output);
+                }
+                growth.add(round, v, (Long.parseLong(m.group(2)) - Long.parseLong(m.group(1))) / (double) connections);
+            }
+        }
+        report.memory(growth, connections, 300);
+    }
+
+    private void jarSize() throws IOException {
+        report.jar(Files.size(jars.connscope), JAR_LIMIT);
+    }
+
+    // -- JMH --
+
+    private void jmh() throws Exception {
+        Map<Variant, Collection<RunResult>> results = new EnumMap<>(Variant.class);
+        for (Variant v : List.of(Variant.NONE, Variant.CONNSCOPE)) {
+            ChainedOptionsBuilder options = new OptionsBuilder()
+                    .include(SocketPathsBenchmark.class.getName() + ".*")
+                    .forks(1)
+                    .warmupIterations(1)
+                    .warmupTime(TimeValue.milliseconds(settings.jmhWarmupMillis))
+                    .measurementIterations(settings.jmhIterations)
+                    .measurementTime(TimeValue.milliseconds(settings.jmhIterationMillis))
+                    .addProfiler(GCProfiler.class)
+                    .shouldFailOnError(true)
+                    .jvm(java)
+                    .output(processes.logDir().resolve("jmh-" + v.name().toLowerCase(Locale.ROOT) + ".log").toString());
+            if (!v.jvmArgs(jars).isEmpty()) {
+                options.jvmArgsAppend(v.jvmArgs(jars).toArray(new String[0]));
+            }
+            results.put(v, new Runner(options.build()).run());
+        }
+        for (String benchmark : List.of("writeRead", "httpExchange", "openClose")) {
+            double[] nanos = new double[2];
+            double[] bytes = new double[2];
+            int i = 0;
+            for (Variant v : List.of(Variant.NONE, Variant.CONNSCOPE)) {
+                RunResult r = results.get(v).stream()
+                        .filter(x -> x.getParams().getBenchmark().endsWith("." + benchmark)).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("JMH ran no " + benchmark + " with " + v.label));
+                nanos[i] = r.getPrimaryResult().getScore();
+                Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+                if (alloc == null) {
+                    throw new IllegalStateException("JMH's GC profiler gave no gc.alloc.rate.norm for " + benchmark);
+                }
+                bytes[i] = alloc.getScore();
+                i++;
+            }
+            report.jmh(benchmark, nanos, bytes, !benchmark.equals("openClose"));
+        }
+    }
+
+    /** Tools the workloads drive. */
+    static final class Tools {
+        static String find(String name) {
+            for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin").split(":")) {
+                if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, name))) {
+                    return Paths.get(dir, name).toString();
+                }
+            }
+            throw new IllegalStateException("'" + name + "' is not installed (scripts/bench.sh and scripts/test.sh install it)");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.connscope.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The results table: one row per measurement, each with its target and PASS or FAIL (or "-" for none). */
+final class Report {
+
+    /** Rows a complete run produces: 5 throughput, startup, attach, memory, jar, 3 JMH. */
+    static final int EXPECTED_ROWS = 12;
+    static final String BEGIN = "<!-- benchmark-results:begin (scripts/bench.sh rewrites this block) -->";
+    static final String END = "<!-- benchmark-results:end -->";
+
+    private final List<String[]> rows = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+
+    void failure(String what) {
+        failures.add(what);
+    }
+
+    int missing() {
+        return Math.max(failures.size(), EXPECTED_ROWS - rows.size());
+    }
+
+    int rows() {
+        return rows.size();
+    }
+
+    void throughput(String workload, String unit, Rounds r, double minimumRatio) {
+        double cs = r.medianRatio(Variant.CONNSCOPE);
+        double otel = r.medianRatio(Variant.OTEL);
+        boolean pass = cs >= minimumRatio && cs >= otel;
+        add(workload, rate(r.median(Variant.NONE), unit), rate(r.median(Variant.CONNSCOPE), unit),
+                rate(r.median(Variant.OTEL), unit), ratio(cs), ratio(otel),
+                String.format(Locale.ROOT, "≥ %.2f and ≥ OTel's", minimumRatio), pass ? "PASS" : "FAIL");
+    }
+
+    void startup(Rounds millis, double maximumAddedMillis) {
+        double cs = millis.medianDifference(Variant.CONNSCOPE);
+        add("Startup: trivial main, process start to exit", ms(millis.median(Variant.NONE)),
+                ms(millis.median(Variant.CONNSCOPE)), ms(millis.median(Variant.OTEL)), signedMs(cs),
+                signedMs(millis.medianDifference(Variant.OTEL)),
+                String.format(Locale.ROOT, "≤ +%.0f ms", maximumAddedMillis), cs <= maximumAddedMillis ? "PASS" : "FAIL");
+    }
+
+    void attach(double millis) {
+        add("Attach: `java -jar connscope-agent.jar attach PID`, start to exit", "-", ms(millis), "-", "-", "-",
+                "(reported)", "-");
+    }
+
+    void memory(Rounds bytesPerConnection, int connections, double maximumAddedBytes) {
+        double cs = bytesPerConnection.median(Variant.CONNSCOPE) - bytesPerConnection.median(Variant.NONE);
+        double otel = bytesPerConnection.median(Variant.OTEL) - bytesPerConnection.median(Variant.NONE);
+        add(String.format(Locale.ROOT, "Memory: heap after GC per open connection, %,d open", connections),
+                bytes(bytesPerConnection.median(Variant.NONE)), bytes(bytesPerConnection.median(Variant.CONNSCOPE)),
+                bytes(bytesPerConnection.median(Variant.OTEL)), signedBytes(cs), signedBytes(otel),
+                String.format(Locale.ROOT, "≤ +%.0f B", maximumAddedBytes), cs <= maximumAddedBytes ? "PASS" : "FAIL");
+    }
+
+    void jar(long size, long limit) {
+        add("Agent jar size", "-", String.format(Locale.ROOT, "%.2f MiB (%,d B)", size / Bench.MB, size), "-", "-", "-",
+                String.format(Locale.ROOT, "≤ %.0f MiB", limit / Bench.MB), size <= limit ? "PASS" : "FAIL");
+    }
+
+    void jmh(String benchmark, double[] nanos, double[] allocBytes, boolean mustNotAllocate) {
+        double addedBytes = allocBytes[1] - allocBytes[0];
+        add("JMH `SocketPathsBenchmark." + benchmark + "` (ns/op; gc.alloc.rate.norm)",
+                String.format(Locale.ROOT, "%.0f ns; %.1f B", nanos[0], allocBytes[0]),
+                String.format(Locale.ROOT, "%.0f ns; %.1f B", nanos[1], allocBytes[1]), "-",
+                String.format(Locale.ROOT, "+%.0f ns; +%.1f B", nanos[1] - nanos[0], addedBytes), "-",
+                mustNotAllocate ? "adds < 1 B/op" : "(reported)",
+                mustNotAllocate ? (addedBytes < 1 ? "PASS" : "FAIL") : "-");
+    }
+
+    private void add(String... cells) {
+        rows.add(cells);
+    }
+
+    String markdown(String machine, String command, long seconds, String when) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Measured %s with `%s` (%d s) on %s.%n%n", when, command, seconds, machine));
+        sb.append("| Workload | no agent | connscope | OpenTelemetry agent | connscope vs no agent | OTel vs no agent | Target | Result |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        int pass = 0;
+        int fail = 0;
+        for (String[] row : rows) {
+            sb.append("| ").append(String.join(" | ", row)).append(" |\n");
+            pass += row[7].equals("PASS") ? 1 : 0;
+            fail += row[7].equals("FAIL") ? 1 : 0;
+        }
+        for (String f : failures) {
+            sb.append("| NO RESULT: ").append(f.replace('\n', ' ').replace('|', '/')).append(" | | | | | | | MISSING |\n");
+        }
+        sb.append(String.format(Locale.ROOT, "%nTargets: %d PASS, %d FAIL%s.%n", pass, fail,
+                missing() > 0 ? ", " + missing() + " without a result" : ""));
+        return sb.toString();
+    }
+
+    /** Replaces what is between the results markers of {@code readme} with {@code markdown}. */
+    static void replaceBlock(Path readme, String markdown) throws IOException {
+        String text = Files.readString(readme);
+        int begin = text.indexOf(BEGIN);
+        int end = text.indexOf(END);
+        if (begin < 0 || end < begin) {
+            throw new IOException(readme + " has no results block (" + BEGIN + " ... " + END + ")");
+        }
+        Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n" + markdown + text.substring(end));
+    }
+
+    private static String rate(double value, String unit) {
+        return String.format(Locale.ROOT, "%,.0f %s", value, unit);
+    }
+
+    private static String ratio(double value) {
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static String ms(double value) {
+        return String.format(Locale.ROOT, "%.0f ms", value);
+    }
+
+    private static String signedMs(double value) {
+        return String.format(Locale.ROOT, "%+.0f ms", value);
+    }
+
+    private static String signedBytes(double value) {
+        return String.format(Locale.ROOT, "%+.1f B", value);
+    }
+
+    private static String bytes(double value) {
+        return String.format(Locale.ROOT, "%.0f B", value);
+    }
+}

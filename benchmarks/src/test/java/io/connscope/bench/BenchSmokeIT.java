@@ -1,0 +1,60 @@
+package io.connscope.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark suite with tiny durations (what {@code scripts/bench.sh --smoke} runs), so that it never rots: every
+ * workload must produce its row with all three variants. The numbers are not checked: a loaded CI machine says
+ * nothing about overhead.
+ */
+class BenchSmokeIT {
+
+    @Test
+    void everyWorkloadProducesItsRow() throws Exception {
+        Path module = Paths.get(System.getProperty("connscope.bench.dir", ".")).toAbsolutePath();
+        Path root = module.getParent();
+        Path target = module.resolve("target");
+        Path out = target.resolve("results-smoke.md");
+        Files.deleteIfExists(out);
+        String classPath = target.resolve("connscope-benchmarks.jar") + File.pathSeparator + target.resolve("lib") + "/*";
+        Process p = new ProcessBuilder(System.getProperty("connscope.test.java", "java"), "-cp", classPath,
+                Bench.class.getName(), "--smoke", "--out", out.toString(),
+                "--agent", root.resolve("agent/target/connscope-agent.jar").toString(),
+                "--demo", root.resolve("demo-app/target/connscope-demo.jar").toString(),
+                "--otel", target.resolve("otel/opentelemetry-javaagent.jar").toString(),
+                "--work", target.resolve("bench-smoke").toString())
+                .redirectErrorStream(true).redirectOutput(target.resolve("bench-smoke.log").toFile()).start();
+        boolean ended = p.waitFor(600, TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(target.resolve("bench-smoke.log"));
+        assertTrue(ended, "the smoke run did not end within 10 minutes:\n" + log);
+        assertEquals(0, p.exitValue(), "the smoke run failed:\n" + log);
+
+        List<String> rows = Files.readAllLines(out).stream()
+                .filter(l -> l.startsWith("| ") && !l.startsWith("| Workload")).collect(Collectors.toList());
+        assertEquals(Report.EXPECTED_ROWS, rows.size(), "rows in " + out + ":\n" + String.join("\n", rows));
+        for (String row : rows) {
+            assertFalse(row.contains("NaN") || row.contains("NO RESULT"), "a row without a number: " + row);
+            assertTrue(row.endsWith("| PASS |") || row.endsWith("| FAIL |") || row.endsWith("| - |"), row);
+        }
+        for (String workload : List.of("Keep-alive server", "Connection churn server", "JDK HttpClient",
+                "Apache HttpClient", "Client churn", "Startup", "Attach", "Memory", "Agent jar size",
+                "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose")) {
+            assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.connscope.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The driver's arithmetic and its README rewrite, without running a workload. */
+class ReportTest {
+
+    @Test
+    void variantsTakeTurnsFirst() {
+        assertEquals(List.of(Variant.NONE, Variant.CONNSCOPE, Variant.OTEL), Bench.order(0));
+        assertEquals(List.of(Variant.CONNSCOPE, Variant.OTEL, Variant.NONE), Bench.order(1));
+        assertEquals(List.of(Variant.OTEL, Variant.NONE, Variant.CONNSCOPE), Bench.order(2));
+        assertEquals(Bench.order(0), Bench.order(3));
+    }
+
+    @Test
+    void ratiosAreTakenWithinARoundThenTheMedian() {
+        Rounds r = new Rounds();
+        // The machine slows down in round 1: a ratio of medians would mix rounds, the median of ratios does not.
+        double[][] values = {{100, 98, 90}, {50, 49, 45}, {100, 99, 80}};
+        for (int round = 0; round < values.length; round++) {
+            r.add(round, Variant.NONE, values[round][0]);
+            r.add(round, Variant.CONNSCOPE, values[round][1]);
+            r.add(round, Variant.OTEL, values[round][2]);
+        }
+        assertEquals(0.98, r.medianRatio(Variant.CONNSCOPE), 1e-9);
+        assertEquals(0.9, r.medianRatio(Variant.OTEL), 1e-9);
+        assertEquals(98, r.median(Variant.CONNSCOPE), 1e-9);
+        assertEquals(-1, r.medianDifference(Variant.CONNSCOPE), 1e-9);
+        assertEquals(2.5, Stats.median(List.of(4.0, 1.0, 2.0, 3.0)), 1e-9);
+    }
+
+    @Test
+    void aThroughputRowPassesOnlyAboveTheTargetAndOtel() {
+        Report report = new Report();
+        Rounds good = new Rounds();
+        good.add(0, Variant.NONE, 100);
+        good.add(0, Variant.CONNSCOPE, 98);
+        good.add(0, Variant.OTEL, 90);
+        report.throughput("good", "req/s", good, 0.97);
+        Rounds worseThanOtel = new Rounds();
+        worseThanOtel.add(0, Variant.NONE, 100);
+        worseThanOtel.add(0, Variant.CONNSCOPE, 98);
+        worseThanOtel.add(0, Variant.OTEL, 99);
+        report.throughput("worse than OTel", "req/s", worseThanOtel, 0.97);
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 | 0.900 | ≥ 0.97 and ≥ OTel's | PASS |"), table);
+        assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 | 0.990 | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
+        assertEquals(Report.EXPECTED_ROWS - 2, report.missing());
+    }
+
+    @Test
+    void theReadmeBlockIsReplacedAndTheRestKept(@TempDir Path dir) throws IOException {
+        Path readme = dir.resolve("README.md");
+        Files.writeString(readme, "# t\nbefore\n" + Report.BEGIN + "\nold table\n" + Report.END + "\nafter\n");
+        Report.replaceBlock(readme, "new table\n");
+        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnew table\n" + Report.END + "\nafter\n", Files.readString(readme));
+        Report.replaceBlock(readme, "newer\n");
+        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnewer\n" + Report.END + "\nafter\n", Files.readString(readme));
+
+        Path none = dir.resolve("other.md");
+        Files.writeString(none, "no block\n");
+        assertThrows(IOException.class, () -> Report.replaceBlock(none, "x"));
+    }
+}

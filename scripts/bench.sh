@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The benchmark suite (README, "Performance"): every workload without an agent, with connscope and with the
+# OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
+# PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
+#   scripts/bench.sh           full run (about 9 minutes on 2 cores): writes benchmarks/results.md and the README block
+#   scripts/bench.sh --smoke   tiny durations (about 80 s): checks that every workload produces its row
+#   --no-build                 use the jars already built
+# Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+smoke=false
+build=true
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=true ;;
+    --no-build) build=false ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--no-build]" >&2; exit 64 ;;
+  esac
+done
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v ab >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench.sh: installing ${missing[*]} (Debian packages the benchmarks drive)"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "bench.sh: need root or sudo to install: apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if $build; then
+  mvn -B -q -ntp package -DskipTests -pl benchmarks -am
+fi
+
+java_bin="java"
+if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; fi
+
+args=()
+if $smoke; then
+  args+=(--smoke --out benchmarks/target/results-smoke.md)
+else
+  args+=(--out benchmarks/results.md --readme README.md)
+fi
+exec "$java_bin" -cp "benchmarks/target/connscope-benchmarks.jar:benchmarks/target/lib/*" io.connscope.bench.Bench "${args[@]}"
