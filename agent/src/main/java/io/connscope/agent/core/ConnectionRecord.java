@@ -172,6 +172,11 @@ public final class ConnectionRecord {
         remoteInet = a == null ? null : a.getAddress();
     }
 
+    /** The remote InetAddress as kept (no InetSocketAddress made); null when unknown. */
+    InetAddress remoteInet() {
+        return remoteInet;
+    }
+
     /** Whether {@code a} is this connection's remote address (without making an InetSocketAddress). */
     boolean remoteIs(InetSocketAddress a) {
         return a != null && a.getPort() == remotePort && a.getAddress() != null && a.getAddress().equals(remoteInet);

@@ -9,6 +9,8 @@ import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
 import java.io.FileDescriptor;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.util.List;
@@ -156,10 +158,12 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
             r.localAddress(addresses.of(inspector.localAddress(fd)));
-            InetSocketAddress peer = inspector.remoteAddress(fd);
             // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
-            if (peer != null && !r.remoteIs(peer)) {
-                r.remoteAddress(addresses.of(peer));
+            if (kernelPeerMayDiffer(r.remoteInet())) {
+                InetSocketAddress peer = inspector.remoteAddress(fd);
+                if (peer != null && !r.remoteIs(peer)) {
+                    r.remoteAddress(addresses.of(peer));
+                }
             }
             r.connectThread = null;
             r.state = ConnectionState.OPEN;
@@ -177,6 +181,28 @@ public final class ConnectionRegistry implements SocketEventSink {
             // A non-blocking connect is pending; it completes in finishConnect, maybe on another thread.
             r.connectThread = null;
         }
+    }
+
+    /**
+     * Whether the kernel's peer address (getpeername) can differ from the address the application connected to:
+     * a wildcard (the kernel connects to a local address), or an IPv4-mapped IPv6 address (::ffff:a.b.c.d, which
+     * the JDK reads back from the kernel as IPv4). Any other address and its port are the kernel's own: asking
+     * would cost two system calls per connect for nothing.
+     */
+    static boolean kernelPeerMayDiffer(InetAddress connectedTo) {
+        if (connectedTo == null || connectedTo.isAnyLocalAddress()) {
+            return true;
+        }
+        if (connectedTo instanceof Inet4Address) {
+            return false;
+        }
+        byte[] b = connectedTo.getAddress();
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 
     private void fail(ConnectionRecord r, Throwable error) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,6 +167,27 @@ class ConnectionRegistryTest {
         assertEquals(1, registry.openConnections(false).size());
         registry.onClose(fd);
         assertEquals(ConnectionState.CLOSED, finished.get(0).state());
+    }
+
+    @Test
+    void aWildcardConnectReportsTheKernelsPeer() {
+        FileDescriptor fd = new FileDescriptor();
+        registry.onConnectStart(fd, new InetSocketAddress("0.0.0.0", 8080));
+        registry.onConnectEnd(fd, true, null);
+        assertEquals(SERVER, registry.openConnections(false).get(0).remoteAddress());
+    }
+
+    @Test
+    void onlyWildcardsAndIpv4InIpv6FormsAskTheKernelForThePeer() throws Exception {
+        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("127.0.0.1")));
+        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::1")));
+        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("2001:db8::1")));
+        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("0.0.0.0")));
+        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::")));
+        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::7f00:1")));
+        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(null));
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1};
+        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.Inet6Address.getByAddress(null, mapped, -1)));
     }
 
     @Test
