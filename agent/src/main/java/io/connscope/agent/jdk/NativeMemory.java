@@ -21,12 +21,9 @@ import java.util.Set;
  */
 public final class NativeMemory implements ByteSource {
 
-    private final MethodHandle getByte;
-    private final MethodHandle getLong;
+    private static final NativeMemory INSTANCE = new NativeMemory();
 
-    private NativeMemory(MethodHandle getByte, MethodHandle getLong) {
-        this.getByte = getByte;
-        this.getLong = getLong;
+    private NativeMemory() {
     }
 
     /** The reader, or null when this JDK does not offer it. */
@@ -36,14 +33,7 @@ public final class NativeMemory implements ByteSource {
             Module self = NativeMemory.class.getModule();
             inst.redefineModule(javaBase, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
                     Map.of("jdk.internal.misc", Set.of(self)), Set.of(), Map.of());
-            Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(unsafeClass, MethodHandles.lookup());
-            Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
-            MethodHandle getByte = lookup.findVirtual(unsafeClass, "getByte", MethodType.methodType(byte.class, long.class))
-                    .bindTo(unsafe);
-            MethodHandle getLong = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, long.class))
-                    .bindTo(unsafe);
-            return new NativeMemory(getByte, getLong);
+            return Unsafe.GET_BYTE != null && Unsafe.GET_LONG != null ? INSTANCE : null;
         } catch (Throwable t) {
             return null;
         }
@@ -52,7 +42,7 @@ public final class NativeMemory implements ByteSource {
     @Override
     public int byteAt(long address) {
         try {
-            return ((byte) getByte.invokeExact(address)) & 0xff;
+            return ((byte) Unsafe.GET_BYTE.invokeExact(address)) & 0xff;
         } catch (Throwable t) {
             return 0;
         }
@@ -61,9 +51,38 @@ public final class NativeMemory implements ByteSource {
     @Override
     public long longAt(long address) {
         try {
-            return (long) getLong.invokeExact(address);
+            return (long) Unsafe.GET_LONG.invokeExact(address);
         } catch (Throwable t) {
             return 0;
+        }
+    }
+
+    /**
+     * The handles, in static final fields: the JIT treats those as constants and inlines the call down to the
+     * memory access; from an instance field each call went through the handle's generic invoker (most of the
+     * time connscope spent per HTTP exchange). Initialised on first use, after {@link #open} opened the package.
+     */
+    private static final class Unsafe {
+        static final MethodHandle GET_BYTE;
+        static final MethodHandle GET_LONG;
+
+        static {
+            MethodHandle getByte = null;
+            MethodHandle getLong = null;
+            try {
+                Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(unsafeClass, MethodHandles.lookup());
+                Object unsafe = lookup.findStatic(unsafeClass, "getUnsafe", MethodType.methodType(unsafeClass)).invoke();
+                getByte = lookup.findVirtual(unsafeClass, "getByte", MethodType.methodType(byte.class, long.class))
+                        .bindTo(unsafe);
+                getLong = lookup.findVirtual(unsafeClass, "getLong", MethodType.methodType(long.class, long.class))
+                        .bindTo(unsafe);
+            } catch (Throwable t) {
+                getByte = null;
+                getLong = null;
+            }
+            GET_BYTE = getByte;
+            GET_LONG = getLong;
         }
     }
 }
