@@ -78,6 +78,15 @@ final class HttpHeaderScanner {
             if (phase == DONE) {
                 return i;
             }
+            if (phase == VALUE && target == TARGET_NONE) {
+                // The value of a header nobody keeps (most of a head's bytes): only its end matters.
+                while (i < length && bytes.byteAt(address + i) != '\n') {
+                    i++;
+                }
+                if (i == length) {
+                    return length;
+                }
+            }
             step((byte) bytes.byteAt(address + i));
         }
         return length;
