@@ -81,9 +81,23 @@ public final class KernelSampler {
         return sampler;
     }
 
+    /** Samples take at most this share of one core: a host with very many sockets is sampled less often. */
+    static final int MAX_CPU_SHARE_INVERSE = 100;
+
+    /**
+     * How long to wait before the next sample: the configured interval, or longer when a sample took more than
+     * 1% of it (reading /proc/net/tcp costs a few microseconds per row, of every socket in the network namespace,
+     * and a host with 100,000 sockets would otherwise spend a noticeable share of a core on it).
+     */
+    static long nextSleepNanos(long intervalNanos, long sampleNanos) {
+        return Math.max(intervalNanos, sampleNanos * MAX_CPU_SHARE_INVERSE);
+    }
+
     private void run(long intervalNanos, Supplier<List<ConnectionRecord>> open, PrintStream out) {
         boolean reported = false;
+        boolean stretchReported = false;
         while (true) {
+            long started = System.nanoTime();
             try {
                 sample(open.get());
             } catch (Throwable t) {
@@ -92,8 +106,20 @@ public final class KernelSampler {
                     out.println("connscope: kernel view sample failed (reported once, sampling goes on): " + t);
                 }
             }
+            long took = System.nanoTime() - started;
+            KernelSnapshot last = latest;
+            long lastRows = last == null ? 0 : last.rows;
+            long sleep = nextSleepNanos(intervalNanos, took);
+            if (sleep > intervalNanos && !stretchReported) {
+                stretchReported = true;
+                out.println("connscope: kernel view: a sample of " + lastRows + " rows in /proc/net/tcp* took "
+                        + TimeUnit.NANOSECONDS.toMillis(took) + " ms; sampling every "
+                        + TimeUnit.NANOSECONDS.toSeconds(sleep) + " s instead of "
+                        + TimeUnit.NANOSECONDS.toSeconds(intervalNanos) + " s while samples cost this much"
+                        + " (at most 1% of a core; reported once)");
+            }
             try {
-                TimeUnit.NANOSECONDS.sleep(intervalNanos);
+                TimeUnit.NANOSECONDS.sleep(sleep);
             } catch (InterruptedException e) {
                 return;
             }
