@@ -88,11 +88,12 @@ public final class HttpConnectionTracker {
                 }
             }
         }
+        if (known) {
+            // A whole method name, with or without the space yet: "GET" alone is a write split after the method.
+            return true;
+        }
         if (token == length) {
             return false;
-        }
-        if (known) {
-            return true;
         }
         // An unknown method: accept it when its request line ends in "HTTP/1.x".
         int limit = Math.min(length, 2048);
