@@ -81,8 +81,18 @@ public final class KernelSampler {
         return sampler;
     }
 
+    private static final long FIRST_SAMPLE_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private void run(long intervalNanos, Supplier<List<ConnectionRecord>> open, PrintStream out) {
         boolean reported = false;
+        try {
+            // Not at once: the application is starting, and on a host with many sockets (tens of thousands of
+            // TIME_WAIT rows after a churn) a sample takes the kernel hundreds of milliseconds; a JVM that exits
+            // before then had to wait for it before its exit sample.
+            TimeUnit.NANOSECONDS.sleep(Math.min(intervalNanos, FIRST_SAMPLE_DELAY_NANOS));
+        } catch (InterruptedException e) {
+            return;
+        }
         while (true) {
             try {
                 sample(open.get());
