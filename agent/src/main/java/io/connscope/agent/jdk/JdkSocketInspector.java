@@ -44,7 +44,6 @@ public final class JdkSocketInspector implements SocketInspector {
     private final VarHandle delegatingImplDelegate;
     private final Class<?> delegatingImplClass;
     private final VarHandle networkClientSocket;
-    private final VarHandle socketChannelFd;
     /**
      * The JDK HttpClient's connection fields, looked up at the first connection object of java.net.http seen (its
      * classes loaded by then): looking them up at startup loaded the client's internals into every application.
@@ -53,7 +52,6 @@ public final class JdkSocketInspector implements SocketInspector {
     private final Module httpClientModule;
     /** The classes that declare those four fields, looked up once (VarHandle.coordinateTypes builds a list). */
     private final Class<?> networkClientClass;
-    private final Class<?> socketChannelClass;
     private final SocketOption<?>[] keepAliveOptions;
     /** {@code FileDescriptor.fd}: to make a descriptor for a socket of Netty's native transports. */
     private final VarHandle fileDescriptorInt;
@@ -71,10 +69,8 @@ public final class JdkSocketInspector implements SocketInspector {
         this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
         this.delegatingImplClass = delegatingImplDelegate == null ? null : delegatingImplDelegate.coordinateTypes().get(0);
         this.networkClientSocket = l.field("sun.net.NetworkClient", "serverSocket", java.net.Socket.class);
-        this.socketChannelFd = l.field("sun.nio.ch.SocketChannelImpl", "fd", FileDescriptor.class);
         this.httpClientModule = ModuleLayer.boot().findModule("java.net.http").orElse(null);
         this.networkClientClass = owner(networkClientSocket);
-        this.socketChannelClass = owner(socketChannelFd);
         this.keepAliveOptions = l.keepAliveOptions();
         this.fileDescriptorInt = l.field("java.io.FileDescriptor", "fd", int.class);
         this.missing = l.missing;
@@ -175,8 +171,11 @@ public final class JdkSocketInspector implements SocketInspector {
             }
             // A Netty NIO channel, or a Netty / Reactor Netty object that holds one: its SocketChannel.
             owner = NettyObjects.socketChannelOf(owner);
-            if (socketChannelFd != null && socketChannelClass.isInstance(owner)) {
-                return (FileDescriptor) socketChannelFd.get(owner);
+            if (owner instanceof java.nio.channels.SocketChannel) {
+                VarHandle fd = ChannelFd.FIELD;
+                if (fd != null && ChannelFd.OWNER.isInstance(owner)) {
+                    return (FileDescriptor) fd.get(owner);
+                }
             }
             if (!(owner instanceof java.net.Socket) && owner != null) {
                 // A client library's connection object (OkHttp's RealConnection): its TCP socket field.
@@ -336,6 +335,16 @@ public final class JdkSocketInspector implements SocketInspector {
             }
         }
         return new CloseInitiator.CloseProbe(revents, unread, linger instanceof Integer ? (Integer) linger : -1);
+    }
+
+    /**
+     * {@code SocketChannelImpl.fd}, looked up when the first channel is seen (the holder's initialization): looking
+     * it up in premain loaded SocketChannelImpl and SocketDispatcher, which Byte Buddy then had to retransform
+     * before main; loaded by the application, they are instrumented as they load.
+     */
+    private static final class ChannelFd {
+        static final VarHandle FIELD = Lookups.optionalField("sun.nio.ch.SocketChannelImpl", "fd", FileDescriptor.class);
+        static final Class<?> OWNER = owner(FIELD);
     }
 
     /** {@code PlainHttpConnection.chan} and {@code AsyncSSLConnection.plainConnection}; null when absent. */
