@@ -6,6 +6,15 @@ import io.connscope.agent.config.Option;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,8 +25,8 @@ import java.util.jar.JarFile;
  * {@code main} for {@code java -jar connscope-agent.jar help|list|attach}.
  *
  * <p>This class must not touch any class of {@code io.connscope.bootstrap} (nor anything that does) before
- * {@link #appendBootstrapJar} has put them on the boot class path: they must be loaded by the boot loader, where
- * the advice inlined into JDK classes looks for them, and never by the agent's own loader.
+ * {@link #defineBootstrapClasses} has defined them in the boot loader, where the advice inlined into JDK classes
+ * looks for them: they must never be loaded by the agent's own loader.
  */
 public final class ConnscopeAgent {
 
@@ -47,11 +56,65 @@ public final class ConnscopeAgent {
                 return;
             }
             System.setProperty(AttachCommand.STARTED_PROPERTY, "started by " + how + " at " + java.time.Instant.now());
-            appendBootstrapJar(inst);
+            if (!defineBootstrapClasses(inst)) {
+                appendBootstrapJar(inst);
+            }
             Installer.install(inst, config, how.equals("attach"));
         } catch (Throwable t) {
             // The application starts anyway; it just is not traced.
             System.err.println("connscope: agent not started: " + t);
+        }
+    }
+
+    /**
+     * Defines the nested bootstrap jar's classes directly in the boot loader ({@code jdk.internal.misc.Unsafe},
+     * the JDK's own way for that), instead of appending the jar to the boot class path: an appended boot class
+     * path makes the JVM give up class data sharing (and JDK 24+'s AOT cache) for every class not loaded by the
+     * boot loader, i.e. the application's, and costs a temporary file. False when this JDK refuses; then the jar
+     * is appended as before (classes already defined stay; the jar holds the same bytes).
+     */
+    static boolean defineBootstrapClasses(Instrumentation inst) {
+        try {
+            Module javaBase = Object.class.getModule();
+            inst.redefineModule(javaBase, Set.of(), Map.of("jdk.internal.misc", Set.of(ConnscopeAgent.class.getModule())),
+                    Map.of(), Set.of(), Map.of());
+            Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+            Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
+            Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                    ClassLoader.class, ProtectionDomain.class);
+            Map<String, byte[]> pending = new LinkedHashMap<>();
+            try (InputStream in = ConnscopeAgent.class.getResourceAsStream(BOOTSTRAP_JAR)) {
+                if (in == null) {
+                    return false;
+                }
+                JarInputStream jar = new JarInputStream(in);
+                for (JarEntry e; (e = jar.getNextJarEntry()) != null; ) {
+                    if (e.getName().endsWith(".class")) {
+                        String name = e.getName().substring(0, e.getName().length() - ".class".length()).replace('/', '.');
+                        pending.put(name, jar.readAllBytes());
+                    }
+                }
+            }
+            // A class can only be defined after its superclass and interfaces: rounds until none is left.
+            for (int round = 0; !pending.isEmpty(); round++) {
+                if (round > pending.size() + 1) {
+                    return false;
+                }
+                for (Iterator<Map.Entry<String, byte[]>> i = pending.entrySet().iterator(); i.hasNext(); ) {
+                    Map.Entry<String, byte[]> c = i.next();
+                    try {
+                        define.invoke(unsafe, c.getKey(), c.getValue(), 0, c.getValue().length, null, null);
+                        i.remove();
+                    } catch (InvocationTargetException e) {
+                        if (!(e.getCause() instanceof NoClassDefFoundError)) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            return true;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

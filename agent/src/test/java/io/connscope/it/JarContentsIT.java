@@ -45,6 +45,31 @@ class JarContentsIT {
         assertTrue(rewritten.isEmpty(), "string literals rewritten to connscope's relocated copies: " + rewritten);
     }
 
+    /**
+     * Byte Buddy's transformer factory is connscope's (agent/src/bytebuddy-patch): Byte Buddy's own would generate
+     * and load a transformer class at every start, a third of the startup time. Two entries of that name, or Byte
+     * Buddy's, would bring that back silently.
+     */
+    @Test
+    void byteBuddysTransformerFactoryIsThePrecompiledOne() throws Exception {
+        String name = "io/connscope/shaded/net/bytebuddy/agent/builder/"
+                + "AgentBuilder$Default$ExecutingTransformer$Factory$CreationAction.class";
+        int entries = 0;
+        String bytes = "";
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                JarEntry entry = e.nextElement();
+                if (entry.getName().equals(name)) {
+                    entries++;
+                    bytes = new String(jar.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+            }
+        }
+        assertEquals(1, entries, "entries named " + name);
+        assertTrue(bytes.contains("io.connscope.shaded.net.bytebuddy.agent.builder.PrecompiledModuleSupport"),
+                "expected connscope's CreationAction, naming the relocated PrecompiledModuleSupport");
+    }
+
     @Test
     void onlyOwnAndRelocatedClasses() throws Exception {
         List<String> foreign = new ArrayList<>();

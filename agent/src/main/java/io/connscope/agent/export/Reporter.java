@@ -46,6 +46,8 @@ public final class Reporter implements ConnectionListener {
 
     /** Finished connections ({@link ConnectionRecord}) and, when asked for, HTTP exchanges ({@link RequestEvent}). */
     private final BlockingQueue<Object> queue;
+    /** Put in the queue at exit to end the worker's wait; written as nothing. */
+    private static final Object WAKE = new Object();
     /** Whether the JSON Lines file gets one object per HTTP exchange. */
     private final boolean requestEvents;
     /** Whether anything wants HTTP exchanges: the JSON Lines file or the exporter's span events. */
@@ -240,6 +242,8 @@ public final class Reporter implements ConnectionListener {
             Thread.currentThread().interrupt();
         }
         stopping = true;
+        // Wakes the worker from its poll at once instead of at the poll's timeout: up to 200 ms of every exit.
+        queue.offer(WAKE);
         try {
             // Not interrupted: an interrupt would close the events file's channel under the worker's feet.
             worker.join(1_000);
@@ -291,6 +295,9 @@ public final class Reporter implements ConnectionListener {
     }
 
     private void write(Object item) {
+        if (item == WAKE) {
+            return;
+        }
         TelemetryExport export = this.export;
         if (item instanceof RequestEvent) {
             RequestEvent e = (RequestEvent) item;

@@ -44,14 +44,14 @@ public final class JdkSocketInspector implements SocketInspector {
     private final VarHandle delegatingImplDelegate;
     private final Class<?> delegatingImplClass;
     private final VarHandle networkClientSocket;
-    private final VarHandle socketChannelFd;
-    private final VarHandle plainHttpChannel;
-    private final VarHandle sslHttpPlain;
+    /**
+     * The JDK HttpClient's connection fields, looked up at the first connection object of java.net.http seen (its
+     * classes loaded by then): looking them up at startup loaded the client's internals into every application.
+     */
+    private volatile HttpClientFields httpClient;
+    private final Module httpClientModule;
     /** The classes that declare those four fields, looked up once (VarHandle.coordinateTypes builds a list). */
     private final Class<?> networkClientClass;
-    private final Class<?> socketChannelClass;
-    private final Class<?> plainHttpClass;
-    private final Class<?> sslHttpClass;
     private final SocketOption<?>[] keepAliveOptions;
     /** {@code FileDescriptor.fd}: to make a descriptor for a socket of Netty's native transports. */
     private final VarHandle fileDescriptorInt;
@@ -69,15 +69,8 @@ public final class JdkSocketInspector implements SocketInspector {
         this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
         this.delegatingImplClass = delegatingImplDelegate == null ? null : delegatingImplDelegate.coordinateTypes().get(0);
         this.networkClientSocket = l.field("sun.net.NetworkClient", "serverSocket", java.net.Socket.class);
-        this.socketChannelFd = l.field("sun.nio.ch.SocketChannelImpl", "fd", FileDescriptor.class);
-        this.plainHttpChannel = l.optionalField("jdk.internal.net.http.PlainHttpConnection", "chan",
-                java.nio.channels.SocketChannel.class);
-        this.sslHttpPlain = plainHttpChannel == null ? null : l.optionalField("jdk.internal.net.http.AsyncSSLConnection",
-                "plainConnection", plainHttpChannel.coordinateTypes().get(0));
+        this.httpClientModule = ModuleLayer.boot().findModule("java.net.http").orElse(null);
         this.networkClientClass = owner(networkClientSocket);
-        this.socketChannelClass = owner(socketChannelFd);
-        this.plainHttpClass = owner(plainHttpChannel);
-        this.sslHttpClass = owner(sslHttpPlain);
         this.keepAliveOptions = l.keepAliveOptions();
         this.fileDescriptorInt = l.field("java.io.FileDescriptor", "fd", int.class);
         this.missing = l.missing;
@@ -169,16 +162,20 @@ public final class JdkSocketInspector implements SocketInspector {
             if (networkClientSocket != null && networkClientClass.isInstance(owner)) {
                 owner = networkClientSocket.get(owner);
             }
-            if (sslHttpPlain != null && sslHttpClass.isInstance(owner)) {
-                owner = sslHttpPlain.get(owner);
-            }
-            if (plainHttpChannel != null && plainHttpClass.isInstance(owner)) {
-                owner = plainHttpChannel.get(owner);
+            if (owner != null && httpClientModule != null && owner.getClass().getModule() == httpClientModule) {
+                HttpClientFields http = httpClient;
+                if (http == null) {
+                    httpClient = http = new HttpClientFields();
+                }
+                owner = http.channelOf(owner);
             }
             // A Netty NIO channel, or a Netty / Reactor Netty object that holds one: its SocketChannel.
             owner = NettyObjects.socketChannelOf(owner);
-            if (socketChannelFd != null && socketChannelClass.isInstance(owner)) {
-                return (FileDescriptor) socketChannelFd.get(owner);
+            if (owner instanceof java.nio.channels.SocketChannel) {
+                VarHandle fd = ChannelFd.FIELD;
+                if (fd != null && ChannelFd.OWNER.isInstance(owner)) {
+                    return (FileDescriptor) fd.get(owner);
+                }
             }
             if (!(owner instanceof java.net.Socket) && owner != null) {
                 // A client library's connection object (OkHttp's RealConnection): its TCP socket field.
@@ -340,6 +337,44 @@ public final class JdkSocketInspector implements SocketInspector {
         return new CloseInitiator.CloseProbe(revents, unread, linger instanceof Integer ? (Integer) linger : -1);
     }
 
+    /**
+     * {@code SocketChannelImpl.fd}, looked up when the first channel is seen (the holder's initialization): looking
+     * it up in premain loaded SocketChannelImpl and SocketDispatcher, which Byte Buddy then had to retransform
+     * before main; loaded by the application, they are instrumented as they load.
+     */
+    private static final class ChannelFd {
+        static final VarHandle FIELD = Lookups.optionalField("sun.nio.ch.SocketChannelImpl", "fd", FileDescriptor.class);
+        static final Class<?> OWNER = owner(FIELD);
+    }
+
+    /** {@code PlainHttpConnection.chan} and {@code AsyncSSLConnection.plainConnection}; null when absent. */
+    private static final class HttpClientFields {
+        private final VarHandle plainChannel;
+        private final VarHandle sslPlain;
+        private final Class<?> plainClass;
+        private final Class<?> sslClass;
+
+        HttpClientFields() {
+            this.plainChannel = Lookups.optionalField("jdk.internal.net.http.PlainHttpConnection", "chan",
+                    java.nio.channels.SocketChannel.class);
+            this.sslPlain = plainChannel == null ? null
+                    : Lookups.optionalField("jdk.internal.net.http.AsyncSSLConnection",
+                    "plainConnection", plainChannel.coordinateTypes().get(0));
+            this.plainClass = owner(plainChannel);
+            this.sslClass = owner(sslPlain);
+        }
+
+        Object channelOf(Object owner) {
+            if (sslPlain != null && sslClass.isInstance(owner)) {
+                owner = sslPlain.get(owner);
+            }
+            if (plainChannel != null && plainClass.isInstance(owner)) {
+                owner = plainChannel.get(owner);
+            }
+            return owner;
+        }
+    }
+
     /** Lookups that record what is missing instead of failing. */
     private static final class Lookups {
         final List<String> missing = new ArrayList<>();
@@ -378,7 +413,7 @@ public final class JdkSocketInspector implements SocketInspector {
         }
 
         /** A field of a class in a module that may be absent (java.net.http): missing is not worth a warning. */
-        VarHandle optionalField(String className, String name, Class<?> type) {
+        static VarHandle optionalField(String className, String name, Class<?> type) {
             try {
                 Class<?> owner = Class.forName(className);
                 return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);

@@ -93,11 +93,25 @@ public final class KernelSampler {
         return Math.max(intervalNanos, sampleNanos * MAX_CPU_SHARE_INVERSE);
     }
 
+    private static final long FIRST_SAMPLE_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private void run(long intervalNanos, Supplier<List<ConnectionRecord>> open, PrintStream out) {
         boolean reported = false;
         boolean stretchReported = false;
+        try {
+            // Not at once: the application is starting, and on a host with many sockets (tens of thousands of
+            // TIME_WAIT rows after a churn) a sample takes the kernel hundreds of milliseconds; a JVM that exits
+            // before then had to wait for it before its exit sample.
+            TimeUnit.NANOSECONDS.sleep(Math.min(intervalNanos, FIRST_SAMPLE_DELAY_NANOS));
+        } catch (InterruptedException e) {
+            return;
+        }
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpuTime = threads.isCurrentThreadCpuTimeSupported();
         while (true) {
-            long started = System.nanoTime();
+            // CPU time (user and system: most of a sample is the kernel formatting the rows), not wall time, which a
+            // busy machine stretches.
+            long started = cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime();
             try {
                 sample(open.get());
             } catch (Throwable t) {
@@ -106,14 +120,14 @@ public final class KernelSampler {
                     out.println("connscope: kernel view sample failed (reported once, sampling goes on): " + t);
                 }
             }
-            long took = System.nanoTime() - started;
+            long took = (cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - started;
             KernelSnapshot last = latest;
             long lastRows = last == null ? 0 : last.rows;
             long sleep = nextSleepNanos(intervalNanos, took);
             if (sleep > intervalNanos && !stretchReported) {
                 stretchReported = true;
                 out.println("connscope: kernel view: a sample of " + lastRows + " rows in /proc/net/tcp* took "
-                        + TimeUnit.NANOSECONDS.toMillis(took) + " ms; sampling every "
+                        + TimeUnit.NANOSECONDS.toMillis(took) + " ms of CPU; sampling every "
                         + TimeUnit.NANOSECONDS.toSeconds(sleep) + " s instead of "
                         + TimeUnit.NANOSECONDS.toSeconds(intervalNanos) + " s while samples cost this much"
                         + " (at most 1% of a core; reported once)");
