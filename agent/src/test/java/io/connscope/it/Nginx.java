@@ -84,8 +84,13 @@ public final class Nginx implements AutoCloseable {
     /** The first port of ip_local_port_range, or Linux's default when it cannot be read. */
     private static int ephemeralLow() {
         try {
-            String range = new String(Files.readAllBytes(Paths.get("/proc/sys/net/ipv4/ip_local_port_range")),
-                    StandardCharsets.US_ASCII).trim();
+            // One read with a whole buffer: /proc/sys answers a read at a later offset with end of file, and
+            // Files.readAllBytes of a file whose size says 0 reads one byte first.
+            String range;
+            try (java.io.BufferedReader in = Files.newBufferedReader(Paths.get("/proc/sys/net/ipv4/ip_local_port_range"),
+                    StandardCharsets.US_ASCII)) {
+                range = String.valueOf(in.readLine()).trim();
+            }
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768;

@@ -51,7 +51,7 @@ public final class HttpServers {
         private volatile boolean closeEach;
 
         public Server() throws IOException {
-            this(0);
+            this(FreshPorts.next());
         }
 
         /** A server on {@code port} of 127.0.0.1 (0: any free one). */

@@ -40,8 +40,9 @@ public final class KeepAliveServer implements AutoCloseable {
     private final CountDownLatch held = new CountDownLatch(1);
 
     public KeepAliveServer(SSLContext tls, String keepAlive, CountDownLatch release) throws IOException {
-        this.listener = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
-                : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = FreshPorts.next(); // not a port an earlier scenario's server had: records are matched by it
+        this.listener = tls == null ? new ServerSocket(port, 50, InetAddress.getLoopbackAddress())
+                : tls.getServerSocketFactory().createServerSocket(port, 50, InetAddress.getLoopbackAddress());
         if (listener instanceof SSLServerSocket) {
             ((SSLServerSocket) listener).setNeedClientAuth(false);
         }
