@@ -45,56 +45,9 @@ public final class Nginx implements AutoCloseable {
                 + "install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")");
     }
 
-    /** Ports {@link #freePort} has handed out in this JVM: asked for several at once, it must not give one twice. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    /**
-     * A loopback port that was free a moment ago, for a server to bind later. Taken below the kernel's ephemeral
-     * range, so that no connection's local port takes it in the meantime, and never the same twice in this JVM
-     * (the kernel's port 0 can hand out a port it just gave, once the probe socket is closed).
-     */
+    /** A loopback port that was free a moment ago, never handed out before in this JVM ({@link FreshPorts}). */
     public static int freePort() throws IOException {
-        int high = ephemeralLow() - 1;
-        int low = 10_000;
-        for (int attempt = 0; attempt < 500 && high > low; attempt++) {
-            int port = low + java.util.concurrent.ThreadLocalRandom.current().nextInt(high - low + 1);
-            if (HANDED_OUT.contains(port)) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-            } catch (IOException busy) {
-                continue;
-            }
-            if (HANDED_OUT.add(port)) {
-                return port;
-            }
-        }
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress("127.0.0.1", 0));
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
-        throw new IOException("no free loopback port found");
-    }
-
-    /** The first port of ip_local_port_range, or Linux's default when it cannot be read. */
-    private static int ephemeralLow() {
-        try {
-            // One read with a whole buffer: /proc/sys answers a read at a later offset with end of file, and
-            // Files.readAllBytes of a file whose size says 0 reads one byte first.
-            String range;
-            try (java.io.BufferedReader in = Files.newBufferedReader(Paths.get("/proc/sys/net/ipv4/ip_local_port_range"),
-                    StandardCharsets.US_ASCII)) {
-                range = String.valueOf(in.readLine()).trim();
-            }
-            return Integer.parseInt(range.split("\\s+")[0]);
-        } catch (IOException | RuntimeException e) {
-            return 32_768;
-        }
+        return io.connscope.it.driver.FreshPorts.next();
     }
 
     /** A new temporary directory for nginx's files, readable by the worker (a root master runs it as nobody). */

@@ -41,7 +41,16 @@ public final class FreshPorts {
                 return port;
             }
         }
-        throw new IOException("no free loopback port below the ephemeral range");
+        // No room below the ephemeral range: the kernel's choice, still never one handed out before.
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
+        }
+        throw new IOException("no free loopback port found");
     }
 
     private static int ephemeralLow() {
