@@ -216,6 +216,11 @@ public final class ConnectionRecord {
         return (connectedNanos - openedNanos) / 1e6;
     }
 
+    /** Milliseconds from open to {@code nowNanos}, whether or not it has closed since. */
+    public double openMillis(long nowNanos) {
+        return (nowNanos - openedNanos) / 1e6;
+    }
+
     /** Milliseconds from open to close, or to {@code nowNanos} while open. */
     public double durationMillis(long nowNanos) {
         long end = closedNanos != 0 ? closedNanos : nowNanos;

@@ -1,6 +1,7 @@
 package io.connscope.agent.export;
 
 import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.KeepAliveSettings;
 import io.connscope.agent.core.http.HttpExchange;
 
@@ -18,6 +19,18 @@ public final class ConnectionJson {
     }
 
     public static String toJson(ConnectionRecord r, long nowNanos) {
+        return toJson(r, nowNanos, false);
+    }
+
+    /**
+     * A connection the exit report found open: written as open even if another thread is closing it right now
+     * (its close is then not written; the report holds each connection once).
+     */
+    public static String toJsonOpen(ConnectionRecord r, long nowNanos) {
+        return toJson(r, nowNanos, true);
+    }
+
+    private static String toJson(ConnectionRecord r, long nowNanos, boolean open) {
         StringBuilder sb = new StringBuilder(512);
         sb.append('{');
         field(sb, "type", "connection").append(',');
@@ -26,14 +39,14 @@ public final class ConnectionJson {
         address(sb, "local", r.localAddress()).append(',');
         address(sb, "remote", r.remoteAddress()).append(',');
         field(sb, "opened_at", r.preexisting() ? null : Instant.ofEpochMilli(r.openedAtMillis()).toString()).append(',');
-        field(sb, "closed_at", r.closedAtMillis() == 0 ? null : Instant.ofEpochMilli(r.closedAtMillis()).toString()).append(',');
+        field(sb, "closed_at", open || r.closedAtMillis() == 0 ? null : Instant.ofEpochMilli(r.closedAtMillis()).toString()).append(',');
         number(sb, "connect_ms", r.connectMillis() < 0 ? null : r.connectMillis()).append(',');
-        number(sb, "duration_ms", r.durationMillis(nowNanos)).append(',');
+        number(sb, "duration_ms", open ? r.openMillis(nowNanos) : r.durationMillis(nowNanos)).append(',');
         sb.append("\"bytes_sent\":").append(r.bytesSent()).append(',');
         sb.append("\"bytes_received\":").append(r.bytesReceived()).append(',');
-        field(sb, "close_initiator", r.closeInitiator() == null ? null : r.closeInitiator().wireName()).append(',');
-        field(sb, "close_reason", r.closeReason()).append(',');
-        field(sb, "state", r.state().wireName()).append(',');
+        field(sb, "close_initiator", open || r.closeInitiator() == null ? null : r.closeInitiator().wireName()).append(',');
+        field(sb, "close_reason", open ? null : r.closeReason()).append(',');
+        field(sb, "state", open ? ConnectionState.OPEN.wireName() : r.state().wireName()).append(',');
         field(sb, "error", r.error()).append(',');
         keepAlive(sb, r.keepAlive()).append(',');
         field(sb, "thread", r.thread()).append(',');

@@ -20,12 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,6 +66,8 @@ public final class Reporter implements ConnectionListener {
      * server wake the worker (a futex call and a context switch on the closing thread, about 3 per close).
      */
     static final long BATCH_WINDOW_MILLIS = 20;
+    /** How long the exit report waits, at most, for closes under way on application threads to be reported. */
+    private static final long CLOSES_IN_FLIGHT_WAIT_MILLIS = 1000;
     /** Reports lost because the queue was full or they finished after the exit report; printed with every summary. */
     private final AtomicLong dropped = new AtomicLong();
     private final PeerSummary summary = new PeerSummary();
@@ -83,7 +84,8 @@ public final class Reporter implements ConnectionListener {
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
     private boolean exitWritten;
-    private final Set<ConnectionRecord> reportedOpenAtExit = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Connections the shutdown has written, open or closed: each once. Identity: records keep Object's equals. */
+    private final Set<ConnectionRecord> claimedAtExit = ConcurrentHashMap.newKeySet();
     private Thread worker;
     private long reported;
     private long failed;
@@ -169,13 +171,21 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
-    /** While the JVM shuts down the worker is gone: write directly until the file is complete, count after. */
-    private synchronized void finishedDuringShutdown(Object item) {
-        if (!exitWritten) {
-            write(item);
-            flush();
-        } else if (!reportedOpenAtExit.contains(item)) {
-            dropped.incrementAndGet();
+    /**
+     * While the JVM shuts down the worker is gone: write directly until the file is complete, count after. A
+     * connection the exit report already wrote as open is not written again.
+     */
+    private void finishedDuringShutdown(Object item) {
+        if (item instanceof ConnectionRecord && !claimedAtExit.add((ConnectionRecord) item)) {
+            return;
+        }
+        synchronized (this) {
+            if (!exitWritten) {
+                write(item);
+                flush();
+            } else {
+                dropped.incrementAndGet();
+            }
         }
     }
 
@@ -250,31 +260,36 @@ public final class Reporter implements ConnectionListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // Closes under way on application threads are between the table and the queue: let them land.
-        registry.awaitClosesInFlight(200);
-        List<ConnectionRecord> openAtExit = null;
-        long exitNanos = 0;
+        // Each connection goes into the exit report once: open (still in the table when it is walked) or closed.
+        // A close on an application thread takes its record out of the table before it reports it; such a close
+        // in flight during the walk is waited for after it (written directly, see finishedDuringShutdown), and a
+        // record both walked and closed meanwhile is claimed by whichever comes first.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSES_IN_FLIGHT_WAIT_MILLIS);
+        registry.awaitClosesInFlight(CLOSES_IN_FLIGHT_WAIT_MILLIS);
+        List<ConnectionRecord> openAtExit = new ArrayList<>();
+        long exitNanos = System.nanoTime();
         synchronized (this) {
             try {
-                for (Object item; (item = queue.poll()) != null; ) {
-                    write(item);
-                }
+                writeQueued();
                 registry.expungeCollected();
-                for (Object item; (item = queue.poll()) != null; ) {
-                    write(item);
-                }
-                List<ConnectionRecord> open = registry.openConnections(true);
-                long now = System.nanoTime();
-                for (ConnectionRecord r : open) {
-                    reportedOpenAtExit.add(r);
-                    if (events != null) {
-                        events.write(ConnectionJson.toJson(r, now));
-                        events.write('\n');
+                writeQueued();
+                exitNanos = System.nanoTime();
+                for (ConnectionRecord r : registry.openConnections(true)) {
+                    if (claimedAtExit.add(r)) {
+                        openAtExit.add(r);
+                        writeLine(ConnectionJson.toJsonOpen(r, exitNanos));
                     }
                 }
-                printSummary("exit", open);
-                openAtExit = open;
-                exitNanos = now;
+            } catch (Throwable t) {
+                out.println("connscope: error while writing the final report: " + t);
+            }
+        }
+        registry.awaitClosesInFlight(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        synchronized (this) {
+            try {
+                // Anything queued by a close that saw "not stopping" just before.
+                writeQueued();
+                printSummary("exit", openAtExit);
             } catch (Throwable t) {
                 out.println("connscope: error while writing the final report: " + t);
             } finally {
@@ -285,12 +300,18 @@ public final class Reporter implements ConnectionListener {
         // Outside the lock: application threads closing sockets during the exit take it, and must not wait for
         // the exporter's flush. Nothing else feeds the exporter once exitWritten is set.
         TelemetryExport e = export;
-        if (e != null && openAtExit != null) {
+        if (e != null) {
             try {
                 e.onExit(openAtExit, exitNanos);
             } catch (Throwable t) {
                 out.println("connscope: error while flushing the OpenTelemetry export: " + t);
             }
+        }
+    }
+
+    private void writeQueued() {
+        for (Object item; (item = queue.poll()) != null; ) {
+            write(item);
         }
     }
 

@@ -16,6 +16,8 @@ import java.util.List;
  *   <li>{@code leak}: 50 connections (both ends) dropped without close, then System.gc() for about 5 s.</li>
  *   <li>{@code bounded}: 20 connections made one after another and kept open, then all closed.</li>
  *   <li>{@code sigterm}: one connection kept open; prints {@code ready} and sleeps until it is killed.</li>
+ *   <li>{@code closing-at-exit}: 300 connections; a daemon thread closes them, both ends, one every ~0.5 ms;
+ *       main returns once a third are closed, so the rest close while the JVM exits.</li>
  * </ul>
  */
 public final class LifecycleScenarios {
@@ -37,8 +39,12 @@ public final class LifecycleScenarios {
             case "sigterm":
                 sigterm(v4);
                 break;
+            case "closing-at-exit":
+                closingAtExit(v4, 300);
+                break;
             default:
-                throw new IllegalArgumentException("unknown scenario " + args[0] + " (leak, bounded, sigterm)");
+                throw new IllegalArgumentException("unknown scenario " + args[0]
+                        + " (leak, bounded, sigterm, closing-at-exit)");
         }
         System.out.println("DONE");
     }
@@ -107,5 +113,35 @@ public final class LifecycleScenarios {
             Thread.sleep(40_000);
             System.out.println("not killed");
         }
+    }
+
+    private static void closingAtExit(InetAddress v4, int n) throws Exception {
+        List<Socket[]> pairs = new ArrayList<>();
+        ServerSocket server = new ServerSocket(0, n, v4);
+        server.setSoTimeout(10_000);
+        for (int i = 0; i < n; i++) {
+            Socket c = new Socket();
+            c.connect(new InetSocketAddress(v4, server.getLocalPort()), 10_000);
+            pairs.add(new Socket[] {c, server.accept()});
+        }
+        server.close();
+        System.out.println("RESULT server_port=" + server.getLocalPort() + " connections=" + n);
+        java.util.concurrent.CountDownLatch third = new java.util.concurrent.CountDownLatch(n / 3);
+        Thread closer = new Thread(() -> {
+            for (Socket[] p : pairs) {
+                try {
+                    p[0].close();
+                    java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+                    p[1].close();
+                    java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                third.countDown();
+            }
+        }, "closer");
+        closer.setDaemon(true);
+        closer.start();
+        third.await();
     }
 }

@@ -258,11 +258,9 @@ class CoexistenceIT {
         // TCP connections of this JVM, reported like any other (README, "Beside the OpenTelemetry Java agent").
         List<Span> otelAgentExports = connscopes.spans().stream()
                 .filter(s -> otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))).collect(Collectors.toList());
-        // Not asserted present: in one JDK 25 CI run (connscope first) connscope had no record of that connection at
-        // all, not yet understood (see README, Limitations); when it is reported, it is reported as what it is.
-        if (otelAgentExports.isEmpty()) {
-            System.out.println("CoexistenceIT: no connscope span for the OpenTelemetry Java agent's export connection");
-        }
+        // It closes while the JVM exits (the other agent's shutdown hook), racing connscope's exit report: it is
+        // there all the same, open or closed (ExitReportIT).
+        assertTrue(!otelAgentExports.isEmpty(), "the OpenTelemetry Java agent's export connection" + context);
         for (Span s : otelAgentExports) {
             assertEquals("outbound", attribute(s.getAttributesList(), "connscope.connection.direction"), context);
             assertTrue(Integer.parseInt(attribute(s.getAttributesList(), "connscope.connection.requests")) >= 1, context);
