@@ -285,7 +285,9 @@ public final class Reporter implements ConnectionListener {
             }
         }
         registry.awaitClosesInFlight(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        long droppedBefore;
         synchronized (this) {
+            droppedBefore = dropped.get();
             try {
                 // Anything queued by a close that saw "not stopping" just before.
                 writeQueued();
@@ -306,6 +308,12 @@ public final class Reporter implements ConnectionListener {
             } catch (Throwable t) {
                 out.println("connscope: error while flushing the OpenTelemetry export: " + t);
             }
+        }
+        long late = dropped.get() - droppedBefore;
+        if (late > 0 && console != ConsoleLevel.OFF) {
+            // Not hidden, though the summary is out: HTTP exchanges (or, after a long wait, closes) still running.
+            out.println("connscope: " + late + " reports came after the exit report (connections or HTTP exchanges "
+                    + "active while the JVM exited) and were not written");
         }
     }
 
