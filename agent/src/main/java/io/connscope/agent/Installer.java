@@ -103,6 +103,7 @@ final class Installer {
         }
         ConnectionRegistry registry = new ConnectionRegistry((int) config.number(Option.MAX_CONNECTIONS), inspector,
                 OsKeepAliveDefaults.read(), reporter, memory);
+        registry.readOptionsAlways("always".equals(config.string(Option.OPTIONS_READ)));
         if (attached) {
             registry.adoptPreexistingConnections();
         }

@@ -19,6 +19,15 @@ public interface SocketEventSink {
     /** A connect that was started returned or threw. {@code connected} says whether the connection is established. */
     void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown);
 
+    /**
+     * Like {@link #onConnectEnd(FileDescriptor, boolean, Throwable)}, with the local address the JDK stored after
+     * the connect ({@code localAddress}, a {@link java.net.SocketAddress}, or null) or its local port (0 when not
+     * known), which spare the agent asking the kernel again.
+     */
+    default void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown, Object localAddress, int localPort) {
+        onConnectEnd(fd, connected, thrown);
+    }
+
     /** A connect attempt resumes (non-blocking {@code finishConnect}) on the current thread. */
     void onConnectResume(FileDescriptor fd);
 

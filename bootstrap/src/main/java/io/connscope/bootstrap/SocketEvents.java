@@ -62,6 +62,15 @@ public final class SocketEvents {
         }
     }
 
+    /** Like {@link #connectEnd(FileDescriptor, boolean, Throwable)}, with what the JDK already knows of the local side. */
+    public static void connectEnd(FileDescriptor fd, boolean connected, Throwable thrown, Object localAddress,
+                                  int localPort) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onConnectEnd(fd, connected, thrown, localAddress, localPort);
+        }
+    }
+
     public static void connectResume(FileDescriptor fd) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

@@ -31,6 +31,12 @@ public enum Option {
     INSTRUMENTATION_DISABLED("connscope.instrumentation.disabled", Type.names(InstrumentationNames.ALL), "",
             "Instrumentations to leave out, by name, comma-separated (as an agent argument too: "
                     + "instrumentation.disabled=okhttp,netty-pool)."),
+    OPTIONS_READ("connscope.options.read", Type.choice("when-set", "always"), "when-set",
+            "When a connection closes, its keep-alive options and SO_LINGER are read from the socket (5 system "
+                    + "calls) if the application set one through the JDK, or the socket is one whose options "
+                    + "connscope cannot see set (Netty's native transport, connections from before an attach); "
+                    + "otherwise they are the kernel's defaults. always reads them at every close, to catch "
+                    + "options set by native code."),
     KERNEL_INTERVAL("connscope.kernel.interval", Type.range(0, 3_600), "10",
             "Seconds between samples of the kernel's view from /proc (Linux): TIME_WAIT per peer, ephemeral port "
                     + "usage, unanswered keep-alive probes; 0 turns sampling off."),

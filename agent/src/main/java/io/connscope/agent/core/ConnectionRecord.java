@@ -29,11 +29,19 @@ public final class ConnectionRecord {
         }
     }
 
-    /** Bits of {@link #appKeepAliveOptions}: which keep-alive options the application set. */
+    /** Bits of {@link #appOptions}: which keep-alive options the application set. */
     public static final int KEEPALIVE_SET = 1;
     public static final int KEEPIDLE_SET = 2;
     public static final int KEEPINTERVAL_SET = 4;
     public static final int KEEPCOUNT_SET = 8;
+    static final int KEEPALIVE_OPTIONS = KEEPALIVE_SET | KEEPIDLE_SET | KEEPINTERVAL_SET | KEEPCOUNT_SET;
+    /** The application set SO_LINGER. */
+    static final int LINGER_SET = 16;
+    /**
+     * Options may have been set where connscope does not see it: a Netty native socket (set through JNI), a
+     * connection open before an attach or accepted from a listener configured before it.
+     */
+    static final int OPTIONS_UNSEEN = 32;
 
     /** Sequential per JVM, assigned when the socket starts connecting or is accepted. */
     long id;
@@ -67,7 +75,8 @@ public final class ConnectionRecord {
     final CloseInitiator.CloseHistory history = new CloseInitiator.CloseHistory();
     CloseInitiator.Verdict verdict;
     KeepAliveSettings keepAlive;
-    volatile int appKeepAliveOptions;
+    /** Socket options set on this socket or on the listener it came from: bits above. */
+    volatile int appOptions;
 
     /** The thread running the connect attempt right now; a close from it is part of the failed connect. */
     volatile Thread connectThread;

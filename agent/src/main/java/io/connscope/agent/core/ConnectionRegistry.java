@@ -29,6 +29,8 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     /** {@code java.net.SocketOptions.SO_KEEPALIVE}, the id that {@code Socket.setKeepAlive} passes down. */
     static final int LEGACY_SO_KEEPALIVE = 0x0008;
+    /** {@code java.net.SocketOptions.SO_LINGER}, the id that {@code Socket.setSoLinger} passes down. */
+    static final int LEGACY_SO_LINGER = 0x0080;
     /** {@code IOStatus.EOF}: what {@code SocketDispatcher.read} returns at end-of-stream. */
     static final long EOF = -1;
 
@@ -47,7 +49,10 @@ public final class ConnectionRegistry implements SocketEventSink {
     /** Buffer positions at the start of the wrap or unwrap running on this thread. */
     private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
     private final SocketInspector inspector;
-    private final KeepAliveSettings osDefaults;
+    /** The kernel's keep-alive defaults; refreshed by the reporter, since they are read at the time of use. */
+    private volatile KeepAliveSettings osDefaults;
+    /** connscope.options.read=always: keep-alive options and SO_LINGER read at every close. */
+    private volatile boolean readOptionsAlways;
     private final ConnectionListener listener;
     private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
@@ -61,6 +66,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
     /** Client pools that announced themselves (weak keys): their names and limits. */
     private final ConnectionTable<PoolLimits> pools;
+    /** Listening sockets (weak keys) to the address they are bound to. */
+    private final ConnectionTable<InetSocketAddress> listenerAddresses;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
@@ -96,6 +103,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.tlsSockets = new ConnectionTable<>(capacity);
         this.engines = new ConnectionTable<>(capacity);
         this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
+        this.listenerAddresses = new ConnectionTable<>(Math.min(capacity, 4096));
         this.nativeSockets = new ConnectionTable<>(capacity);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
@@ -148,6 +156,11 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown) {
+        onConnectEnd(fd, connected, thrown, null, 0);
+    }
+
+    @Override
+    public void onConnectEnd(FileDescriptor fd, boolean connected, Throwable thrown, Object localAddress, int localPort) {
         ConnectionRecord r = table.get(fd);
         if (r != null && connectingHere.get() == r) {
             connectingHere.remove();
@@ -157,7 +170,9 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            r.localAddress(addresses.of(inspector.localAddress(fd)));
+            // The JDK asked the kernel already (SocketChannel keeps the address, Socket the port): not again.
+            r.localAddress(addresses.of(localAddress instanceof InetSocketAddress ? (InetSocketAddress) localAddress
+                    : localPort > 0 ? inspector.localAddress(fd, localPort) : inspector.localAddress(fd)));
             // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
             if (kernelPeerMayDiffer(r.remoteInet())) {
                 InetSocketAddress peer = inspector.remoteAddress(fd);
@@ -236,12 +251,16 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (fd == null || (remote != null && !(remote instanceof InetSocketAddress))) {
             return;
         }
-        InetSocketAddress peer = addresses.of(remote instanceof InetSocketAddress
-                ? (InetSocketAddress) remote : inspector.remoteAddress(fd));
+        InetSocketAddress given = remote instanceof InetSocketAddress ? (InetSocketAddress) remote
+                : inspector.remoteOfAccepted(accepted);
+        InetSocketAddress peer = addresses.of(given != null ? given : inspector.remoteAddress(fd));
         if (peer == null) {
             return;
         }
-        InetSocketAddress local = addresses.of(inspector.localAddress(fd));
+        InetSocketAddress local = listenerAddress(listenerFd);
+        if (local == null) {
+            local = addresses.of(inspector.localAddress(fd));
+        }
         if (local != null && isIgnoredInboundPort(local.getPort())) {
             return;
         }
@@ -259,14 +278,37 @@ public final class ConnectionRegistry implements SocketEventSink {
         ConnectionRecord l = listenerFd == null ? null : table.get(listenerFd);
         if (l != null) {
             // Linux copies the listener's keep-alive options into each accepted socket.
-            r.appKeepAliveOptions |= l.appKeepAliveOptions;
+            r.appOptions |= l.appOptions;
             if (l.acceptRequester != null) {
                 // An asynchronous accept completes on a JDK thread: credit the thread that asked for it.
                 r.thread = l.acceptRequester;
                 l.acceptRequester = null;
             }
         }
+        if (adoptPreexisting) {
+            // The listener may have been given options before connscope came; its sockets inherit them.
+            r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
+        }
         r.state = ConnectionState.OPEN;
+    }
+
+    /**
+     * The address a listener is bound to, asked of the kernel once per listener: a socket accepted from it has
+     * that local address, unless it is a wildcard (then null, and the accepted socket is asked).
+     */
+    private InetSocketAddress listenerAddress(FileDescriptor listenerFd) {
+        if (listenerFd == null) {
+            return null;
+        }
+        InetSocketAddress bound = listenerAddresses.get(listenerFd);
+        if (bound == null) {
+            bound = addresses.of(inspector.localAddress(listenerFd));
+            if (bound == null) {
+                return null;
+            }
+            listenerAddresses.putIfAbsent(listenerFd, bound);
+        }
+        return bound.getAddress() == null || bound.getAddress().isAnyLocalAddress() ? null : bound;
     }
 
     // -- the hot path: reads and writes --
@@ -791,6 +833,15 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         onConnectStart(descriptor, remote);
+        markNative(descriptor);
+    }
+
+    /** Netty sets a native socket's options through JNI, where connscope does not see them. */
+    private void markNative(FileDescriptor descriptor) {
+        ConnectionRecord r = table.get(descriptor);
+        if (r != null) {
+            r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
+        }
     }
 
     @Override
@@ -809,6 +860,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         FileDescriptor descriptor = inspector.descriptorOfNative(fd);
         if (descriptor != null) {
             onAccepted(null, descriptor, null);
+            markNative(descriptor);
             // Netty makes the accepted connection's socket object next, on this thread: it gets this descriptor.
             acceptedHere.set(new NativeAccept(fd, descriptor));
         }
@@ -872,9 +924,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onOption(FileDescriptor fd, Object option, Object value) {
         if (option instanceof SocketOption) {
-            int bit = keepAliveBit(((SocketOption<?>) option).name());
+            int bit = optionBit(((SocketOption<?>) option).name());
             if (bit != 0) {
-                markKeepAlive(fd, bit);
+                markOption(fd, bit);
             }
         }
     }
@@ -882,11 +934,13 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onLegacyOption(FileDescriptor fd, int option, Object value) {
         if (option == LEGACY_SO_KEEPALIVE) {
-            markKeepAlive(fd, ConnectionRecord.KEEPALIVE_SET);
+            markOption(fd, ConnectionRecord.KEEPALIVE_SET);
+        } else if (option == LEGACY_SO_LINGER) {
+            markOption(fd, ConnectionRecord.LINGER_SET);
         }
     }
 
-    static int keepAliveBit(String optionName) {
+    static int optionBit(String optionName) {
         switch (optionName) {
             case "SO_KEEPALIVE":
                 return ConnectionRecord.KEEPALIVE_SET;
@@ -896,18 +950,20 @@ public final class ConnectionRegistry implements SocketEventSink {
                 return ConnectionRecord.KEEPINTERVAL_SET;
             case "TCP_KEEPCOUNT":
                 return ConnectionRecord.KEEPCOUNT_SET;
+            case "SO_LINGER":
+                return ConnectionRecord.LINGER_SET;
             default:
                 return 0;
         }
     }
 
-    private void markKeepAlive(FileDescriptor fd, int bit) {
+    private void markOption(FileDescriptor fd, int bit) {
         if (AgentThread.isCurrent()) {
             return;
         }
         ConnectionRecord r = getOrCreate(fd);
         if (r != null) {
-            r.appKeepAliveOptions |= bit;
+            r.appOptions |= bit;
         }
     }
 
@@ -956,9 +1012,14 @@ public final class ConnectionRegistry implements SocketEventSink {
                 fail(r, r.connectError);
                 break;
             case OPEN:
-                // Look before the descriptor goes: keep-alive options and anything pending from the peer.
-                r.keepAlive = KeepAliveSettings.resolve(inspector.keepAlive(fd), r.appKeepAliveOptions != 0, osDefaults);
-                finish(r, CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd)));
+                // Look before the descriptor goes: keep-alive options and anything pending from the peer. Options
+                // nobody set are the kernel's defaults: asking would cost five system calls per close for nothing.
+                int options = readOptionsAlways ? ConnectionRecord.OPTIONS_UNSEEN : r.appOptions;
+                boolean readKeepAlive = (options & (ConnectionRecord.KEEPALIVE_OPTIONS | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
+                r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
+                        appSetKeepAlive(r), osDefaults);
+                boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
+                finish(r, CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd, readLinger)));
                 break;
             default:
                 // NEW (unconnected or listening): never a connection, nothing to report.
@@ -1000,11 +1061,12 @@ public final class ConnectionRegistry implements SocketEventSink {
         tlsSockets.expungeCollected();
         engines.expungeCollected();
         pools.expungeCollected();
+        listenerAddresses.expungeCollected();
         nativeSockets.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {
-                r.keepAlive = KeepAliveSettings.resolve(null, r.appKeepAliveOptions != 0, osDefaults);
+                r.keepAlive = KeepAliveSettings.resolve(null, appSetKeepAlive(r), osDefaults);
                 CloseInitiator.Verdict v = CloseInitiator.decide(r.history, null);
                 finish(r, v.initiator == CloseInitiator.UNKNOWN
                         ? new CloseInitiator.Verdict(CloseInitiator.UNKNOWN, "socket garbage-collected without close")
@@ -1030,12 +1092,28 @@ public final class ConnectionRegistry implements SocketEventSink {
             if (r.state == ConnectionState.OPEN) {
                 if (readKeepAlive && (!onlyUnknown || r.keepAlive == null)) {
                     r.keepAlive = KeepAliveSettings.resolve(
-                            inspector.keepAlive((FileDescriptor) fd), r.appKeepAliveOptions != 0, osDefaults);
+                            inspector.keepAlive((FileDescriptor) fd), appSetKeepAlive(r), osDefaults);
                 }
                 open.add(r);
             }
         });
         return open;
+    }
+
+    private static boolean appSetKeepAlive(ConnectionRecord r) {
+        return (r.appOptions & ConnectionRecord.KEEPALIVE_OPTIONS) != 0;
+    }
+
+    /** With true, every close reads the socket's keep-alive options and SO_LINGER, set or not (connscope.options.read). */
+    public void readOptionsAlways(boolean always) {
+        readOptionsAlways = always;
+    }
+
+    /** The kernel's keep-alive defaults now (they may change while the JVM runs: a sysctl). */
+    public void osKeepAliveDefaults(KeepAliveSettings defaults) {
+        if (defaults != null) {
+            osDefaults = defaults;
+        }
     }
 
     /** Called once when connscope is attached to a running JVM: connections open already are picked up. */
@@ -1065,6 +1143,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             if (r.state == ConnectionState.NEW) {
                 r.id = ids.incrementAndGet();
                 r.preexisting = true;
+                r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
                 r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
                 r.remoteAddress(addresses.of(remote));
                 r.localAddress(addresses.of(local));

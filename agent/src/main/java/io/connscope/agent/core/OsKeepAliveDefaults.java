@@ -10,7 +10,7 @@ import java.nio.file.Paths;
 /**
  * The kernel's keep-alive defaults, which every socket inherits unless the application overrides them.
  * On Linux they are {@code /proc/sys/net/ipv4/tcp_keepalive_{time,intvl,probes}} (stock values 7200 s, 75 s,
- * 9). Read once at start: they are per network namespace and rarely change while a JVM runs.
+ * 9). Read at start and every 10 s after: per network namespace, and the kernel uses the current values.
  */
 public final class OsKeepAliveDefaults {
 

@@ -26,6 +26,19 @@ public interface SocketInspector {
      */
     FileDescriptor descriptorOfOwner(Object owner);
 
+    /** The local address of a socket whose local port is known: one system call instead of two. */
+    default InetSocketAddress localAddress(FileDescriptor fd, int knownPort) {
+        return localAddress(fd);
+    }
+
+    /**
+     * The peer of a socket a {@code SocketImpl} just accepted, as the JDK stored it (no system call); null when
+     * unknown.
+     */
+    default InetSocketAddress remoteOfAccepted(Object socketImpl) {
+        return null;
+    }
+
     /** SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT as the kernel has them now (source unset). */
     KeepAliveSettings keepAlive(FileDescriptor fd);
 
@@ -34,6 +47,11 @@ public interface SocketInspector {
 
     /** The socket's state just before close, or null when it cannot be looked at. */
     CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
+
+    /** Like {@link #probeBeforeClose(FileDescriptor)}; without {@code readLinger} SO_LINGER is taken as unset. */
+    default CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
+        return probeBeforeClose(fd);
+    }
 
     /** A client pool entry's times (Apache HttpClient's {@code PoolEntry}), or null when unknown. */
     default PoolExpiry poolEntryTimes(Object entry) {

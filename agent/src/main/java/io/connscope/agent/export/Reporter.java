@@ -4,6 +4,7 @@ package io.connscope.agent.export;
 import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
+import io.connscope.agent.core.OsKeepAliveDefaults;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.agent.kernel.KernelSampler;
 import io.connscope.agent.kernel.KernelSnapshot;
@@ -66,6 +67,8 @@ public final class Reporter implements ConnectionListener {
      * server wake the worker (a futex call and a context switch on the closing thread, about 3 per close).
      */
     static final long BATCH_WINDOW_MILLIS = 20;
+    /** Seconds between reads of the kernel's keep-alive defaults (three small /proc/sys files). */
+    private static final long OS_DEFAULTS_SECONDS = 10;
     /** How long the exit report waits, at most, for closes under way on application threads to be reported. */
     private static final long CLOSES_IN_FLIGHT_WAIT_MILLIS = 1000;
     /** Reports lost because the queue was full or they finished after the exit report; printed with every summary. */
@@ -201,6 +204,7 @@ public final class Reporter implements ConnectionListener {
         exportReady.countDown();
         long nextSummary = System.nanoTime() + summaryIntervalNanos;
         long nextReap = System.nanoTime();
+        long nextOsDefaults = nextReap + TimeUnit.SECONDS.toNanos(OS_DEFAULTS_SECONDS);
         List<Object> batch = new ArrayList<>();
         while (!stopping) {
             try {
@@ -221,6 +225,11 @@ public final class Reporter implements ConnectionListener {
                     if (now - nextReap >= 0) {
                         registry.expungeCollected();
                         nextReap = now + TimeUnit.SECONDS.toNanos(1);
+                        if (now - nextOsDefaults >= 0) {
+                            // Closes report them for sockets nobody configured: kept as current as a sysctl.
+                            registry.osKeepAliveDefaults(OsKeepAliveDefaults.read());
+                            nextOsDefaults = now + TimeUnit.SECONDS.toNanos(OS_DEFAULTS_SECONDS);
+                        }
                         TelemetryExport e = export;
                         if (e != null) {
                             e.onTick(now);

@@ -34,11 +34,16 @@ public final class JdkSocketInspector implements SocketInspector {
     private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
     private final MethodHandle localAddress;
+    /** {@code Net.localInetAddress(FileDescriptor)}: the address half of {@code Net.localAddress}, one getsockname. */
+    private final MethodHandle localInetAddress;
     private final MethodHandle remoteAddress;
     private final MethodHandle getOption;
     private final MethodHandle poll;
     private final MethodHandle available;
     private final VarHandle socketImplFd;
+    /** {@code SocketImpl.address} and {@code .port}: an accepted socket's peer, as the JDK's accept stored it. */
+    private final VarHandle socketImplAddress;
+    private final VarHandle socketImplPort;
     private final VarHandle tlsSocketSelf;
     private final VarHandle socketImpl;
     private final VarHandle delegatingImplDelegate;
@@ -59,11 +64,14 @@ public final class JdkSocketInspector implements SocketInspector {
 
     private JdkSocketInspector(Lookups l) {
         this.localAddress = l.staticHandle("localAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
+        this.localInetAddress = l.staticHandle("localInetAddress", MethodType.methodType(java.net.InetAddress.class, FileDescriptor.class));
         this.remoteAddress = l.staticHandle("remoteAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
         this.getOption = l.staticHandle("getSocketOption", MethodType.methodType(Object.class, FileDescriptor.class, SocketOption.class));
         this.poll = LINUX ? l.staticHandle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
         this.available = l.staticHandle("available", MethodType.methodType(int.class, FileDescriptor.class));
         this.socketImplFd = l.socketImplFd();
+        this.socketImplAddress = Lookups.optionalField("java.net.SocketImpl", "address", java.net.InetAddress.class);
+        this.socketImplPort = Lookups.optionalField("java.net.SocketImpl", "port", int.class);
         this.tlsSocketSelf = l.field("sun.security.ssl.BaseSSLSocketImpl", "self", java.net.Socket.class);
         this.socketImpl = l.field("java.net.Socket", "impl", SocketImpl.class);
         this.delegatingImplDelegate = l.field("java.net.DelegatingSocketImpl", "delegate", SocketImpl.class);
@@ -105,6 +113,18 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     @Override
+    public InetSocketAddress localAddress(FileDescriptor fd, int knownPort) {
+        if (localInetAddress == null) {
+            return localAddress(fd);
+        }
+        try {
+            return new InetSocketAddress((java.net.InetAddress) localInetAddress.invokeExact(fd), knownPort);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
     public InetSocketAddress remoteAddress(FileDescriptor fd) {
         return address(remoteAddress, fd);
     }
@@ -115,6 +135,20 @@ public final class JdkSocketInspector implements SocketInspector {
         }
         try {
             return (InetSocketAddress) handle.invokeExact(fd);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteOfAccepted(Object socketImpl) {
+        if (socketImplAddress == null || socketImplPort == null || !(socketImpl instanceof SocketImpl)) {
+            return null;
+        }
+        try {
+            java.net.InetAddress address = (java.net.InetAddress) socketImplAddress.get((SocketImpl) socketImpl);
+            int port = (int) socketImplPort.get((SocketImpl) socketImpl);
+            return address == null || port <= 0 ? null : new InetSocketAddress(address, port);
         } catch (Throwable t) {
             return null;
         }
@@ -316,7 +350,12 @@ public final class JdkSocketInspector implements SocketInspector {
 
     @Override
     public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
-        Object linger = option(fd, StandardSocketOptions.SO_LINGER);
+        return probeBeforeClose(fd, true);
+    }
+
+    @Override
+    public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
+        Object linger = readLinger ? option(fd, StandardSocketOptions.SO_LINGER) : null;
         int revents = -1;
         int unread = -1;
         if (poll != null) {

@@ -252,6 +252,53 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aCloseAsksTheKernelForOptionsOnlyWhenSomebodySetOne() {
+        FileDescriptor plain = connected();
+        registry.onClose(plain);
+        assertEquals(0, kernel.keepAliveReads, "nothing set: the kernel's defaults, not five system calls");
+        assertEquals(List.of(false), kernel.lingerReads);
+        assertEquals("off idle=7200s intvl=75s cnt=9 (os_default)", finished.get(0).keepAlive().describe());
+
+        FileDescriptor lingering = new FileDescriptor();
+        registry.onLegacyOption(lingering, 0x0080, 0);
+        registry.onConnectStart(lingering, SERVER);
+        registry.onConnectEnd(lingering, true, null);
+        registry.onClose(lingering);
+        assertEquals(0, kernel.keepAliveReads);
+        assertEquals(List.of(false, true), kernel.lingerReads, "Socket.setSoLinger: SO_LINGER is read");
+
+        FileDescriptor idle = new FileDescriptor();
+        registry.onOption(idle, jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, 30);
+        registry.onConnectStart(idle, SERVER);
+        registry.onConnectEnd(idle, true, null);
+        kernel.keepAlive = new KeepAliveSettings(false, 30, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
+        registry.onClose(idle);
+        assertEquals(1, kernel.keepAliveReads, "TCP_KEEPIDLE set: read");
+        assertEquals("off idle=30s intvl=75s cnt=9 (app)", finished.get(2).keepAlive().describe());
+
+        registry.osKeepAliveDefaults(new KeepAliveSettings(false, 600, 10, 3, KeepAliveSettings.Source.OS_DEFAULT));
+        registry.onClose(connected());
+        assertEquals(1, kernel.keepAliveReads);
+        assertEquals("off idle=600s intvl=10s cnt=3 (os_default)", finished.get(3).keepAlive().describe(),
+                "the kernel's defaults as they are now (a sysctl changed)");
+
+        registry.readOptionsAlways(true);
+        registry.onClose(connected());
+        assertEquals(2, kernel.keepAliveReads, "connscope.options.read=always");
+        assertEquals(true, kernel.lingerReads.get(kernel.lingerReads.size() - 1));
+    }
+
+    @Test
+    void aConnectionAcceptedAfterAnAttachHasItsOptionsRead() {
+        registry.adoptPreexistingConnections();
+        FileDescriptor accepted = new FileDescriptor();
+        registry.onAccepted(new FileDescriptor(), accepted, CLIENT);
+        registry.onClose(accepted);
+        assertEquals(1, kernel.keepAliveReads, "its listener may have been given options before the attach");
+        assertEquals(List.of(true), kernel.lingerReads);
+    }
+
+    @Test
     void otherOptionsDoNotCount() {
         FileDescriptor fd = new FileDescriptor();
         registry.onOption(fd, StandardSocketOptions.TCP_NODELAY, true);
@@ -970,8 +1017,11 @@ class ConnectionRegistryTest {
             return owner instanceof FileDescriptor ? (FileDescriptor) owner : null;
         }
 
+        int keepAliveReads;
+
         @Override
         public KeepAliveSettings keepAlive(FileDescriptor fd) {
+            keepAliveReads++;
             return keepAlive;
         }
 
@@ -984,6 +1034,15 @@ class ConnectionRegistryTest {
 
         @Override
         public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
+            return probe;
+        }
+
+        /** Whether each close asked for SO_LINGER. */
+        final List<Boolean> lingerReads = new ArrayList<>();
+
+        @Override
+        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
+            lingerReads.add(readLinger);
             return probe;
         }
 

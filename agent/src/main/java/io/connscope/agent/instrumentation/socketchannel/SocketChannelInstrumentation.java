@@ -18,7 +18,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  * {@code SocketChannel}, blocking and non-blocking, and its {@code socket()} adaptor: {@code sun.nio.ch.SocketChannelImpl}.
  * Checked on JDK 17 and 25: {@code connect(SocketAddress)} (returns false while a non-blocking connect is
  * pending), {@code finishConnect()}, {@code blockingConnect(SocketAddress, long)} (the adaptor's timed connect),
- * {@code implCloseSelectableChannel()}, {@code shutdownOutput()}, {@code setOption}. Unix domain channels share
+ * {@code implCloseSelectableChannel()}, {@code shutdownOutput()}, {@code setOption}; the {@code localAddress} field
+ * (set once connected, on both) spares asking the kernel for it again. Unix domain channels share
  * the class; the agent ignores any address that is not an {@code InetSocketAddress}.
  */
 public final class SocketChannelInstrumentation implements SocketInstrumentation {
@@ -53,8 +54,8 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Return boolean connected,
-                                @Advice.Thrown Throwable thrown) {
-            SocketEvents.connectEnd(fd, connected, thrown);
+                                @Advice.Thrown Throwable thrown, @Advice.FieldValue("localAddress") Object local) {
+            SocketEvents.connectEnd(fd, connected, thrown, local, 0);
         }
     }
 
@@ -65,8 +66,9 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
-            SocketEvents.connectEnd(fd, thrown == null, thrown);
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown,
+                                @Advice.FieldValue("localAddress") Object local) {
+            SocketEvents.connectEnd(fd, thrown == null, thrown, local, 0);
         }
     }
 
@@ -78,8 +80,8 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Return boolean connected,
-                                @Advice.Thrown Throwable thrown) {
-            SocketEvents.connectEnd(fd, connected, thrown);
+                                @Advice.Thrown Throwable thrown, @Advice.FieldValue("localAddress") Object local) {
+            SocketEvents.connectEnd(fd, connected, thrown, local, 0);
         }
     }
 

@@ -53,8 +53,10 @@ public final class NioSocketImplInstrumentation implements SocketInstrumentation
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown) {
-            SocketEvents.connectEnd(fd, thrown == null, thrown);
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Thrown Throwable thrown,
+                                @Advice.FieldValue("localport") int localPort) {
+            // SocketImpl.localport: set by the connect from the kernel's answer.
+            SocketEvents.connectEnd(fd, thrown == null, thrown, null, localPort);
         }
     }
 
