@@ -17,12 +17,64 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code java -jar connscope-agent.jar list} and {@code attach PID options}: connscope loaded into a JVM that runs
  * already, traces what it does afterwards, and refuses to be attached twice.
  */
 class AttachIT {
+
+    /** An {@link AttachTarget} JVM, started without connscope, its stderr collected; killed on close. */
+    private static final class RunningTarget implements AutoCloseable {
+        final Process process;
+        final String pid;
+        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        private final Thread errPump;
+        private final java.io.BufferedReader out;
+
+        RunningTarget() throws Exception {
+            process = new ProcessBuilder(Fork.java(), "-cp", Fork.testClasses().toString(),
+                    AttachTarget.class.getName()).start();
+            errPump = new Thread(() -> {
+                try (InputStream in = process.getErrorStream()) {
+                    in.transferTo(err);
+                } catch (Exception ignored) {
+                    // the process is gone
+                }
+            });
+            errPump.start();
+            out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
+            String ready = out.readLine();
+            if (ready == null || !ready.startsWith("READY ")) {
+                process.destroyForcibly();
+                fail("the target did not start: " + ready + "\n--- its stderr:\n" + stderr());
+            }
+            pid = ready.substring(6).trim();
+        }
+
+        /** Lets the target go on to its traffic and exit; its stdout after the READY line. */
+        String releaseAndAwaitExit() throws Exception {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+            StringBuilder stdout = new StringBuilder();
+            for (String line; (line = out.readLine()) != null; ) {
+                stdout.append(line).append('\n');
+            }
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the target exits");
+            errPump.join(10_000);
+            return stdout.toString();
+        }
+
+        String stderr() {
+            return err.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
 
     private static Fork.Result agentCommand(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Fork.java(), "-jar", Fork.agentJar().toString()));
@@ -34,22 +86,8 @@ class AttachIT {
     void attachTracesWhatTheJvmDoesAfterwardsAndASecondAttachIsRefused() throws Exception {
         Path events = Files.createTempFile("connscope-attach-", ".jsonl");
         Files.delete(events);
-        Process target = new ProcessBuilder(Fork.java(), "-cp", Fork.testClasses().toString(),
-                AttachTarget.class.getName()).redirectErrorStream(false).start();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errPump = new Thread(() -> {
-            try (InputStream in = target.getErrorStream()) {
-                in.transferTo(err);
-            } catch (Exception ignored) {
-                // the process is gone
-            }
-        });
-        errPump.start();
-        try {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream()));
-            String ready = out.readLine();
-            assertTrue(ready != null && ready.startsWith("READY "), "the target started: " + ready);
-            String pid = ready.substring(6).trim();
+        try (RunningTarget target = new RunningTarget()) {
+            String pid = target.pid;
 
             Fork.Result before = agentCommand("list");
             assertTrue(before.stdout.lines().anyMatch(l -> l.startsWith(pid + "\t-\t")), "listed, without connscope\n" + before.describe());
@@ -65,17 +103,10 @@ class AttachIT {
             Fork.Result after = agentCommand("list");
             assertTrue(after.stdout.lines().anyMatch(l -> l.startsWith(pid + "\tconnscope\t")), "listed with connscope\n" + after.describe());
 
-            target.getOutputStream().write('\n');
-            target.getOutputStream().flush();
-            StringBuilder stdout = new StringBuilder();
-            for (String line; (line = out.readLine()) != null; ) {
-                stdout.append(line).append('\n');
-            }
-            assertTrue(target.waitFor(60, TimeUnit.SECONDS), "the target exits");
-            errPump.join(10_000);
-            String output = "\n--- target stdout:\n" + stdout + "--- target stderr:\n" + err.toString(StandardCharsets.UTF_8);
-            assertEquals(0, target.exitValue(), output);
-            int port = Integer.parseInt(stdout.toString().replaceAll("(?s).*server_port=(\\d+).*", "$1"));
+            String stdout = target.releaseAndAwaitExit();
+            String output = "\n--- target stdout:\n" + stdout + "--- target stderr:\n" + target.stderr();
+            assertEquals(0, target.process.exitValue(), output);
+            int port = Integer.parseInt(stdout.replaceAll("(?s).*server_port=(\\d+).*", "$1"));
             ObjectMapper json = new ObjectMapper();
             List<JsonNode> records = new ArrayList<>();
             for (String line : Files.readAllLines(events)) {
@@ -91,12 +122,12 @@ class AttachIT {
             assertEquals(4, records.stream().filter(r -> r.path("direction").asText().equals("outbound")
                     && r.path("remote_port").asInt() == port).mapToInt(r -> r.path("requests").asInt()).sum(), context);
             assertEquals(1, records.stream().filter(r -> r.path("state").asText().equals("failed")).count(), context);
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("connscope: summary (exit)"), context);
+            assertTrue(target.stderr().contains("connscope: summary (exit)"), context);
 
             // Connection P, open before the attach: picked up when next used, from both sides, marked pre-existing,
             // with the two requests sent after the attach.
-            int preServer = Integer.parseInt(stdout.toString().replaceAll("(?s).*pre_server_port=(\\d+).*", "$1"));
-            int preClient = Integer.parseInt(stdout.toString().replaceAll("(?s).*pre_client_port=(\\d+).*", "$1"));
+            int preServer = Integer.parseInt(stdout.replaceAll("(?s).*pre_server_port=(\\d+).*", "$1"));
+            int preClient = Integer.parseInt(stdout.replaceAll("(?s).*pre_client_port=(\\d+).*", "$1"));
             JsonNode client = records.stream().filter(r -> r.path("local_port").asInt() == preClient).findFirst()
                     .orElseThrow(() -> new AssertionError("no record of the client side of P" + context));
             JsonNode server = records.stream().filter(r -> r.path("local_port").asInt() == preServer
@@ -111,8 +142,6 @@ class AttachIT {
             assertEquals("outbound", client.path("direction").asText(), client.toString());
             assertEquals("inbound", server.path("direction").asText(), "something listens on its local port: " + server);
             assertEquals("local", client.path("close_initiator").asText(), "the client closed P: " + client);
-        } finally {
-            target.destroyForcibly();
         }
     }
 
@@ -127,34 +156,14 @@ class AttachIT {
         Path file = Files.createTempFile("connscope-attach-", ".properties");
         Files.write(file, ("events.file=" + events + "\nconsole=off\ncolour=blue\nqueue.size=5\n")
                 .getBytes(StandardCharsets.UTF_8));
-        Process target = new ProcessBuilder(Fork.java(), "-cp", Fork.testClasses().toString(),
-                AttachTarget.class.getName()).start();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errPump = new Thread(() -> {
-            try (InputStream in = target.getErrorStream()) {
-                in.transferTo(err);
-            } catch (Exception ignored) {
-                // the process is gone
-            }
-        });
-        errPump.start();
-        try {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream()));
-            String ready = out.readLine();
-            assertTrue(ready != null && ready.startsWith("READY "), "the target started: " + ready);
-            String pid = ready.substring(6).trim();
+        try (RunningTarget target = new RunningTarget()) {
+            String pid = target.pid;
             Fork.Result attach = agentCommand("attach", pid, "config.file=" + file, "console=summary");
             assertEquals(0, attach.exit, attach.describe());
-            target.getOutputStream().write('\n');
-            target.getOutputStream().flush();
-            while (out.readLine() != null) {
-                // drain until the target exits
-            }
-            assertTrue(target.waitFor(60, TimeUnit.SECONDS), "the target exits");
-            errPump.join(10_000);
-            String stderr = err.toString(StandardCharsets.UTF_8);
+            target.releaseAndAwaitExit();
+            String stderr = target.stderr();
             String context = "\n--- target stderr:\n" + stderr;
-            assertEquals(0, target.exitValue(), context);
+            assertEquals(0, target.process.exitValue(), context);
             assertEquals(1, stderr.lines().filter(l -> l.startsWith("connscope: unknown option 'colour' in config file "
                     + file + "; known: ")).count(), context);
             assertEquals(1, stderr.lines().filter(l -> l.startsWith("connscope: invalid value '5' for "
@@ -165,7 +174,6 @@ class AttachIT {
             assertTrue(Files.exists(events) && Files.readAllLines(events).size() >= 4, "events.file from the file"
                     + context);
         } finally {
-            target.destroyForcibly();
             Files.deleteIfExists(file);
         }
     }

@@ -28,19 +28,6 @@ class ClientPoolIT {
                 .collect(Collectors.toList());
     }
 
-    private static int resultValue(Fork.Result run, String key) {
-        for (String line : run.stdout.split("\n")) {
-            if (line.startsWith("RESULT ")) {
-                for (String kv : line.substring(7).split(" ")) {
-                    if (kv.startsWith(key + "=")) {
-                        return Integer.parseInt(kv.substring(key.length() + 1));
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no RESULT " + key + "\n" + run.describe());
-    }
-
     private static long count(List<JsonNode> records, String field, String value) {
         return records.stream().filter(r -> value.equals(r.path(field).asText(null))).count();
     }
@@ -49,8 +36,8 @@ class ClientPoolIT {
     void aFullPoolClosesWhatItCannotKeepAndReusesTheRest() throws Exception {
         Fork.Result run = Fork.run(List.of("-Dhttp.maxConnections=2", "-Dconnscope.events.requests=true"),
                 PoolScenarios.class.getName(), "pool-full");
-        int port = resultValue(run, "server_port");
-        assertEquals(4, resultValue(run, "connections"), run.describe());
+        int port = run.resultValue("server_port");
+        assertEquals(4, run.resultValue("connections"), run.describe());
         List<JsonNode> records = run.records();
         List<JsonNode> outbound = select(records, "connection", "outbound", port);
         String context = "\n" + run.describe();
@@ -81,8 +68,8 @@ class ClientPoolIT {
     @Test
     void theKeepAliveTimerClosesAConnectionIdlePastTheServersTimeout() throws Exception {
         Fork.Result run = Fork.run(List.of(), PoolScenarios.class.getName(), "idle-timeout");
-        int port = resultValue(run, "server_port");
-        assertEquals(1, resultValue(run, "closed"), "the server saw the connection end" + run.describe());
+        int port = run.resultValue("server_port");
+        assertEquals(1, run.resultValue("closed"), "the server saw the connection end" + run.describe());
         List<JsonNode> outbound = select(run.records(), "connection", "outbound", port);
         String context = "\n" + run.describe();
         assertEquals(1, outbound.size(), context);
@@ -97,10 +84,10 @@ class ClientPoolIT {
     void theHttpClientsPoolClosesConnectionsIdlePastItsKeepAliveTimeout() throws Exception {
         Fork.Result run = Fork.run(List.of("-Djdk.httpclient.keepalive.timeout=2", "-Dconnscope.events.requests=true"),
                 PoolScenarios.class.getName(), "httpclient-idle");
-        int port = resultValue(run, "server_port");
+        int port = run.resultValue("server_port");
         String context = "\n" + run.describe();
-        assertEquals(1, resultValue(run, "connections"), "3 sequential requests on one connection" + context);
-        assertEquals(1, resultValue(run, "closed"), "the server saw the client close it" + context);
+        assertEquals(1, run.resultValue("connections"), "3 sequential requests on one connection" + context);
+        assertEquals(1, run.resultValue("closed"), "the server saw the client close it" + context);
         List<JsonNode> outbound = select(run.records(), "connection", "outbound", port);
         assertEquals(1, outbound.size(), context);
         assertEquals(3, outbound.get(0).path("requests").asInt(), context);
@@ -127,10 +114,10 @@ class ClientPoolIT {
     void httpsRequestsAreCountedInsideTheJdksSslEngineOnBothSides(@TempDir Path dir) throws Exception {
         Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), PoolScenarios.class.getName(),
                 "https-engine", keystore(dir).toString());
-        int port = resultValue(run, "server_port");
+        int port = run.resultValue("server_port");
         String context = "\n" + run.describe();
-        assertEquals(1, resultValue(run, "connections"), "the HttpClient reused one connection" + context);
-        assertEquals(4, resultValue(run, "requests"), context);
+        assertEquals(1, run.resultValue("connections"), "the HttpClient reused one connection" + context);
+        assertEquals(4, run.resultValue("requests"), context);
         for (String direction : List.of("outbound", "inbound")) {
             List<JsonNode> conns = select(run.records(), "connection", direction, port);
             assertEquals(1, conns.size(), direction + context);
@@ -148,9 +135,9 @@ class ClientPoolIT {
         Path keystore = keystore(dir);
         Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), PoolScenarios.class.getName(),
                 "https", keystore.toString());
-        int port = resultValue(run, "server_port");
+        int port = run.resultValue("server_port");
         String context = "\n" + run.describe();
-        assertEquals(1, resultValue(run, "connections"), "HttpsURLConnection reused one connection" + context);
+        assertEquals(1, run.resultValue("connections"), "HttpsURLConnection reused one connection" + context);
         for (String direction : List.of("outbound", "inbound")) {
             List<JsonNode> conns = select(run.records(), "connection", direction, port);
             assertEquals(1, conns.size(), direction + context);

@@ -61,17 +61,8 @@ class ExitReportIT {
     @Test
     void connectionsClosingDuringTheExitAreEachReportedOnce() throws Exception {
         Fork.Result r = Fork.run(List.of(), LifecycleScenarios.class.getName(), "closing-at-exit");
-        int port = -1;
-        int n = -1;
-        for (String line : r.stdout.split("\n")) {
-            if (line.startsWith("RESULT ")) {
-                port = Integer.parseInt(line.replaceAll(".*server_port=(\\d+).*", "$1"));
-                n = Integer.parseInt(line.replaceAll(".*connections=(\\d+).*", "$1"));
-            }
-        }
-        if (port < 0) {
-            fail("no RESULT line from the driver\n" + r.describe());
-        }
+        int port = r.resultValue("server_port");
+        int n = r.resultValue("connections");
         Checks.Problems p = new Checks.Problems();
         List<JsonNode> out = matching(r, "outbound", null, port);
         List<JsonNode> in = matching(r, "inbound", port, null);

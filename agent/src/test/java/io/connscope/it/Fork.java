@@ -225,6 +225,20 @@ public final class Fork {
         }
 
         /** Everything needed to diagnose a failure: command, exit code, stdout, stderr and the events file. */
+        /** {@code key}'s integer value on the driver's {@code RESULT k=v ...} line; fails when there is none. */
+        public int resultValue(String key) {
+            for (String line : stdout.split("\n")) {
+                if (line.startsWith("RESULT ")) {
+                    for (String kv : line.substring(7).split(" ")) {
+                        if (kv.startsWith(key + "=")) {
+                            return Integer.parseInt(kv.substring(key.length() + 1));
+                        }
+                    }
+                }
+            }
+            throw new AssertionError("no RESULT " + key + "\n" + describe());
+        }
+
         public String describe() {
             return "--- command: " + String.join(" ", command) + "\n--- exit code: " + exit
                     + "\n--- driver stdout:\n" + stdout + "--- driver stderr:\n" + stderr

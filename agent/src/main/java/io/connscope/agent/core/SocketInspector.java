@@ -100,7 +100,10 @@ public interface SocketInspector {
     }
 
     /** An inspector that knows nothing, for platforms where the JDK internals are not reachable. */
-    SocketInspector NONE = new SocketInspector() {
+    SocketInspector NONE = new None();
+
+    /** Knows nothing and asks nothing: every lookup null, every probe empty. Extend it to know one thing. */
+    class None implements SocketInspector {
         @Override
         public InetSocketAddress localAddress(FileDescriptor fd) {
             return null;
@@ -140,5 +143,5 @@ public interface SocketInspector {
         public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
             return null;
         }
-    };
+    }
 }

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import static io.connscope.it.otel.OtelExportIT.resultValue;
 import static io.connscope.it.otel.OtlpReceiver.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,10 +54,10 @@ class CoexistenceIT {
                     && run.stdout.contains("byte-buddy=byte-buddy-" + byteBuddyVersion + ".jar"), context);
             // Its GlobalOpenTelemetry is its own SDK, before and after connscope's SDK ran: both its spans reached
             // its own exporter, with its own resource, and none of connscope's did.
-            assertEquals(2, resultValue(run.stdout, "app_spans"), context);
-            assertEquals(2, resultValue(run.stdout, "app_spans_own_resource"), context);
-            assertEquals(1, resultValue(run.stdout, "app_spans_are_its_own"), context);
-            assertEquals(1, resultValue(run.stdout, "byte_buddy_works"), "the application's Byte Buddy" + context);
+            assertEquals(2, run.resultValue("app_spans"), context);
+            assertEquals(2, run.resultValue("app_spans_own_resource"), context);
+            assertEquals(1, run.resultValue("app_spans_are_its_own"), context);
+            assertEquals(1, run.resultValue("byte_buddy_works"), "the application's Byte Buddy" + context);
             // connscope's telemetry as usual: the scenario's five connection spans with connscope's resource, its
             // metrics, and nothing of the application's.
             List<Span> spans = receiver.spans();
@@ -68,7 +67,7 @@ class CoexistenceIT {
             for (ResourceSpans rs : receiver.resourceSpans()) {
                 assertEquals("connscope-it", attribute(rs.getResource(), "service.name"), context);
             }
-            int port = resultValue(run.stdout, "server_port");
+            int port = run.resultValue("server_port");
             assertEquals(2L, receiver.lastSums("connscope.connection.opened").get(
                     "connscope.connection.direction=outbound,connscope.connection.outcome=success,server.address=127.0.0.1,server.port=" + port),
                     receiver.lastSums("connscope.connection.opened") + context);
@@ -203,10 +202,10 @@ class CoexistenceIT {
         String context = "\n--- OpenTelemetry Java agent's spans:\n" + render(otelAgents)
                 + "\n--- connscope's spans:\n" + render(connscopes) + "\n" + run.describe();
         assertEquals(0, run.exit, context);
-        assertEquals(4, resultValue(run.stdout, "ok"), "every answer right" + context);
-        assertEquals(4, resultValue(run.stdout, "served"), context);
+        assertEquals(4, run.resultValue("ok"), "every answer right" + context);
+        assertEquals(4, run.resultValue("served"), context);
         assertTrue(run.stderr.contains("opentelemetry-javaagent"), "the OpenTelemetry Java agent ran" + context);
-        int port = resultValue(run.stdout, "server_port");
+        int port = run.resultValue("server_port");
         String portText = Integer.toString(port);
 
         // The OpenTelemetry Java agent: its client spans of the four requests (HttpClient, HttpURLConnection) and

@@ -32,19 +32,6 @@ class OtelExportIT {
     /** Metrics are collected every 500 ms, and once more at exit. */
     private static final List<String> FAST_METRICS = List.of("-Dotel.metric.export.interval=500");
 
-    static int resultValue(String stdout, String key) {
-        for (String line : stdout.split("\n")) {
-            if (line.startsWith("RESULT ")) {
-                for (String kv : line.substring(7).split(" ")) {
-                    if (kv.startsWith(key + "=")) {
-                        return Integer.parseInt(kv.substring(key.length() + 1));
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no RESULT " + key + " in\n" + stdout);
-    }
-
     @Test
     void otlpHttpConfiguredByEnvironmentCarriesTheScenarioExactly() throws Exception {
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
@@ -77,8 +64,8 @@ class OtelExportIT {
     private static void checkScenario(Fork.Result run, OtlpReceiver receiver) throws Exception {
         String context = "\n" + run.describe();
         assertEquals(0, run.exit, context);
-        int port = resultValue(run.stdout, "server_port");
-        int refused = resultValue(run.stdout, "refused_port");
+        int port = run.resultValue("server_port");
+        int refused = run.resultValue("refused_port");
 
         // Resource: the standard settings, as users know them.
         assertFalse(receiver.resourceSpans().isEmpty(), "spans arrived" + context);
@@ -255,9 +242,9 @@ class OtelExportIT {
             args.add("-Dotel.metrics.exporter=none");
             Fork.Result run = Fork.run(args, ownApi, io.connscope.it.driver.AppOwnOpenTelemetry.class.getName());
             String context = "\n" + run.describe();
-            assertEquals(1, resultValue(run.stdout, "global_is_noop"), "the application's global is its own (no-op)" + context);
-            assertEquals(0, resultValue(run.stdout, "global_class_from_connscope"), context);
-            assertEquals(1, resultValue(run.stdout, "global_is_noop_after"), context);
+            assertEquals(1, run.resultValue("global_is_noop"), "the application's global is its own (no-op)" + context);
+            assertEquals(0, run.resultValue("global_class_from_connscope"), context);
+            assertEquals(1, run.resultValue("global_is_noop_after"), context);
             assertTrue(receiver.spans().stream().noneMatch(s -> s.getName().startsWith("app-own") || s.getName().equals("x")),
                     "the application's spans never reach connscope's exporter" + context);
             assertEquals(5, receiver.spans().size(), "connscope's own spans do" + context);
@@ -280,7 +267,7 @@ class OtelExportIT {
     @Test
     void withoutAnyOpenTelemetrySettingTheConsoleReportStaysAndNoSdkRuns() throws Exception {
         Fork.Result run = Fork.run(List.of(), OtelScenario.class.getName(), "linger", "1500");
-        assertEquals(0, resultValue(run.stdout, "sdk_threads"), run.describe());
+        assertEquals(0, run.resultValue("sdk_threads"), run.describe());
         assertTrue(run.stderr.contains("connscope: summary (exit)"), run.describe());
         assertFalse(run.stderr.contains("OpenTelemetry"), run.describe());
     }
@@ -328,7 +315,7 @@ class OtelExportIT {
         }
         Fork.Result run = running.await();
         String context = "\n--- scrape:\n" + text + "\n" + run.describe();
-        int port = resultValue(run.stdout, "server_port");
+        int port = run.resultValue("server_port");
         String peer = "server_address=\"127.0.0.1\",server_port=\"" + port + "\"";
         assertEquals(2.0, sample(text, "connscope_http_requests_total", "connscope_connection_direction=\"outbound\",connscope_connection_reused=\"true\"," + peer), context);
         // A, B and D each opened a connection with their first request.
@@ -338,7 +325,7 @@ class OtelExportIT {
         assertEquals(1.0, sample(text, "http_client_open_connections", "http_connection_state=\"idle\"," + peer), context);
         assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"active\"," + peer), context);
         // E, to a second server, closed before the scrape: that server reports 0 open connections, not no series.
-        String other = "server_address=\"127.0.0.1\",server_port=\"" + resultValue(run.stdout, "other_port") + "\"";
+        String other = "server_address=\"127.0.0.1\",server_port=\"" + run.resultValue("other_port") + "\"";
         assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"idle\"," + other), context);
         assertEquals(0.0, sample(text, "http_client_open_connections", "http_connection_state=\"active\"," + other), context);
         assertTrue(text.contains("connscope_connection_duration_seconds_bucket"), context);
@@ -425,7 +412,7 @@ class OtelExportIT {
                             "-Dotel.bsp.schedule.delay=100", "-Dotel.metric.export.interval=300", "-Dconnscope.console=summary"),
                     OtelScenario.class.getName(), "churn", "300", "linger", "2000");
             String context = "\n" + run.describe();
-            assertTrue(resultValue(run.stdout, "churn_ms") < 10_000, "no request waited for an export" + context);
+            assertTrue(run.resultValue("churn_ms") < 10_000, "no request waited for an export" + context);
             assertEquals(0, run.stderr.lines().filter(l -> l.contains("OpenTelemetry export of") && l.contains("failed")).count(),
                     "slow is not an outage" + context);
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("OpenTelemetry export dropped (\\d+) spans")
@@ -451,8 +438,8 @@ class OtelExportIT {
                         "-Dotel.bsp.schedule.delay=100", "-Dotel.metric.export.interval=300", "-Dconnscope.console=summary"),
                 OtelScenario.class.getName(), "churn", "300", "linger", "2000");
         String context = "\n" + what + "\n" + run.describe();
-        assertTrue(resultValue(run.stdout, "churn_ms") < 10_000, "no request waited for an export" + context);
-        assertTrue(resultValue(run.stdout, "sdk_threads") > 0, "the SDK runs when an endpoint is set" + context);
+        assertTrue(run.resultValue("churn_ms") < 10_000, "no request waited for an export" + context);
+        assertTrue(run.resultValue("sdk_threads") > 0, "the SDK runs when an endpoint is set" + context);
         assertTrue(run.stderr.lines().filter(l -> l.contains("OpenTelemetry export of") && l.contains("failed")).count() <= 1,
                 "an outage is reported at most once" + context);
         assertTrue(run.stderr.lines().anyMatch(l -> l.startsWith("connscope: OpenTelemetry export dropped")),

@@ -17,7 +17,6 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
 
-import static io.connscope.it.otel.OtelExportIT.resultValue;
 import static io.connscope.it.otel.OtlpReceiver.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,8 +73,8 @@ class OtlpTlsIT {
                     OtelScenario.class.getName()).await();
             String context = "\n" + run.describe();
             assertEquals(0, run.exit, context);
-            int port = resultValue(run.stdout, "server_port");
-            int refused = resultValue(run.stdout, "refused_port");
+            int port = run.resultValue("server_port");
+            int refused = run.resultValue("refused_port");
             assertEquals(5, receiver.spans().size(), "the scenario's five connections, over TLS" + context);
             for (ResourceSpans rs : receiver.resourceSpans()) {
                 assertEquals("connscope-tls", attribute(rs.getResource(), "service.name"), context);

@@ -58,8 +58,8 @@ class WhatIsRecordedIT {
             args.add("-Dotel.metric.export.interval=500");
             args.add("-Dconnscope.events.requests=true");
             Fork.Result r = Fork.run(args, SecretTraffic.class.getName(), keystore.toString());
-            int plain = OtelExportIT.resultValue(r.stdout, "plain_port");
-            int tls = OtelExportIT.resultValue(r.stdout, "tls_port");
+            int plain = r.resultValue("plain_port");
+            int tls = r.resultValue("tls_port");
             String context = "\n" + r.describe();
 
             // Every place connscope writes to: none of the secrets.

@@ -1,6 +1,5 @@
 package io.connscope.agent.export.otel;
 
-import io.connscope.agent.core.CloseInitiator;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.KeepAliveSettings;
@@ -39,45 +38,10 @@ class OpenHttpConnectionsTest {
     }
 
     /** No kernel; a pool's "connection object" is the descriptor itself. */
-    private static final SocketInspector POOL_OWNS_DESCRIPTORS = new SocketInspector() {
-        @Override
-        public InetSocketAddress localAddress(FileDescriptor fd) {
-            return null;
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress(FileDescriptor fd) {
-            return null;
-        }
-
-        @Override
-        public FileDescriptor descriptorOf(Object socketImpl) {
-            return null;
-        }
-
-        @Override
-        public FileDescriptor descriptorOfTlsSocket(Object tlsSocket) {
-            return null;
-        }
-
+    private static final SocketInspector POOL_OWNS_DESCRIPTORS = new SocketInspector.None() {
         @Override
         public FileDescriptor descriptorOfOwner(Object owner) {
             return owner instanceof FileDescriptor ? (FileDescriptor) owner : null;
-        }
-
-        @Override
-        public KeepAliveSettings keepAlive(FileDescriptor fd) {
-            return null;
-        }
-
-        @Override
-        public boolean peerFinPending(FileDescriptor fd) {
-            return false;
-        }
-
-        @Override
-        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
-            return null;
         }
     };
 
