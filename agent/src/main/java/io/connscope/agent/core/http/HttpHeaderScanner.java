@@ -24,6 +24,10 @@ final class HttpHeaderScanner {
     private static final int TARGET_NONE = 0;
     private static final int TARGET_CONNECTION = 1;
     private static final int TARGET_KEEP_ALIVE = 2;
+    /** A header line whose name the chunk ends too soon to tell. */
+    private static final int UNDECIDED = -1;
+    /** "connection:" and "keep-alive:" alike. */
+    private static final int NAME_COLON_LENGTH = 11;
 
     private int phase = DONE;
     private boolean request;
@@ -72,24 +76,142 @@ final class HttpHeaderScanner {
     /**
      * Feeds bytes; returns how many were consumed by the head (the rest, if any, is body), or {@code length}
      * when the head is not complete yet.
+     *
+     * <p>This runs on every read and write of an HTTP/1.x connection, so whole lines are taken at once where the
+     * chunk holds them: a start line is located by its end, a header line that cannot be Connection or Keep-Alive
+     * is skipped to its end, a kept value is copied in one loop. {@link #step} takes the rest byte by byte (lines
+     * split across chunks), with the same outcome.
      */
     int feed(ByteSource bytes, long address, int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        while (i < length) {
             if (phase == DONE) {
                 return i;
             }
-            if (phase == VALUE && target == TARGET_NONE) {
-                // The value of a header nobody keeps (most of a head's bytes): only its end matters.
-                while (i < length && bytes.byteAt(address + i) != '\n') {
-                    i++;
+            if (phase == START_LINE && lineLength == 0 && lineHeadLength == 0) {
+                int end = newline(bytes, address, i, length);
+                if (end >= 0 && startLineAtOnce(bytes, address + i, end - i)) {
+                    i = end + 1;
+                    continue;
                 }
-                if (i == length) {
+            } else if (phase == NAME && nameLength == 0 && !nameOverflow) {
+                int first = bytes.byteAt(address + i);
+                int kept = first == '\r' || first == '\n' ? UNDECIDED : targetAhead(bytes, address + i, length - i, first);
+                if (kept == TARGET_NONE) {
+                    // A header connscope does not keep: only its end matters.
+                    int end = newline(bytes, address, i, length);
+                    if (end < 0) {
+                        phase = VALUE;
+                        target = TARGET_NONE;
+                        return length;
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                if (kept != UNDECIDED) {
+                    beginValue(kept);
+                    i += NAME_COLON_LENGTH;
+                    continue;
+                }
+            } else if (phase == VALUE) {
+                int end = newline(bytes, address, i, length);
+                if (target != TARGET_NONE) {
+                    appendValue(bytes, address + i, (end < 0 ? length : end) - i);
+                }
+                if (end < 0) {
                     return length;
                 }
+                i = end; // the newline itself ends the value in step
             }
             step((byte) bytes.byteAt(address + i));
+            i++;
         }
         return length;
+    }
+
+    /** The index of the next '\n' from {@code from}, or -1 when this chunk has none. */
+    private static int newline(ByteSource bytes, long address, int from, int length) {
+        for (int i = from; i < length; i++) {
+            if (bytes.byteAt(address + i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A start line held whole by the chunk ({@code length} bytes before its '\n'): keeps its first and last bytes
+     * as {@link #step} would. Returns false, leaving it to {@link #step}, when it holds a stray '\r'.
+     */
+    private boolean startLineAtOnce(ByteSource bytes, long address, int length) {
+        int len = length > 0 && bytes.byteAt(address + length - 1) == '\r' ? length - 1 : length;
+        for (int k = 0; k < len; k++) {
+            if (bytes.byteAt(address + k) == '\r') {
+                return false;
+            }
+        }
+        // Only what finishStartLine reads: a request's version at the end, a response's status line head.
+        lineHeadLength = Math.min(LINE_WINDOW, len);
+        if (!request) {
+            for (int k = 0; k < lineHeadLength; k++) {
+                lineHead[k] = (byte) bytes.byteAt(address + k);
+            }
+        } else {
+            for (int k = Math.max(0, len - 8); k < len; k++) {
+                lineTail[k % LINE_WINDOW] = (byte) bytes.byteAt(address + k);
+            }
+        }
+        lineLength = len;
+        finishStartLine();
+        phase = NAME;
+        nameLength = 0;
+        nameOverflow = false;
+        return true;
+    }
+
+    /**
+     * Which header a line starting here is, from its first {@link #NAME_COLON_LENGTH} bytes: Connection, Keep-Alive,
+     * neither, or {@link #UNDECIDED} when the chunk ends too soon to tell (its name is then read byte by byte).
+     */
+    private static int targetAhead(ByteSource bytes, long address, int remaining, int first) {
+        int lower = lower((byte) first);
+        String expected = lower == 'c' ? "connection" : lower == 'k' ? "keep-alive" : null;
+        if (expected == null) {
+            return TARGET_NONE;
+        }
+        if (remaining < NAME_COLON_LENGTH) {
+            return UNDECIDED;
+        }
+        for (int k = 1; k < expected.length(); k++) {
+            if (lower((byte) bytes.byteAt(address + k)) != expected.charAt(k)) {
+                return TARGET_NONE;
+            }
+        }
+        if (bytes.byteAt(address + expected.length()) != ':') {
+            return TARGET_NONE;
+        }
+        return lower == 'c' ? TARGET_CONNECTION : TARGET_KEEP_ALIVE;
+    }
+
+    /** Value bytes of a kept header (no newline among them), as {@link #step} keeps them. */
+    private void appendValue(ByteSource bytes, long address, int length) {
+        byte[] into = target == TARGET_CONNECTION ? connection : keepAlive;
+        int used = target == TARGET_CONNECTION ? connectionLength : keepAliveLength;
+        for (int k = 0; k < length; k++) {
+            byte b = (byte) bytes.byteAt(address + k);
+            if (b == '\r' || (!valueStarted && (b == ' ' || b == '\t'))) {
+                continue;
+            }
+            valueStarted = true;
+            if (used < VALUE_CAPACITY) {
+                into[used++] = b;
+            }
+        }
+        if (target == TARGET_CONNECTION) {
+            connectionLength = used;
+        } else {
+            keepAliveLength = used;
+        }
     }
 
     private void step(byte b) {
@@ -118,18 +240,7 @@ final class HttpHeaderScanner {
                         nameOverflow = false;
                     }
                 } else if (b == ':') {
-                    target = targetOf();
-                    valueStarted = false;
-                    phase = VALUE;
-                    if (target == TARGET_CONNECTION) {
-                        connectionLength = Math.max(connectionLength, 0);
-                        if (connectionLength > 0 && connectionLength < VALUE_CAPACITY) {
-                            // Repeated header: values join with a comma, as RFC 9110 says.
-                            connection[connectionLength++] = ',';
-                        }
-                    } else if (target == TARGET_KEEP_ALIVE) {
-                        keepAliveLength = Math.max(keepAliveLength, 0);
-                    }
+                    beginValue(targetOf());
                 } else if (b != '\r') {
                     if (nameLength < NAME_CAPACITY) {
                         name[nameLength++] = lower(b);
@@ -158,6 +269,22 @@ final class HttpHeaderScanner {
                 break;
             default:
                 break;
+        }
+    }
+
+    /** The name before ':' was read: the value that follows is kept for {@code header}, or skipped. */
+    private void beginValue(int header) {
+        target = header;
+        valueStarted = false;
+        phase = VALUE;
+        if (target == TARGET_CONNECTION) {
+            connectionLength = Math.max(connectionLength, 0);
+            if (connectionLength > 0 && connectionLength < VALUE_CAPACITY) {
+                // Repeated header: values join with a comma, as RFC 9110 says.
+                connection[connectionLength++] = ',';
+            }
+        } else if (target == TARGET_KEEP_ALIVE) {
+            keepAliveLength = Math.max(keepAliveLength, 0);
         }
     }
 

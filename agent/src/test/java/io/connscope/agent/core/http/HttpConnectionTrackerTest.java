@@ -280,4 +280,67 @@ class HttpConnectionTrackerTest {
         assertTrue(HttpTokens.containsToken(c, c.length, "upgrade"));
         assertFalse(HttpTokens.containsToken(c, c.length, "close"));
     }
+
+    /**
+     * The scanner takes whole lines at once where a chunk holds them and byte by byte where a line is split: every
+     * way of splitting these exchanges (at each position, and one byte at a time) reads the same heads.
+     */
+    @Test
+    void headsReadTheSameHoweverTheBytesAreSplit() {
+        String[][] exchangesToSplit = {
+                {"GET /a?q=1 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5, max=100\r\n\r\nok"},
+                {"POST /long/path/that/runs/past/the/window HTTP/1.0\r\nCONNECTION:   Keep-Alive  \r\n"
+                        + "Cookie: c=1\r\nKeep-Alive: 300\r\nContent-Length: 0\r\n\r\n",
+                        "HTTP/1.0 503 Service Unavailable\r\nconnection: close\r\nConnection: x\r\n\r\n"},
+                {"GET / HTTP/1.1\nConnectionX: no\nKeep-Alivee: no\nconnection:close\n\n",
+                        "HTTP/1.1 204 No Content\nCache-Control: none\nkeep-alive:\ttimeout=1\t\n\n"},
+                {"GET / HTTP/1.1\r\nX-Long: " + "v".repeat(300) + "\r\nConnection: " + "t,".repeat(40) + "close\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nK: v\r\nC: v\r\nKeep-Alive: timeout=7\r\n\r\n"},
+        };
+        for (String[] exchange : exchangesToSplit) {
+            String expected = readHeads(exchange[0], exchange[1], Integer.MAX_VALUE, -1);
+            assertTrue(expected.contains("status="), expected);
+            assertEquals(expected, readHeads(exchange[0], exchange[1], 1, -1), "one byte at a time");
+            for (int at = 1; at < exchange[0].length() + exchange[1].length(); at++) {
+                assertEquals(expected, readHeads(exchange[0], exchange[1], Integer.MAX_VALUE, at), "split at " + at);
+            }
+        }
+    }
+
+    /** Two exchanges fed in pieces of {@code size} bytes, the request and response also split at {@code splitAt}. */
+    private String readHeads(String request, String response, int size, int splitAt) {
+        exchanges.clear();
+        tracker = new HttpConnectionTracker(exchanges::add);
+        for (int round = 0; round < 2; round++) {
+            feedSplit(request, true, size, splitAt);
+            feedSplit(response, false, size, splitAt - request.length());
+        }
+        tracker.onRequestBytes(ByteSource.of(new byte[] {'G', 'E', 'T', ' '}), 0, 4, 1_000); // ends the second
+        StringBuilder sb = new StringBuilder();
+        for (HttpExchange e : exchanges.subList(0, 2)) {
+            sb.append(e.index).append(' ').append(e.httpVersion).append(" status=").append(e.status)
+                    .append(" reqConnection=").append(e.requestConnection).append(" reqKeepAlive=").append(e.requestKeepAlive)
+                    .append(" respConnection=").append(e.responseConnection).append(" respKeepAlive=")
+                    .append(e.responseKeepAlive).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private void feedSplit(String text, boolean isRequest, int size, int splitAt) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        int i = 0;
+        while (i < b.length) {
+            int n = Math.min(size, b.length - i);
+            if (splitAt > i && splitAt < i + n) {
+                n = splitAt - i;
+            }
+            if (isRequest) {
+                tracker.onRequestBytes(ByteSource.of(b), i, n, 1_000);
+            } else {
+                tracker.onResponseBytes(ByteSource.of(b), i, n);
+            }
+            i += n;
+        }
+    }
 }
