@@ -18,12 +18,14 @@ public final class ConnectionRecord {
 
     private static final VarHandle BYTES_SENT;
     private static final VarHandle BYTES_RECEIVED;
+    private static final VarHandle LAST_ACTIVITY;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             BYTES_SENT = lookup.findVarHandle(ConnectionRecord.class, "bytesSent", long.class);
             BYTES_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "bytesReceived", long.class);
+            LAST_ACTIVITY = lookup.findVarHandle(ConnectionRecord.class, "lastActivityNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -141,14 +143,18 @@ public final class ConnectionRecord {
         return id;
     }
 
+    // One writer per direction: the JDK holds the socket's write (read) lock around the system call, Netty's
+    // native transport its event loop. So release stores suffice where an atomic add or a volatile store would
+    // fence every read and write; the reporter's volatile reads see them.
+
     void addSent(long n, long nowNanos) {
-        BYTES_SENT.getAndAdd(this, n);
-        lastActivityNanos = nowNanos;
+        BYTES_SENT.setRelease(this, bytesSent + n);
+        LAST_ACTIVITY.setRelease(this, nowNanos);
     }
 
     void addReceived(long n, long nowNanos) {
-        BYTES_RECEIVED.getAndAdd(this, n);
-        lastActivityNanos = nowNanos;
+        BYTES_RECEIVED.setRelease(this, bytesReceived + n);
+        LAST_ACTIVITY.setRelease(this, nowNanos);
     }
 
     public ConnectionState state() {

@@ -16,6 +16,7 @@ import java.net.SocketOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Turns the socket events reported by inlined advice into {@link ConnectionRecord}s, and hands each finished
@@ -33,6 +34,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final int LEGACY_SO_LINGER = 0x0080;
     /** {@code IOStatus.EOF}: what {@code SocketDispatcher.read} returns at end-of-stream. */
     static final long EOF = -1;
+
+    /** The clock a request's start is read from: asked once per request, not on every write. */
+    private static final LongSupplier WALL_CLOCK = System::currentTimeMillis;
 
     private final ConnectionTable<ConnectionRecord> table;
     /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
@@ -419,7 +423,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void feed(HttpConnectionTracker h, boolean towardServer, long address, int length) {
         if (towardServer) {
-            h.onRequestBytes(memory, address, length, System.currentTimeMillis());
+            h.onRequestBytes(memory, address, length, WALL_CLOCK);
         } else {
             h.onResponseBytes(memory, address, length);
         }
@@ -499,11 +503,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onScopeEnd() {
         Scope current = scopes.get();
         if (current != null) {
-            if (current.outer == null) {
-                scopes.remove();
-            } else {
-                scopes.set(current.outer);
-            }
+            // set, not remove: the thread's map entry stays for its next scope (a pool's return, every request)
+            scopes.set(current.outer);
         }
     }
 
@@ -796,7 +797,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         HttpConnectionTracker h = r.http;
         if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
             if (towardServer) {
-                h.onRequestBytes(view, off, n, System.currentTimeMillis());
+                h.onRequestBytes(view, off, n, WALL_CLOCK);
             } else {
                 h.onResponseBytes(view, off, n);
             }

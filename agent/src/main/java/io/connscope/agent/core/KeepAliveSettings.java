@@ -50,6 +50,10 @@ public final class KeepAliveSettings {
      * @param osDefaults  the kernel's defaults; fills values that could not be read when the application set none
      */
     public static KeepAliveSettings resolve(KeepAliveSettings effective, boolean appSet, KeepAliveSettings osDefaults) {
+        if (effective == null && !appSet && osDefaults.source == Source.OS_DEFAULT
+                && Boolean.FALSE.equals(osDefaults.enabled)) {
+            return osDefaults; // the common case, at most closes: nothing read, nothing set (shared, immutable)
+        }
         Boolean enabled = effective == null ? null : effective.enabled;
         Integer idle = effective == null ? null : effective.idleSeconds;
         Integer interval = effective == null ? null : effective.intervalSeconds;

@@ -1,5 +1,7 @@
 package io.connscope.agent.core.http;
 
+import java.util.function.LongSupplier;
+
 /**
  * Follows the HTTP/1.x exchanges on one connection from its bytes, for any client or server.
  *
@@ -141,7 +143,7 @@ public final class HttpConnectionTracker {
     }
 
     /** Request bytes: written by a client, read by a server. */
-    public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowMillis) {
+    public synchronized void onRequestBytes(ByteSource bytes, long address, int length, LongSupplier clockMillis) {
         if (length <= 0 || http2) {
             return;
         }
@@ -156,7 +158,7 @@ public final class HttpConnectionTracker {
             state = REQUEST;
             responseStarted = answered;
             exchangeReported = false;
-            requestStartedAtMillis = nowMillis;
+            requestStartedAtMillis = clockMillis.getAsLong(); // asked only when a request starts
             requestHead.begin(true);
             if (answered) {
                 // Its response went by first; the exchange ends as soon as the request head is read.

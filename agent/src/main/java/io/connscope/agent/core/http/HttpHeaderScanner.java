@@ -6,7 +6,8 @@ package io.connscope.agent.core.http;
  * {@code Keep-Alive}. Every other header, the request target (and so any query string) and the body are
  * skipped without being stored.
  *
- * <p>Allocation-free: the buffers are allocated once per connection and reused for every message.
+ * <p>Allocation-free per message: the buffers are allocated once per connection (the value buffers when their
+ * header first appears) and reused for every message.
  */
 final class HttpHeaderScanner {
 
@@ -44,9 +45,10 @@ final class HttpHeaderScanner {
     private int target;
     private boolean valueStarted;
 
-    final byte[] connection = new byte[VALUE_CAPACITY];
+    /** Made when the header is first seen (most connections never see Keep-Alive); its length is -1 until then. */
+    byte[] connection;
     int connectionLength = -1;
-    final byte[] keepAlive = new byte[VALUE_CAPACITY];
+    byte[] keepAlive;
     int keepAliveLength = -1;
 
     /** 10 for HTTP/1.0, 11 for HTTP/1.1, 0 unknown. */
@@ -278,12 +280,18 @@ final class HttpHeaderScanner {
         valueStarted = false;
         phase = VALUE;
         if (target == TARGET_CONNECTION) {
+            if (connection == null) {
+                connection = new byte[VALUE_CAPACITY];
+            }
             connectionLength = Math.max(connectionLength, 0);
             if (connectionLength > 0 && connectionLength < VALUE_CAPACITY) {
                 // Repeated header: values join with a comma, as RFC 9110 says.
                 connection[connectionLength++] = ',';
             }
         } else if (target == TARGET_KEEP_ALIVE) {
+            if (keepAlive == null) {
+                keepAlive = new byte[VALUE_CAPACITY];
+            }
             keepAliveLength = Math.max(keepAliveLength, 0);
         }
     }

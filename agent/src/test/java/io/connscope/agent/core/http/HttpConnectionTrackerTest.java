@@ -18,7 +18,7 @@ class HttpConnectionTrackerTest {
 
     private void request(String text) {
         byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
-        tracker.onRequestBytes(ByteSource.of(b), 0, b.length, 1_000);
+        tracker.onRequestBytes(ByteSource.of(b), 0, b.length, () -> 1_000);
     }
 
     private void response(String text) {
@@ -30,7 +30,7 @@ class HttpConnectionTrackerTest {
     private void requestInPieces(String text, int size) {
         byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 0; i < b.length; i += size) {
-            tracker.onRequestBytes(ByteSource.of(b), i, Math.min(size, b.length - i), 1_000);
+            tracker.onRequestBytes(ByteSource.of(b), i, Math.min(size, b.length - i), () -> 1_000);
         }
     }
 
@@ -123,7 +123,7 @@ class HttpConnectionTrackerTest {
         HttpConnectionTracker server = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        server.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+        server.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
         server.onResponseBytes(ByteSource.of(res), 0, res.length);
         assertEquals(CloseReason.PEER_CLOSED_IDLE, server.onClose(false, true, false, false));
     }
@@ -136,7 +136,7 @@ class HttpConnectionTrackerTest {
         assertEquals(0, exchanges.get(0).status);
         HttpConnectionTracker other = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        other.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+        other.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
         assertEquals(CloseReason.ERROR, other.onClose(true, false, true, false));
     }
 
@@ -237,7 +237,7 @@ class HttpConnectionTrackerTest {
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] res = "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 0; i < 4; i++) {
-            quiet.onRequestBytes(ByteSource.of(req), 0, req.length, 0);
+            quiet.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
             quiet.onResponseBytes(ByteSource.of(res), 0, res.length);
         }
         assertEquals(4, quiet.requests());
@@ -316,7 +316,7 @@ class HttpConnectionTrackerTest {
             feedSplit(request, true, size, splitAt);
             feedSplit(response, false, size, splitAt - request.length());
         }
-        tracker.onRequestBytes(ByteSource.of(new byte[] {'G', 'E', 'T', ' '}), 0, 4, 1_000); // ends the second
+        tracker.onRequestBytes(ByteSource.of(new byte[] {'G', 'E', 'T', ' '}), 0, 4, () -> 1_000); // ends the second
         StringBuilder sb = new StringBuilder();
         for (HttpExchange e : exchanges.subList(0, 2)) {
             sb.append(e.index).append(' ').append(e.httpVersion).append(" status=").append(e.status)
@@ -336,7 +336,7 @@ class HttpConnectionTrackerTest {
                 n = splitAt - i;
             }
             if (isRequest) {
-                tracker.onRequestBytes(ByteSource.of(b), i, n, 1_000);
+                tracker.onRequestBytes(ByteSource.of(b), i, n, () -> 1_000);
             } else {
                 tracker.onResponseBytes(ByteSource.of(b), i, n);
             }
