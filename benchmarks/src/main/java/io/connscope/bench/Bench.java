@@ -52,9 +52,10 @@ public final class Bench {
 
         Settings(boolean smoke) {
             this.smoke = smoke;
-            warmSeconds = smoke ? 1 : 3;
+            // 8 s: with either agent the JIT is still compiling the workload's code (advice inlined) 5 s in.
+            warmSeconds = smoke ? 1 : 8;
             runSeconds = smoke ? 1 : 4;
-            rounds = smoke ? 1 : 5;
+            rounds = smoke ? 1 : 7;
             startupRounds = smoke ? 1 : 10;
             attachRounds = smoke ? 1 : 5;
             memoryConnections = smoke ? 1_000 : 10_000;
