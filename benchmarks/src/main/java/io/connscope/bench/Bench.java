@@ -122,7 +122,7 @@ public final class Bench {
             Bench bench = new Bench(settings, jars, java, selfJar, processes);
             bench.runAll();
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-            markdown = bench.report.markdown(Machine.describe(java), smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh",
+            markdown = bench.report.markdown(Machine.describe(java) + "; throughput workloads with " + Pinning.describe(), smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh",
                     seconds, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             missing = bench.report.missing();
         }
@@ -198,7 +198,8 @@ public final class Bench {
         Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
         for (Variant v : Variant.values()) {
             Processes.Background server = processes.startAndAwait(
-                    javaCommand(v, "-jar", jars.demo.toString(), "serve", "--port", "0"), SERVING, 120);
+                    Pinning.UNDER_TEST.apply(javaCommand(v, "-jar", jars.demo.toString(), "serve", "--port", "0")),
+                    SERVING, 120);
             ports.put(v, Integer.parseInt(server.ready.group(1)));
         }
         String wrk = Tools.find("wrk");
@@ -224,8 +225,8 @@ public final class Bench {
     }
 
     private double wrk(String wrk, int port, int seconds) throws Exception {
-        Processes.Finished f = processes.run(List.of(wrk, "-t1", "-c8", "-d" + seconds + "s",
-                "http://127.0.0.1:" + port + "/"), seconds + 30L);
+        Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(wrk, "-t1", "-c8", "-d" + seconds + "s",
+                "http://127.0.0.1:" + port + "/")), seconds + 30L);
         Matcher m = WRK_RATE.matcher(f.output);
         if (f.exitCode != 0 || !m.find() || f.output.contains("Non-2xx") || f.output.contains("Socket errors")) {
             throw new IllegalStateException("wrk failed or had errors:\n" + f.output);
@@ -235,8 +236,8 @@ public final class Bench {
 
     private double ab(String ab, int port, int seconds) throws Exception {
         // -t before -n: -t alone caps the requests at 50,000.
-        Processes.Finished f = processes.run(List.of(ab, "-q", "-t", String.valueOf(seconds), "-n", "10000000",
-                "-c", "4", "http://127.0.0.1:" + port + "/"), seconds + 30L);
+        Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(ab, "-q", "-t", String.valueOf(seconds),
+                "-n", "10000000", "-c", "4", "http://127.0.0.1:" + port + "/")), seconds + 30L);
         Matcher m = AB_RATE.matcher(f.output);
         Matcher failed = AB_FAILED.matcher(f.output);
         if (f.exitCode != 0 || !m.find() || !failed.find() || !failed.group(1).equals("0")
@@ -252,8 +253,8 @@ public final class Bench {
         try (Nginx nginx = Nginx.start(Paths.get(System.getProperty("java.io.tmpdir")))) {
             Map<Variant, Processes.Worker> workers = new EnumMap<>(Variant.class);
             for (Variant v : Variant.values()) {
-                workers.put(v, processes.startWorker(javaCommand(v, "-cp", jars.classPath,
-                        ClientWorker.class.getName(), String.valueOf(nginx.port())), 120));
+                workers.put(v, processes.startWorker(Pinning.UNDER_TEST.apply(javaCommand(v, "-cp", jars.classPath,
+                        ClientWorker.class.getName(), String.valueOf(nginx.port()))), 120));
             }
             String[][] workloads = {
                     {"jdk-reuse", "Client reuse: JDK HttpClient loop against nginx (keep-alive)", "0.97"},
@@ -401,6 +402,40 @@ public final class Bench {
     }
 
     /** Tools the workloads drive. */
+    /**
+     * Where the throughput workloads run: the JVM under test on CPU 0, its peer (wrk, ab, nginx) on CPU 1. Left to
+     * the scheduler, where it happened to put the client's and server's threads moved the JDK HttpClient loop's
+     * rate by 8 % between identical runs, more than the overhead measured. Pinned, connscope's and the
+     * OpenTelemetry agent's own threads share the application's CPU, so their cost shows in full. Not pinned on a
+     * single CPU or without {@code taskset} (util-linux).
+     */
+    enum Pinning {
+        UNDER_TEST("0"), PEER("1");
+
+        private static final boolean AVAILABLE = Runtime.getRuntime().availableProcessors() >= 2
+                && Files.isExecutable(Paths.get("/usr/bin/taskset"));
+
+        private final String cpu;
+
+        Pinning(String cpu) {
+            this.cpu = cpu;
+        }
+
+        List<String> apply(List<String> command) {
+            if (!AVAILABLE) {
+                return command;
+            }
+            List<String> pinned = new ArrayList<>(List.of("/usr/bin/taskset", "-c", cpu));
+            pinned.addAll(command);
+            return pinned;
+        }
+
+        static String describe() {
+            return AVAILABLE ? "the JVM under test pinned to CPU 0 and wrk, ab or nginx to CPU 1 (taskset)"
+                    : "not pinned to CPUs (taskset missing or one CPU)";
+        }
+    }
+
     static final class Tools {
         static String find(String name) {
             for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin").split(":")) {

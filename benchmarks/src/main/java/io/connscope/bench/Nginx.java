@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -65,8 +66,9 @@ final class Nginx implements AutoCloseable {
                 "}", "");
         Path confFile = dir.resolve("nginx.conf");
         Files.writeString(confFile, conf);
-        Process p = new ProcessBuilder(Bench.Tools.find("nginx"), "-p", d + "/", "-c", confFile.toString(),
-                "-e", d + "/error.log").redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        // taskset execs nginx: the process is nginx's master, and its worker inherits the CPU.
+        Process p = new ProcessBuilder(Bench.Pinning.PEER.apply(List.of(Bench.Tools.find("nginx"), "-p", d + "/",
+                "-c", confFile.toString(), "-e", d + "/error.log"))).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
         Nginx nginx = new Nginx(dir, p, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
