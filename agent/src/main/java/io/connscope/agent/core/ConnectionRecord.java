@@ -188,8 +188,28 @@ public final class ConnectionRecord {
     }
 
     /** The remote InetAddress as kept (no InetSocketAddress made); null when unknown. */
-    InetAddress remoteInet() {
+    public InetAddress remoteInet() {
         return remoteInet;
+    }
+
+    /** The remote port as kept; 0 when unknown. */
+    public int remotePort() {
+        return remoteInet == null ? 0 : remotePort;
+    }
+
+    /** The local port as kept; 0 when unknown. */
+    public int localPort() {
+        return localInet == null ? 0 : localPort;
+    }
+
+    /** {@link #serverAddress()}'s InetAddress, without making an InetSocketAddress; null when unknown. */
+    public InetAddress serverInet() {
+        return direction == Direction.OUTBOUND ? remoteInet : localInet;
+    }
+
+    /** {@link #serverAddress()}'s port, without making an InetSocketAddress. */
+    public int serverPort() {
+        return direction == Direction.OUTBOUND ? remotePort : localPort;
     }
 
     /** Whether {@code a} is this connection's remote address (without making an InetSocketAddress). */

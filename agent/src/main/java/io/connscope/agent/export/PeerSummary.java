@@ -6,6 +6,8 @@ import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.Direction;
 import io.connscope.agent.core.KeepAliveSettings;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,8 +58,31 @@ public final class PeerSummary {
         }
     }
 
+    /**
+     * The row of the last connection added and what its key was made of: consecutive closes mostly share a peer (a
+     * pool, a churn loop), and the key is then not built again. IPv4 only (an IPv6 address's text has its scope).
+     */
+    private Row lastRow;
+    private InetAddress lastHost;
+    private int lastPort;
+    private Direction lastDirection;
+
     private Row row(ConnectionRecord r) {
-        return rows.computeIfAbsent(peerKey(r), k -> new Row(k, r.direction()));
+        InetAddress host = r.remoteInet();
+        Direction direction = r.direction();
+        int port = direction == Direction.INBOUND ? r.localPort() : r.remotePort();
+        boolean memo = host instanceof Inet4Address && (direction != Direction.INBOUND || port != 0);
+        if (memo && lastRow != null && port == lastPort && direction == lastDirection && host.equals(lastHost)) {
+            return lastRow;
+        }
+        Row row = rows.computeIfAbsent(peerKey(r), k -> new Row(k, direction));
+        if (memo) {
+            lastRow = row;
+            lastHost = host;
+            lastPort = port;
+            lastDirection = direction;
+        }
+        return row;
     }
 
     static String peerKey(ConnectionRecord r) {

@@ -351,7 +351,6 @@ public final class Reporter implements ConnectionListener {
         if (export != null) {
             exportSafely(export, r);
         }
-        long now = System.nanoTime();
         reported++;
         if (r.state() == io.connscope.agent.core.ConnectionState.FAILED) {
             failed++;
@@ -362,10 +361,10 @@ public final class Reporter implements ConnectionListener {
             k.onClosed(r);
         }
         if (console == ConsoleLevel.CONNECTIONS) {
-            out.println(ConnectionLine.format(r, now));
+            out.println(ConnectionLine.format(r, System.nanoTime()));
         }
         if (events != null || ConnectionFeed.active()) {
-            String json = ConnectionJson.toJson(r, now);
+            String json = ConnectionJson.toJson(r, System.nanoTime());
             writeLine(json);
             ConnectionFeed.publish(json);
         }

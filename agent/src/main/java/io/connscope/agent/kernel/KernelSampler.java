@@ -7,6 +7,8 @@ import io.connscope.bootstrap.AgentThread;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,9 @@ public final class KernelSampler {
     private final Set<ConnectionRecord> seenOpen = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Endpoints> seenTimeWait = new HashSet<>();
     private volatile KernelSnapshot latest;
+    /** The peer of the last close reported (the reporter thread's alone), and its server's address. */
+    private KernelPeer lastPeer;
+    private InetAddress lastPeerAddress;
 
     KernelSampler(Path proc) {
         this.procNet = proc.resolve("net");
@@ -146,7 +151,15 @@ public final class KernelSampler {
             return;
         }
         Endpoints tuple = Endpoints.of(r.localAddress(), r.remoteAddress());
-        KernelPeer peer = KernelPeer.of(r);
+        InetAddress server = r.serverInet();
+        KernelPeer peer = lastPeer;
+        // Consecutive closes mostly share a peer: its text is not made again (IPv4 only: IPv6 text has the scope).
+        if (peer == null || !(server instanceof Inet4Address) || r.serverPort() != peer.serverPort
+                || r.direction() != peer.direction || !server.equals(lastPeerAddress)) {
+            peer = KernelPeer.of(r);
+            lastPeer = server instanceof Inet4Address ? peer : null;
+            lastPeerAddress = server;
+        }
         if (tuple != null && peer != null) {
             closes.add(tuple, peer, System.nanoTime());
         }

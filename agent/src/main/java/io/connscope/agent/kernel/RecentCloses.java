@@ -38,8 +38,12 @@ final class RecentCloses {
     }
 
     synchronized void add(Endpoints tuple, KernelPeer peer, long nowNanos) {
-        closes.remove(tuple);
-        closes.put(tuple, new Entry(peer, nowNanos));
+        Entry entry = new Entry(peer, nowNanos);
+        if (closes.put(tuple, entry) != null) {
+            // The tuple again (its port reused): to the end, with the newest.
+            closes.remove(tuple);
+            closes.put(tuple, entry);
+        }
         expire(nowNanos);
         while (closes.size() > max) {
             Iterator<Endpoints> oldest = closes.keySet().iterator();

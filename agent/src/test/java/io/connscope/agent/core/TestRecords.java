@@ -40,4 +40,10 @@ public final class TestRecords {
         r.closedNanos = System.nanoTime();
         return r;
     }
+
+    /** The record, closed first by {@code initiator}. */
+    public static ConnectionRecord closedBy(ConnectionRecord r, CloseInitiator initiator) {
+        r.verdict = new CloseInitiator.Verdict(initiator, "test");
+        return closed(r);
+    }
 }

@@ -1,0 +1,64 @@
+package io.connscope.agent.export;
+
+import io.connscope.agent.core.CloseInitiator;
+import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.core.Direction;
+import io.connscope.agent.core.TestRecords;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class PeerSummaryTest {
+
+    private static InetSocketAddress at(String address, int port) throws Exception {
+        return new InetSocketAddress(InetAddress.getByName(address), port);
+    }
+
+    /**
+     * Consecutive closes of one peer reuse the last row; closes that differ from the last in address, port,
+     * direction or address family each land in their own row, counted as if every key were built.
+     */
+    @Test
+    void everyConnectionIsCountedInItsPeersRowWhateverTheOrder() throws Exception {
+        List<ConnectionRecord> closes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            closes.add(TestRecords.open(at("127.0.0.1", 40_000 + i), at("127.0.0.1", 8080), Direction.OUTBOUND));
+        }
+        closes.add(TestRecords.open(at("127.0.0.1", 40_010), at("127.0.0.2", 8080), Direction.OUTBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 40_011), at("127.0.0.1", 8081), Direction.OUTBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 40_012), at("127.0.0.1", 8080), Direction.OUTBOUND));
+        // Inbound: the key is the client's address and our port; the client's port does not matter.
+        closes.add(TestRecords.open(at("127.0.0.1", 8080), at("127.0.0.1", 50_000), Direction.INBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 8080), at("127.0.0.1", 50_001), Direction.INBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 9090), at("127.0.0.1", 50_002), Direction.INBOUND));
+        closes.add(TestRecords.open(at("::1", 40_020), at("::1", 8080), Direction.OUTBOUND));
+        closes.add(TestRecords.open(at("::1", 40_021), at("::1", 8080), Direction.OUTBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 40_013), at("127.0.0.1", 8080), Direction.OUTBOUND));
+
+        PeerSummary summary = new PeerSummary();
+        Map<String, Integer> expected = new TreeMap<>();
+        for (ConnectionRecord r : closes) {
+            summary.addFinished(TestRecords.closedBy(r, CloseInitiator.REMOTE));
+            expected.merge(PeerSummary.peerKey(r), 1, Integer::sum);
+        }
+        assertEquals(Map.of("127.0.0.1:8080", 5, "127.0.0.2:8080", 1, "127.0.0.1:8081", 1,
+                "127.0.0.1 -> :8080", 2, "127.0.0.1 -> :9090", 1, "[0:0:0:0:0:0:0:1]:8080", 2), expected);
+
+        Map<String, Integer> counted = new TreeMap<>();
+        for (String line : summary.render(List.of()).split("\n")) {
+            // PEER (which may hold " -> "), DIR, CONNS, ...
+            String[] cells = line.trim().split("\\s{2,}");
+            if (cells.length > 3 && !cells[0].equals("PEER") && !line.startsWith("pool ")) {
+                counted.put(cells[0], Integer.parseInt(cells[2]));
+            }
+        }
+        assertEquals(expected, counted);
+    }
+}
