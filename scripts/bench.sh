@@ -2,7 +2,7 @@
 # The benchmark suite (README, "Performance"): every workload without an agent, with connscope and with the
 # OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
-#   scripts/bench.sh           full run (about 9 minutes on 2 cores): writes benchmarks/results.md and the README block
+#   scripts/bench.sh           full run (about 12 minutes on 2 cores): writes benchmarks/results.md and the README block
 #   scripts/bench.sh --smoke   tiny durations (about 80 s): checks that every workload produces its row
 #   --no-build                 use the jars already built
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.
