@@ -360,13 +360,16 @@ public final class Reporter implements ConnectionListener {
         if (k != null) {
             k.onClosed(r);
         }
+        boolean json = events != null || ConnectionFeed.active();
+        // The clock only for the lines that print it (a churning JVM reports thousands of closes a second).
+        long now = console == ConsoleLevel.CONNECTIONS || json ? System.nanoTime() : 0;
         if (console == ConsoleLevel.CONNECTIONS) {
-            out.println(ConnectionLine.format(r, System.nanoTime()));
+            out.println(ConnectionLine.format(r, now));
         }
-        if (events != null || ConnectionFeed.active()) {
-            String json = ConnectionJson.toJson(r, System.nanoTime());
-            writeLine(json);
-            ConnectionFeed.publish(json);
+        if (json) {
+            String line = ConnectionJson.toJson(r, now);
+            writeLine(line);
+            ConnectionFeed.publish(line);
         }
     }
 
