@@ -1198,11 +1198,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    /** Closes between leaving the table and reaching the listener right now. */
-    public int closesInFlight() {
-        return finishing.get();
-    }
-
     /** Sockets in the table: open connections, connects in progress, sockets with options set, listeners. */
     public int trackedSockets() {
         return table.size();

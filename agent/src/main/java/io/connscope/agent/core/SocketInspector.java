@@ -45,13 +45,11 @@ public interface SocketInspector {
     /** Whether the peer's FIN has arrived and waits unread (a zero-timeout poll); false when unknown. */
     boolean peerFinPending(FileDescriptor fd);
 
-    /** The socket's state just before close, or null when it cannot be looked at. */
-    CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd);
-
-    /** Like {@link #probeBeforeClose(FileDescriptor)}; without {@code readLinger} SO_LINGER is taken as unset. */
-    default CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
-        return probeBeforeClose(fd);
-    }
+    /**
+     * The socket's state just before close, or null when it cannot be looked at. SO_LINGER is read only with
+     * {@code readLinger} (taken as unset otherwise: one system call fewer when nobody set it).
+     */
+    CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger);
 
     /** A client pool entry's times (Apache HttpClient's {@code PoolEntry}), or null when unknown. */
     default PoolExpiry poolEntryTimes(Object entry) {
@@ -140,7 +138,7 @@ public interface SocketInspector {
         }
 
         @Override
-        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
+        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
             return null;
         }
     }

@@ -349,11 +349,6 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     @Override
-    public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
-        return probeBeforeClose(fd, true);
-    }
-
-    @Override
     public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd, boolean readLinger) {
         Object linger = readLinger ? option(fd, StandardSocketOptions.SO_LINGER) : null;
         int revents = -1;

@@ -1032,11 +1032,6 @@ class ConnectionRegistryTest {
             return finPending;
         }
 
-        @Override
-        public CloseInitiator.CloseProbe probeBeforeClose(FileDescriptor fd) {
-            return probe;
-        }
-
         /** Whether each close asked for SO_LINGER. */
         final List<Boolean> lingerReads = new ArrayList<>();
 
