@@ -122,8 +122,9 @@ public final class Bench {
             Bench bench = new Bench(settings, jars, java, selfJar, processes);
             bench.runAll();
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-            markdown = bench.report.markdown(Machine.describe(java) + "; throughput workloads with " + Pinning.describe(), smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh",
-                    seconds, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            markdown = bench.report.markdown(Machine.describe(java) + "; throughput workloads with " + Pinning.describe(),
+                    smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh", seconds,
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             missing = bench.report.missing();
         }
         System.out.println();
@@ -401,7 +402,6 @@ public final class Bench {
         }
     }
 
-    /** Tools the workloads drive. */
     /**
      * Where the throughput workloads run: the JVM under test on CPU 0, its peer (wrk, ab, nginx) on CPU 1. Left to
      * the scheduler, where it happened to put the client's and server's threads moved the JDK HttpClient loop's
@@ -436,6 +436,7 @@ public final class Bench {
         }
     }
 
+    /** Tools the workloads drive. */
     static final class Tools {
         static String find(String name) {
             for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin").split(":")) {

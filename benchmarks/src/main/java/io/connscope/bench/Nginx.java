@@ -68,7 +68,8 @@ final class Nginx implements AutoCloseable {
         Files.writeString(confFile, conf);
         // taskset execs nginx: the process is nginx's master, and its worker inherits the CPU.
         Process p = new ProcessBuilder(Bench.Pinning.PEER.apply(List.of(Bench.Tools.find("nginx"), "-p", d + "/",
-                "-c", confFile.toString(), "-e", d + "/error.log"))).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+                "-c", confFile.toString(), "-e", d + "/error.log")))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
         Nginx nginx = new Nginx(dir, p, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {

@@ -219,7 +219,8 @@ public final class ConnectionRecord {
 
     /** The server's end: the remote address of an outbound connection, our own local address of an inbound one. */
     public InetSocketAddress serverAddress() {
-        return direction == Direction.OUTBOUND ? remoteAddress() : localAddress();
+        InetAddress a = serverInet();
+        return a == null ? null : new InetSocketAddress(a, serverPort());
     }
 
     public String thread() {
