@@ -187,6 +187,11 @@ public final class ConnectionRecord {
         remoteInet = a == null ? null : a.getAddress();
     }
 
+    /** The local InetAddress as kept (no InetSocketAddress made); null when unknown. */
+    public InetAddress localInet() {
+        return localInet;
+    }
+
     /** The remote InetAddress as kept (no InetSocketAddress made); null when unknown. */
     public InetAddress remoteInet() {
         return remoteInet;

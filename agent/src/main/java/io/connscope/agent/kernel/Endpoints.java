@@ -25,33 +25,46 @@ public final class Endpoints {
 
     /** The 4-tuple of a connection, or null when either address is unknown. */
     public static Endpoints of(InetSocketAddress local, InetSocketAddress remote) {
-        if (local == null || remote == null || local.getAddress() == null || remote.getAddress() == null) {
+        if (local == null || remote == null) {
             return null;
         }
         Endpoints e = new Endpoints();
-        long[] l = bits(local.getAddress());
-        long[] r = bits(remote.getAddress());
-        e.localHigh = l[0];
-        e.localLow = l[1];
-        e.remoteHigh = r[0];
-        e.remoteLow = r[1];
-        e.ports = (local.getPort() << 16) | remote.getPort();
-        return e;
+        return e.set(local.getAddress(), local.getPort(), remote.getAddress(), remote.getPort()) ? e : null;
     }
 
-    private static long[] bits(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (b.length == 4) {
-            return new long[] {0, 0xffff_0000_0000L | ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16)
-                    | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL)};
+    /** Makes this the given tuple; false (and this unchanged) when either address is unknown. */
+    boolean set(InetAddress local, int localPort, InetAddress remote, int remotePort) {
+        if (local == null || remote == null) {
+            return false;
         }
+        byte[] l = local.getAddress();
+        byte[] r = remote.getAddress();
+        localHigh = high(l);
+        localLow = low(l);
+        remoteHigh = high(r);
+        remoteLow = low(r);
+        ports = (localPort << 16) | remotePort;
+        return true;
+    }
+
+    private static long high(byte[] b) {
         long high = 0;
-        long low = 0;
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; b.length == 16 && i < 8; i++) {
             high = (high << 8) | (b[i] & 0xffL);
-            low = (low << 8) | (b[i + 8] & 0xffL);
         }
-        return new long[] {high, low};
+        return high;
+    }
+
+    private static long low(byte[] b) {
+        if (b.length == 4) {
+            return 0xffff_0000_0000L | ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8)
+                    | (b[3] & 0xffL);
+        }
+        long low = 0;
+        for (int i = 8; i < 16; i++) {
+            low = (low << 8) | (b[i] & 0xffL);
+        }
+        return low;
     }
 
     public int localPort() {
@@ -84,6 +97,11 @@ public final class Endpoints {
 
     @Override
     public int hashCode() {
+        return hash(localHigh, localLow, remoteHigh, remoteLow, ports);
+    }
+
+    /** The hash of a tuple held as its parts (by {@link RecentCloses}). */
+    static int hash(long localHigh, long localLow, long remoteHigh, long remoteLow, int ports) {
         long h = localLow * 31 + remoteLow;
         h = h * 31 + localHigh;
         h = h * 31 + remoteHigh;

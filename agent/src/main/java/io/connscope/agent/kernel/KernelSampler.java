@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.List;
@@ -50,8 +49,11 @@ public final class KernelSampler {
      * when the table changes between two reads of the file.
      */
     private final Set<ConnectionRecord> seenOpen = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<Endpoints> seenTimeWait = new HashSet<>();
+    /** This sample's number, never 0, for {@link RecentCloses#firstInSample} (TIME_WAIT rows counted once). */
+    private int sampleNumber;
     private volatile KernelSnapshot latest;
+    /** The tuple of the close being reported, filled again for each (the reporter thread's alone). */
+    private final Endpoints closing = new Endpoints();
     /** The peer of the last close reported (the reporter thread's alone), and its server's address. */
     private KernelPeer lastPeer;
     private InetAddress lastPeerAddress;
@@ -150,7 +152,10 @@ public final class KernelSampler {
         if (r.state() == ConnectionState.FAILED) {
             return;
         }
-        Endpoints tuple = Endpoints.of(r.localAddress(), r.remoteAddress());
+        Endpoints tuple = closing;
+        if (!tuple.set(r.localInet(), r.localPort(), r.remoteInet(), r.remotePort())) {
+            return;
+        }
         InetAddress server = r.serverInet();
         KernelPeer peer = lastPeer;
         // Consecutive closes mostly share a peer: its text is not made again (IPv4 only: IPv6 text has the scope).
@@ -160,7 +165,7 @@ public final class KernelSampler {
             lastPeer = server instanceof Inet4Address ? peer : null;
             lastPeerAddress = server;
         }
-        if (tuple != null && peer != null) {
+        if (peer != null) {
             closes.add(tuple, peer, System.nanoTime());
         }
     }
@@ -200,7 +205,7 @@ public final class KernelSampler {
         }
         Map<KernelPeer, KernelSnapshot.PeerCounts> peers = new HashMap<>();
         seenOpen.clear();
-        seenTimeWait.clear();
+        sampleNumber = sampleNumber == Integer.MAX_VALUE ? 1 : sampleNumber + 1;
         int rows = read(procNet.resolve("tcp"), byTuple, peerOf, peers, nowMillis)
                 + read(procNet.resolve("tcp6"), byTuple, peerOf, peers, nowMillis);
         int[] range = ints(procSys.resolve("ip_local_port_range"), 2);
@@ -257,8 +262,8 @@ public final class KernelSampler {
             return false;
         }
         if (r.state() == TcpRow.TIME_WAIT) {
-            KernelPeer peer = closes.peerOf(r.endpoints());
-            if (peer != null && seenTimeWait.add(r.endpoints().copy())) {
+            KernelPeer peer = closes.firstInSample(r.endpoints(), sampleNumber);
+            if (peer != null) {
                 counts(peers, peer).timeWait++;
             }
             return true;

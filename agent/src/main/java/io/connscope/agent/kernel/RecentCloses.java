@@ -1,78 +1,212 @@
 package io.connscope.agent.kernel;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
  * The 4-tuples of connections connscope saw close, kept about twice as long as Linux keeps a socket in TIME_WAIT
  * (60 s, {@code TCP_TIMEWAIT_LEN}), so that each TIME_WAIT row in /proc can be told to be this JVM's and to which
- * peer. The kernel row says which side closed first; the tuple says whose it was.
+ * peer. The kernel row says which side closed it first; the tuple says whose it was.
  *
  * <p>Bounded: at most {@code max} tuples; beyond that the oldest are forgotten early (counted), and their TIME_WAIT
  * rows are no longer counted. Written by the reporter thread, read by the sampler thread.
+ *
+ * <p>Held in primitive arrays, not a map of objects: under connection churn tens of thousands of closes a second
+ * pass through here and each lives a second or more, long enough that a map's entries and keys survived every young
+ * collection and were copied by each (the churn server's collection pauses were five times as long). The arrays grow
+ * with the count, up to {@code max}, and are then reused: adding a close allocates nothing.
  */
 final class RecentCloses {
 
     static final long KEEP_NANOS = 120_000_000_000L;
+    private static final int FIRST_CAPACITY = 256;
+    private static final int NONE = -1;
 
     private final int max;
     private final long keepNanos;
-    /** Oldest close first: re-adding a tuple (its port reused) moves it to the end. */
-    private final LinkedHashMap<Endpoints, Entry> closes = new LinkedHashMap<>();
+
+    // Slots, linked oldest to newest (an insertion-ordered map in arrays); free slots are chained through next.
+    private long[] addresses; // per slot: local high, local low, remote high, remote low
+    private int[] ports;
+    private long[] closedNanos;
+    private KernelPeer[] peers;
+    /** The sample in which a slot's TIME_WAIT row was last counted. */
+    private int[] countedIn;
+    private int[] next;
+    private int[] previous;
+    private int oldest = NONE;
+    private int newest = NONE;
+    private int free = NONE;
+    private int count;
+    /** Open addressing (linear probing) from a tuple to its slot: slot + 1, 0 for empty; at most half full. */
+    private int[] index;
     private long forgottenEarly;
 
     RecentCloses(int max, long keepNanos) {
         this.max = max;
         this.keepNanos = keepNanos;
-    }
-
-    private static final class Entry {
-        final KernelPeer peer;
-        final long closedNanos;
-
-        Entry(KernelPeer peer, long closedNanos) {
-            this.peer = peer;
-            this.closedNanos = closedNanos;
-        }
+        resize(Math.min(max, FIRST_CAPACITY));
     }
 
     synchronized void add(Endpoints tuple, KernelPeer peer, long nowNanos) {
-        Entry entry = new Entry(peer, nowNanos);
-        if (closes.put(tuple, entry) != null) {
-            // The tuple again (its port reused): to the end, with the newest.
-            closes.remove(tuple);
-            closes.put(tuple, entry);
-        }
         expire(nowNanos);
-        while (closes.size() > max) {
-            Iterator<Endpoints> oldest = closes.keySet().iterator();
-            oldest.next();
-            oldest.remove();
+        int previousSlot = find(tuple);
+        if (previousSlot != NONE) {
+            // The tuple again (its port reused): to the end, with the newest.
+            remove(previousSlot);
+        } else if (count == max) {
+            remove(oldest);
             forgottenEarly++;
         }
+        if (free == NONE) {
+            resize((int) Math.min(max, peers.length * 2L));
+        }
+        int slot = free;
+        free = next[slot];
+        addresses[slot * 4] = tuple.localHigh;
+        addresses[slot * 4 + 1] = tuple.localLow;
+        addresses[slot * 4 + 2] = tuple.remoteHigh;
+        addresses[slot * 4 + 3] = tuple.remoteLow;
+        ports[slot] = tuple.ports;
+        closedNanos[slot] = nowNanos;
+        peers[slot] = peer;
+        countedIn[slot] = 0;
+        next[slot] = NONE;
+        previous[slot] = newest;
+        if (newest == NONE) {
+            oldest = slot;
+        } else {
+            next[newest] = slot;
+        }
+        newest = slot;
+        count++;
+        insert(slot);
     }
 
     /** The peer of a connection that closed with this 4-tuple recently, or null. */
     synchronized KernelPeer peerOf(Endpoints tuple) {
-        Entry e = closes.get(tuple);
-        return e == null ? null : e.peer;
+        int slot = find(tuple);
+        return slot == NONE ? null : peers[slot];
+    }
+
+    /**
+     * The peer of a recent close with this tuple, the first time it is asked for in {@code sample} (not 0), else
+     * null: a read of /proc is not atomic and can list one socket twice.
+     */
+    synchronized KernelPeer firstInSample(Endpoints tuple, int sample) {
+        int slot = find(tuple);
+        if (slot == NONE || countedIn[slot] == sample) {
+            return null;
+        }
+        countedIn[slot] = sample;
+        return peers[slot];
     }
 
     synchronized void expire(long nowNanos) {
-        for (Iterator<Map.Entry<Endpoints, Entry>> it = closes.entrySet().iterator(); it.hasNext(); ) {
-            if (nowNanos - it.next().getValue().closedNanos <= keepNanos) {
-                break;
-            }
-            it.remove();
+        while (oldest != NONE && nowNanos - closedNanos[oldest] > keepNanos) {
+            remove(oldest);
         }
     }
 
     synchronized int size() {
-        return closes.size();
+        return count;
     }
 
     synchronized long forgottenEarly() {
         return forgottenEarly;
+    }
+
+    private void remove(int slot) {
+        unindex(slot);
+        int p = previous[slot];
+        int n = next[slot];
+        if (p == NONE) {
+            oldest = n;
+        } else {
+            next[p] = n;
+        }
+        if (n == NONE) {
+            newest = p;
+        } else {
+            previous[n] = p;
+        }
+        peers[slot] = null;
+        next[slot] = free;
+        free = slot;
+        count--;
+    }
+
+    /** Room for {@code capacity} slots (only ever more): the slots keep their numbers, the index is rebuilt. */
+    private void resize(int capacity) {
+        int from = peers == null ? 0 : peers.length;
+        addresses = addresses == null ? new long[capacity * 4] : Arrays.copyOf(addresses, capacity * 4);
+        ports = ports == null ? new int[capacity] : Arrays.copyOf(ports, capacity);
+        closedNanos = closedNanos == null ? new long[capacity] : Arrays.copyOf(closedNanos, capacity);
+        peers = peers == null ? new KernelPeer[capacity] : Arrays.copyOf(peers, capacity);
+        countedIn = countedIn == null ? new int[capacity] : Arrays.copyOf(countedIn, capacity);
+        next = next == null ? new int[capacity] : Arrays.copyOf(next, capacity);
+        previous = previous == null ? new int[capacity] : Arrays.copyOf(previous, capacity);
+        for (int s = capacity - 1; s >= from; s--) {
+            next[s] = free;
+            free = s;
+        }
+        index = new int[Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2];
+        for (int s = oldest; s != NONE; s = next[s]) {
+            insert(s);
+        }
+    }
+
+    /** The slot holding this tuple, or NONE. */
+    private int find(Endpoints t) {
+        int mask = index.length - 1;
+        int i = spread(Endpoints.hash(t.localHigh, t.localLow, t.remoteHigh, t.remoteLow, t.ports)) & mask;
+        for (int v; (v = index[i]) != 0; i = (i + 1) & mask) {
+            int s = v - 1;
+            int a = s * 4;
+            if (ports[s] == t.ports && addresses[a + 1] == t.localLow && addresses[a + 3] == t.remoteLow
+                    && addresses[a] == t.localHigh && addresses[a + 2] == t.remoteHigh) {
+                return s;
+            }
+        }
+        return NONE;
+    }
+
+    private void insert(int slot) {
+        int mask = index.length - 1;
+        int i = home(slot);
+        while (index[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        index[i] = slot + 1;
+    }
+
+    /** Takes a slot out of the index, moving back the entries after it that had probed past it. */
+    private void unindex(int slot) {
+        int mask = index.length - 1;
+        int i = home(slot);
+        while (index[i] != slot + 1) {
+            i = (i + 1) & mask;
+        }
+        index[i] = 0;
+        for (int j = (i + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
+            int k = home(index[j] - 1);
+            // The entry at j stays unless its home lies cyclically outside (i, j]: then it moves into the hole.
+            boolean stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+            if (!stays) {
+                index[i] = index[j];
+                index[j] = 0;
+                i = j;
+            }
+        }
+    }
+
+    private int home(int slot) {
+        int a = slot * 4;
+        return spread(Endpoints.hash(addresses[a], addresses[a + 1], addresses[a + 2], addresses[a + 3], ports[slot]))
+                & (index.length - 1);
+    }
+
+    private static int spread(int h) {
+        h *= 0x9E3779B9;
+        return h ^ (h >>> 16);
     }
 }

@@ -161,4 +161,64 @@ class KernelSamplerTest {
         assertEquals(peer, closes.peerOf(c));
         assertEquals(1, closes.size());
     }
+
+    /**
+     * The array-backed table against the insertion-ordered map it stands for: the same answers for every tuple after
+     * each step of a long random mix of closes (ports reused often), expiries and the bound, IPv4 and IPv6, across
+     * its growth from 256 slots to the bound and its reuse of freed slots.
+     */
+    @Test
+    void recentClosesAnswerAsAnInsertionOrderedMapWould() throws Exception {
+        int max = 1_000;
+        long keep = 5_000;
+        RecentCloses closes = new RecentCloses(max, keep);
+        java.util.LinkedHashMap<Endpoints, long[]> model = new java.util.LinkedHashMap<>();
+        long modelForgotten = 0;
+        KernelPeer[] peerChoices = {
+                new KernelPeer(Direction.OUTBOUND, "127.0.0.1", 80),
+                new KernelPeer(Direction.INBOUND, "::1", 8080),
+        };
+        List<Endpoints> tuples = new ArrayList<>();
+        for (int port = 1; port <= 1_500; port++) {
+            String host = port % 3 == 0 ? "::1" : "127.0.0.1";
+            tuples.add(Endpoints.of(new InetSocketAddress(host, 40_000 + port), new InetSocketAddress(host, 80)));
+        }
+        java.util.Random random = new java.util.Random(7);
+        long now = 0;
+        for (int step = 0; step < 30_000; step++) {
+            now += random.nextInt(step < 15_000 ? 2 : 12);
+            Endpoints t = tuples.get(random.nextInt(tuples.size()));
+            int peer = random.nextInt(2);
+            closes.add(t, peerChoices[peer], now);
+            // The model: expire, move a tuple seen again to the end, forget the oldest beyond the bound.
+            for (java.util.Iterator<long[]> it = model.values().iterator(); it.hasNext(); ) {
+                if (now - it.next()[1] <= keep) {
+                    break;
+                }
+                it.remove();
+            }
+            if (model.remove(t) == null && model.size() == max) {
+                java.util.Iterator<Endpoints> oldest = model.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+                modelForgotten++;
+            }
+            model.put(t, new long[] {peer, now});
+            if (step % 97 == 0 || step == 29_999) {
+                assertEquals(model.size(), closes.size(), "size at step " + step);
+                assertEquals(modelForgotten, closes.forgottenEarly(), "forgotten early at step " + step);
+                for (Endpoints each : tuples) {
+                    long[] m = model.get(each);
+                    assertEquals(m == null ? null : peerChoices[(int) m[0]], closes.peerOf(each), each + " at " + step);
+                }
+            }
+        }
+        assertTrue(modelForgotten > 0, "the bound was reached");
+        assertTrue(model.size() < max, "and expiry shrank it again");
+        // Counted once per sample: a second sighting of the same TIME_WAIT row in one sample gives nothing.
+        Endpoints kept = model.keySet().iterator().next();
+        assertEquals(peerChoices[(int) model.get(kept)[0]], closes.firstInSample(kept, 1));
+        assertNull(closes.firstInSample(kept, 1));
+        assertEquals(peerChoices[(int) model.get(kept)[0]], closes.firstInSample(kept, 2));
+    }
 }
