@@ -59,6 +59,24 @@ public enum CloseInitiator {
      *                    the close (socket collected) or could not look
      */
     public static Verdict decide(CloseHistory history, CloseProbe probe) {
+        Verdict byHistory = decideFromHistory(history);
+        return byHistory != null ? byHistory : decideFromProbe(probe);
+    }
+
+    // The verdicts whose reason is fixed text, shared: a close makes none.
+    private static final Verdict SHUTDOWN_FIRST = new Verdict(LOCAL, "shutdownOutput sent FIN first");
+    private static final Verdict PEER_FIN_READ = new Verdict(REMOTE, "peer FIN read as end-of-stream");
+    private static final Verdict NOT_SEEN = new Verdict(UNKNOWN, "close not seen");
+    private static final Verdict PEER_RESET_PENDING = new Verdict(REMOTE_RESET, "peer reset pending at close");
+    private static final Verdict PEER_FIN_PENDING = new Verdict(REMOTE, "peer FIN pending, unread at close");
+    private static final Verdict LINGER_ZERO = new Verdict(LOCAL_RESET, "SO_LINGER 0");
+    private static final Verdict BY_APPLICATION = new Verdict(LOCAL, "closed by application");
+
+    /**
+     * The verdict when the connection's life already tells it (a reset, a time-out, a shutdown or an end-of-stream
+     * seen), else null: the socket then need not be looked at before close.
+     */
+    public static Verdict decideFromHistory(CloseHistory history) {
         if (history.resetSeen) {
             return new Verdict(REMOTE_RESET, "peer reset seen on " + history.resetSeenOn);
         }
@@ -70,30 +88,34 @@ public enum CloseInitiator {
         }
         if (history.shutdownOutputNanos != 0
                 && (history.eofNanos == 0 || history.shutdownOutputNanos <= history.eofNanos)) {
-            return new Verdict(LOCAL, "shutdownOutput sent FIN first");
+            return SHUTDOWN_FIRST;
         }
         if (history.eofNanos != 0) {
-            return new Verdict(REMOTE, "peer FIN read as end-of-stream");
+            return PEER_FIN_READ;
         }
+        return null;
+    }
+
+    private static Verdict decideFromProbe(CloseProbe probe) {
         if (probe == null) {
-            return new Verdict(UNKNOWN, "close not seen");
+            return NOT_SEEN;
         }
         if (probe.revents > 0) {
             // An RST sets the socket error (POLLERR) along with HUP and RDHUP, so test it first.
             if ((probe.revents & POLLERR) != 0) {
-                return new Verdict(REMOTE_RESET, "peer reset pending at close");
+                return PEER_RESET_PENDING;
             }
             if ((probe.revents & POLLRDHUP) != 0) {
-                return new Verdict(REMOTE, "peer FIN pending, unread at close");
+                return PEER_FIN_PENDING;
             }
             if ((probe.revents & POLLIN) != 0 && probe.unreadBytes > 0) {
                 return new Verdict(LOCAL_RESET, "closed with " + probe.unreadBytes + " unread bytes, kernel sends RST");
             }
         }
         if (probe.lingerSeconds == 0) {
-            return new Verdict(LOCAL_RESET, "SO_LINGER 0");
+            return LINGER_ZERO;
         }
-        return new Verdict(LOCAL, "closed by application");
+        return BY_APPLICATION;
     }
 
     /** What the agent saw during the connection's life that bears on its end. */

@@ -1019,8 +1019,11 @@ public final class ConnectionRegistry implements SocketEventSink {
                 boolean readKeepAlive = (options & (ConnectionRecord.KEEPALIVE_OPTIONS | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
                 r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
                         appSetKeepAlive(r), osDefaults);
+                // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
+                CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
                 boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
-                finish(r, CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd, readLinger)));
+                finish(r, known != null ? known
+                        : CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd, readLinger)));
                 break;
             default:
                 // NEW (unconnected or listening): never a connection, nothing to report.

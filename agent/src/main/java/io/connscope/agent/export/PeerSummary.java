@@ -36,7 +36,13 @@ public final class PeerSummary {
         row.closed++;
         row.byInitiator[r.closeInitiator().ordinal()]++;
         if (r.closeReason() != null) {
-            row.reasons.merge(r.closeReason(), 1L, Long::sum);
+            // A counter per reason, not a boxed Long: no allocation per close once a reason was seen.
+            long[] n = row.reasons.get(r.closeReason());
+            if (n == null) {
+                n = new long[1];
+                row.reasons.put(r.closeReason(), n);
+            }
+            n[0]++;
         }
         addCommon(row, r);
     }
@@ -148,7 +154,7 @@ public final class PeerSummary {
             return "-";
         }
         StringBuilder sb = new StringBuilder();
-        row.reasons.forEach((reason, n) -> sb.append(sb.length() == 0 ? "" : ",").append(reason).append('=').append(n));
+        row.reasons.forEach((reason, n) -> sb.append(sb.length() == 0 ? "" : ",").append(reason).append('=').append(n[0]));
         return sb.toString();
     }
 
@@ -189,7 +195,7 @@ public final class PeerSummary {
         long bytesReceived;
         long requests;
         long reusedRequests;
-        final Map<String, Long> reasons = new TreeMap<>();
+        final Map<String, long[]> reasons = new TreeMap<>();
 
         Row(String peer, Direction direction) {
             this.peer = peer;
@@ -208,7 +214,7 @@ public final class PeerSummary {
             c.bytesReceived = bytesReceived;
             c.requests = requests;
             c.reusedRequests = reusedRequests;
-            c.reasons.putAll(reasons);
+            reasons.forEach((reason, n) -> c.reasons.put(reason, n.clone()));
             return c;
         }
     }

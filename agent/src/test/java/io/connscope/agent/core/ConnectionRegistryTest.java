@@ -289,6 +289,21 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aCloseAfterThePeersFinWasReadDoesNotLookAtTheSocket() {
+        FileDescriptor read = connected();
+        registry.onRead(read, 0L, 0, -1, null);
+        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN, 5, -1);
+        registry.onClose(read);
+        assertEquals(List.of(), kernel.lingerReads, "the end-of-stream already told: no poll at close");
+        assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+        assertEquals("peer FIN read as end-of-stream", finished.get(0).closeDetail());
+
+        registry.onClose(connected());
+        assertEquals(List.of(false), kernel.lingerReads, "nothing read to the end: the socket is looked at");
+        assertEquals(CloseInitiator.LOCAL_RESET, finished.get(1).closeInitiator(), "5 unread bytes, so a reset");
+    }
+
+    @Test
     void aConnectionAcceptedAfterAnAttachHasItsOptionsRead() {
         registry.adoptPreexistingConnections();
         FileDescriptor accepted = new FileDescriptor();

@@ -41,6 +41,12 @@ public final class TestRecords {
         return r;
     }
 
+    /** The record, closed first by {@code initiator}, for {@code reason} (a close_reason value). */
+    public static ConnectionRecord closedFor(ConnectionRecord r, CloseInitiator initiator, String reason) {
+        r.closeReason = reason;
+        return closedBy(r, initiator);
+    }
+
     /** The record, closed first by {@code initiator}. */
     public static ConnectionRecord closedBy(ConnectionRecord r, CloseInitiator initiator) {
         r.verdict = new CloseInitiator.Verdict(initiator, "test");

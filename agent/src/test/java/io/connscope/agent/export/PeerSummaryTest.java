@@ -61,4 +61,33 @@ class PeerSummaryTest {
         }
         assertEquals(expected, counted);
     }
+
+    /** Close reasons are counted per peer, each reason once in sorted order, and keep counting after a render. */
+    @Test
+    void closeReasonsAreCountedPerPeer() throws Exception {
+        PeerSummary summary = new PeerSummary();
+        String[] reasons = {"pool_idle_timeout", "pool_full", "pool_idle_timeout", null, "pool_idle_timeout"};
+        for (int i = 0; i < reasons.length; i++) {
+            summary.addFinished(TestRecords.closedFor(TestRecords.open(at("127.0.0.1", 40_000 + i),
+                    at("127.0.0.1", 8080), Direction.OUTBOUND), CloseInitiator.LOCAL, reasons[i]));
+        }
+        assertEquals("pool_full=1,pool_idle_timeout=3", reasonsOf(summary.render(List.of()), "127.0.0.1:8080"));
+        summary.addFinished(TestRecords.closedFor(TestRecords.open(at("127.0.0.1", 40_100), at("127.0.0.1", 8080),
+                Direction.OUTBOUND), CloseInitiator.LOCAL, "pool_full"));
+        summary.addFinished(TestRecords.closedFor(TestRecords.open(at("127.0.0.1", 40_101), at("127.0.0.1", 9090),
+                Direction.OUTBOUND), CloseInitiator.LOCAL, "pool_full"));
+        String table = summary.render(List.of());
+        assertEquals("pool_full=2,pool_idle_timeout=3", reasonsOf(table, "127.0.0.1:8080"));
+        assertEquals("pool_full=1", reasonsOf(table, "127.0.0.1:9090"));
+    }
+
+    private static String reasonsOf(String table, String peer) {
+        for (String line : table.split("\n")) {
+            String[] cells = line.trim().split("\\s{2,}");
+            if (cells[0].equals(peer)) {
+                return cells[cells.length - 1];
+            }
+        }
+        throw new AssertionError(peer + " not in\n" + table);
+    }
 }
