@@ -1,6 +1,7 @@
 package io.connscope.bench;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +31,23 @@ final class Rounds {
 
     /** Median over rounds of {@code v / no agent}. */
     double medianRatio(Variant v) {
+        return Stats.median(ratios(v));
+    }
+
+    /** The least and the greatest of the rounds' {@code v / no agent}: how far one round's ratio strays. */
+    double[] ratioRange(Variant v) {
+        List<Double> ratios = ratios(v);
+        return new double[] {Collections.min(ratios), Collections.max(ratios)};
+    }
+
+    private List<Double> ratios(Variant v) {
         List<Double> ratios = new ArrayList<>();
         for (Map<Variant, Double> round : byRound.values()) {
             if (round.containsKey(v) && round.containsKey(Variant.NONE)) {
                 ratios.add(round.get(v) / round.get(Variant.NONE));
             }
         }
-        return Stats.median(ratios);
+        return ratios;
     }
 
     /** Median over rounds of {@code v - no agent}. */

@@ -38,6 +38,10 @@ class ReportTest {
         assertEquals(98, r.median(Variant.CONNSCOPE), 1e-9);
         assertEquals(-1, r.medianDifference(Variant.CONNSCOPE), 1e-9);
         assertEquals(2.5, Stats.median(List.of(4.0, 1.0, 2.0, 3.0)), 1e-9);
+        assertEquals(0.98, r.ratioRange(Variant.CONNSCOPE)[0], 1e-9);
+        assertEquals(0.99, r.ratioRange(Variant.CONNSCOPE)[1], 1e-9);
+        assertEquals(0.8, r.ratioRange(Variant.OTEL)[0], 1e-9);
+        assertEquals(0.9, r.ratioRange(Variant.OTEL)[1], 1e-9);
     }
 
     @Test
@@ -54,8 +58,8 @@ class ReportTest {
         worseThanOtel.add(0, Variant.OTEL, 99);
         report.throughput("worse than OTel", "req/s", worseThanOtel, 0.97);
         String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
-        assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 | 0.900 | ≥ 0.97 and ≥ OTel's | PASS |"), table);
-        assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 | 0.990 | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
+        assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 (0.98–0.98) | 0.900 (0.90–0.90) | ≥ 0.97 and ≥ OTel's | PASS |"), table);
+        assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 (0.98–0.98) | 0.990 (0.99–0.99) | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
         assertEquals(Report.EXPECTED_ROWS - 2, report.missing());
     }
 
