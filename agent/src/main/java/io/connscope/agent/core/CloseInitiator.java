@@ -96,7 +96,8 @@ public enum CloseInitiator {
         return null;
     }
 
-    private static Verdict decideFromProbe(CloseProbe probe) {
+    /** The verdict from a look at the socket just before close; for when {@link #decideFromHistory} gave none. */
+    static Verdict decideFromProbe(CloseProbe probe) {
         if (probe == null) {
             return NOT_SEEN;
         }

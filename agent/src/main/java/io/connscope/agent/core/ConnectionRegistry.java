@@ -1023,7 +1023,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                 CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
                 boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
                 finish(r, known != null ? known
-                        : CloseInitiator.decide(r.history, inspector.probeBeforeClose(fd, readLinger)));
+                        : CloseInitiator.decideFromProbe(inspector.probeBeforeClose(fd, readLinger)));
                 break;
             default:
                 // NEW (unconnected or listening): never a connection, nothing to report.

@@ -1,5 +1,7 @@
 package io.connscope.agent.kernel;
 
+import io.connscope.agent.core.ConnectionRecord;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -30,6 +32,11 @@ public final class Endpoints {
         }
         Endpoints e = new Endpoints();
         return e.set(local.getAddress(), local.getPort(), remote.getAddress(), remote.getPort()) ? e : null;
+    }
+
+    /** Makes this a connection's tuple; false (and this unchanged) when either address is unknown. */
+    boolean set(ConnectionRecord r) {
+        return set(r.localInet(), r.localPort(), r.remoteInet(), r.remotePort());
     }
 
     /** Makes this the given tuple; false (and this unchanged) when either address is unknown. */

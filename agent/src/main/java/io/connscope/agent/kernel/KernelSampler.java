@@ -153,7 +153,7 @@ public final class KernelSampler {
             return;
         }
         Endpoints tuple = closing;
-        if (!tuple.set(r.localInet(), r.localPort(), r.remoteInet(), r.remotePort())) {
+        if (!tuple.set(r)) {
             return;
         }
         InetAddress server = r.serverInet();
@@ -196,9 +196,9 @@ public final class KernelSampler {
         Map<Endpoints, ConnectionRecord> byTuple = new HashMap<>(open.size() * 2);
         Map<ConnectionRecord, KernelPeer> peerOf = new HashMap<>(open.size() * 2);
         for (ConnectionRecord r : open) {
-            Endpoints tuple = Endpoints.of(r.localAddress(), r.remoteAddress());
+            Endpoints tuple = new Endpoints();
             KernelPeer peer = KernelPeer.of(r);
-            if (tuple != null && peer != null) {
+            if (tuple.set(r) && peer != null) {
                 byTuple.put(tuple, r);
                 peerOf.put(r, peer);
             }

@@ -12,7 +12,7 @@ import java.util.Arrays;
  *
  * <p>Held in primitive arrays, not a map of objects: under connection churn tens of thousands of closes a second
  * pass through here and each lives a second or more, long enough that a map's entries and keys survived every young
- * collection and were copied by each (the churn server's collection pauses were five times as long). The arrays grow
+ * collection and were copied by each (the churn server's collections took six times as long as without the agent). The arrays grow
  * with the count, up to {@code max}, and are then reused: adding a close allocates nothing.
  */
 final class RecentCloses {
@@ -25,14 +25,14 @@ final class RecentCloses {
     private final long keepNanos;
 
     // Slots, linked oldest to newest (an insertion-ordered map in arrays); free slots are chained through next.
-    private long[] addresses; // per slot: local high, local low, remote high, remote low
-    private int[] ports;
-    private long[] closedNanos;
-    private KernelPeer[] peers;
+    private long[] addresses = new long[0]; // per slot: local high, local low, remote high, remote low
+    private int[] ports = new int[0];
+    private long[] closedNanos = new long[0];
+    private KernelPeer[] peers = new KernelPeer[0];
     /** The sample in which a slot's TIME_WAIT row was last counted. */
-    private int[] countedIn;
-    private int[] next;
-    private int[] previous;
+    private int[] countedIn = new int[0];
+    private int[] next = new int[0];
+    private int[] previous = new int[0];
     private int oldest = NONE;
     private int newest = NONE;
     private int free = NONE;
@@ -137,14 +137,14 @@ final class RecentCloses {
 
     /** Room for {@code capacity} slots (only ever more): the slots keep their numbers, the index is rebuilt. */
     private void resize(int capacity) {
-        int from = peers == null ? 0 : peers.length;
-        addresses = addresses == null ? new long[capacity * 4] : Arrays.copyOf(addresses, capacity * 4);
-        ports = ports == null ? new int[capacity] : Arrays.copyOf(ports, capacity);
-        closedNanos = closedNanos == null ? new long[capacity] : Arrays.copyOf(closedNanos, capacity);
-        peers = peers == null ? new KernelPeer[capacity] : Arrays.copyOf(peers, capacity);
-        countedIn = countedIn == null ? new int[capacity] : Arrays.copyOf(countedIn, capacity);
-        next = next == null ? new int[capacity] : Arrays.copyOf(next, capacity);
-        previous = previous == null ? new int[capacity] : Arrays.copyOf(previous, capacity);
+        int from = peers.length;
+        addresses = Arrays.copyOf(addresses, capacity * 4);
+        ports = Arrays.copyOf(ports, capacity);
+        closedNanos = Arrays.copyOf(closedNanos, capacity);
+        peers = Arrays.copyOf(peers, capacity);
+        countedIn = Arrays.copyOf(countedIn, capacity);
+        next = Arrays.copyOf(next, capacity);
+        previous = Arrays.copyOf(previous, capacity);
         for (int s = capacity - 1; s >= from; s--) {
             next[s] = free;
             free = s;
