@@ -65,28 +65,33 @@ public final class PeerSummary {
     }
 
     /**
-     * The row of the last connection added and what its key was made of: consecutive closes mostly share a peer (a
-     * pool, a churn loop), and the key is then not built again. IPv4 only (an IPv6 address's text has its scope).
+     * Per direction, the row of the last connection added and what its key was made of: consecutive closes in a
+     * direction mostly share a peer (a pool, a churn loop; a proxy's inbound and outbound closes interleave), and
+     * the key is then not built again. IPv4 only (an IPv6 address's text has its scope).
      */
-    private Row lastRow;
-    private InetAddress lastHost;
-    private int lastPort;
-    private Direction lastDirection;
+    private final Memo[] memos = {new Memo(), new Memo()};
+
+    private static final class Memo {
+        Row row;
+        InetAddress host;
+        int port;
+    }
 
     private Row row(ConnectionRecord r) {
         InetAddress host = r.remoteInet();
         Direction direction = r.direction();
-        int port = direction == Direction.INBOUND ? r.localPort() : r.remotePort();
-        boolean memo = host instanceof Inet4Address && (direction != Direction.INBOUND || port != 0);
-        if (memo && lastRow != null && port == lastPort && direction == lastDirection && host.equals(lastHost)) {
-            return lastRow;
+        boolean inbound = direction == Direction.INBOUND;
+        int port = inbound ? r.localPort() : r.remotePort();
+        boolean memo = host instanceof Inet4Address && (!inbound || port != 0);
+        Memo last = memos[inbound ? 1 : 0];
+        if (memo && last.row != null && port == last.port && last.row.direction == direction && host.equals(last.host)) {
+            return last.row;
         }
         Row row = rows.computeIfAbsent(peerKey(r), k -> new Row(k, direction));
         if (memo) {
-            lastRow = row;
-            lastHost = host;
-            lastPort = port;
-            lastDirection = direction;
+            last.row = row;
+            last.host = host;
+            last.port = port;
         }
         return row;
     }

@@ -2,6 +2,7 @@ package io.connscope.agent.kernel;
 
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
+import io.connscope.agent.core.Direction;
 import io.connscope.bootstrap.AgentThread;
 
 import java.io.IOException;
@@ -54,9 +55,12 @@ public final class KernelSampler {
     private volatile KernelSnapshot latest;
     /** The tuple of the close being reported, filled again for each (the reporter thread's alone). */
     private final Endpoints closing = new Endpoints();
-    /** The peer of the last close reported (the reporter thread's alone), and its server's address. */
-    private KernelPeer lastPeer;
-    private InetAddress lastPeerAddress;
+    /**
+     * Per direction (outbound, inbound), the peer of the last close reported and its server's address (the
+     * reporter thread's alone).
+     */
+    private final KernelPeer[] lastPeers = new KernelPeer[2];
+    private final InetAddress[] lastPeerAddresses = new InetAddress[2];
 
     KernelSampler(Path proc) {
         this.procNet = proc.resolve("net");
@@ -157,13 +161,14 @@ public final class KernelSampler {
             return;
         }
         InetAddress server = r.serverInet();
-        KernelPeer peer = lastPeer;
+        int d = r.direction() == Direction.INBOUND ? 1 : 0;
+        KernelPeer peer = lastPeers[d];
         // Consecutive closes mostly share a peer: its text is not made again (IPv4 only: IPv6 text has the scope).
         if (peer == null || !(server instanceof Inet4Address) || r.serverPort() != peer.serverPort
-                || r.direction() != peer.direction || !server.equals(lastPeerAddress)) {
+                || r.direction() != peer.direction || !server.equals(lastPeerAddresses[d])) {
             peer = KernelPeer.of(r);
-            lastPeer = server instanceof Inet4Address ? peer : null;
-            lastPeerAddress = server;
+            lastPeers[d] = server instanceof Inet4Address ? peer : null;
+            lastPeerAddresses[d] = server;
         }
         if (peer != null) {
             closes.add(tuple, peer, System.nanoTime());

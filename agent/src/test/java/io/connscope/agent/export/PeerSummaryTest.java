@@ -22,8 +22,8 @@ class PeerSummaryTest {
     }
 
     /**
-     * Consecutive closes of one peer reuse the last row; closes that differ from the last in address, port,
-     * direction or address family each land in their own row, counted as if every key were built.
+     * Consecutive closes of one peer in a direction reuse that direction's last row; closes that differ from it in
+     * address, port, direction or address family each land in their own row, counted as if every key were built.
      */
     @Test
     void everyConnectionIsCountedInItsPeersRowWhateverTheOrder() throws Exception {
@@ -38,6 +38,13 @@ class PeerSummaryTest {
         closes.add(TestRecords.open(at("127.0.0.1", 8080), at("127.0.0.1", 50_000), Direction.INBOUND));
         closes.add(TestRecords.open(at("127.0.0.1", 8080), at("127.0.0.1", 50_001), Direction.INBOUND));
         closes.add(TestRecords.open(at("127.0.0.1", 9090), at("127.0.0.1", 50_002), Direction.INBOUND));
+        // A proxy's closes: inbound and outbound interleaved, the same address and port on both sides.
+        for (int i = 0; i < 2; i++) {
+            closes.add(TestRecords.open(at("127.0.0.1", 40_030 + i), at("127.0.0.1", 8080), Direction.OUTBOUND));
+            closes.add(TestRecords.open(at("127.0.0.1", 8080), at("127.0.0.1", 50_010 + i), Direction.INBOUND));
+        }
+        closes.add(TestRecords.open(at("127.0.0.1", 9090), at("127.0.0.1", 50_020), Direction.INBOUND));
+        closes.add(TestRecords.open(at("127.0.0.1", 40_040), at("127.0.0.1", 8081), Direction.OUTBOUND));
         closes.add(TestRecords.open(at("::1", 40_020), at("::1", 8080), Direction.OUTBOUND));
         closes.add(TestRecords.open(at("::1", 40_021), at("::1", 8080), Direction.OUTBOUND));
         closes.add(TestRecords.open(at("127.0.0.1", 40_013), at("127.0.0.1", 8080), Direction.OUTBOUND));
@@ -48,8 +55,8 @@ class PeerSummaryTest {
             summary.addFinished(TestRecords.closedBy(r, CloseInitiator.REMOTE));
             expected.merge(PeerSummary.peerKey(r), 1, Integer::sum);
         }
-        assertEquals(Map.of("127.0.0.1:8080", 5, "127.0.0.2:8080", 1, "127.0.0.1:8081", 1,
-                "127.0.0.1 -> :8080", 2, "127.0.0.1 -> :9090", 1, "[0:0:0:0:0:0:0:1]:8080", 2), expected);
+        assertEquals(Map.of("127.0.0.1:8080", 7, "127.0.0.2:8080", 1, "127.0.0.1:8081", 2,
+                "127.0.0.1 -> :8080", 4, "127.0.0.1 -> :9090", 2, "[0:0:0:0:0:0:0:1]:8080", 2), expected);
 
         Map<String, Integer> counted = new TreeMap<>();
         for (String line : summary.render(List.of()).split("\n")) {
