@@ -25,7 +25,6 @@ import io.connscope.agent.instrumentation.netty.NettyChannelPoolInstrumentation;
 import io.connscope.agent.instrumentation.netty.NettyNativeSocketInstrumentation;
 import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
 import io.connscope.agent.instrumentation.reactornetty.ReactorNettyPoolInstrumentation;
-import io.connscope.agent.instrumentation.net.NetLocalAddressInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
 import io.connscope.agent.instrumentation.sslengine.SslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
@@ -53,7 +52,6 @@ final class Installer {
             new SocketDispatcherInstrumentation(),
             new ConnectExceptionInstrumentation(),
             new NioSocketImplInstrumentation(),
-            new NetLocalAddressInstrumentation(),
             new SocketChannelInstrumentation(),
             new SslSocketInstrumentation(),
             new SslEngineInstrumentation(),

@@ -28,14 +28,6 @@ public interface SocketEventSink {
         onConnectEnd(fd, connected, thrown);
     }
 
-    /**
-     * The JDK asked the kernel for a socket's local address ({@code sun.nio.ch.Net.localAddress}, a
-     * {@link java.net.SocketAddress}): a {@code Socket} connect does so and keeps only the port, so the agent takes
-     * the address here rather than ask again.
-     */
-    default void onLocalAddress(FileDescriptor fd, Object localAddress) {
-    }
-
     /** A connect attempt resumes (non-blocking {@code finishConnect}) on the current thread. */
     void onConnectResume(FileDescriptor fd);
 

@@ -71,13 +71,6 @@ public final class SocketEvents {
         }
     }
 
-    public static void localAddress(FileDescriptor fd, Object localAddress) {
-        SocketEventSink s = sink;
-        if (s != null && fd != null && localAddress != null) {
-            s.onLocalAddress(fd, localAddress);
-        }
-    }
-
     public static void connectResume(FileDescriptor fd) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

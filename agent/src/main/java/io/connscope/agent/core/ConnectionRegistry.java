@@ -141,17 +141,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         connectingHere.set(r);
     }
 
-    /** The JDK's getsockname during a connect (a Socket's keeps only the port): the local side, without asking again. */
-    @Override
-    public void onLocalAddress(FileDescriptor fd, Object localAddress) {
-        if (localAddress instanceof InetSocketAddress) {
-            ConnectionRecord r = table.get(fd);
-            if (r != null && r.state == ConnectionState.CONNECTING) {
-                r.localAddress(addresses.of((InetSocketAddress) localAddress));
-            }
-        }
-    }
-
     @Override
     public void onConnectResume(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
@@ -185,14 +174,9 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            // The JDK asked the kernel already (SocketChannel keeps the address; a Socket keeps the port, and its
-            // getsockname's whole answer was seen in onLocalAddress): not again.
-            if (localAddress instanceof InetSocketAddress) {
-                r.localAddress(addresses.of((InetSocketAddress) localAddress));
-            } else if (r.localInet() == null || (localPort > 0 && r.localPort() != localPort)) {
-                r.localAddress(addresses.of(localPort > 0 ? inspector.localAddress(fd, localPort)
-                        : inspector.localAddress(fd)));
-            }
+            // The JDK asked the kernel already (SocketChannel keeps the address, Socket the port): not again.
+            r.localAddress(addresses.of(localAddress instanceof InetSocketAddress ? (InetSocketAddress) localAddress
+                    : localPort > 0 ? inspector.localAddress(fd, localPort) : inspector.localAddress(fd)));
             // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
             if (kernelPeerMayDiffer(r.remoteInet())) {
                 InetSocketAddress peer = inspector.remoteAddress(fd);

@@ -954,28 +954,6 @@ class ConnectionRegistryTest {
     }
 
     @Test
-    void aSocketConnectTakesTheLocalAddressTheJdkAskedForAndAsksNothingMore() {
-        InetSocketAddress jdkAnswer = new InetSocketAddress("127.0.0.2", 41000);
-        ConnectionRegistry r = registry;
-        FileDescriptor fd = new FileDescriptor();
-        r.onLocalAddress(fd, jdkAnswer); // before the connect (a bind): not this connection's yet
-        r.onConnectStart(fd, SERVER);
-        r.onLocalAddress(fd, jdkAnswer); // NioSocketImpl.endConnect's getsockname, of which it keeps the port
-        r.onConnectEnd(fd, true, null, null, 41000);
-        r.onLocalAddress(fd, CLIENT); // asked again later by someone else: the connection's local side is set
-        r.onClose(fd);
-
-        assertEquals(0, kernel.localAddressCalls, "the kernel is not asked again");
-        assertEquals(jdkAnswer, finished.get(0).localAddress());
-
-        // Without the JDK's answer (that instrumentation off), one getsockname, as before.
-        FileDescriptor other = new FileDescriptor();
-        r.onConnectStart(other, SERVER);
-        r.onConnectEnd(other, true, null, null, 40000);
-        assertEquals(1, kernel.localAddressCalls);
-    }
-
-    @Test
     void withoutAnAttachUnknownSocketsStayUntraced() {
         FileDescriptor fd = new FileDescriptor();
         registry.onWrite(fd, 0L, 0, 10, null);
@@ -999,11 +977,9 @@ class ConnectionRegistryTest {
     static final class ScriptedKernel implements SocketInspector {
         KeepAliveSettings keepAlive = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
         CloseInitiator.CloseProbe probe = new CloseInitiator.CloseProbe(0, -1, -1);
-        int localAddressCalls;
 
         @Override
         public InetSocketAddress localAddress(FileDescriptor fd) {
-            localAddressCalls++;
             return CLIENT;
         }
 
