@@ -1,0 +1,36 @@
+package io.connscope.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What connscope costs a JVM's start. Every JDK class it instruments must be instrumented as the application loads
+ * it, not rewritten in place (retransformed) at start: a rewrite at start loads Byte Buddy's rewriting machinery
+ * before {@code main}, some 0.2 s (README, Performance). It happens as soon as connscope's own start loads a class
+ * it also instruments, as when its socket inspector's lookups loaded {@code sun.nio.ch.Net}, briefly instrumented.
+ */
+class StartupIT {
+
+    /** A main that opens no socket. */
+    public static final class NoSockets {
+        public static void main(String[] args) {
+            System.out.println("NO_SOCKETS done");
+        }
+    }
+
+    @Test
+    void noJdkClassIsRewrittenInPlaceAtStart() throws Exception {
+        Fork.Result r = Fork.run(List.of("-Xlog:class+load=info:stdout"), NoSockets.class.getName());
+        assertTrue(r.stdout.contains("NO_SOCKETS done"), r.describe());
+        assertTrue(r.stdout.contains("io.connscope.agent.Installer source:"), "the agent started\n" + r.describe());
+        // A class rewritten in place is logged as loaded again, from "__VM_RedefineClasses__".
+        List<String> rewritten = r.stdout.lines().filter(l -> l.contains("__VM_RedefineClasses__"))
+                .collect(Collectors.toList());
+        assertEquals(List.of(), rewritten, "classes rewritten in place at start");
+    }
+}
