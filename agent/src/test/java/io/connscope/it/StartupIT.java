@@ -1,9 +1,10 @@
 package io.connscope.it;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,15 +27,16 @@ class StartupIT {
 
     @Test
     void noJdkClassIsRewrittenInPlaceAtStart() throws Exception {
-        // Known, not yet fixed: on JDK 25 SocketChannelImpl and jdk.internal.util.Exceptions are loaded before the
-        // agent installs (by the JDK's start or connscope's own), and so rewritten in place.
-        Assumptions.assumeTrue(Runtime.version().feature() < 25, "JDK 25 rewrites two classes at start (known)");
+        // Known, not yet fixed: on JDK 25 the inspector's lookups at start load these two (README, Performance).
+        Set<String> known = Runtime.version().feature() >= 25
+                ? Set.of("sun.nio.ch.SocketChannelImpl", "jdk.internal.util.Exceptions") : Set.of();
         Fork.Result r = Fork.run(List.of("-Xlog:class+load=info:stdout"), NoSockets.class.getName());
         assertTrue(r.stdout.contains("NO_SOCKETS done"), r.describe());
         assertTrue(r.stdout.contains("io.connscope.agent.Installer source:"), "the agent started\n" + r.describe());
         // A class rewritten in place is logged as loaded again, from "__VM_RedefineClasses__".
-        List<String> rewritten = r.stdout.lines().filter(l -> l.contains("__VM_RedefineClasses__"))
-                .collect(Collectors.toList());
-        assertEquals(List.of(), rewritten, "classes rewritten in place at start");
+        Set<String> rewritten = r.stdout.lines().filter(l -> l.endsWith(" source: __VM_RedefineClasses__"))
+                .map(l -> l.substring(l.lastIndexOf("] ") + 2, l.indexOf(" source: ")))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(known), rewritten, "classes rewritten in place at start");
     }
 }
