@@ -163,7 +163,8 @@ public final class KernelSampler {
         InetAddress server = r.serverInet();
         int d = r.direction() == Direction.INBOUND ? 1 : 0;
         KernelPeer peer = lastPeers[d];
-        // Consecutive closes mostly share a peer: its text is not made again (IPv4 only: IPv6 text has the scope).
+        // Consecutive closes in a direction mostly share a peer: its text is not made again (IPv4 only: IPv6
+        // text has the scope).
         if (peer == null || !(server instanceof Inet4Address) || r.serverPort() != peer.serverPort
                 || r.direction() != peer.direction || !server.equals(lastPeerAddresses[d])) {
             peer = KernelPeer.of(r);

@@ -12,8 +12,8 @@ import java.util.Arrays;
  *
  * <p>Held in primitive arrays, not a map of objects: under connection churn tens of thousands of closes a second
  * pass through here and each lives a second or more, long enough that a map's entries and keys survived every young
- * collection and were copied by each (the churn server's collections took six times as long as without the agent). The arrays grow
- * with the count, up to {@code max}, and are then reused: adding a close allocates nothing.
+ * collection and were copied by each (the churn server's collections took six times as long as without the agent).
+ * The arrays grow with the count, up to {@code max}, and are then reused: adding a close allocates nothing.
  */
 final class RecentCloses {
 
