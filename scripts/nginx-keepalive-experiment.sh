@@ -110,11 +110,11 @@ count() { # pattern, file: matching lines (0 when none, or no file)
 line=""
 result() { line="$line${line:+ }$1=$2"; } # a key=value for --results
 
-start_demo() { # dir: starts `serve` on a port of its own choosing, sets demo_pid and upstream
-  local dir=$1 i
+start_demo() { # dir, response delay in ms: starts `serve` on a port of its own choosing, sets demo_pid and upstream
+  local dir=$1 delay=$2 i
   : > "$dir/demo.out"
   "$java" -javaagent:"$agent" -Dconnscope.console=off -Dconnscope.events.file="$dir/upstream.jsonl" \
-    -Dconnscope.events.requests=true -jar "$demo" serve --port 0 > "$dir/demo.out" 2> "$dir/demo.err" &
+    -Dconnscope.events.requests=true -jar "$demo" serve --port 0 --delay-ms "$delay" > "$dir/demo.out" 2> "$dir/demo.err" &
   demo_pid=$!
   upstream=""
   for i in $(seq 300); do
@@ -171,7 +171,10 @@ run() { # name, title, nginx upstream block extra, proxy settings, ab concurrenc
   local dir="$work/$name"
   mkdir -p "$dir"; chmod 755 "$dir"
   local events="$dir/upstream.jsonl"
-  start_demo "$dir"
+  # With more clients than kept connections, each response waits 100 ms: all of ab's requests are then in
+  # flight at once, and nginx must open a connection for each that finds none idle (answered at once, they could
+  # go one after another over a single connection).
+  start_demo "$dir" "$([ "$concurrency" -gt 2 ] && echo 100 || echo 0)"
   local before="$dir/timewait-before.txt"
   rows "$upstream" | awk '$1 == "06"' > "$before"
   start_nginx "$dir" "$upstream_extra" "$proxy_extra"

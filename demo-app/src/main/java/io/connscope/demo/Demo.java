@@ -35,6 +35,7 @@ public final class Demo {
         boolean loop = false;
         boolean serve = false;
         int port = 8080;
+        int delayMillis = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             try {
@@ -47,6 +48,12 @@ public final class Demo {
                         break;
                     case "--port":
                         port = Integer.parseInt(args[++i]);
+                        break;
+                    case "--delay-ms":
+                        delayMillis = Integer.parseInt(args[++i]);
+                        if (delayMillis < 0) {
+                            throw new NumberFormatException("negative");
+                        }
                         break;
                     case "serve":
                         serve = true;
@@ -74,7 +81,7 @@ public final class Demo {
             }
         }
         if (serve) {
-            return serve(port, out);
+            return serve(port, delayMillis, out);
         }
         boolean all = scenarios.isEmpty();
         if (all) {
@@ -139,10 +146,11 @@ public final class Demo {
     }
 
     /** Only the "Hello there!" server, for nginx to proxy to; runs until the JVM is stopped. */
-    private static int serve(int port, PrintStream out) throws Exception {
-        HelloServer server = new HelloServer(port, 0, 60_000);
+    private static int serve(int port, int delayMillis, PrintStream out) throws Exception {
+        HelloServer server = new HelloServer(port, delayMillis, 60_000);
         out.println("demo: serving \"Hello there!\" on http://127.0.0.1:" + server.port() + "/ (HTTP/1.1 keep-alive, "
-                + "idle timeout 60 s; closes after HTTP/1.0 and Connection: close); stop with Ctrl-C");
+                + "idle timeout 60 s; closes after HTTP/1.0 and Connection: close"
+                + (delayMillis > 0 ? "; each response after " + delayMillis + " ms" : "") + "); stop with Ctrl-C");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("demo: server: " + server.counts());
@@ -155,11 +163,12 @@ public final class Demo {
     private static void usage(PrintStream out) {
         out.println("usage: java -javaagent:connscope-agent.jar -jar connscope-demo.jar [scenario...] [--slow-seconds N] "
                 + "[--loop]");
-        out.println("       java -javaagent:connscope-agent.jar -jar connscope-demo.jar serve [--port N]");
+        out.println("       java -javaagent:connscope-agent.jar -jar connscope-demo.jar serve [--port N] [--delay-ms N]");
         out.println("scenarios (default: all): " + String.join(", ", Scenarios.ALL.keySet()));
         out.println("  --slow-seconds N  slow-response's delay (default " + SEED_SLOW_SECONDS + ", " + ALL_SLOW_SECONDS
                 + " when all scenarios run)");
         out.println("  --loop            repeat the scenarios until stopped (for dashboards and alerts)");
         out.println("  serve --port N    only the \"Hello there!\" server on 127.0.0.1:N (default 8080; 0 for any)");
+        out.println("  --delay-ms N      with serve: each response waits N ms (default 0)");
     }
 }
