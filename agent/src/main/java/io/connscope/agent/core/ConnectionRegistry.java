@@ -16,7 +16,6 @@ import java.net.SocketOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * Turns the socket events reported by inlined advice into {@link ConnectionRecord}s, and hands each finished
@@ -36,7 +35,6 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final long EOF = -1;
 
     /** The clock a request's start is read from: asked once per request, not on every write. */
-    private static final LongSupplier WALL_CLOCK = System::currentTimeMillis;
 
     private final ConnectionTable<ConnectionRecord> table;
     /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
@@ -327,9 +325,10 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         if (n > 0) {
-            r.addReceived(n, System.nanoTime());
+            long now = System.nanoTime();
+            r.addReceived(n, now);
             if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, false, address, iovCount, n);
+                look(r, false, address, iovCount, n, now);
             }
         } else if (n == EOF && r.history.eofNanos == 0) {
             r.history.eofNanos = System.nanoTime();
@@ -349,9 +348,10 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         if (n > 0) {
-            r.addSent(n, System.nanoTime());
+            long now = System.nanoTime();
+            r.addSent(n, now);
             if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, true, address, iovCount, n);
+                look(r, true, address, iovCount, n, now);
             }
             checkStale(r, fd);
         }
@@ -365,7 +365,7 @@ public final class ConnectionRegistry implements SocketEventSink {
      * connections the tracker follows the exchanges. {@code n} bytes are at {@code address}, or spread over
      * {@code iovCount} iovecs ({@code {void *base; size_t len}}, 16 bytes each on 64-bit Linux).
      */
-    private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n) {
+    private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
             return;
@@ -386,14 +386,14 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         if (iovCount <= 0) {
-            feed(h, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE));
+            feed(h, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE), nowNanos);
         } else {
             long remaining = n;
             for (int i = 0; i < iovCount && remaining > 0; i++) {
                 long base = memory.longAt(address + 16L * i);
                 long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
                 if (take > 0) {
-                    feed(h, towardServer, base, (int) take);
+                    feed(h, towardServer, base, (int) take, nowNanos);
                     remaining -= take;
                 }
             }
@@ -421,9 +421,9 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    private void feed(HttpConnectionTracker h, boolean towardServer, long address, int length) {
+    private void feed(HttpConnectionTracker h, boolean towardServer, long address, int length, long nowNanos) {
         if (towardServer) {
-            h.onRequestBytes(memory, address, length, WALL_CLOCK);
+            h.onRequestBytes(memory, address, length, nowNanos);
         } else {
             h.onResponseBytes(memory, address, length);
         }
@@ -443,7 +443,8 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     /** A tracker for {@code r}'s HTTP exchanges, reporting each one only when the listener wants them. */
     private HttpConnectionTracker newTracker(ConnectionRecord r) {
-        return new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null);
+        return new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
+                r.openedAtMillis, r.openedNanos);
     }
 
     private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
@@ -797,7 +798,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         HttpConnectionTracker h = r.http;
         if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
             if (towardServer) {
-                h.onRequestBytes(view, off, n, WALL_CLOCK);
+                h.onRequestBytes(view, off, n, System.nanoTime());
             } else {
                 h.onResponseBytes(view, off, n);
             }

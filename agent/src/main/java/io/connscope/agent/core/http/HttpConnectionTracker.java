@@ -1,7 +1,5 @@
 package io.connscope.agent.core.http;
 
-import java.util.function.LongSupplier;
-
 /**
  * Follows the HTTP/1.x exchanges on one connection from its bytes, for any client or server.
  *
@@ -40,7 +38,11 @@ public final class HttpConnectionTracker {
     private volatile int requests;
     /** Whether {@link #responseHead} belongs to the current request (false until its response starts). */
     private boolean responseStarted;
-    private long requestStartedAtMillis;
+    /** When the current request started, on the monotonic clock the caller already read for the byte counters. */
+    private long requestStartedNanos;
+    /** The connection's open time on both clocks: turns {@link #requestStartedNanos} into wall-clock time. */
+    private final long anchorMillis;
+    private final long anchorNanos;
     private boolean exchangeReported;
     /** A request on a reused connection began; whether the peer had closed first is still to be checked. */
     private volatile boolean staleCheckDue;
@@ -49,8 +51,20 @@ public final class HttpConnectionTracker {
     /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
     private boolean http2;
 
+    /** A tracker whose exchange times count from 0 on both clocks (tests). */
     public HttpConnectionTracker(ExchangeListener listener) {
+        this(listener, 0, 0);
+    }
+
+    /**
+     * @param anchorMillis wall-clock time at {@code anchorNanos} on {@link System#nanoTime()}'s clock (the
+     *                     connection's open time): reading the wall clock per request cost as much as the whole
+     *                     head scan
+     */
+    public HttpConnectionTracker(ExchangeListener listener, long anchorMillis, long anchorNanos) {
         this.listener = listener;
+        this.anchorMillis = anchorMillis;
+        this.anchorNanos = anchorNanos;
     }
 
     /** Methods that make a request line recognisable on their own (RFC 9110, PATCH, WebDAV). */
@@ -142,8 +156,8 @@ public final class HttpConnectionTracker {
         return length < 6 || bytes.byteAt(address + 5) == 0x01;
     }
 
-    /** Request bytes: written by a client, read by a server. */
-    public synchronized void onRequestBytes(ByteSource bytes, long address, int length, LongSupplier clockMillis) {
+    /** Request bytes: written by a client, read by a server, at {@code nowNanos} ({@link System#nanoTime()}). */
+    public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowNanos) {
         if (length <= 0 || http2) {
             return;
         }
@@ -158,7 +172,7 @@ public final class HttpConnectionTracker {
             state = REQUEST;
             responseStarted = answered;
             exchangeReported = false;
-            requestStartedAtMillis = clockMillis.getAsLong(); // asked only when a request starts
+            requestStartedNanos = nowNanos;
             requestHead.begin(true);
             if (answered) {
                 // Its response went by first; the exchange ends as soon as the request head is read.
@@ -252,7 +266,7 @@ public final class HttpConnectionTracker {
                 haveResponse ? responseHead.status : 0,
                 haveResponse ? HttpTokens.text(responseHead.connection, responseHead.connectionLength) : null,
                 haveResponse ? HttpTokens.text(responseHead.keepAlive, responseHead.keepAliveLength) : null,
-                requestStartedAtMillis));
+                anchorMillis + Math.floorDiv(requestStartedNanos - anchorNanos, 1_000_000L)));
     }
 
     /**

@@ -18,7 +18,7 @@ class HttpConnectionTrackerTest {
 
     private void request(String text) {
         byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
-        tracker.onRequestBytes(ByteSource.of(b), 0, b.length, () -> 1_000);
+        tracker.onRequestBytes(ByteSource.of(b), 0, b.length, 1_000_000_000L);
     }
 
     private void response(String text) {
@@ -30,7 +30,7 @@ class HttpConnectionTrackerTest {
     private void requestInPieces(String text, int size) {
         byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 0; i < b.length; i += size) {
-            tracker.onRequestBytes(ByteSource.of(b), i, Math.min(size, b.length - i), () -> 1_000);
+            tracker.onRequestBytes(ByteSource.of(b), i, Math.min(size, b.length - i), 1_000_000_000L);
         }
     }
 
@@ -70,6 +70,35 @@ class HttpConnectionTrackerTest {
         assertEquals("Close", exchanges.get(0).responseConnection, "the value as sent, trimmed");
         assertEquals(201, exchanges.get(0).status);
         assertEquals(CloseReason.CONNECTION_CLOSE_BY_CLIENT, tracker.onClose(true, true, false, false));
+    }
+
+    @Test
+    void aRequestStartsAtItsFirstBytesOnTheConnectionsClock() {
+        // Opened at wall-clock 5,000 ms when the monotonic clock read 1 s; requests start 250 ms and 1.5 s later.
+        tracker = new HttpConnectionTracker(exchanges::add, 5_000, 1_000_000_000L);
+        byte[] req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        for (long at : new long[] {1_250_000_000L, 2_500_999_999L}) {
+            tracker.onRequestBytes(ByteSource.of(req), 0, req.length, at);
+            tracker.onRequestBytes(ByteSource.of(new byte[] {'b'}), 0, 1, at + 7_000_000_000L); // no new request
+            response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+        assertEquals(5_250, exchanges.get(0).startedAtMillis);
+        assertEquals(6_500, exchanges.get(1).startedAtMillis);
+    }
+
+    @Test
+    void bytesAboveAsciiInASkippedValueDoNotEndItsLine() {
+        // Header values may carry any byte from 0x80 up (obs-text); lines are searched for '\n' eight bytes at a
+        // time, and a search that took such a byte for a newline would read "connection: close" as a header here.
+        for (int at = 0; at < 8; at++) {
+            exchanges.clear();
+            tracker = new HttpConnectionTracker(exchanges::add);
+            request("GET / HTTP/1.1\r\nX-Note: " + "a".repeat(at) + "\u00ff\u008a\u0080connection: close\r\n\r\n");
+            response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            assertEquals(1, exchanges.size());
+            assertNull(exchanges.get(0).requestConnection, "offset " + at);
+            assertEquals(200, exchanges.get(0).status);
+        }
     }
 
     @Test
@@ -123,7 +152,7 @@ class HttpConnectionTrackerTest {
         HttpConnectionTracker server = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        server.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
+        server.onRequestBytes(ByteSource.of(req), 0, req.length, 0L);
         server.onResponseBytes(ByteSource.of(res), 0, res.length);
         assertEquals(CloseReason.PEER_CLOSED_IDLE, server.onClose(false, true, false, false));
     }
@@ -136,7 +165,7 @@ class HttpConnectionTrackerTest {
         assertEquals(0, exchanges.get(0).status);
         HttpConnectionTracker other = new HttpConnectionTracker(null);
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        other.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
+        other.onRequestBytes(ByteSource.of(req), 0, req.length, 0L);
         assertEquals(CloseReason.ERROR, other.onClose(true, false, true, false));
     }
 
@@ -237,7 +266,7 @@ class HttpConnectionTrackerTest {
         byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] res = "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 0; i < 4; i++) {
-            quiet.onRequestBytes(ByteSource.of(req), 0, req.length, () -> 0);
+            quiet.onRequestBytes(ByteSource.of(req), 0, req.length, 0L);
             quiet.onResponseBytes(ByteSource.of(res), 0, res.length);
         }
         assertEquals(4, quiet.requests());
@@ -327,7 +356,7 @@ class HttpConnectionTrackerTest {
             feedSplit(request, true, size, splitAt);
             feedSplit(response, false, size, splitAt - request.length());
         }
-        tracker.onRequestBytes(ByteSource.of(new byte[] {'G', 'E', 'T', ' '}), 0, 4, () -> 1_000); // ends the second
+        tracker.onRequestBytes(ByteSource.of(new byte[] {'G', 'E', 'T', ' '}), 0, 4, 1_000_000_000L); // ends the second
         StringBuilder sb = new StringBuilder();
         for (HttpExchange e : exchanges.subList(0, 2)) {
             sb.append(e.index).append(' ').append(e.httpVersion).append(" status=").append(e.status)
@@ -347,7 +376,7 @@ class HttpConnectionTrackerTest {
                 n = splitAt - i;
             }
             if (isRequest) {
-                tracker.onRequestBytes(ByteSource.of(b), i, n, () -> 1_000);
+                tracker.onRequestBytes(ByteSource.of(b), i, n, 1_000_000_000L);
             } else {
                 tracker.onResponseBytes(ByteSource.of(b), i, n);
             }
