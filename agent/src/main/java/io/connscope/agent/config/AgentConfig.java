@@ -1,10 +1,11 @@
 package io.connscope.agent.config;
 
+import io.connscope.agent.core.PlainFiles;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -182,7 +183,7 @@ public final class AgentConfig {
     private static Source readFile(String path, String from, PrintStream err) {
         Source source = new Source("", " in config file " + path);
         Properties file = new Properties();
-        try (Reader in = Files.newBufferedReader(Paths.get(path), StandardCharsets.UTF_8)) {
+        try (Reader in = PlainFiles.reader(Paths.get(path), StandardCharsets.UTF_8)) {
             file.load(in);
         } catch (IOException | RuntimeException e) {
             err.println("connscope: cannot read the config file '" + path + "' (" + from + "): " + e

@@ -3,7 +3,6 @@ package io.connscope.agent.core;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashSet;
@@ -37,7 +36,7 @@ final class ListeningPorts {
         Set<Integer> found = new HashSet<>();
         for (Path table : TABLES) {
             // Line by line: /proc files are generated as they are read, and big tables come in several reads.
-            try (BufferedReader in = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
+            try (BufferedReader in = PlainFiles.reader(table, StandardCharsets.US_ASCII)) {
                 in.readLine();
                 for (String line; (line = in.readLine()) != null; ) {
                     parse(line.trim(), found);

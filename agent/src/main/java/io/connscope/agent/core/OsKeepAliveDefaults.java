@@ -3,7 +3,6 @@ package io.connscope.agent.core;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -31,7 +30,7 @@ public final class OsKeepAliveDefaults {
 
     private static Integer readInt(Path file) {
         // A line reader, not Files.readAllBytes: procfs reports size 0 and a sized read may come back short.
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+        try (BufferedReader in = PlainFiles.reader(file, StandardCharsets.US_ASCII)) {
             String line = in.readLine();
             return line == null ? null : Integer.valueOf(line.trim());
         } catch (IOException | RuntimeException e) {

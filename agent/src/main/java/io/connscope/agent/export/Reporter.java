@@ -5,6 +5,7 @@ import io.connscope.agent.core.ConnectionListener;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.OsKeepAliveDefaults;
+import io.connscope.agent.core.PlainFiles;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.agent.kernel.KernelSampler;
 import io.connscope.agent.kernel.KernelSnapshot;
@@ -18,7 +19,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Set;
@@ -127,8 +127,7 @@ public final class Reporter implements ConnectionListener {
                 if (parent != null) {
                     Files.createDirectories(parent);
                 }
-                events = Files.newBufferedWriter(eventsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                events = PlainFiles.writer(eventsFile, StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 out.println("connscope: cannot write connscope.events.file '" + eventsFile + "': " + e
                         + "; JSON Lines output is off");

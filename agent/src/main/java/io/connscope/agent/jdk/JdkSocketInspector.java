@@ -411,13 +411,24 @@ public final class JdkSocketInspector implements SocketInspector {
 
     /** Lookups that record what is missing instead of failing. */
     private static final class Lookups {
+
+        /**
+         * A JDK class, loaded but not initialized: its handles initialize it at their first use, in the application's
+         * time. Initializing {@code sun.nio.ch.Net} here ran {@code InetAddress}'s static initializer, which on JDK 25
+         * reads the security properties through a channel stream and so loaded {@code SocketChannelImpl} (and
+         * {@code jdk.internal.util.Exceptions}) before main: both had to be rewritten in place at every start.
+         */
+        static Class<?> load(String className) throws ClassNotFoundException {
+            return Class.forName(className, false, ClassLoader.getPlatformClassLoader());
+        }
+
         final List<String> missing = new ArrayList<>();
         private final MethodHandles.Lookup net;
 
         Lookups() {
             MethodHandles.Lookup lookup = null;
             try {
-                lookup = MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.Net"), MethodHandles.lookup());
+                lookup = MethodHandles.privateLookupIn(load("sun.nio.ch.Net"), MethodHandles.lookup());
             } catch (Throwable t) {
                 missing.add("sun.nio.ch.Net (" + t + ")");
             }
@@ -449,7 +460,7 @@ public final class JdkSocketInspector implements SocketInspector {
         /** A field of a class in a module that may be absent (java.net.http): missing is not worth a warning. */
         static VarHandle optionalField(String className, String name, Class<?> type) {
             try {
-                Class<?> owner = Class.forName(className);
+                Class<?> owner = load(className);
                 return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);
             } catch (Throwable t) {
                 return null;
@@ -458,7 +469,7 @@ public final class JdkSocketInspector implements SocketInspector {
 
         VarHandle field(String className, String name, Class<?> type) {
             try {
-                Class<?> owner = Class.forName(className);
+                Class<?> owner = load(className);
                 return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, name, type);
             } catch (Throwable t) {
                 missing.add(className + "." + name);

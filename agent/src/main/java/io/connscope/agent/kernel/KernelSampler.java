@@ -3,6 +3,7 @@ package io.connscope.agent.kernel;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.Direction;
+import io.connscope.agent.core.PlainFiles;
 import io.connscope.bootstrap.AgentThread;
 
 import java.io.IOException;
@@ -228,7 +229,7 @@ public final class KernelSampler {
             return 0; // no IPv6 in this kernel
         }
         int rows = 0;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = PlainFiles.in(file)) {
             int filled = 0;
             while (true) {
                 int n = in.read(buffer, filled, buffer.length - filled);
@@ -300,7 +301,7 @@ public final class KernelSampler {
         int[] values = new int[n];
         java.util.Arrays.fill(values, -1);
         // Files.readAllBytes trusts the size /proc reports (0) and may return a truncated value: read to the end.
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = PlainFiles.in(file)) {
             String[] parts = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
             for (int i = 0; i < n && i < parts.length; i++) {
                 values[i] = Integer.parseInt(parts[i]);
