@@ -99,10 +99,14 @@ public final class SocketEvents {
         }
     }
 
-    /** Hot path: called after every socket read, while the buffer at {@code address} is still the caller's. */
+    /**
+     * Hot path: called after every socket read, while the buffer at {@code address} is still the caller's. A read
+     * that moved nothing and ended nothing (0, or the JDK's -2 "would block" and -3 "interrupted": a timed or
+     * non-blocking read meets one before most reads) is not passed on: the sink would look the socket up for nothing.
+     */
     public static void read(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         SocketEventSink s = sink;
-        if (s != null) {
+        if (s != null && (n > 0 || n == -1 || thrown != null)) {
             s.onRead(fd, address, iovCount, n, thrown);
         }
     }
@@ -110,7 +114,7 @@ public final class SocketEvents {
     /** Hot path: called after every socket write, while the buffer at {@code address} is still the caller's. */
     public static void write(FileDescriptor fd, long address, int iovCount, long n, Throwable thrown) {
         SocketEventSink s = sink;
-        if (s != null) {
+        if (s != null && (n > 0 || thrown != null)) {
             s.onWrite(fd, address, iovCount, n, thrown);
         }
     }

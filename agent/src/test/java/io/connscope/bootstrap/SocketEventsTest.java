@@ -1,0 +1,40 @@
+package io.connscope.bootstrap;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** What the bridge passes on from the read and write advice: only calls that moved bytes or ended something. */
+class SocketEventsTest {
+
+    @Test
+    void readsAndWritesThatMovedNothingAreNotPassedOn() {
+        List<String> calls = new ArrayList<>();
+        SocketEventSink recording = (SocketEventSink) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {SocketEventSink.class}, (proxy, method, args) -> {
+                    calls.add(method.getName() + " " + args[3] + (args[4] == null ? "" : " thrown"));
+                    return null;
+                });
+        SocketEventSink before = SocketEvents.sink;
+        SocketEvents.sink = recording;
+        try {
+            FileDescriptor fd = new FileDescriptor();
+            IOException reset = new IOException("Connection reset");
+            for (long n : new long[] {64, 0, -1, -2, -3}) {
+                SocketEvents.read(fd, 0, 0, n, null);
+                SocketEvents.write(fd, 0, 0, n, null);
+            }
+            SocketEvents.read(fd, 0, 0, -2, reset);
+            SocketEvents.write(fd, 0, 0, 0, reset);
+        } finally {
+            SocketEvents.sink = before;
+        }
+        assertEquals(List.of("onRead 64", "onWrite 64", "onRead -1", "onRead -2 thrown", "onWrite 0 thrown"), calls);
+    }
+}
