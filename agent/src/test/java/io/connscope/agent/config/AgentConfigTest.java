@@ -199,7 +199,7 @@ class AgentConfigTest {
         String[] lines = errLines();
         assertEquals(1, lines.length, String.join("\n", lines));
         assertTrue(lines[0].startsWith("connscope: cannot read the config file '" + missing
-                + "' (-Dconnscope.config.file): java.nio.file.NoSuchFileException"), lines[0]);
+                + "' (-Dconnscope.config.file): java.io.FileNotFoundException"), lines[0]);
         assertTrue(lines[0].endsWith("expected a readable UTF-8 properties file of key=value lines; "
                 + "its options are not applied"), lines[0]);
     }
