@@ -216,7 +216,7 @@ class AgentConfigTest {
         if (unreadable) {
             // Not when the tests run as root, who reads any file.
             assertEquals(2, lines.length, String.join("\n", lines));
-            assertTrue(lines[1].contains("AccessDeniedException"), lines[1]);
+            assertTrue(lines[1].contains("(Permission denied)"), lines[1]);
             assertEquals("connections", c.string(Option.CONSOLE));
         }
     }
