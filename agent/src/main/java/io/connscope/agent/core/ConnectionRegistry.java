@@ -34,8 +34,6 @@ public final class ConnectionRegistry implements SocketEventSink {
     /** {@code IOStatus.EOF}: what {@code SocketDispatcher.read} returns at end-of-stream. */
     static final long EOF = -1;
 
-    /** The clock a request's start is read from: asked once per request, not on every write. */
-
     private final ConnectionTable<ConnectionRecord> table;
     /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
     private final ConnectionTable<ConnectionRecord> tlsSockets;
