@@ -17,6 +17,12 @@ final class HttpHeaderScanner {
 
     private static final byte[] HTTP_1 = {'H', 'T', 'T', 'P', '/', '1', '.'};
 
+    /** For {@link #indexOf}: '\n' and '\r' in every byte of a word, and each byte's low and high bit. */
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+    private static final long RETURNS = 0x0d0d0d0d0d0d0d0dL;
+    private static final long LOW_BITS = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
     private static final int START_LINE = 0;
     private static final int NAME = 1;
     private static final int VALUE = 2;
@@ -136,15 +142,10 @@ final class HttpHeaderScanner {
         return indexOf(bytes, address, from, length, NEWLINES);
     }
 
-    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
-    private static final long RETURNS = 0x0d0d0d0d0d0d0d0dL;
-    private static final long LOW_BITS = 0x0101010101010101L;
-    private static final long HIGH_BITS = 0x8080808080808080L;
-
     /**
      * The index of the next byte equal to every byte of {@code pattern} (one byte repeated) from {@code from}, or
-     * -1. Eight bytes at a time where eight remain (a header line is tens of bytes; byte by byte this search was
-     * most of an exchange's cost), never reading past {@code length}.
+     * -1. Eight bytes at a time where eight remain, never reading past {@code length}: a skipped line (a long
+     * cookie, say) takes an eighth of the loads and compares.
      */
     private static int indexOf(ByteSource bytes, long address, int from, int length, long pattern) {
         int i = from;
