@@ -84,7 +84,7 @@ public final class PeerSummary {
         int port = inbound ? r.localPort() : r.remotePort();
         boolean memo = host instanceof Inet4Address && (!inbound || port != 0);
         Memo last = memos[inbound ? 1 : 0];
-        if (memo && last.row != null && port == last.port && last.row.direction == direction && host.equals(last.host)) {
+        if (memo && last.row != null && port == last.port && host.equals(last.host)) {
             return last.row;
         }
         Row row = rows.computeIfAbsent(peerKey(r), k -> new Row(k, direction));

@@ -167,7 +167,7 @@ public final class KernelSampler {
         // Consecutive closes in a direction mostly share a peer: its text is not made again (IPv4 only: IPv6
         // text has the scope).
         if (peer == null || !(server instanceof Inet4Address) || r.serverPort() != peer.serverPort
-                || r.direction() != peer.direction || !server.equals(lastPeerAddresses[d])) {
+                || !server.equals(lastPeerAddresses[d])) {
             peer = KernelPeer.of(r);
             lastPeers[d] = server instanceof Inet4Address ? peer : null;
             lastPeerAddresses[d] = server;
