@@ -4,6 +4,8 @@
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
 #   scripts/bench.sh           full run (about 12 minutes on 2 cores): writes benchmarks/results.md and the README block
 #   scripts/bench.sh --smoke   tiny durations (about 80 s): checks that every workload produces its row
+#   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, clients, startup, attach, memory, jar, jmh):
+#                              writes benchmarks/target/results-only.md, not the README
 #   --no-build                 use the jars already built
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.
 set -euo pipefail
@@ -11,12 +13,15 @@ cd "$(dirname "$0")/.."
 
 smoke=false
 build=true
-for arg in "$@"; do
-  case "$arg" in
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --smoke) smoke=true ;;
     --no-build) build=false ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--no-build]" >&2; exit 64 ;;
+    --only) [ $# -ge 2 ] || { echo "bench.sh: --only needs a list of steps" >&2; exit 64; }; only="$2"; shift ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--only STEP,...] [--no-build]" >&2; exit 64 ;;
   esac
+  shift
 done
 
 missing=()
@@ -42,6 +47,9 @@ if [ -n "${JAVA_HOME:-}" ]; then java_bin="$JAVA_HOME/bin/java"; fi
 args=()
 if $smoke; then
   args+=(--smoke --out benchmarks/target/results-smoke.md)
+  if [ -n "$only" ]; then args+=(--only "$only"); fi
+elif [ -n "$only" ]; then
+  args+=(--only "$only" --out benchmarks/target/results-only.md)
 else
   args+=(--out benchmarks/results.md --readme README.md)
 fi

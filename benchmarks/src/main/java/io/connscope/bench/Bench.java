@@ -72,14 +72,17 @@ public final class Bench {
     private final Path selfJar;
     private final Processes processes;
     private final Report report;
+    private final List<String> only;
 
-    private Bench(Settings settings, Variant.Jars jars, String java, Path selfJar, Processes processes) {
+    private Bench(Settings settings, Variant.Jars jars, String java, Path selfJar, Processes processes,
+                  List<String> only) {
         this.settings = settings;
+        this.only = only;
         this.jars = jars;
         this.java = java;
         this.selfJar = selfJar;
         this.processes = processes;
-        this.report = new Report();
+        this.report = only.isEmpty() ? new Report() : new Report(only.stream().mapToInt(STEPS::get).sum());
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,6 +93,7 @@ public final class Bench {
         Path otel = Paths.get("benchmarks/target/otel/opentelemetry-javaagent.jar");
         Path demo = Paths.get("demo-app/target/connscope-demo.jar");
         Path work = Paths.get("benchmarks/target/bench-run");
+        List<String> only = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke": smoke = true; break;
@@ -99,10 +103,21 @@ public final class Bench {
                 case "--otel": otel = Paths.get(args[++i]); break;
                 case "--demo": demo = Paths.get(args[++i]); break;
                 case "--work": work = Paths.get(args[++i]); break;
+                case "--only": only = Arrays.asList(args[++i].split(",")); break;
                 default:
                     System.err.println("bench: unknown argument " + args[i]);
                     System.exit(64);
             }
+        }
+        for (String step : only) {
+            if (!STEPS.containsKey(step)) {
+                System.err.println("bench: --only " + step + ": not a step; steps are " + String.join(", ", STEPS.keySet()));
+                System.exit(64);
+            }
+        }
+        if (!only.isEmpty() && readme != null) {
+            System.err.println("bench: --only runs part of the suite: it does not rewrite " + readme);
+            System.exit(64);
         }
         for (Path p : List.of(agent, otel, demo)) {
             if (!Files.isRegularFile(p)) {
@@ -119,11 +134,12 @@ public final class Bench {
         int missing;
         String markdown;
         try (Processes processes = new Processes(work.resolve("logs"))) {
-            Bench bench = new Bench(settings, jars, java, selfJar, processes);
+            Bench bench = new Bench(settings, jars, java, selfJar, processes, only);
             bench.runAll();
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
             markdown = bench.report.markdown(Machine.describe(java) + "; throughput workloads with " + Pinning.describe(),
-                    smoke ? "scripts/bench.sh --smoke" : "scripts/bench.sh", seconds,
+                    "scripts/bench.sh" + (smoke ? " --smoke" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only)),
+                    seconds,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             missing = bench.report.missing();
         }
@@ -144,21 +160,37 @@ public final class Bench {
         }
     }
 
+    /** The steps by the name {@code --only} takes, in order, with the rows each produces. */
+    static final Map<String, Integer> STEPS = new java.util.LinkedHashMap<>();
+
+    static {
+        STEPS.put("servers", 2);
+        STEPS.put("clients", 3);
+        STEPS.put("startup", 1);
+        STEPS.put("attach", 1);
+        STEPS.put("memory", 1);
+        STEPS.put("jar", 1);
+        STEPS.put("jmh", 3);
+    }
+
     private void runAll() {
-        step("keep-alive server (wrk) and connection churn server (ab)", this::servers);
-        step("client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
-        step("startup", this::startup);
-        step("attach", this::attach);
-        step("memory per open connection", this::memory);
-        step("agent jar size", this::jarSize);
-        step("JMH per-event paths", this::jmh);
+        step("servers", "keep-alive server (wrk) and connection churn server (ab)", this::servers);
+        step("clients", "client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
+        step("startup", "startup", this::startup);
+        step("attach", "attach", this::attach);
+        step("memory", "memory per open connection", this::memory);
+        step("jar", "agent jar size", this::jarSize);
+        step("jmh", "JMH per-event paths", this::jmh);
     }
 
     private interface Step {
         void run() throws Exception;
     }
 
-    private void step(String name, Step step) {
+    private void step(String key, String name, Step step) {
+        if (!only.isEmpty() && !only.contains(key)) {
+            return;
+        }
         System.out.println("bench: " + name + " ...");
         long start = System.nanoTime();
         try {

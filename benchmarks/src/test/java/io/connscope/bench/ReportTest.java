@@ -64,6 +64,26 @@ class ReportTest {
     }
 
     @Test
+    void aPartialRunIsCompleteWithTheRowsOfItsSteps() {
+        int clientsAndJmh = Bench.STEPS.get("clients") + Bench.STEPS.get("jmh");
+        Report report = new Report(clientsAndJmh);
+        Rounds r = new Rounds();
+        r.add(0, Variant.NONE, 100);
+        r.add(0, Variant.CONNSCOPE, 99);
+        r.add(0, Variant.OTEL, 98);
+        for (int i = 0; i < clientsAndJmh - 1; i++) {
+            report.throughput("row " + i, "req/s", r, 0.97);
+        }
+        assertEquals(1, report.missing());
+        report.throughput("last", "req/s", r, 0.97);
+        assertEquals(0, report.missing());
+        assertTrue(report.markdown("a machine", "scripts/bench.sh --only clients,jmh", 1, "now")
+                .contains("Targets: 6 PASS, 0 FAIL."), "no row counted as missing");
+        int all = Bench.STEPS.values().stream().mapToInt(Integer::intValue).sum();
+        assertEquals(Report.EXPECTED_ROWS, all, "the steps' rows add up to a complete run's");
+    }
+
+    @Test
     void theReadmeBlockIsReplacedAndTheRestKept(@TempDir Path dir) throws IOException {
         Path readme = dir.resolve("README.md");
         Files.writeString(readme, "# t\nbefore\n" + Report.BEGIN + "\nold table\n" + Report.END + "\nafter\n");
