@@ -21,6 +21,7 @@ import io.connscope.agent.instrumentation.socketchannel.SocketChannelInstrumenta
 import io.connscope.agent.instrumentation.httpclient.Http2StreamInstrumentation;
 import io.connscope.agent.instrumentation.httpclient.HttpClientPoolInstrumentation;
 import io.connscope.agent.instrumentation.httpurlconnection.KeepAliveCacheInstrumentation;
+import io.connscope.agent.instrumentation.localaddress.LocalAddressInstrumentation;
 import io.connscope.agent.instrumentation.netty.NettyChannelPoolInstrumentation;
 import io.connscope.agent.instrumentation.netty.NettyNativeSocketInstrumentation;
 import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
@@ -51,6 +52,7 @@ final class Installer {
     static final List<SocketInstrumentation> INSTRUMENTATIONS = List.of(
             new SocketDispatcherInstrumentation(),
             new ConnectExceptionInstrumentation(),
+            new LocalAddressInstrumentation(),
             new NioSocketImplInstrumentation(),
             new SocketChannelInstrumentation(),
             new SslSocketInstrumentation(),
@@ -75,12 +77,7 @@ final class Installer {
     static void install(Instrumentation inst, AgentConfig config, boolean attached) {
         SocketInspector inspector;
         try {
-            JdkSocketInspector jdk = JdkSocketInspector.open(inst);
-            if (!jdk.missing().isEmpty()) {
-                System.err.println("connscope: on this JDK these internals are missing, so some details are unknown: "
-                        + jdk.missing());
-            }
-            inspector = jdk;
+            inspector = JdkSocketInspector.open(inst);
         } catch (Throwable t) {
             System.err.println("connscope: cannot reach JDK socket internals (" + t
                     + "); addresses, keep-alive settings and close details will be missing");
@@ -109,6 +106,14 @@ final class Installer {
         }
         SocketEvents.sink = Boolean.getBoolean(FailingSink.PROPERTY) ? FailingSink.around(registry) : registry;
         agentBuilder(config.names(Option.INSTRUMENTATION_DISABLED)).installOn(inst);
+        if (inspector instanceof JdkSocketInspector) {
+            // Only now: this looks up sun.nio.ch.Net, which is instrumented, so it is transformed as it loads.
+            List<String> missing = ((JdkSocketInspector) inspector).missing();
+            if (!missing.isEmpty()) {
+                System.err.println("connscope: on this JDK these internals are missing, so some details are unknown: "
+                        + missing);
+            }
+        }
         // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete
         // with it; what finishes meanwhile waits in the queue.
         reporter.start(registry);

@@ -32,6 +32,12 @@ public interface SocketEventSink {
     void onConnectResume(FileDescriptor fd);
 
     /**
+     * The JDK read a socket's local address from the kernel on the current thread ({@code Net.localAddress}, an
+     * {@code InetSocketAddress}): a connect or accept under way on this thread may use it instead of asking again.
+     */
+    void onLocalAddressRead(FileDescriptor fd, Object address);
+
+    /**
      * A socket exception is on its way to the application on this thread, without the socket at hand
      * (the JDK's helper that adds addresses to socket exception messages). Meaningful only while a connect
      * attempt runs on this thread.

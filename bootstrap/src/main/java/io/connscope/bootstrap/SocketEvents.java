@@ -71,6 +71,14 @@ public final class SocketEvents {
         }
     }
 
+    /** The JDK asked the kernel for a socket's local address (getsockname) on this thread. */
+    public static void localAddressRead(FileDescriptor fd, Object address) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null && address != null) {
+            s.onLocalAddressRead(fd, address);
+        }
+    }
+
     public static void connectResume(FileDescriptor fd) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {

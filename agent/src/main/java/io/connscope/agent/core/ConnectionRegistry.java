@@ -76,15 +76,19 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
+    /** The last local address the JDK read on this thread ({@link #onLocalAddressRead}), with its descriptor. */
+    private final ThreadLocal<LocalAddressRead> localAddressRead = ThreadLocal.withInitial(LocalAddressRead::new);
+
+    private static final class LocalAddressRead {
+        FileDescriptor fd;
+        InetSocketAddress address;
+    }
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
         this(capacity, inspector, osDefaults, listener, null);
     }
 
-    /**
-     * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
-     */
     /**
      * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
      * came, and is adopted (marked pre-existing) the first time it is used or closed.
@@ -97,6 +101,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     /** Local ports whose inbound connections are connscope's own; copy on write. */
     private volatile int[] ignoredInboundPorts = new int[0];
 
+    /**
+     * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
+     */
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
@@ -147,6 +154,28 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     @Override
+    public void onLocalAddressRead(FileDescriptor fd, Object address) {
+        if (address instanceof InetSocketAddress) {
+            LocalAddressRead read = localAddressRead.get();
+            read.fd = fd;
+            read.address = (InetSocketAddress) address;
+        }
+    }
+
+    /**
+     * The local address the JDK read for {@code fd} on this thread, if that was the last read here, or null. Forgotten
+     * either way, so that the thread does not keep the descriptor (the table notices sockets collected unclosed by
+     * their descriptors' collection).
+     */
+    private InetSocketAddress takeLocalAddressRead(FileDescriptor fd) {
+        LocalAddressRead read = localAddressRead.get();
+        InetSocketAddress address = read.fd == fd ? read.address : null;
+        read.fd = null;
+        read.address = null;
+        return address;
+    }
+
+    @Override
     public void onConnectFailureOnThread(Throwable error) {
         ConnectionRecord r = connectingHere.get();
         if (r != null && r.state == ConnectionState.CONNECTING && r.connectError == null) {
@@ -170,8 +199,11 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            // The JDK asked the kernel already (SocketChannel keeps the address, Socket the port): not again.
+            // The JDK asked the kernel already (SocketChannel keeps the address; Socket keeps the port, and the
+            // address was seen on its way): not again.
+            InetSocketAddress read = takeLocalAddressRead(fd);
             r.localAddress(addresses.of(localAddress instanceof InetSocketAddress ? (InetSocketAddress) localAddress
+                    : read != null ? read
                     : localPort > 0 ? inspector.localAddress(fd, localPort) : inspector.localAddress(fd)));
             // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
             if (kernelPeerMayDiffer(r.remoteInet())) {
@@ -251,6 +283,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (fd == null || (remote != null && !(remote instanceof InetSocketAddress))) {
             return;
         }
+        // The JDK read the accepted socket's local address on its way (NioSocketImpl.accept, SocketChannelImpl).
+        InetSocketAddress read = takeLocalAddressRead(fd);
         InetSocketAddress given = remote instanceof InetSocketAddress ? (InetSocketAddress) remote
                 : inspector.remoteOfAccepted(accepted);
         InetSocketAddress peer = addresses.of(given != null ? given : inspector.remoteAddress(fd));
@@ -259,7 +293,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         InetSocketAddress local = listenerAddress(listenerFd);
         if (local == null) {
-            local = addresses.of(inspector.localAddress(fd));
+            local = addresses.of(read != null ? read : inspector.localAddress(fd));
         }
         if (local != null && isIgnoredInboundPort(local.getPort())) {
             return;

@@ -33,13 +33,6 @@ public final class JdkSocketInspector implements SocketInspector {
 
     private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
-    private final MethodHandle localAddress;
-    /** {@code Net.localInetAddress(FileDescriptor)}: the address half of {@code Net.localAddress}, one getsockname. */
-    private final MethodHandle localInetAddress;
-    private final MethodHandle remoteAddress;
-    private final MethodHandle getOption;
-    private final MethodHandle poll;
-    private final MethodHandle available;
     private final VarHandle socketImplFd;
     /** {@code SocketImpl.address} and {@code .port}: an accepted socket's peer, as the JDK's accept stored it. */
     private final VarHandle socketImplAddress;
@@ -63,12 +56,6 @@ public final class JdkSocketInspector implements SocketInspector {
     private final List<String> missing;
 
     private JdkSocketInspector(Lookups l) {
-        this.localAddress = l.staticHandle("localAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
-        this.localInetAddress = l.staticHandle("localInetAddress", MethodType.methodType(java.net.InetAddress.class, FileDescriptor.class));
-        this.remoteAddress = l.staticHandle("remoteAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
-        this.getOption = l.staticHandle("getSocketOption", MethodType.methodType(Object.class, FileDescriptor.class, SocketOption.class));
-        this.poll = LINUX ? l.staticHandle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
-        this.available = l.staticHandle("available", MethodType.methodType(int.class, FileDescriptor.class));
         this.socketImplFd = l.socketImplFd();
         this.socketImplAddress = Lookups.optionalField("java.net.SocketImpl", "address", java.net.InetAddress.class);
         this.socketImplPort = Lookups.optionalField("java.net.SocketImpl", "port", int.class);
@@ -102,18 +89,24 @@ public final class JdkSocketInspector implements SocketInspector {
         return new JdkSocketInspector(new Lookups());
     }
 
-    /** What could not be looked up on this JDK; empty when everything works. */
+    /**
+     * What could not be looked up on this JDK; empty when everything works. The first call looks up
+     * {@code sun.nio.ch.Net}'s helpers, so it belongs after the instrumentation is installed (see {@link NetHandles}).
+     */
     public List<String> missing() {
-        return missing;
+        List<String> all = new ArrayList<>(missing);
+        all.addAll(NetHandles.MISSING);
+        return all;
     }
 
     @Override
     public InetSocketAddress localAddress(FileDescriptor fd) {
-        return address(localAddress, fd);
+        return address(NetHandles.LOCAL_ADDRESS, fd);
     }
 
     @Override
     public InetSocketAddress localAddress(FileDescriptor fd, int knownPort) {
+        MethodHandle localInetAddress = NetHandles.LOCAL_INET_ADDRESS;
         if (localInetAddress == null) {
             return localAddress(fd);
         }
@@ -126,7 +119,7 @@ public final class JdkSocketInspector implements SocketInspector {
 
     @Override
     public InetSocketAddress remoteAddress(FileDescriptor fd) {
-        return address(remoteAddress, fd);
+        return address(NetHandles.REMOTE_ADDRESS, fd);
     }
 
     private static InetSocketAddress address(MethodHandle handle, FileDescriptor fd) {
@@ -281,7 +274,7 @@ public final class JdkSocketInspector implements SocketInspector {
     /** TCP_NODELAY exists only on TCP sockets. */
     @Override
     public boolean isTcp(FileDescriptor fd) {
-        return getOption == null || option(fd, StandardSocketOptions.TCP_NODELAY) != null;
+        return NetHandles.GET_OPTION == null || option(fd, StandardSocketOptions.TCP_NODELAY) != null;
     }
 
     @Override
@@ -325,6 +318,7 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     private Object option(FileDescriptor fd, SocketOption<?> option) {
+        MethodHandle getOption = NetHandles.GET_OPTION;
         if (getOption == null || option == null) {
             return null;
         }
@@ -337,6 +331,7 @@ public final class JdkSocketInspector implements SocketInspector {
 
     @Override
     public boolean peerFinPending(FileDescriptor fd) {
+        MethodHandle poll = NetHandles.POLL;
         if (poll == null) {
             return false;
         }
@@ -353,6 +348,8 @@ public final class JdkSocketInspector implements SocketInspector {
         Object linger = readLinger ? option(fd, StandardSocketOptions.SO_LINGER) : null;
         int revents = -1;
         int unread = -1;
+        MethodHandle poll = NetHandles.POLL;
+        MethodHandle available = NetHandles.AVAILABLE;
         if (poll != null) {
             try {
                 // Zero timeout: looks, never waits. RDHUP tells a pending FIN from pending data.
@@ -369,6 +366,44 @@ public final class JdkSocketInspector implements SocketInspector {
             }
         }
         return new CloseInitiator.CloseProbe(revents, unread, linger instanceof Integer ? (Integer) linger : -1);
+    }
+
+    /**
+     * {@code sun.nio.ch.Net}'s helpers, looked up at their first use or at {@link #missing()}, which the agent calls
+     * once its instrumentation is installed: connscope instruments {@code Net.localAddress}, and loading Net before
+     * that made Byte Buddy rewrite it in place at every start. Static finals, so the JIT treats them as constants.
+     */
+    private static final class NetHandles {
+        static final List<String> MISSING = new ArrayList<>();
+        private static final MethodHandles.Lookup NET = netLookup();
+        static final MethodHandle LOCAL_ADDRESS = handle("localAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
+        /** {@code Net.localInetAddress(FileDescriptor)}: the address half of {@code Net.localAddress}, one getsockname. */
+        static final MethodHandle LOCAL_INET_ADDRESS = handle("localInetAddress", MethodType.methodType(java.net.InetAddress.class, FileDescriptor.class));
+        static final MethodHandle REMOTE_ADDRESS = handle("remoteAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
+        static final MethodHandle GET_OPTION = handle("getSocketOption", MethodType.methodType(Object.class, FileDescriptor.class, SocketOption.class));
+        static final MethodHandle POLL = LINUX ? handle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
+        static final MethodHandle AVAILABLE = handle("available", MethodType.methodType(int.class, FileDescriptor.class));
+
+        private static MethodHandles.Lookup netLookup() {
+            try {
+                return MethodHandles.privateLookupIn(Lookups.load("sun.nio.ch.Net"), MethodHandles.lookup());
+            } catch (Throwable t) {
+                MISSING.add("sun.nio.ch.Net (" + t + ")");
+                return null;
+            }
+        }
+
+        private static MethodHandle handle(String name, MethodType type) {
+            if (NET == null) {
+                return null;
+            }
+            try {
+                return NET.findStatic(NET.lookupClass(), name, type);
+            } catch (Throwable t) {
+                MISSING.add("sun.nio.ch.Net." + name + type);
+                return null;
+            }
+        }
     }
 
     /**
@@ -423,29 +458,6 @@ public final class JdkSocketInspector implements SocketInspector {
         }
 
         final List<String> missing = new ArrayList<>();
-        private final MethodHandles.Lookup net;
-
-        Lookups() {
-            MethodHandles.Lookup lookup = null;
-            try {
-                lookup = MethodHandles.privateLookupIn(load("sun.nio.ch.Net"), MethodHandles.lookup());
-            } catch (Throwable t) {
-                missing.add("sun.nio.ch.Net (" + t + ")");
-            }
-            this.net = lookup;
-        }
-
-        MethodHandle staticHandle(String name, MethodType type) {
-            if (net == null) {
-                return null;
-            }
-            try {
-                return net.findStatic(net.lookupClass(), name, type);
-            } catch (Throwable t) {
-                missing.add("sun.nio.ch.Net." + name + type);
-                return null;
-            }
-        }
 
         VarHandle socketImplFd() {
             try {

@@ -208,6 +208,37 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aLocalAddressTheJdkJustReadOnThisThreadIsNotAskedOfTheKernelAgain() {
+        InetSocketAddress outboundLocal = new InetSocketAddress("127.0.0.2", 40001);
+        InetSocketAddress inboundLocal = new InetSocketAddress("127.0.0.3", 8080);
+        // A Socket connect: NioSocketImpl.endConnect reads the local address (Net.localAddress), keeps the port.
+        FileDescriptor out = new FileDescriptor();
+        registry.onConnectStart(out, SERVER);
+        registry.onLocalAddressRead(out, outboundLocal);
+        registry.onConnectEnd(out, true, null, null, 40001);
+        // An accept from a wildcard listener: the JDK reads the accepted socket's local address before returning.
+        kernel.local = new InetSocketAddress("0.0.0.0", 8080);
+        FileDescriptor listener = new FileDescriptor();
+        FileDescriptor in = new FileDescriptor();
+        registry.onLocalAddressRead(in, inboundLocal);
+        registry.onAccepted(listener, in, CLIENT);
+        assertEquals(1, kernel.localAddressReads, "only the wildcard listener's own address was asked");
+        // A read of another socket's address is not this connect's: the kernel is asked.
+        kernel.local = CLIENT;
+        FileDescriptor other = new FileDescriptor();
+        registry.onConnectStart(other, SERVER);
+        registry.onLocalAddressRead(new FileDescriptor(), outboundLocal);
+        registry.onConnectEnd(other, true, null, null, 40000);
+        assertEquals(2, kernel.localAddressReads);
+        registry.onClose(out);
+        registry.onClose(in);
+        registry.onClose(other);
+        assertEquals(outboundLocal, finished.get(0).localAddress());
+        assertEquals(inboundLocal, finished.get(1).localAddress());
+        assertEquals(CLIENT, finished.get(2).localAddress());
+    }
+
+    @Test
     void acceptedSocketsInheritTheListenersKeepAliveOptions() {
         FileDescriptor listener = new FileDescriptor();
         registry.onOption(listener, jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, 30);
@@ -932,7 +963,6 @@ class ConnectionRegistryTest {
         return new ConnectionRegistry(100, kernel, OS, finished::add, io.connscope.agent.core.http.ByteSource.of(m.bytes));
     }
 
-    /** Answers like a kernel would for one loopback connection; tests change the answers. */
     @Test
     void afterAnAttachAConnectionFirstSeenInUseIsAdoptedAsPreexisting() {
         registry.adoptPreexistingConnections();
@@ -974,13 +1004,18 @@ class ConnectionRegistryTest {
         assertEquals(0, finished.size());
     }
 
+    /** Answers like a kernel would for one loopback connection; tests change the answers. */
     static final class ScriptedKernel implements SocketInspector {
+        /** What getsockname answers, and how often it was asked. */
+        InetSocketAddress local = CLIENT;
+        int localAddressReads;
         KeepAliveSettings keepAlive = new KeepAliveSettings(false, 7200, 75, 9, KeepAliveSettings.Source.OS_DEFAULT);
         CloseInitiator.CloseProbe probe = new CloseInitiator.CloseProbe(0, -1, -1);
 
         @Override
         public InetSocketAddress localAddress(FileDescriptor fd) {
-            return CLIENT;
+            localAddressReads++;
+            return local;
         }
 
         @Override
