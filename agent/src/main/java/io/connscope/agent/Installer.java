@@ -77,7 +77,11 @@ final class Installer {
     static void install(Instrumentation inst, AgentConfig config, boolean attached) {
         SocketInspector inspector;
         try {
-            inspector = JdkSocketInspector.open(inst);
+            JdkSocketInspector jdk = JdkSocketInspector.open(inst);
+            if (!jdk.missing().isEmpty()) {
+                System.err.println(JdkSocketInspector.MISSING_LINE + jdk.missing());
+            }
+            inspector = jdk;
         } catch (Throwable t) {
             System.err.println("connscope: cannot reach JDK socket internals (" + t
                     + "); addresses, keep-alive settings and close details will be missing");
@@ -106,14 +110,6 @@ final class Installer {
         }
         SocketEvents.sink = Boolean.getBoolean(FailingSink.PROPERTY) ? FailingSink.around(registry) : registry;
         agentBuilder(config.names(Option.INSTRUMENTATION_DISABLED)).installOn(inst);
-        if (inspector instanceof JdkSocketInspector) {
-            // Only now: this looks up sun.nio.ch.Net, which is instrumented, so it is transformed as it loads.
-            List<String> missing = ((JdkSocketInspector) inspector).missing();
-            if (!missing.isEmpty()) {
-                System.err.println("connscope: on this JDK these internals are missing, so some details are unknown: "
-                        + missing);
-            }
-        }
         // After the instrumentation is in place, so that the exporter's set-up (class loading) does not compete
         // with it; what finishes meanwhile waits in the queue.
         reporter.start(registry);

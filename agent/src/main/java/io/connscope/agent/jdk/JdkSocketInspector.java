@@ -89,14 +89,15 @@ public final class JdkSocketInspector implements SocketInspector {
         return new JdkSocketInspector(new Lookups());
     }
 
+    /** How the agent says, once, on stderr, which internals this JDK lacks. */
+    public static final String MISSING_LINE = "connscope: on this JDK these internals are missing, so some details are unknown: ";
+
     /**
-     * What could not be looked up on this JDK; empty when everything works. The first call looks up
-     * {@code sun.nio.ch.Net}'s helpers, so it belongs after the instrumentation is installed (see {@link NetHandles}).
+     * What could not be looked up on this JDK; empty when everything works. {@code sun.nio.ch.Net}'s helpers are
+     * not among them: they are looked up at their first use, and say so then (see {@link NetHandles}).
      */
     public List<String> missing() {
-        List<String> all = new ArrayList<>(missing);
-        all.addAll(NetHandles.MISSING);
-        return all;
+        return missing;
     }
 
     @Override
@@ -369,12 +370,14 @@ public final class JdkSocketInspector implements SocketInspector {
     }
 
     /**
-     * {@code sun.nio.ch.Net}'s helpers, looked up at their first use or at {@link #missing()}, which the agent calls
-     * once its instrumentation is installed: connscope instruments {@code Net.localAddress}, and loading Net before
-     * that made Byte Buddy rewrite it in place at every start. Static finals, so the JIT treats them as constants.
+     * {@code sun.nio.ch.Net}'s helpers, looked up at their first use (a connection's, when the application has loaded
+     * Net): connscope instruments {@code Net.localAddress}, so loading Net at start would have it rewritten in place
+     * then, or, after the instrumentation is installed, transformed then, which loads the rest of Byte Buddy's
+     * machinery before {@code main} (+0.12 s). What is missing is said once on stderr then. Static finals, so the
+     * JIT treats them as constants.
      */
     private static final class NetHandles {
-        static final List<String> MISSING = new ArrayList<>();
+        private static final List<String> MISSING = new ArrayList<>();
         private static final MethodHandles.Lookup NET = netLookup();
         static final MethodHandle LOCAL_ADDRESS = handle("localAddress", MethodType.methodType(InetSocketAddress.class, FileDescriptor.class));
         /** {@code Net.localInetAddress(FileDescriptor)}: the address half of {@code Net.localAddress}, one getsockname. */
@@ -383,6 +386,12 @@ public final class JdkSocketInspector implements SocketInspector {
         static final MethodHandle GET_OPTION = handle("getSocketOption", MethodType.methodType(Object.class, FileDescriptor.class, SocketOption.class));
         static final MethodHandle POLL = LINUX ? handle("poll", MethodType.methodType(int.class, FileDescriptor.class, int.class, long.class)) : null;
         static final MethodHandle AVAILABLE = handle("available", MethodType.methodType(int.class, FileDescriptor.class));
+
+        static {
+            if (!MISSING.isEmpty()) {
+                System.err.println(MISSING_LINE + MISSING);
+            }
+        }
 
         private static MethodHandles.Lookup netLookup() {
             try {
