@@ -52,7 +52,9 @@ public final class Demo {
                     case "--delay-ms":
                         delayMillis = Integer.parseInt(args[++i]);
                         if (delayMillis < 0) {
-                            throw new NumberFormatException("negative");
+                            out.println("demo: --delay-ms needs 0 or more milliseconds, not " + delayMillis);
+                            usage(out);
+                            return 2;
                         }
                         break;
                     case "serve":
