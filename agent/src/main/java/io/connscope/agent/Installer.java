@@ -98,6 +98,8 @@ final class Installer {
                 otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan,
                         config.otelOverrides(), System.err) : null,
                 eventsPerSpan > 0, config.number(Option.KERNEL_INTERVAL));
+        reporter.limitConsoleLines(config.number(Option.CONSOLE_LINES_PER_SECOND),
+                Option.CONSOLE_LINES_PER_SECOND.key());
         NativeMemory memory = NativeMemory.open(inst);
         if (memory == null) {
             System.err.println("connscope: cannot read socket buffers on this JDK; HTTP requests will not be counted");

@@ -18,6 +18,10 @@ public enum Option {
                     + "below agent arguments, -D and environment variables in precedence."),
     CONSOLE("connscope.console", Type.choice("off", "summary", "connections"), "connections",
             "What goes to stderr: nothing, the per-peer summary, or also one line per finished connection."),
+    CONSOLE_LINES_PER_SECOND("connscope.console.lines.per.second", Type.range(0, 1_000_000), "100",
+            "With console=connections, most connection lines printed a second; lines beyond are left out and "
+                    + "their number is said in one line after that second (the summary and the events file have "
+                    + "every connection). 0 prints every line."),
     SUMMARY_INTERVAL("connscope.summary.interval", Type.range(0, 86_400), "60",
             "Seconds between per-peer summaries on the console; 0 prints one only at JVM exit."),
     EVENTS_FILE("connscope.events.file", Type.PATH, "",

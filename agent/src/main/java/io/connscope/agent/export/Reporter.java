@@ -76,6 +76,7 @@ public final class Reporter implements ConnectionListener {
     private final PeerSummary summary = new PeerSummary();
     private final ConsoleLevel console;
     private final long summaryIntervalNanos;
+    private ConsoleLineBudget lineBudget = new ConsoleLineBudget(0, "");
     private final PrintStream out;
     private final Path eventsFile;
     private volatile ConnectionRegistry registry;
@@ -116,6 +117,14 @@ public final class Reporter implements ConnectionListener {
         this.summaryIntervalNanos = TimeUnit.SECONDS.toNanos(summaryIntervalSeconds);
         this.eventsFile = eventsFile;
         this.out = out;
+    }
+
+    /**
+     * At most {@code perSecond} connection lines a second on the console (0: every line), the rest counted; set
+     * before {@link #start}.
+     */
+    public void limitConsoleLines(long perSecond, String option) {
+        lineBudget = new ConsoleLineBudget(perSecond, option);
     }
 
     /** Opens the events file and starts the worker thread and the shutdown hook. */
@@ -221,6 +230,7 @@ public final class Reporter implements ConnectionListener {
                         flush();
                     }
                     long now = System.nanoTime();
+                    printNotice(lineBudget.noticeIfOver(now));
                     if (now - nextReap >= 0) {
                         registry.expungeCollected();
                         nextReap = now + TimeUnit.SECONDS.toNanos(1);
@@ -299,6 +309,7 @@ public final class Reporter implements ConnectionListener {
             try {
                 // Anything queued by a close that saw "not stopping" just before.
                 writeQueued();
+                printNotice(lineBudget.noticeNow(System.nanoTime()));
                 printSummary("exit", openAtExit);
             } catch (Throwable t) {
                 out.println("connscope: error while writing the final report: " + t);
@@ -363,7 +374,10 @@ public final class Reporter implements ConnectionListener {
         // The clock only for the lines that print it (a churning JVM reports thousands of closes a second).
         long now = console == ConsoleLevel.CONNECTIONS || json ? System.nanoTime() : 0;
         if (console == ConsoleLevel.CONNECTIONS) {
-            out.println(ConnectionLine.format(r, now));
+            printNotice(lineBudget.noticeIfOver(now));
+            if (lineBudget.admit(now)) {
+                out.println(ConnectionLine.format(r, now));
+            }
         }
         if (json) {
             String line = ConnectionJson.toJson(r, now);
@@ -430,6 +444,12 @@ public final class Reporter implements ConnectionListener {
                 // Nothing more can be done about a file that will not close.
             }
             events = null;
+        }
+    }
+
+    private void printNotice(String line) {
+        if (line != null) {
+            out.println(line);
         }
     }
 
