@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 
 import static io.connscope.it.otel.OtlpReceiver.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -205,6 +206,7 @@ class CoexistenceIT {
         assertEquals(4, run.resultValue("ok"), "every answer right" + context);
         assertEquals(4, run.resultValue("served"), context);
         assertTrue(run.stderr.contains("opentelemetry-javaagent"), "the OpenTelemetry Java agent ran" + context);
+        assertFalse(run.stderr.contains(" had no effect: "), "every connscope.otel.* setting was read" + context);
         int port = run.resultValue("server_port");
         String portText = Integer.toString(port);
 

@@ -61,6 +61,35 @@ class OtelExportIT {
         }
     }
 
+    /**
+     * connscope's own OpenTelemetry settings ({@code connscope.otel.*}): the SDK ignores names it does not know, so
+     * connscope says which of them nothing read, one line each, and exports with the rest. A name in another
+     * spelling the SDK accepts (upper case, '-' for '.') is read, and so not named.
+     */
+    @Test
+    void aMisspeltConnscopeOtelSettingIsNamedOnceAndTheRestApply() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>();
+            args.add("-Dconnscope.otel.exporter.otlp.endpoint=http://127.0.0.1:" + receiver.port());
+            args.add("-Dconnscope.otel.exporter.otlp.protocol=http/protobuf");
+            args.add("-Dconnscope.otel.metric.export.interval=500");
+            args.add("-Dconnscope.otel.Service-Name=connscope-it");
+            args.add("-Dconnscope.otel.resource.attributes=deployment.environment.name=it,team=net");
+            args.add("-Dconnscope.otel.exporter.otlp.timout=5000");
+            // A setting of an exporter that is not configured has no effect either.
+            args.add("-Dconnscope.otel.exporter.zipkin.endpoint=http://127.0.0.1:9411");
+            Fork.Result run = Fork.run(args, OtelScenario.class.getName());
+            checkScenario(run, receiver);
+            List<String> named = run.stderr.lines().filter(l -> l.contains(" had no effect: "))
+                    .sorted().collect(Collectors.toList());
+            assertEquals(2, named.size(), named + "\n" + run.describe());
+            assertTrue(named.get(0).startsWith("connscope: connscope.otel.exporter.otlp.timout had no effect: "),
+                    named.get(0));
+            assertTrue(named.get(1).startsWith("connscope: connscope.otel.exporter.zipkin.endpoint had no effect: "),
+                    named.get(1));
+        }
+    }
+
     private static void checkScenario(Fork.Result run, OtlpReceiver receiver) throws Exception {
         String context = "\n" + run.describe();
         assertEquals(0, run.exit, context);

@@ -1,6 +1,7 @@
 package io.connscope.agent.export.otel;
 
 import io.connscope.agent.core.ConnectionRecord;
+import io.connscope.agent.config.AgentConfig;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.agent.export.Reporter;
@@ -13,6 +14,8 @@ import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.autoconfigure.internal.AutoConfigureUtil;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
@@ -101,7 +104,8 @@ public final class OtelExport implements TelemetryExport {
         SDK_LOGGER.setLevel(Level.OFF);
         CONSOLE_EXPORTER_LOGGER.setLevel(Level.INFO);
         ExportFailures failures = new ExportFailures(err);
-        AutoConfiguredOpenTelemetrySdk configured = AutoConfiguredOpenTelemetrySdk.builder()
+        ReadSettings[] read = new ReadSettings[1];
+        AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .setComponentLoader(ComponentLoader.forClassLoader(OtelExport.class.getClassLoader()))
                 .disableShutdownHook()
                 .addPropertiesSupplier(OtelExport::defaults)
@@ -119,8 +123,18 @@ public final class OtelExport implements TelemetryExport {
                         registry.ignoreInboundPort(port);
                     }
                     return Map.of();
-                })
-                .build();
+                });
+        // Every component is built with the settings below: what none of them asks for had no effect.
+        AutoConfigureUtil.setConfigPropertiesCustomizer(builder, config -> read[0] = new ReadSettings(config));
+        AutoConfiguredOpenTelemetrySdk configured = builder.build();
+        if (read[0] != null) {
+            for (String unread : read[0].unread(overrides.keySet())) {
+                err.println("connscope: " + AgentConfig.OTEL_OVERRIDE_PREFIX + unread + " had no effect: the "
+                        + "OpenTelemetry SDK did not read " + unread + " (misspelt, or a setting of an exporter that "
+                        + "is not configured); expected one of the SDK's otel.* settings, "
+                        + "https://opentelemetry.io/docs/languages/java/configuration/");
+            }
+        }
         return new OtelExport(configured.getOpenTelemetrySdk(), registry, reporter, failures, maxSpanSeconds,
                 eventsPerSpan, err);
     }
