@@ -461,7 +461,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP/1.x. */
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
     private long chunkStart(long address, int iovCount) {
         return iovCount > 0 ? memory.longAt(address) : address;
@@ -479,6 +478,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.openedAtMillis, r.openedNanos);
     }
 
+    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP/1.x. */
     private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
         long start = chunkStart(address, iovCount);
         int length = chunkLength(address, iovCount, n);
