@@ -63,9 +63,9 @@ final class ConsoleLineBudget {
     private String notice(long nowNanos) {
         // The window closes when the next line comes or the reporter wakes: say how long it really was.
         double seconds = (nowNanos - windowStart) / 1e9;
-        String line = String.format(Locale.ROOT, "connscope: %d connection lines left out in the last %.1f s "
+        String line = String.format(Locale.ROOT, "connscope: %d connection %s left out in the last %.1f s "
                 + "(%s=%d); the summary counts every connection, connscope.events.file writes each one",
-                leftOut, seconds, option, perSecond);
+                leftOut, leftOut == 1 ? "line" : "lines", seconds, option, perSecond);
         leftOut = 0;
         started = false;
         return line;

@@ -35,7 +35,7 @@ class ConsoleLineBudgetTest {
         assertTrue(budget.admit(t1 + MS));
         assertTrue(budget.admit(t1 + 2 * MS));
         assertFalse(budget.admit(t1 + 3 * MS));
-        assertTrue(budget.noticeNow(t1 + 500 * MS).startsWith("connscope: 1 connection lines left out in the last 0.5 s"),
+        assertTrue(budget.noticeNow(t1 + 500 * MS).startsWith("connscope: 1 connection line left out in the last 0.5 s"),
                 "at exit, whatever the second's length");
         assertNull(budget.noticeNow(t1 + 600 * MS));
     }

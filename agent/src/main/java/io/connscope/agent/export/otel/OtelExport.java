@@ -1,7 +1,7 @@
 package io.connscope.agent.export.otel;
 
-import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.config.AgentConfig;
+import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.http.HttpExchange;
 import io.connscope.agent.export.Reporter;
