@@ -82,7 +82,7 @@ final class Report {
         add("JMH `SocketPathsBenchmark." + benchmark + "` (ns/op; gc.alloc.rate.norm)",
                 String.format(Locale.ROOT, "%.0f ns; %.1f B", nanos[0], allocBytes[0]),
                 String.format(Locale.ROOT, "%.0f ns; %.1f B", nanos[1], allocBytes[1]), "-",
-                String.format(Locale.ROOT, "+%.0f ns; +%.1f B", nanos[1] - nanos[0], addedBytes), "-",
+                String.format(Locale.ROOT, "%+.0f ns; %+.1f B", nanos[1] - nanos[0], addedBytes), "-",
                 mustNotAllocate ? "adds < 1 B/op" : "(reported)",
                 mustNotAllocate ? (addedBytes < 1 ? "PASS" : "FAIL") : "-");
     }
