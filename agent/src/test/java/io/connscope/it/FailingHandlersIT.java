@@ -3,6 +3,8 @@ package io.connscope.it;
 import io.connscope.it.driver.HostResults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -25,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Advice never throws into the application: with {@code -Dconnscope.test.failing.handlers=true} every event handler
  * behind the inlined advice throws, on every event. The application ({@link HostResults}: every socket kind, TLS,
  * HttpURLConnection, HttpClient, OkHttp, a refused connect, a reset) gets exactly the results it gets without the
- * agent, and the agent counts what it kept from the application instead of hiding it.
+ * agent, and the agent counts what it kept from the application instead of hiding it. The client libraries' pool
+ * and native-transport advice are run the same way, one library at a time.
  */
 public class FailingHandlersIT {
 
@@ -73,6 +76,51 @@ public class FailingHandlersIT {
                 + "java.lang.IllegalStateException: connscope test: failing handler "), with.describe());
     }
 
+    /**
+     * The pool and native-transport advice of the HTTP client libraries, under the same failing handlers: each
+     * library's driver runs the pool scenarios (one connection reused, two at most for six requests, a server that
+     * closes after a response, a server that closes an idle connection) against servers that count connections,
+     * requests and closes themselves. Those counts, and the driver's own checks, must be those of a run without
+     * the agent.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "io.connscope.it.driver.clients.Apache4Driver, httpclient4.newest",
+            "io.connscope.it.driver.clients.Apache5ClassicDriver, httpclient5.newest",
+            "io.connscope.it.driver.clients.Apache5AsyncDriver, httpclient5.newest",
+            "io.connscope.it.driver.clients.OkHttpDriver, okhttp.newest",
+            "io.connscope.it.driver.clients.NettyDriver, netty41.newest",
+            "io.connscope.it.driver.clients.NettyEpollDriver, netty41.epoll",
+            "io.connscope.it.driver.clients.ReactorNettyDriver, reactor-netty.newest",
+            "io.connscope.it.driver.clients.ReactorNettyEpollDriver, reactor-netty.oldest",
+    })
+    void clientLibrariesPoolAsTheyDoWithoutTheAgent(String driver, String clientsKey) throws Exception {
+        List<Path> jars = jars(System.getProperty("connscope.clients." + clientsKey, ""));
+        String[] scenarios = {"sequential", "concurrent", "server-close", "idle-close"};
+        List<String> plain = new ArrayList<>(List.of(Fork.java(), "-cp", Fork.testClasses() + File.pathSeparator
+                + jars.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)), driver));
+        plain.addAll(List.of(scenarios));
+        Fork.Result without = Fork.exec(plain);
+        assertEquals(0, without.exit, "without the agent\n" + without.describe());
+        List<String> expected = serverCounts(without);
+        assertEquals(scenarios.length, expected.size(), "the servers' counts without the agent\n" + without.describe());
+
+        Fork.Result with = Fork.start(List.of("-Dconnscope.test.failing.handlers=true"), jars, Map.of(), driver,
+                scenarios).await();
+        assertEquals(0, with.exit, with.describe());
+        assertEquals(String.join("\n", expected), String.join("\n", serverCounts(with)),
+                "the servers' counts with failing handlers differ from those without the agent\n" + with.describe());
+        assertFalse(with.stderr.contains("could not instrument"), with.describe());
+        Matcher m = INTERNAL_ERRORS.matcher(String.valueOf(SummaryLine.exit(with)));
+        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, "expected counted internal errors\n" + with.describe());
+    }
+
+    /** The scenarios' RESULT lines without the servers' ports, which differ from run to run. */
+    private static List<String> serverCounts(Fork.Result r) {
+        return r.stdout.lines().filter(l -> l.startsWith("RESULT scenario="))
+                .map(l -> l.replaceAll(" server_port=\\d+", "")).collect(Collectors.toList());
+    }
+
     @Test
     void withoutTheSwitchThereAreNoInternalErrors() throws Exception {
         Fork.Result r = Fork.run(List.of(), io.connscope.it.driver.SocketScenarios.class.getName(), "socket",
@@ -88,7 +136,7 @@ public class FailingHandlersIT {
 
     private static List<Path> jars(String directory) throws Exception {
         Path d = Paths.get(directory);
-        assertTrue(Files.isDirectory(d), "no OkHttp jars at '" + directory + "'; run the ITs through Maven");
+        assertTrue(Files.isDirectory(d), "no library jars at '" + directory + "'; run the ITs through Maven");
         try (Stream<Path> files = Files.list(d)) {
             return files.filter(p -> p.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
         }
