@@ -1,12 +1,12 @@
 package io.connscope.it;
 
 /** The final console summary line: {@code connscope: summary (exit) ...}. */
-final class SummaryLine {
+public final class SummaryLine {
 
     private SummaryLine() {
     }
 
-    static String exit(Fork.Result r) {
+    public static String exit(Fork.Result r) {
         String found = null;
         for (String line : r.stderr.split("\n")) {
             if (line.startsWith("connscope: summary (exit)")) {

@@ -3,6 +3,7 @@ package io.connscope.it.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
 import io.connscope.it.Nginx;
+import io.connscope.it.SummaryLine;
 import io.connscope.it.driver.Http2Client;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,8 +37,8 @@ class Http2IT {
         }
     }
 
-    @Test
-    void streamsOnOneConnectionAreRequestsThatReuseIt() throws Exception {
+    /** nginx serving HTTP/2 over TLS on a fresh port; returns the port. Its certificate is {@code dir/cert.pem}. */
+    private int startNginx() throws Exception {
         String openssl = Nginx.tool("openssl", "openssl");
         dir = Nginx.newDirectory("connscope-h2-");
         Path cert = dir.resolve("cert.pem");
@@ -52,9 +55,14 @@ class Http2IT {
                 "  server { listen 127.0.0.1:" + port + " ssl http2;",
                 "    ssl_certificate " + cert + "; ssl_certificate_key " + key + ";",
                 "    location / { return 200 'Hello there!'; } }"), port);
+        return port;
+    }
 
+    @Test
+    void streamsOnOneConnectionAreRequestsThatReuseIt() throws Exception {
+        int port = startNginx();
         Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), Http2Client.class.getName(),
-                Integer.toString(port), cert.toString());
+                Integer.toString(port), dir.resolve("cert.pem").toString());
         nginx.stop();
         List<String> log = Files.readAllLines(dir.resolve("access.log"));
         String context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + run.describe();
@@ -81,5 +89,24 @@ class Http2IT {
         assertEquals(10, requests.stream().filter(r -> "HTTP/2".equals(r.path("http_version").asText())).count(), context);
         assertEquals(10 - nginxConnections.size(), requests.stream().filter(r -> r.path("reused").asBoolean()).count(),
                 "every stream after a connection's first reuses it" + context);
+    }
+
+    /**
+     * The HTTP/2 stream advice under handlers that throw on every event ({@code FailingHandlersIT} runs the other
+     * paths): the client gets all ten answers over HTTP/2, as nginx's log says, and the failures are counted.
+     */
+    @Test
+    void handlersThatThrowOnEveryEventLeaveTheStreamsAlone() throws Exception {
+        int port = startNginx();
+        Fork.Result run = Fork.run(List.of("-Dconnscope.test.failing.handlers=true"), Http2Client.class.getName(),
+                Integer.toString(port), dir.resolve("cert.pem").toString());
+        nginx.stop();
+        List<String> log = Files.readAllLines(dir.resolve("access.log"));
+        String context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + run.describe();
+        assertTrue(run.stdout.contains("RESULT requests=10 versions=HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,"
+                + "HTTP_2,HTTP_2,HTTP_2"), "all 10 responses came over HTTP/2" + context);
+        assertEquals(10, log.stream().filter(l -> l.endsWith("HTTP/2.0 200")).count(), context);
+        Matcher m = Pattern.compile("internal errors (\\d+)").matcher(String.valueOf(SummaryLine.exit(run)));
+        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, "expected counted internal errors" + context);
     }
 }
