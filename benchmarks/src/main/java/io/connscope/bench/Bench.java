@@ -1,5 +1,6 @@
 package io.connscope.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -239,14 +241,18 @@ public final class Bench {
         String ab = Tools.find("ab");
         Rounds keepAlive = new Rounds();
         Rounds churn = new Rounds();
+        // The keep-alive workload first, so that it does not run beside the churn's TIME_WAIT sockets.
+        awaitTimeWaitDrained();
         for (Variant v : Variant.values()) {
             wrk(wrk, ports.get(v), settings.warmSeconds);
-            ab(ab, ports.get(v), settings.warmSeconds);
         }
         for (int round = 0; round < settings.rounds; round++) {
             for (Variant v : order(round)) {
                 keepAlive.add(round, v, wrk(wrk, ports.get(v), settings.runSeconds));
             }
+        }
+        for (Variant v : Variant.values()) {
+            ab(ab, ports.get(v), settings.warmSeconds);
         }
         for (int round = 0; round < settings.rounds; round++) {
             for (Variant v : order(round)) {
@@ -289,6 +295,8 @@ public final class Bench {
                 workers.put(v, processes.startWorker(Pinning.UNDER_TEST.apply(javaCommand(v, "-cp", jars.classPath,
                         ClientWorker.class.getName(), String.valueOf(nginx.port()))), 120));
             }
+            // After the churn server: its TIME_WAIT sockets gone before the reuse loops (client churn is last).
+            awaitTimeWaitDrained();
             String[][] workloads = {
                     {"jdk-reuse", "Client reuse: JDK HttpClient loop against nginx (keep-alive)", "0.97"},
                     {"apache-reuse", "Client reuse: Apache HttpClient 5 loop against nginx (keep-alive)", "0.97"},
@@ -466,6 +474,51 @@ public final class Bench {
             return AVAILABLE ? "the JVM under test pinned to CPU 0 and wrk, ab or nginx to CPU 1 (taskset)"
                     : "not pinned to CPUs (taskset missing or one CPU)";
         }
+    }
+
+    /** A TIME_WAIT socket lasts 60 s in Linux; a little more for the kernel's reaper. */
+    private static final long TIME_WAIT_DRAIN_MILLIS = 65_000;
+    /** Few enough TIME_WAIT sockets that a sample of them costs the kernel view next to nothing. */
+    private static final int TIME_WAIT_QUIET = 1_000;
+
+    /**
+     * Waits, at most 65 s, until the TIME_WAIT sockets a churn workload left on the host are gone: a workload measured
+     * next would otherwise run beside tens of thousands of them, which connscope's kernel view reads every 10 s
+     * (about 0.1 s of a core each time, README "Where the overhead goes"), although that workload made none. Not in
+     * the smoke run.
+     */
+    private void awaitTimeWaitDrained() throws InterruptedException {
+        if (settings.smoke) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIME_WAIT_DRAIN_MILLIS);
+        int left = timeWaitSockets();
+        if (left > TIME_WAIT_QUIET) {
+            System.out.println("bench: waiting for " + left + " TIME_WAIT sockets to expire (at most "
+                    + TIME_WAIT_DRAIN_MILLIS / 1000 + " s)");
+        }
+        while (left > TIME_WAIT_QUIET && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1000);
+            left = timeWaitSockets();
+        }
+    }
+
+    /** TIME_WAIT sockets in /proc/net/tcp and tcp6 (state 06); 0 where /proc cannot be read. */
+    static int timeWaitSockets() {
+        int n = 0;
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try (BufferedReader in = Files.newBufferedReader(Paths.get(file))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    String[] columns = line.trim().split("\\s+", 5);
+                    if (columns.length > 3 && columns[3].equals("06")) {
+                        n++;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // Not Linux, or no IPv6: nothing to wait for there.
+            }
+        }
+        return n;
     }
 
     /** Tools the workloads drive. */
