@@ -400,16 +400,18 @@ class OtelExportIT {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        // Connection A is held open 8 s: its spans (and B's, and the refused connect's) are made after the
+        // Connection A is held open 12 s: its spans (and B's, and the refused connect's) are made after the
         // collector is back; the metric exports every 300 ms fail until then. The collector comes up once the
-        // agent has said that exports fail.
+        // agent has said that exports fail (within a second or two; the hold leaves room for a slow, loaded start).
         Fork.Running running = Fork.start(List.of("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + port,
                         "-Dotel.java.exporter.otlp.retry.disabled=true", "-Dotel.metric.export.interval=300",
-                        "-Dotel.bsp.schedule.delay=100"), List.of(), OtelScenario.class.getName(), "hold", "8000");
-        long deadline = System.nanoTime() + 7_000_000_000L;
+                        "-Dotel.bsp.schedule.delay=100"), List.of(), OtelScenario.class.getName(), "hold", "12000");
+        long deadline = System.nanoTime() + 10_000_000_000L;
         while (!running.stderrSoFar().contains("OpenTelemetry export of") && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
+        assertTrue(running.stderrSoFar().contains("OpenTelemetry export of"),
+                "the outage was not reported within 10 s, before the collector came up:\n" + running.stderrSoFar());
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP, port)) {
             Fork.Result run = running.await();
             String context = "\n" + run.describe();
