@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -58,23 +59,45 @@ class Http2IT {
         return port;
     }
 
+    /** The client's run against a fresh nginx, once nginx stopped (its access log complete). */
+    private static final class Run {
+        final int port;
+        final Fork.Result fork;
+        final List<String> log;
+        final String context;
+
+        Run(int port, Fork.Result fork, List<String> log) {
+            this.port = port;
+            this.fork = fork;
+            this.log = log;
+            this.context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + fork.describe();
+        }
+    }
+
+    /** {@link Http2Client} with {@code jvmArg} against a fresh nginx; its ten answers all came over HTTP/2. */
+    private Run run(String jvmArg) throws Exception {
+        int port = startNginx();
+        Fork.Result fork = Fork.run(List.of(jvmArg), Http2Client.class.getName(), Integer.toString(port),
+                dir.resolve("cert.pem").toString());
+        nginx.stop();
+        Run run = new Run(port, fork, Files.readAllLines(dir.resolve("access.log")));
+        assertTrue(fork.stdout.contains("RESULT requests=10 versions=" + String.join(",", Collections.nCopies(10, "HTTP_2"))),
+                "all 10 responses came over HTTP/2" + run.context);
+        return run;
+    }
+
     @Test
     void streamsOnOneConnectionAreRequestsThatReuseIt() throws Exception {
-        int port = startNginx();
-        Fork.Result run = Fork.run(List.of("-Dconnscope.events.requests=true"), Http2Client.class.getName(),
-                Integer.toString(port), dir.resolve("cert.pem").toString());
-        nginx.stop();
-        List<String> log = Files.readAllLines(dir.resolve("access.log"));
-        String context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + run.describe();
-        assertTrue(run.stdout.contains("versions=HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2"),
-                "all 10 responses came over HTTP/2" + context);
-        assertEquals(10, log.size(), context);
+        Run h2 = run("-Dconnscope.events.requests=true");
+        String context = h2.context;
+        int port = h2.port;
+        assertEquals(10, h2.log.size(), context);
         Set<String> nginxConnections = new HashSet<>();
-        for (String line : log) {
+        for (String line : h2.log) {
             assertTrue(line.contains("HTTP/2.0 200"), "nginx served HTTP/2: " + line + context);
             nginxConnections.add(line.split(" ")[0]);
         }
-        List<JsonNode> conns = run.records().stream()
+        List<JsonNode> conns = h2.fork.records().stream()
                 .filter(r -> "connection".equals(r.path("type").asText()) && r.path("remote_port").asInt() == port)
                 .collect(Collectors.toList());
         assertEquals(nginxConnections.size(), conns.size(), "as many connections as nginx saw" + context);
@@ -82,7 +105,7 @@ class Http2IT {
         for (JsonNode c : conns) {
             assertEquals(1, c.path("tls_handshakes").asInt(), context);
         }
-        List<JsonNode> requests = run.records().stream()
+        List<JsonNode> requests = h2.fork.records().stream()
                 .filter(r -> "request".equals(r.path("type").asText()) && r.path("server_port").asInt() == port)
                 .collect(Collectors.toList());
         assertEquals(10, requests.size(), context);
@@ -97,16 +120,9 @@ class Http2IT {
      */
     @Test
     void handlersThatThrowOnEveryEventLeaveTheStreamsAlone() throws Exception {
-        int port = startNginx();
-        Fork.Result run = Fork.run(List.of("-Dconnscope.test.failing.handlers=true"), Http2Client.class.getName(),
-                Integer.toString(port), dir.resolve("cert.pem").toString());
-        nginx.stop();
-        List<String> log = Files.readAllLines(dir.resolve("access.log"));
-        String context = "\n--- nginx access log:\n" + String.join("\n", log) + "\n" + run.describe();
-        assertTrue(run.stdout.contains("RESULT requests=10 versions=HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2,"
-                + "HTTP_2,HTTP_2,HTTP_2"), "all 10 responses came over HTTP/2" + context);
-        assertEquals(10, log.stream().filter(l -> l.endsWith("HTTP/2.0 200")).count(), context);
-        Matcher m = Pattern.compile("internal errors (\\d+)").matcher(String.valueOf(SummaryLine.exit(run)));
-        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, "expected counted internal errors" + context);
+        Run h2 = run("-Dconnscope.test.failing.handlers=true");
+        assertEquals(10, h2.log.stream().filter(l -> l.endsWith("HTTP/2.0 200")).count(), h2.context);
+        Matcher m = Pattern.compile("internal errors (\\d+)").matcher(String.valueOf(SummaryLine.exit(h2.fork)));
+        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, "expected counted internal errors" + h2.context);
     }
 }
