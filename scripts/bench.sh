@@ -2,9 +2,9 @@
 # The benchmark suite (README, "Performance"): every workload without an agent, with connscope and with the
 # OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
-#   scripts/bench.sh           full run (about 12 minutes on 2 cores): writes benchmarks/results.md and the README block
-#   scripts/bench.sh --smoke   tiny durations (about 80 s): checks that every workload produces its row
-#   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, clients, startup, attach, memory, jar, jmh):
+#   scripts/bench.sh           full run (about 17 minutes on 2 cores): writes benchmarks/results.md and the README block
+#   scripts/bench.sh --smoke   tiny durations (about 100 s): checks that every workload produces its row
+#   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, clients, startup, attach, memory, jar, jmh):
 #                              writes benchmarks/target/results-only.md, not the README
 #   --no-build                 use the jars already built
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.

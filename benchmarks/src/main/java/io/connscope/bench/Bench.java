@@ -38,7 +38,7 @@ public final class Bench {
     static final double MB = 1024 * 1024;
     static final long JAR_LIMIT = 8L * 1024 * 1024;
 
-    /** Durations and counts: the full run (about 9 minutes on 2 cores) or the smoke run (about 80 s). */
+    /** Durations and counts: the full run (about 17 minutes on 2 cores) or the smoke run (about 100 s). */
     static final class Settings {
         final boolean smoke;
         final int warmSeconds;
@@ -167,6 +167,7 @@ public final class Bench {
 
     static {
         STEPS.put("servers", 2);
+        STEPS.put("jdk-server", 2);
         STEPS.put("clients", 3);
         STEPS.put("startup", 1);
         STEPS.put("attach", 1);
@@ -177,6 +178,7 @@ public final class Bench {
 
     private void runAll() {
         step("servers", "keep-alive server (wrk) and connection churn server (ab)", this::servers);
+        step("jdk-server", "the JDK's HttpServer under wrk and ab", this::jdkServer);
         step("clients", "client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
         step("startup", "startup", this::startup);
         step("attach", "attach", this::attach);
@@ -230,12 +232,26 @@ public final class Bench {
     private static final Pattern AB_FAILED = Pattern.compile("Failed requests:\\s+(\\d+)");
 
     private void servers() throws Exception {
+        serverWorkloads(List.of("-jar", jars.demo.toString(), "serve", "--port", "0"),
+                "Keep-alive server: demo server under `wrk -t1 -c8`",
+                "Connection churn server: demo server under `ab -c4` (no -k)");
+    }
+
+    private void jdkServer() throws Exception {
+        serverWorkloads(List.of("-cp", selfJar.toString(), JdkHttpHello.class.getName()),
+                "Keep-alive server: JDK HttpServer (NIO) under `wrk -t1 -c8`",
+                "Connection churn server: JDK HttpServer (NIO) under `ab -c4` (no -k)");
+    }
+
+    /** A server in each variant, under wrk (keep-alive) and then ab (a connection per request): two rows. */
+    private void serverWorkloads(List<String> server, String keepAliveRow, String churnRow) throws Exception {
         Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
+        List<Processes.Background> started = new ArrayList<>();
         for (Variant v : Variant.values()) {
-            Processes.Background server = processes.startAndAwait(
-                    Pinning.UNDER_TEST.apply(javaCommand(v, "-jar", jars.demo.toString(), "serve", "--port", "0")),
-                    SERVING, 120);
-            ports.put(v, Integer.parseInt(server.ready.group(1)));
+            Processes.Background b = processes.startAndAwait(
+                    Pinning.UNDER_TEST.apply(javaCommand(v, server.toArray(new String[0]))), SERVING, 120);
+            started.add(b);
+            ports.put(v, Integer.parseInt(b.ready.group(1)));
         }
         String wrk = Tools.find("wrk");
         String ab = Tools.find("ab");
@@ -259,8 +275,11 @@ public final class Bench {
                 churn.add(round, v, ab(ab, ports.get(v), settings.runSeconds));
             }
         }
-        report.throughput("Keep-alive server: demo server under `wrk -t1 -c8`", "req/s", keepAlive, 0.97);
-        report.throughput("Connection churn server: demo server under `ab -c4` (no -k)", "req/s", churn, 0.95);
+        for (Processes.Background b : started) {
+            b.stop();
+        }
+        report.throughput(keepAliveRow, "req/s", keepAlive, 0.97);
+        report.throughput(churnRow, "req/s", churn, 0.95);
     }
 
     private double wrk(String wrk, int port, int seconds) throws Exception {

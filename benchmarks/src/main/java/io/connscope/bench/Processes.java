@@ -129,6 +129,14 @@ final class Processes implements AutoCloseable {
             this.ready = ready;
             this.log = log;
         }
+
+        /** Ends it (SIGTERM, then SIGKILL after 10 s), so that an agent's threads do not run into later steps. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** A worker JVM commanded one line at a time ({@link ClientWorker}). */

@@ -51,7 +51,8 @@ class BenchSmokeIT {
             assertFalse(row.contains("NaN") || row.contains("NO RESULT"), "a row without a number: " + row);
             assertTrue(row.endsWith("| PASS |") || row.endsWith("| FAIL |") || row.endsWith("| - |"), row);
         }
-        for (String workload : List.of("Keep-alive server", "Connection churn server", "JDK HttpClient",
+        for (String workload : List.of("Keep-alive server: demo server", "Connection churn server: demo server",
+                "Keep-alive server: JDK HttpServer", "Connection churn server: JDK HttpServer", "JDK HttpClient",
                 "Apache HttpClient", "Client churn", "Startup", "Attach", "Memory", "Agent jar size",
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
