@@ -245,41 +245,45 @@ public final class Bench {
 
     /** A server in each variant, under wrk (keep-alive) and then ab (a connection per request): two rows. */
     private void serverWorkloads(List<String> server, String keepAliveRow, String churnRow) throws Exception {
-        Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
         List<Processes.Background> started = new ArrayList<>();
-        for (Variant v : Variant.values()) {
-            Processes.Background b = processes.startAndAwait(
-                    Pinning.UNDER_TEST.apply(javaCommand(v, server.toArray(new String[0]))), SERVING, 120);
-            started.add(b);
-            ports.put(v, Integer.parseInt(b.ready.group(1)));
-        }
-        String wrk = Tools.find("wrk");
-        String ab = Tools.find("ab");
-        Rounds keepAlive = new Rounds();
-        Rounds churn = new Rounds();
-        // The keep-alive workload first, so that it does not run beside the churn's TIME_WAIT sockets.
-        awaitTimeWaitDrained();
-        for (Variant v : Variant.values()) {
-            wrk(wrk, ports.get(v), settings.warmSeconds);
-        }
-        for (int round = 0; round < settings.rounds; round++) {
-            for (Variant v : order(round)) {
-                keepAlive.add(round, v, wrk(wrk, ports.get(v), settings.runSeconds));
+        try {
+            Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
+            for (Variant v : Variant.values()) {
+                Processes.Background b = processes.startAndAwait(
+                        Pinning.UNDER_TEST.apply(javaCommand(v, server.toArray(new String[0]))), SERVING, 120);
+                started.add(b);
+                ports.put(v, Integer.parseInt(b.ready.group(1)));
+            }
+            String wrk = Tools.find("wrk");
+            String ab = Tools.find("ab");
+            Rounds keepAlive = new Rounds();
+            Rounds churn = new Rounds();
+            // The keep-alive workload first, so that it does not run beside the churn's TIME_WAIT sockets.
+            awaitTimeWaitDrained();
+            for (Variant v : Variant.values()) {
+                wrk(wrk, ports.get(v), settings.warmSeconds);
+            }
+            for (int round = 0; round < settings.rounds; round++) {
+                for (Variant v : order(round)) {
+                    keepAlive.add(round, v, wrk(wrk, ports.get(v), settings.runSeconds));
+                }
+            }
+            for (Variant v : Variant.values()) {
+                ab(ab, ports.get(v), settings.warmSeconds);
+            }
+            for (int round = 0; round < settings.rounds; round++) {
+                for (Variant v : order(round)) {
+                    churn.add(round, v, ab(ab, ports.get(v), settings.runSeconds));
+                }
+            }
+            report.throughput(keepAliveRow, "req/s", keepAlive, 0.97);
+            report.throughput(churnRow, "req/s", churn, 0.95);
+        } finally {
+            // Also when a run failed: the next step must not run beside these JVMs.
+            for (Processes.Background b : started) {
+                b.stop();
             }
         }
-        for (Variant v : Variant.values()) {
-            ab(ab, ports.get(v), settings.warmSeconds);
-        }
-        for (int round = 0; round < settings.rounds; round++) {
-            for (Variant v : order(round)) {
-                churn.add(round, v, ab(ab, ports.get(v), settings.runSeconds));
-            }
-        }
-        for (Processes.Background b : started) {
-            b.stop();
-        }
-        report.throughput(keepAliveRow, "req/s", keepAlive, 0.97);
-        report.throughput(churnRow, "req/s", churn, 0.95);
     }
 
     private double wrk(String wrk, int port, int seconds) throws Exception {
