@@ -45,8 +45,8 @@ final class Report {
         double otel = r.medianRatio(Variant.OTEL);
         boolean pass = cs >= minimumRatio && cs >= otel;
         add(workload, rate(r.median(Variant.NONE), unit), rate(r.median(Variant.CONNSCOPE), unit),
-                rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioRange(Variant.CONNSCOPE)),
-                ratio(otel, r.ratioRange(Variant.OTEL)),
+                rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioInterval(Variant.CONNSCOPE)),
+                ratio(otel, r.ratioInterval(Variant.OTEL)),
                 String.format(Locale.ROOT, "≥ %.2f and ≥ OTel's", minimumRatio), pass ? "PASS" : "FAIL");
     }
 
@@ -107,8 +107,8 @@ final class Report {
             sb.append("| NO RESULT: ").append(f.replace('\n', ' ').replace('|', '/')).append(" | | | | | | | MISSING |\n");
         }
         sb.append(String.format(Locale.ROOT, "%nTargets: %d PASS, %d FAIL%s. A throughput ratio is the median of the"
-                + " rounds' ratios (each round runs the three variants back to back); in brackets, the least and the"
-                + " greatest round's.%n", pass, fail, missing() > 0 ? ", " + missing() + " without a result" : ""));
+                + " rounds' ratios (each round runs the three variants back to back); in brackets, its 95 %% confidence"
+                + " interval (order statistics of the rounds' ratios; the whole range with fewer than 6 rounds).%n", pass, fail, missing() > 0 ? ", " + missing() + " without a result" : ""));
         return sb.toString();
     }
 
@@ -128,8 +128,8 @@ final class Report {
     }
 
     /** The median ratio and, after it, the range of the rounds' ratios. */
-    private static String ratio(double median, double[] range) {
-        return String.format(Locale.ROOT, "%.3f (%.2f–%.2f)", median, range[0], range[1]);
+    private static String ratio(double median, double[] interval) {
+        return String.format(Locale.ROOT, "%.3f (%.3f–%.3f)", median, interval[0], interval[1]);
     }
 
     private static String ms(double value) {

@@ -1,7 +1,6 @@
 package io.connscope.bench;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,9 @@ final class Rounds {
         return Stats.median(ratios(v));
     }
 
-    /** The least and the greatest of the rounds' {@code v / no agent}: how far one round's ratio strays. */
-    double[] ratioRange(Variant v) {
-        List<Double> ratios = ratios(v);
-        return new double[] {Collections.min(ratios), Collections.max(ratios)};
+    /** A 95 % confidence interval of {@link #medianRatio} ({@link Stats#medianInterval}). */
+    double[] ratioInterval(Variant v) {
+        return Stats.medianInterval(ratios(v));
     }
 
     private List<Double> ratios(Variant v) {

@@ -1,5 +1,6 @@
 package io.connscope.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -38,10 +40,28 @@ class ReportTest {
         assertEquals(98, r.median(Variant.CONNSCOPE), 1e-9);
         assertEquals(-1, r.medianDifference(Variant.CONNSCOPE), 1e-9);
         assertEquals(2.5, Stats.median(List.of(4.0, 1.0, 2.0, 3.0)), 1e-9);
-        assertEquals(0.98, r.ratioRange(Variant.CONNSCOPE)[0], 1e-9);
-        assertEquals(0.99, r.ratioRange(Variant.CONNSCOPE)[1], 1e-9);
-        assertEquals(0.8, r.ratioRange(Variant.OTEL)[0], 1e-9);
-        assertEquals(0.9, r.ratioRange(Variant.OTEL)[1], 1e-9);
+        // Three rounds are too few for a 95 % interval: it is their whole range.
+        assertEquals(0.98, r.ratioInterval(Variant.CONNSCOPE)[0], 1e-9);
+        assertEquals(0.99, r.ratioInterval(Variant.CONNSCOPE)[1], 1e-9);
+        assertEquals(0.8, r.ratioInterval(Variant.OTEL)[0], 1e-9);
+        assertEquals(0.9, r.ratioInterval(Variant.OTEL)[1], 1e-9);
+    }
+
+    @Test
+    void theMediansIntervalComesFromOrderStatistics() {
+        // P(Binomial(n, 1/2) <= k - 1) <= 2.5 %, k as large as it can be (the sign-test interval's tables).
+        assertEquals(0, Stats.lowerOrderStatistic(5));
+        assertEquals(1, Stats.lowerOrderStatistic(6));
+        assertEquals(2, Stats.lowerOrderStatistic(9));
+        assertEquals(6, Stats.lowerOrderStatistic(20));
+        assertEquals(9, Stats.lowerOrderStatistic(28));
+        List<Double> values = new ArrayList<>();
+        for (int i = 28; i >= 1; i--) {
+            values.add((double) i); // unsorted on purpose
+        }
+        assertArrayEquals(new double[] {9, 20}, Stats.medianInterval(values), 1e-9);
+        assertArrayEquals(new double[] {1, 5}, Stats.medianInterval(List.of(5.0, 1.0, 3.0, 2.0, 4.0)), 1e-9);
+        assertArrayEquals(new double[] {7, 7}, Stats.medianInterval(List.of(7.0)), 1e-9);
     }
 
     @Test
@@ -58,8 +78,8 @@ class ReportTest {
         worseThanOtel.add(0, Variant.OTEL, 99);
         report.throughput("worse than OTel", "req/s", worseThanOtel, 0.97);
         String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
-        assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 (0.98–0.98) | 0.900 (0.90–0.90) | ≥ 0.97 and ≥ OTel's | PASS |"), table);
-        assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 (0.98–0.98) | 0.990 (0.99–0.99) | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
+        assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 (0.980–0.980) | 0.900 (0.900–0.900) | ≥ 0.97 and ≥ OTel's | PASS |"), table);
+        assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 (0.980–0.980) | 0.990 (0.990–0.990) | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
         assertEquals(Report.EXPECTED_ROWS - 2, report.missing());
     }
 
