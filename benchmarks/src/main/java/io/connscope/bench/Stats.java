@@ -38,16 +38,17 @@ final class Stats {
 
     /** The largest k with P(Binomial(n, 1/2) <= k - 1) <= 0.025, or 0 when even k = 1 is above that. */
     static int lowerOrderStatistic(int n) {
-        double p = Math.pow(0.5, n); // P(B = 0)
+        // In logarithms: 0.5^n underflows from n = 1075 on.
+        double logP = -n * Math.log(2); // P(B = 0)
         double cumulative = 0;
         int k = 0;
         for (int j = 0; j < n; j++) {
-            cumulative += p; // P(B <= j)
+            cumulative += Math.exp(logP); // P(B <= j)
             if (cumulative > 0.025) {
                 break;
             }
             k = j + 1;
-            p = p * (n - j) / (j + 1); // P(B = j + 1)
+            logP += Math.log((double) (n - j) / (j + 1)); // P(B = j + 1)
         }
         return k;
     }

@@ -55,6 +55,7 @@ class ReportTest {
         assertEquals(2, Stats.lowerOrderStatistic(9));
         assertEquals(6, Stats.lowerOrderStatistic(20));
         assertEquals(9, Stats.lowerOrderStatistic(28));
+        assertEquals(956, Stats.lowerOrderStatistic(2000)); // past where 0.5^n underflows
         List<Double> values = new ArrayList<>();
         for (int i = 28; i >= 1; i--) {
             values.add((double) i); // unsorted on purpose
