@@ -56,9 +56,9 @@ public final class Bench {
             this.smoke = smoke;
             // 8 s: with either agent the JIT is still compiling the workload's code (advice inlined) 5 s in.
             warmSeconds = smoke ? 1 : 8;
-            // Many short rounds rather than a few long ones: here a 5 s run's rate strays as far as a 1 s run's (the
-            // machine's load changes over seconds), so the variants of a round are compared closer in time and
-            // the median of 28 ratios is known about twice as closely as that of 7.
+            // Many short rounds rather than a few long ones: here the rounds' ratios spread as widely with 5 s runs
+            // as with 1 s runs (the machine's load changes over seconds), so the variants of a round are compared
+            // closer in time, and the median of 28 ratios is known about twice as closely as that of 7.
             runSeconds = 1;
             rounds = smoke ? 1 : 28;
             startupRounds = smoke ? 1 : 10;

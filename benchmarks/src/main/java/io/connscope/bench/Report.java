@@ -108,7 +108,8 @@ final class Report {
         }
         sb.append(String.format(Locale.ROOT, "%nTargets: %d PASS, %d FAIL%s. A throughput ratio is the median of the"
                 + " rounds' ratios (each round runs the three variants back to back); in brackets, its 95 %% confidence"
-                + " interval (order statistics of the rounds' ratios; the whole range with fewer than 6 rounds).%n", pass, fail, missing() > 0 ? ", " + missing() + " without a result" : ""));
+                + " interval (order statistics of the rounds' ratios; the whole range with fewer than 6 rounds).%n",
+                pass, fail, missing() > 0 ? ", " + missing() + " without a result" : ""));
         return sb.toString();
     }
 
@@ -127,7 +128,7 @@ final class Report {
         return String.format(Locale.ROOT, "%,.0f %s", value, unit);
     }
 
-    /** The median ratio and, after it, the range of the rounds' ratios. */
+    /** The median ratio and, after it, its confidence interval. */
     private static String ratio(double median, double[] interval) {
         return String.format(Locale.ROOT, "%.3f (%.3f–%.3f)", median, interval[0], interval[1]);
     }
