@@ -53,6 +53,17 @@ public final class FreshPorts {
         throw new IOException("no free loopback port found");
     }
 
+    /**
+     * A port a server of this JVM binds that {@link #next} did not choose (one the test gave the driver, such as
+     * nginx's upstream): never handed out, or another scenario's server could take it before or after that server
+     * and have its records counted with that server's.
+     */
+    public static void reserve(int port) {
+        if (port > 0) {
+            HANDED_OUT.add(port);
+        }
+    }
+
     private static int ephemeralLow() {
         try {
             // One read with a whole buffer: /proc/sys answers a read at a later offset with end of file, and

@@ -1,5 +1,6 @@
 package io.connscope.it.driver.clients;
 
+import io.connscope.it.driver.FreshPorts;
 import io.connscope.it.driver.HttpServers;
 import io.connscope.it.driver.KeepAliveServer;
 import io.connscope.it.driver.Watchdog;
@@ -81,6 +82,14 @@ public final class ClientScenarios {
         // Which jar the library came from: the test checks it is the version it asked for.
         System.out.println("RESULT library_jar="
                 + libraryClass.getProtectionDomain().getCodeSource().getLocation().getPath().replaceAll(".*/", ""));
+        for (String arg : args) {
+            if (arg.startsWith("nginx=")) {
+                // The upstream's port is bound here only later: no scenario's own server may take it first, or after.
+                for (String port : arg.substring("nginx=".length()).split(",")) {
+                    FreshPorts.reserve(Integer.parseInt(port));
+                }
+            }
+        }
         for (String arg : args) {
             if (arg.startsWith("https=")) {
                 https(factory, arg.substring("https=".length()));
