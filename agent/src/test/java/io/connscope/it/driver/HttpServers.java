@@ -56,7 +56,6 @@ public final class HttpServers {
 
         /** A server on {@code port} of 127.0.0.1 (0: any free one). */
         public Server(int port) throws IOException {
-            FreshPorts.reserve(port);
             http = HttpServer.create(new InetSocketAddress(LOOPBACK, port), 50);
             executor = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "http-handler");

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -77,6 +78,11 @@ public final class ClientScenarios {
     private ClientScenarios() {
     }
 
+    /** The ports of an {@code nginx=I,C,P,R,U} argument, in that order. */
+    private static int[] nginxPorts(String arg) {
+        return Arrays.stream(arg.substring("nginx=".length()).split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
     public static void run(String[] args, Class<?> libraryClass, Factory factory) throws Exception {
         Watchdog.start(50_000);
         // Which jar the library came from: the test checks it is the version it asked for.
@@ -85,8 +91,8 @@ public final class ClientScenarios {
         for (String arg : args) {
             if (arg.startsWith("nginx=")) {
                 // The upstream's port is bound here only later: no scenario's own server may take it first, or after.
-                for (String port : arg.substring("nginx=".length()).split(",")) {
-                    FreshPorts.reserve(Integer.parseInt(port));
+                for (int port : nginxPorts(arg)) {
+                    FreshPorts.reserve(port);
                 }
             }
         }
@@ -96,11 +102,11 @@ public final class ClientScenarios {
                 continue;
             }
             if (arg.startsWith("nginx=")) {
-                String[] p = arg.substring("nginx=".length()).split(",");
-                nginxIdle(factory, Integer.parseInt(p[0]));
-                repeat(factory, "nginx-close", Integer.parseInt(p[1]), 3);
-                nginxHttp10Upstream(factory, Integer.parseInt(p[2]), Integer.parseInt(p[4]));
-                repeat(factory, "nginx-keepalive-requests", Integer.parseInt(p[3]), 7);
+                int[] p = nginxPorts(arg);
+                nginxIdle(factory, p[0]);
+                repeat(factory, "nginx-close", p[1], 3);
+                nginxHttp10Upstream(factory, p[2], p[4]);
+                repeat(factory, "nginx-keepalive-requests", p[3], 7);
                 continue;
             }
             switch (arg) {
