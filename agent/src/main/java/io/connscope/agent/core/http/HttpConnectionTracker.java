@@ -67,6 +67,18 @@ public final class HttpConnectionTracker {
         this.anchorNanos = anchorNanos;
     }
 
+    private static final long FOUR_BYTES = Words.mask(4);
+    private static final long FIVE_BYTES = Words.mask(5);
+    private static final long SIX_BYTES = Words.mask(6);
+    private static final long SEVEN_BYTES = Words.mask(7);
+    private static final long GET = Words.of("GET ");
+    private static final long POST = Words.of("POST ");
+    private static final long PUT = Words.of("PUT ");
+    private static final long HEAD = Words.of("HEAD ");
+    private static final long DELETE = Words.of("DELETE ");
+    private static final long PATCH = Words.of("PATCH ");
+    private static final long OPTIONS = Words.of("OPTIONS ");
+
     /** Methods that make a request line recognisable on their own (RFC 9110, PATCH, WebDAV). */
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
         "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH"};
@@ -77,6 +89,16 @@ public final class HttpConnectionTracker {
      * is not enough: SMTP's {@code EHLO x} would pass.)
      */
     public static boolean looksLikeRequest(ByteSource bytes, long address, int length) {
+        if (length >= 8) {
+            // The common methods with their space, against constants: what the loop below decides for them.
+            long w = bytes.longAt(address);
+            long four = w & FOUR_BYTES;
+            long five = w & FIVE_BYTES;
+            if (four == GET || five == POST || four == PUT || five == HEAD || (w & SEVEN_BYTES) == DELETE
+                    || (w & SIX_BYTES) == PATCH || w == OPTIONS) {
+                return true;
+            }
+        }
         int token = 0;
         while (token < length && token < 12) {
             int b = bytes.byteAt(address + token);
@@ -241,10 +263,13 @@ public final class HttpConnectionTracker {
         }
     }
 
+    /** Whether the bytes start with "HTTP/1." (as far as there are bytes). */
     private static boolean startsWithHttp(ByteSource bytes, long address, int length) {
-        String prefix = "HTTP/1.";
-        for (int i = 0; i < prefix.length() && i < length; i++) {
-            if (bytes.byteAt(address + i) != prefix.charAt(i)) {
+        if (length >= 8) {
+            return (bytes.longAt(address) & SEVEN_BYTES) == HttpHeaderScanner.HTTP_1;
+        }
+        for (int i = 0; i < 7 && i < length; i++) {
+            if (bytes.byteAt(address + i) != Words.byteOf(HttpHeaderScanner.HTTP_1, i)) {
                 return false;
             }
         }

@@ -15,7 +15,19 @@ final class HttpHeaderScanner {
     private static final int NAME_CAPACITY = 16;
     private static final int LINE_WINDOW = 12;
 
-    private static final byte[] HTTP_1 = {'H', 'T', 'T', 'P', '/', '1', '.'};
+    /** "HTTP/1.", with which every HTTP/1.x version starts (see {@link Words}). */
+    static final long HTTP_1 = Words.of("HTTP/1.");
+    private static final long SEVEN_BYTES = Words.mask(7);
+
+    /** The kept headers' names with their colon, as a word of bytes 0-7 and one of bytes 3-10, and their case folds. */
+    private static final long CONNECTION_HEAD = Words.of("connecti");
+    private static final long CONNECTION_TAIL = Words.of("nection:");
+    private static final long KEEP_ALIVE_HEAD = Words.of("keep-ali");
+    private static final long KEEP_ALIVE_TAIL = Words.of("p-alive:");
+    private static final long CONNECTION_HEAD_FOLD = Words.caseFold("connecti");
+    private static final long CONNECTION_TAIL_FOLD = Words.caseFold("nection:");
+    private static final long KEEP_ALIVE_HEAD_FOLD = Words.caseFold("keep-ali");
+    private static final long KEEP_ALIVE_TAIL_FOLD = Words.caseFold("p-alive:");
 
     /** For {@link #indexOf}: '\n' and '\r' in every byte of a word, and each byte's low and high bit. */
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
@@ -167,27 +179,27 @@ final class HttpHeaderScanner {
     }
 
     /**
-     * A start line held whole by the chunk ({@code length} bytes before its '\n'): keeps its first and last bytes
-     * as {@link #step} would. Returns false, leaving it to {@link #step}, when it holds a stray '\r'.
+     * A start line held whole by the chunk ({@code length} bytes before its '\n'): reads the version and status
+     * from it as {@link #step} and {@link #finishStartLine} would. Returns false, leaving it to {@link #step}, when
+     * it holds a stray '\r'.
      */
     private boolean startLineAtOnce(ByteSource bytes, long address, int length) {
         int len = length > 0 && bytes.byteAt(address + length - 1) == '\r' ? length - 1 : length;
         if (indexOf(bytes, address, 0, len, RETURNS) >= 0) {
             return false;
         }
-        // Only what finishStartLine reads: a request's version at the end, a response's status line head.
-        lineHeadLength = Math.min(LINE_WINDOW, len);
-        if (!request) {
-            for (int k = 0; k < lineHeadLength; k++) {
-                lineHead[k] = (byte) bytes.byteAt(address + k);
-            }
-        } else {
-            for (int k = Math.max(0, len - 8); k < len; k++) {
-                lineTail[k % LINE_WINDOW] = (byte) bytes.byteAt(address + k);
+        // What finishStartLine would find, read straight from the chunk: a request's version at the end of its
+        // line, a response's version and status at the start.
+        if (len >= 8) {
+            if (request) {
+                version = versionOf(bytes.longAt(address + len - 8));
+            } else {
+                version = versionOf(bytes.longAt(address));
+                if (len >= 12 && bytes.byteAt(address + 8) == ' ') {
+                    status = status(bytes.byteAt(address + 9), bytes.byteAt(address + 10), bytes.byteAt(address + 11));
+                }
             }
         }
-        lineLength = len;
-        finishStartLine();
         phase = NAME;
         nameLength = 0;
         nameOverflow = false;
@@ -200,22 +212,21 @@ final class HttpHeaderScanner {
      */
     private static int targetAhead(ByteSource bytes, long address, int remaining, int first) {
         int lower = lower((byte) first);
-        String expected = lower == 'c' ? "connection" : lower == 'k' ? "keep-alive" : null;
-        if (expected == null) {
+        if (lower != 'c' && lower != 'k') {
             return TARGET_NONE;
         }
         if (remaining < NAME_COLON_LENGTH) {
             return UNDECIDED;
         }
-        for (int k = 1; k < expected.length(); k++) {
-            if (lower((byte) bytes.byteAt(address + k)) != expected.charAt(k)) {
-                return TARGET_NONE;
-            }
+        // Two overlapping words cover the 11 bytes; the fold lets either case through, letters only.
+        long head = bytes.longAt(address);
+        long tail = bytes.longAt(address + NAME_COLON_LENGTH - 8);
+        if (lower == 'c') {
+            return (head | CONNECTION_HEAD_FOLD) == CONNECTION_HEAD && (tail | CONNECTION_TAIL_FOLD) == CONNECTION_TAIL
+                    ? TARGET_CONNECTION : TARGET_NONE;
         }
-        if (bytes.byteAt(address + expected.length()) != ':') {
-            return TARGET_NONE;
-        }
-        return lower == 'c' ? TARGET_CONNECTION : TARGET_KEEP_ALIVE;
+        return (head | KEEP_ALIVE_HEAD_FOLD) == KEEP_ALIVE_HEAD && (tail | KEEP_ALIVE_TAIL_FOLD) == KEEP_ALIVE_TAIL
+                ? TARGET_KEEP_ALIVE : TARGET_NONE;
     }
 
     /** Value bytes of a kept header (no newline among them), as {@link #step} keeps them. */
@@ -336,38 +347,48 @@ final class HttpHeaderScanner {
         return b == ' ' || b == '\t';
     }
 
+    /** The start line read byte by byte (see {@link #startLineAtOnce} for a whole one). */
     private void finishStartLine() {
         if (request) {
             // "... HTTP/1.1": the version is the line's last 8 bytes.
             if (lineLength >= 8) {
-                version = versionAt(lineTail, (lineLength - 8) % LINE_WINDOW, true);
+                version = versionOf(wordAt(lineTail, (lineLength - 8) % LINE_WINDOW));
             }
         } else if (lineHeadLength >= 8) {
-            version = versionAt(lineHead, 0, false);
+            version = versionOf(wordAt(lineHead, 0));
             if (lineHeadLength >= 12 && lineHead[8] == ' ') {
-                int s = 0;
-                for (int i = 9; i < 12; i++) {
-                    int d = lineHead[i] - '0';
-                    if (d < 0 || d > 9) {
-                        s = 0;
-                        break;
-                    }
-                    s = s * 10 + d;
-                }
-                status = s;
+                status = status(lineHead[9], lineHead[10], lineHead[11]);
             }
         }
     }
 
-    /** Reads "HTTP/1.x" at {@code start}; the tail buffer is circular. */
-    private static int versionAt(byte[] buf, int start, boolean circular) {
-        for (int i = 0; i < HTTP_1.length; i++) {
-            if (buf[circular ? (start + i) % LINE_WINDOW : start + i] != HTTP_1[i]) {
-                return 0;
-            }
+    /** The 8 bytes from {@code start} of a line window (circular for the tail) as a word. */
+    private static long wordAt(byte[] window, int start) {
+        long w = 0;
+        for (int i = 7; i >= 0; i--) {
+            w = (w << 8) | (window[(start + i) % LINE_WINDOW] & 0xff);
         }
-        byte minor = buf[circular ? (start + 7) % LINE_WINDOW : start + 7];
+        return w;
+    }
+
+    /** "HTTP/1.0" is 10, "HTTP/1.1" 11, anything else 0. */
+    private static int versionOf(long word) {
+        if ((word & SEVEN_BYTES) != HTTP_1) {
+            return 0;
+        }
+        int minor = Words.byteOf(word, 7);
         return minor == '0' ? 10 : minor == '1' ? 11 : 0;
+    }
+
+    /** Three digits as a status code, or 0 when any is not a digit. */
+    private static int status(int hundreds, int tens, int ones) {
+        int h = hundreds - '0';
+        int t = tens - '0';
+        int o = ones - '0';
+        if (h < 0 || h > 9 || t < 0 || t > 9 || o < 0 || o > 9) {
+            return 0;
+        }
+        return h * 100 + t * 10 + o;
     }
 
     private int targetOf() {

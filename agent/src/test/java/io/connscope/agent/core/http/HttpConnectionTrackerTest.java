@@ -288,6 +288,16 @@ class HttpConnectionTrackerTest {
         byte[] customNoVersion = "PURGE /cache\r\n".getBytes(StandardCharsets.ISO_8859_1);
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(customNoVersion), 0, customNoVersion.length));
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
+        for (String method : new String[] {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
+            "CONNECT", "PROPFIND", "MKCOL", "SEARCH"}) {
+            byte[] line = (method + " /x?y=1\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(line), 0, line.length), method);
+            byte[] folded = (method.charAt(0) + method.substring(1).toLowerCase() + " /x?y=1\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(folded), 0, folded.length), method);
+            byte[] longer = (method + "X /x?y=1\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(longer), 0, longer.length), method + "X");
+        }
         assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
         assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, hello.length));
         assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, 5), "a server reading the record header alone");
@@ -326,6 +336,10 @@ class HttpConnectionTrackerTest {
                         "HTTP/1.1 204 No Content\nCache-Control: none\nkeep-alive:\ttimeout=1\t\n\n"},
                 {"GET / HTTP/1.1\r\nX-Long: " + "v".repeat(300) + "\r\nConnection: " + "t,".repeat(40) + "close\r\n\r\n",
                         "HTTP/1.1 200 OK\r\nK: v\r\nC: v\r\nKeep-Alive: timeout=7\r\n\r\n"},
+                // Names in any case and names that only start like the kept ones; a status that is not a number.
+                {"DELETE /x HTTP/1.0\r\nkEEP-aLIVE: 9\r\nConnection-Extra: no\r\nKeep-AliveX: no\r\n"
+                        + "CoNNeCTioN: Keep-Alive\r\n\r\n",
+                        "HTTP/1.0 2x0 Odd\r\nKEEP-ALIVE: max=3\r\nConnectiox: no\r\nConnection: keep-alive\r\n\r\n"},
         };
         // What each exchange's heads say, read whole (the kept values stop at 64 bytes).
         String[] firstExchange = {
@@ -336,6 +350,8 @@ class HttpConnectionTrackerTest {
                 "1 HTTP/1.1 status=204 reqConnection=close reqKeepAlive=null respConnection=null respKeepAlive=timeout=1",
                 "1 HTTP/1.1 status=200 reqConnection=" + "t,".repeat(32) + " reqKeepAlive=null respConnection=null"
                         + " respKeepAlive=timeout=7",
+                "1 HTTP/1.0 status=0 reqConnection=Keep-Alive reqKeepAlive=9 respConnection=keep-alive"
+                        + " respKeepAlive=max=3",
         };
         for (int c = 0; c < exchangesToSplit.length; c++) {
             String[] exchange = exchangesToSplit[c];
