@@ -6,8 +6,9 @@ package io.connscope.agent.core.http;
  * {@code Keep-Alive}. Every other header, the request target (and so any query string) and the body are
  * skipped without being stored.
  *
- * <p>Allocation-free per message: the buffers are allocated once per connection (the value buffers when their
- * header first appears) and reused for every message.
+ * <p>Allocation-free per message: the buffers are allocated once per connection, each when first needed (the value
+ * buffers when their header first appears, the line and name buffers when a line comes split across reads, which
+ * many connections never see), and reused for every message.
  */
 final class HttpHeaderScanner {
 
@@ -52,12 +53,12 @@ final class HttpHeaderScanner {
     private boolean request;
 
     /** Start line: its first and last bytes, enough for "HTTP/1.1 200" and "... HTTP/1.1". */
-    private final byte[] lineHead = new byte[LINE_WINDOW];
+    private byte[] lineHead;
     private int lineHeadLength;
-    private final byte[] lineTail = new byte[LINE_WINDOW];
+    private byte[] lineTail;
     private int lineLength;
 
-    private final byte[] name = new byte[NAME_CAPACITY];
+    private byte[] name;
     private int nameLength;
     private boolean nameOverflow;
     private int target;
@@ -259,6 +260,10 @@ final class HttpHeaderScanner {
                     nameLength = 0;
                     nameOverflow = false;
                 } else if (b != '\r') {
+                    if (lineHead == null) {
+                        lineHead = new byte[LINE_WINDOW];
+                        lineTail = new byte[LINE_WINDOW];
+                    }
                     if (lineHeadLength < LINE_WINDOW) {
                         lineHead[lineHeadLength++] = b;
                     }
@@ -279,6 +284,9 @@ final class HttpHeaderScanner {
                     beginValue(targetOf());
                 } else if (b != '\r') {
                     if (nameLength < NAME_CAPACITY) {
+                        if (name == null) {
+                            name = new byte[NAME_CAPACITY];
+                        }
                         name[nameLength++] = lower(b);
                     } else {
                         nameOverflow = true;
