@@ -37,8 +37,14 @@ final class RecentCloses {
     private int newest = NONE;
     private int free = NONE;
     private int count;
-    /** Open addressing (linear probing) from a tuple to its slot: slot + 1, 0 for empty; at most half full. */
+    /**
+     * Open addressing (linear probing) from a tuple to its slot, at most half full. Each position is two ints, the
+     * slot + 1 (0 for empty) and the tuple's hash: probing and moving entries then read the index alone, not the
+     * slots' arrays. Under churn every close probes and removes the oldest, and each slot read was a cache miss.
+     */
     private int[] index;
+    /** Positions in {@link #index} - 1. */
+    private int mask;
     private long forgottenEarly;
 
     RecentCloses(int max, long keepNanos) {
@@ -149,7 +155,9 @@ final class RecentCloses {
             next[s] = free;
             free = s;
         }
-        index = new int[Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2];
+        int positions = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
+        index = new int[positions * 2];
+        mask = positions - 1;
         for (int s = oldest; s != NONE; s = next[s]) {
             insert(s);
         }
@@ -157,9 +165,11 @@ final class RecentCloses {
 
     /** The slot holding this tuple, or NONE. */
     private int find(Endpoints t) {
-        int mask = index.length - 1;
-        int i = spread(Endpoints.hash(t.localHigh, t.localLow, t.remoteHigh, t.remoteLow, t.ports)) & mask;
-        for (int v; (v = index[i]) != 0; i = (i + 1) & mask) {
+        int h = spread(Endpoints.hash(t.localHigh, t.localLow, t.remoteHigh, t.remoteLow, t.ports));
+        for (int i = h & mask, v; (v = index[2 * i]) != 0; i = (i + 1) & mask) {
+            if (index[2 * i + 1] != h) {
+                continue;
+            }
             int s = v - 1;
             int a = s * 4;
             if (ports[s] == t.ports && addresses[a + 1] == t.localLow && addresses[a + 3] == t.remoteLow
@@ -171,38 +181,38 @@ final class RecentCloses {
     }
 
     private void insert(int slot) {
-        int mask = index.length - 1;
-        int i = home(slot);
-        while (index[i] != 0) {
+        int h = hashOf(slot);
+        int i = h & mask;
+        while (index[2 * i] != 0) {
             i = (i + 1) & mask;
         }
-        index[i] = slot + 1;
+        index[2 * i] = slot + 1;
+        index[2 * i + 1] = h;
     }
 
     /** Takes a slot out of the index, moving back the entries after it that had probed past it. */
     private void unindex(int slot) {
-        int mask = index.length - 1;
-        int i = home(slot);
-        while (index[i] != slot + 1) {
+        int i = hashOf(slot) & mask;
+        while (index[2 * i] != slot + 1) {
             i = (i + 1) & mask;
         }
-        index[i] = 0;
-        for (int j = (i + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
-            int k = home(index[j] - 1);
+        index[2 * i] = 0;
+        for (int j = (i + 1) & mask; index[2 * j] != 0; j = (j + 1) & mask) {
+            int k = index[2 * j + 1] & mask;
             // The entry at j stays unless its home lies cyclically outside (i, j]: then it moves into the hole.
             boolean stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!stays) {
-                index[i] = index[j];
-                index[j] = 0;
+                index[2 * i] = index[2 * j];
+                index[2 * i + 1] = index[2 * j + 1];
+                index[2 * j] = 0;
                 i = j;
             }
         }
     }
 
-    private int home(int slot) {
+    private int hashOf(int slot) {
         int a = slot * 4;
-        return spread(Endpoints.hash(addresses[a], addresses[a + 1], addresses[a + 2], addresses[a + 3], ports[slot]))
-                & (index.length - 1);
+        return spread(Endpoints.hash(addresses[a], addresses[a + 1], addresses[a + 2], addresses[a + 3], ports[slot]));
     }
 
     private static int spread(int h) {
