@@ -435,7 +435,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     /** A connection carrying a new request is in use, whatever its pool last said. */
     private static void markInUse(ConnectionRecord r, HttpConnectionTracker h) {
-        if (r.pooledIdle && h.requestsNow() != r.requestsWhenPooled) {
+        if (r.pooledIdle && h.requests() != r.requestsWhenPooled) {
             r.pooledIdle = false;
         }
     }
@@ -550,7 +550,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.pool = pool;
             }
             HttpConnectionTracker h = r.http;
-            r.requestsWhenPooled = h == null ? 0 : h.requestsNow();
+            r.requestsWhenPooled = h == null ? 0 : h.requests();
             r.pooledIdle = idle;
         }
     }

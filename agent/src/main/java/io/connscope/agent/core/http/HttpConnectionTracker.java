@@ -34,7 +34,7 @@ public final class HttpConnectionTracker {
     private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
     private final HttpHeaderScanner responseHead = new HttpHeaderScanner();
     private int state = IDLE;
-    /** Written under the lock, volatile for {@link #requestsNow}. */
+    /** Written under the lock, volatile for {@link #requests()}. */
     private volatile int requests;
     /** Whether {@link #responseHead} belongs to the current request (false until its response starts). */
     private boolean responseStarted;
@@ -315,13 +315,11 @@ public final class HttpConnectionTracker {
         }
     }
 
-    /** Requests seen so far, without taking the lock (for the per-read check that a connection is in use). */
-    public int requestsNow() {
-        return requests;
-    }
-
-    /** Requests seen so far. */
-    public synchronized int requests() {
+    /**
+     * Requests seen so far. Without the lock: read per read or write (is a pooled connection in use again?) and per
+     * finished connection by the reporter, and one volatile int needs none.
+     */
+    public int requests() {
         return requests;
     }
 
