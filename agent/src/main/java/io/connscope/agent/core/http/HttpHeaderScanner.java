@@ -52,7 +52,10 @@ final class HttpHeaderScanner {
     private int phase = DONE;
     private boolean request;
 
-    /** Start line: its first and last bytes, enough for "HTTP/1.1 200" and "... HTTP/1.1". */
+    /**
+     * A start line read byte by byte (split across reads): its first and last bytes, enough for "HTTP/1.1 200" and
+     * "... HTTP/1.1". Made at the first such line; a whole line is read from the chunk instead.
+     */
     private byte[] lineHead;
     private int lineHeadLength;
     private byte[] lineTail;
