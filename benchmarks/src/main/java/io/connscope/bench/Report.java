@@ -44,9 +44,11 @@ final class Report {
         double cs = r.medianRatio(Variant.CONNSCOPE);
         double otel = r.medianRatio(Variant.OTEL);
         boolean pass = cs >= minimumRatio && cs >= otel;
+        // Three decimals, or four where three would round a median onto the target or onto the other agent's.
+        int decimals = Math.abs(cs - minimumRatio) < 0.0005 || Math.abs(cs - otel) < 0.0005 ? 4 : 3;
         add(workload, rate(r.median(Variant.NONE), unit), rate(r.median(Variant.CONNSCOPE), unit),
-                rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioInterval(Variant.CONNSCOPE)),
-                ratio(otel, r.ratioInterval(Variant.OTEL)),
+                rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioInterval(Variant.CONNSCOPE), decimals),
+                ratio(otel, r.ratioInterval(Variant.OTEL), decimals),
                 String.format(Locale.ROOT, "≥ %.2f and ≥ OTel's", minimumRatio), pass ? "PASS" : "FAIL");
     }
 
@@ -129,8 +131,9 @@ final class Report {
     }
 
     /** The median ratio and, after it, its confidence interval. */
-    private static String ratio(double median, double[] interval) {
-        return String.format(Locale.ROOT, "%.3f (%.3f–%.3f)", median, interval[0], interval[1]);
+    private static String ratio(double median, double[] interval, int decimals) {
+        String f = "%." + decimals + "f";
+        return String.format(Locale.ROOT, f + " (" + f + "–" + f + ")", median, interval[0], interval[1]);
     }
 
     private static String ms(double value) {

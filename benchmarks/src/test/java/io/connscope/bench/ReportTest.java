@@ -84,6 +84,20 @@ class ReportTest {
         assertEquals(Report.EXPECTED_ROWS - 2, report.missing());
     }
 
+    /** A median that three decimals would show as the target (0.9697 as 0.970) is shown with four. */
+    @Test
+    void aMedianNextToItsTargetShowsWhichSideItIsOn() {
+        Report report = new Report();
+        Rounds justUnder = new Rounds();
+        justUnder.add(0, Variant.NONE, 10_000);
+        justUnder.add(0, Variant.CONNSCOPE, 9_697);
+        justUnder.add(0, Variant.OTEL, 9_000);
+        report.throughput("just under", "req/s", justUnder, 0.97);
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        assertTrue(table.contains("| 0.9697 (0.9697–0.9697) | 0.9000 (0.9000–0.9000) | ≥ 0.97 and ≥ OTel's | FAIL |"),
+                table);
+    }
+
     @Test
     void aPartialRunIsCompleteWithTheRowsOfItsSteps() {
         int clientsAndJmh = Bench.STEPS.get("clients") + Bench.STEPS.get("jmh");
