@@ -4,6 +4,10 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
+import java.util.List;
+
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+
 /**
  * One instrumented JDK type: which type, and which of its methods get which advice.
  *
@@ -16,7 +20,15 @@ public interface SocketInstrumentation {
     /** A short name, used in diagnostics (and to switch it off, later). */
     String name();
 
-    ElementMatcher<TypeDescription> type();
+    /**
+     * The binary names of the types it instruments. Also what the installer looks for among the classes already
+     * loaded (to rewrite them in place), instead of having Byte Buddy match every loaded class (50 ms of the start).
+     */
+    List<String> typeNames();
+
+    default ElementMatcher<TypeDescription> type() {
+        return namedOneOf(typeNames().toArray(new String[0]));
+    }
 
     /** Adds this instrumentation's advice to {@code transformer}. */
     AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer);

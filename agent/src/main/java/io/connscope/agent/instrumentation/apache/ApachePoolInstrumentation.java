@@ -5,8 +5,8 @@ import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
@@ -54,8 +54,8 @@ public final class ApachePoolInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf(MANAGER_5, ASYNC_MANAGER_5, MANAGER_4, ENTRY_5, CONFIG_5, POOL_4, ENTRY_4,
+    public List<String> typeNames() {
+        return List.of(MANAGER_5, ASYNC_MANAGER_5, MANAGER_4, ENTRY_5, CONFIG_5, POOL_4, ENTRY_4,
                 "org.apache.hc.core5.pool.StrictConnPool", "org.apache.hc.core5.pool.LaxConnPool",
                 MANAGER_5 + "$InternalConnectionEndpoint", ASYNC_MANAGER_5 + "$InternalConnectionEndpoint");
     }

@@ -4,12 +4,11 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -30,8 +29,8 @@ public final class AsyncServerSocketChannelInstrumentation implements SocketInst
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.UnixAsynchronousServerSocketChannelImpl");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.UnixAsynchronousServerSocketChannelImpl");
     }
 
     @Override

@@ -4,11 +4,10 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -30,8 +29,8 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.UnixAsynchronousSocketChannelImpl");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.UnixAsynchronousSocketChannelImpl");
     }
 
     @Override

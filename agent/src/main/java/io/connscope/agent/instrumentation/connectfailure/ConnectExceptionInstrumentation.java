@@ -4,13 +4,11 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.IOException;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -33,8 +31,8 @@ public final class ConnectExceptionInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf("sun.net.util.SocketExceptions", "jdk.internal.util.Exceptions");
+    public List<String> typeNames() {
+        return List.of("sun.net.util.SocketExceptions", "jdk.internal.util.Exceptions");
     }
 
     @Override

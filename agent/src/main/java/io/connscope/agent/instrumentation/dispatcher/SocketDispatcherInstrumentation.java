@@ -4,10 +4,9 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
@@ -33,8 +32,8 @@ public final class SocketDispatcherInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.SocketDispatcher");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.SocketDispatcher");
     }
 
     @Override

@@ -4,8 +4,8 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -25,8 +25,8 @@ public final class Http2StreamInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("jdk.internal.net.http.Http2Connection");
+    public List<String> typeNames() {
+        return List.of("jdk.internal.net.http.Http2Connection");
     }
 
     @Override

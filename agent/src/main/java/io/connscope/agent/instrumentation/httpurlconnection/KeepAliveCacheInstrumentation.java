@@ -5,12 +5,11 @@ import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
@@ -35,8 +34,8 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf(CACHE, CLIENT);
+    public List<String> typeNames() {
+        return List.of(CACHE, CLIENT);
     }
 
     @Override

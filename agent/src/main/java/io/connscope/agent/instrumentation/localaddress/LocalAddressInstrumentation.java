@@ -4,11 +4,10 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -32,8 +31,8 @@ public final class LocalAddressInstrumentation implements SocketInstrumentation 
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.Net");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.Net");
     }
 
     @Override

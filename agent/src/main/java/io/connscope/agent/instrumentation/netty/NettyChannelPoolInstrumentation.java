@@ -4,8 +4,8 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -33,8 +33,8 @@ public final class NettyChannelPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("io.netty.channel.pool.SimpleChannelPool");
+    public List<String> typeNames() {
+        return List.of("io.netty.channel.pool.SimpleChannelPool");
     }
 
     @Override

@@ -4,16 +4,14 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -46,8 +44,8 @@ public final class NettyNativeSocketInstrumentation implements SocketInstrumenta
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf(FD, SOCKET);
+    public List<String> typeNames() {
+        return List.of(FD, SOCKET);
     }
 
     @Override

@@ -4,12 +4,11 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
@@ -44,8 +43,8 @@ public final class ReactorNettyPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf(PROVIDER, ACQUIRE, POOL, ABSTRACT_POOL);
+    public List<String> typeNames() {
+        return List.of(PROVIDER, ACQUIRE, POOL, ABSTRACT_POOL);
     }
 
     @Override

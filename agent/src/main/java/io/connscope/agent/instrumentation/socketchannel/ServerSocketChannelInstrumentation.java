@@ -4,12 +4,11 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -28,8 +27,8 @@ public final class ServerSocketChannelInstrumentation implements SocketInstrumen
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.ServerSocketChannelImpl");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.ServerSocketChannelImpl");
     }
 
     @Override

@@ -4,12 +4,11 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -30,8 +29,8 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.SocketChannelImpl");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.SocketChannelImpl");
     }
 
     @Override

@@ -4,13 +4,12 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
 import java.net.SocketImpl;
 import java.net.SocketOption;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -30,8 +29,8 @@ public final class NioSocketImplInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.nio.ch.NioSocketImpl");
+    public List<String> typeNames() {
+        return List.of("sun.nio.ch.NioSocketImpl");
     }
 
     @Override

@@ -4,10 +4,9 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -27,8 +26,8 @@ public final class SslEngineInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return named("sun.security.ssl.SSLEngineImpl");
+    public List<String> typeNames() {
+        return List.of("sun.security.ssl.SSLEngineImpl");
     }
 
     @Override

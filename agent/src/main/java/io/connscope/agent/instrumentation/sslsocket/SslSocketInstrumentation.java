@@ -4,11 +4,10 @@ import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.List;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
@@ -26,8 +25,8 @@ public final class SslSocketInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public ElementMatcher<TypeDescription> type() {
-        return namedOneOf("sun.security.ssl.SSLSocketImpl$AppInputStream", "sun.security.ssl.SSLSocketImpl$AppOutputStream");
+    public List<String> typeNames() {
+        return List.of("sun.security.ssl.SSLSocketImpl$AppInputStream", "sun.security.ssl.SSLSocketImpl$AppOutputStream");
     }
 
     @Override
