@@ -127,9 +127,11 @@ final class Installer {
         if (System.getProperty("net.bytebuddy.nexus.disabled") == null) {
             System.setProperty("net.bytebuddy.nexus.disabled", "true");
         }
+        List<SocketInstrumentation> enabled = new ArrayList<>();
         Set<String> targets = new HashSet<>();
         for (SocketInstrumentation i : INSTRUMENTATIONS) {
             if (!disabled.contains(i.name())) {
+                enabled.add(i);
                 targets.addAll(i.typeNames());
             }
         }
@@ -142,10 +144,7 @@ final class Installer {
                 // The default ignores the boot loader's classes, which are exactly the ones we instrument.
                 .ignore(nameStartsWith("io.connscope.").or(nameStartsWith("net.bytebuddy.")))
                 .with(new ErrorListener());
-        for (SocketInstrumentation i : INSTRUMENTATIONS) {
-            if (disabled.contains(i.name())) {
-                continue;
-            }
+        for (SocketInstrumentation i : enabled) {
             builder = builder.type(i.type())
                     .transform(i.advise(new AgentBuilder.Transformer.ForAdvice()
                             .include(Installer.class.getClassLoader())

@@ -68,16 +68,8 @@ class ReportTest {
     @Test
     void aThroughputRowPassesOnlyAboveTheTargetAndOtel() {
         Report report = new Report();
-        Rounds good = new Rounds();
-        good.add(0, Variant.NONE, 100);
-        good.add(0, Variant.CONNSCOPE, 98);
-        good.add(0, Variant.OTEL, 90);
-        report.throughput("good", "req/s", good, 0.97);
-        Rounds worseThanOtel = new Rounds();
-        worseThanOtel.add(0, Variant.NONE, 100);
-        worseThanOtel.add(0, Variant.CONNSCOPE, 98);
-        worseThanOtel.add(0, Variant.OTEL, 99);
-        report.throughput("worse than OTel", "req/s", worseThanOtel, 0.97);
+        report.throughput("good", "req/s", oneRound(100, 98, 90), 0.97);
+        report.throughput("worse than OTel", "req/s", oneRound(100, 98, 99), 0.97);
         String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
         assertTrue(table.contains("| good | 100 req/s | 98 req/s | 90 req/s | 0.980 (0.980–0.980) | 0.900 (0.900–0.900) | ≥ 0.97 and ≥ OTel's | PASS |"), table);
         assertTrue(table.contains("| worse than OTel |") && table.contains("| 0.980 (0.980–0.980) | 0.990 (0.990–0.990) | ≥ 0.97 and ≥ OTel's | FAIL |"), table);
@@ -88,14 +80,19 @@ class ReportTest {
     @Test
     void aMedianNextToItsTargetShowsWhichSideItIsOn() {
         Report report = new Report();
-        Rounds justUnder = new Rounds();
-        justUnder.add(0, Variant.NONE, 10_000);
-        justUnder.add(0, Variant.CONNSCOPE, 9_697);
-        justUnder.add(0, Variant.OTEL, 9_000);
-        report.throughput("just under", "req/s", justUnder, 0.97);
+        report.throughput("just under", "req/s", oneRound(10_000, 9_697, 9_000), 0.97);
         String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
         assertTrue(table.contains("| 0.9697 (0.9697–0.9697) | 0.9000 (0.9000–0.9000) | ≥ 0.97 and ≥ OTel's | FAIL |"),
                 table);
+    }
+
+    /** A single round with these rates for no agent, connscope and OTel. */
+    private static Rounds oneRound(double none, double connscope, double otel) {
+        Rounds r = new Rounds();
+        r.add(0, Variant.NONE, none);
+        r.add(0, Variant.CONNSCOPE, connscope);
+        r.add(0, Variant.OTEL, otel);
+        return r;
     }
 
     @Test

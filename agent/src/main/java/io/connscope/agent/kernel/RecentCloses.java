@@ -43,8 +43,6 @@ final class RecentCloses {
      * slots' arrays. Under churn every close probes and removes the oldest, and each slot read was a cache miss.
      */
     private int[] index;
-    /** Positions in {@link #index} - 1. */
-    private int mask;
     private long forgottenEarly;
 
     RecentCloses(int max, long keepNanos) {
@@ -157,7 +155,6 @@ final class RecentCloses {
         }
         int positions = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
         index = new int[positions * 2];
-        mask = positions - 1;
         for (int s = oldest; s != NONE; s = next[s]) {
             insert(s);
         }
@@ -165,6 +162,7 @@ final class RecentCloses {
 
     /** The slot holding this tuple, or NONE. */
     private int find(Endpoints t) {
+        int mask = mask();
         int h = spread(Endpoints.hash(t.localHigh, t.localLow, t.remoteHigh, t.remoteLow, t.ports));
         for (int i = h & mask, v; (v = index[2 * i]) != 0; i = (i + 1) & mask) {
             if (index[2 * i + 1] != h) {
@@ -181,6 +179,7 @@ final class RecentCloses {
     }
 
     private void insert(int slot) {
+        int mask = mask();
         int h = hashOf(slot);
         int i = h & mask;
         while (index[2 * i] != 0) {
@@ -192,6 +191,7 @@ final class RecentCloses {
 
     /** Takes a slot out of the index, moving back the entries after it that had probed past it. */
     private void unindex(int slot) {
+        int mask = mask();
         int i = hashOf(slot) & mask;
         while (index[2 * i] != slot + 1) {
             i = (i + 1) & mask;
@@ -208,6 +208,11 @@ final class RecentCloses {
                 i = j;
             }
         }
+    }
+
+    /** Positions in the index (two ints each) - 1. */
+    private int mask() {
+        return (index.length >> 1) - 1;
     }
 
     private int hashOf(int slot) {

@@ -266,7 +266,7 @@ public final class HttpConnectionTracker {
     /** Whether the bytes start with "HTTP/1." (as far as there are bytes). */
     private static boolean startsWithHttp(ByteSource bytes, long address, int length) {
         if (length >= 8) {
-            return (bytes.longAt(address) & SEVEN_BYTES) == HttpHeaderScanner.HTTP_1;
+            return HttpHeaderScanner.startsWithHttp1(bytes.longAt(address));
         }
         for (int i = 0; i < 7 && i < length; i++) {
             if (bytes.byteAt(address + i) != Words.byteOf(HttpHeaderScanner.HTTP_1, i)) {

@@ -382,9 +382,14 @@ final class HttpHeaderScanner {
         return w;
     }
 
+    /** Whether a word's first seven bytes are "HTTP/1.". */
+    static boolean startsWithHttp1(long word) {
+        return (word & SEVEN_BYTES) == HTTP_1;
+    }
+
     /** "HTTP/1.0" is 10, "HTTP/1.1" 11, anything else 0. */
     private static int versionOf(long word) {
-        if ((word & SEVEN_BYTES) != HTTP_1) {
+        if (!startsWithHttp1(word)) {
             return 0;
         }
         int minor = Words.byteOf(word, 7);
