@@ -107,11 +107,100 @@ class JarContentsIT {
         assertTrue(shadedOtel > 0, "expected relocated OpenTelemetry classes under io/connscope/shaded/io/opentelemetry/");
     }
 
-    /** README, Performance: the agent jar is at most 8 MiB (Byte Buddy and the OTLP exporters are most of it). */
+    /**
+     * README, Performance: the agent jar is at most 8 MB, read strictly as 8,000,000 bytes (Byte Buddy and the OTLP
+     * exporters are most of it).
+     */
     @Test
-    void agentJarIsAtMost8MiB() throws Exception {
+    void agentJarIsAtMost8MB() throws Exception {
         long size = java.nio.file.Files.size(Fork.agentJar());
-        assertTrue(size <= 8L * 1024 * 1024, "the agent jar has " + size + " bytes; the target is at most 8 MiB (8,388,608)");
+        assertTrue(size <= 8_000_000L, "the agent jar has " + size + " bytes; the target is at most 8 MB (8,000,000)");
+    }
+
+    /**
+     * agent/src/build/JarSlimmer.java: the relocated libraries lose what only a debugger (local variable tables) or
+     * kotlin-reflect (Kotlin's {@code @Metadata}) reads, but keep their line numbers, so stack traces stay whole;
+     * connscope's own classes are left as compiled.
+     */
+    private static final List<String> WITH_LINES = List.of(
+            "io/connscope/shaded/okhttp3/internal/http2/Http2Connection.class",
+            "io/connscope/shaded/kotlin/collections/CollectionsKt___CollectionsKt.class",
+            "io/connscope/shaded/net/bytebuddy/asm/Advice.class",
+            "io/connscope/shaded/io/opentelemetry/sdk/trace/SdkSpan.class");
+
+    @Test
+    void relocatedLibrariesAreSlimmedAndKeepTheirLineNumbers() throws Exception {
+        List<String> notSlimmed = new ArrayList<>();
+        List<String> withoutLines = new ArrayList<>(WITH_LINES);
+        int relocated = 0;
+        int ownWithLocals = 0;
+        try (JarFile jar = new JarFile(Fork.agentJar().toFile())) {
+            for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                JarEntry entry = e.nextElement();
+                String name = entry.getName();
+                if (!name.endsWith(".class")) {
+                    continue;
+                }
+                DebugAttributes found = DebugAttributes.of(jar.getInputStream(entry).readAllBytes());
+                if (name.startsWith("io/connscope/shaded/")) {
+                    relocated++;
+                    if (found.localVariables || found.kotlinMetadata) {
+                        notSlimmed.add(name);
+                    }
+                    if (found.lineNumbers) {
+                        withoutLines.remove(name);
+                    }
+                } else if (name.startsWith("io/connscope/agent/") && found.localVariables) {
+                    ownWithLocals++;
+                }
+            }
+        }
+        assertTrue(relocated > 1000, "expected the relocated libraries' classes, found " + relocated);
+        assertTrue(notSlimmed.isEmpty(), "relocated classes still carrying local variable tables or Kotlin metadata: "
+                + notSlimmed.subList(0, Math.min(20, notSlimmed.size())) + " (" + notSlimmed.size() + " in all)");
+        assertTrue(withoutLines.isEmpty(), "relocated classes without line numbers (or missing): " + withoutLines);
+        assertTrue(ownWithLocals > 0, "expected connscope's own classes left as compiled (with local variable tables)");
+    }
+
+    /** What a class file carries for debuggers and Kotlin, read with Byte Buddy's ASM. */
+    private static final class DebugAttributes extends net.bytebuddy.jar.asm.ClassVisitor {
+        boolean localVariables;
+        boolean lineNumbers;
+        boolean kotlinMetadata;
+
+        private DebugAttributes() {
+            super(net.bytebuddy.jar.asm.Opcodes.ASM9);
+        }
+
+        static DebugAttributes of(byte[] classFile) {
+            DebugAttributes found = new DebugAttributes();
+            new net.bytebuddy.jar.asm.ClassReader(classFile).accept(found, 0);
+            return found;
+        }
+
+        @Override
+        public net.bytebuddy.jar.asm.AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            kotlinMetadata |= descriptor.endsWith("/kotlin/Metadata;");
+            return null;
+        }
+
+        @Override
+        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                                                               String signature, String[] exceptions) {
+            return new net.bytebuddy.jar.asm.MethodVisitor(api) {
+                @Override
+                public void visitLocalVariable(String name, String descriptor, String signature,
+                                               net.bytebuddy.jar.asm.Label start, net.bytebuddy.jar.asm.Label end,
+                                               int index) {
+                    localVariables = true;
+                }
+
+                @Override
+                public void visitLineNumber(int line, net.bytebuddy.jar.asm.Label start) {
+                    lineNumbers = true;
+                }
+            };
+        }
     }
 
     @Test
