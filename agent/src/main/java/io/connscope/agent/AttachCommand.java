@@ -25,14 +25,44 @@ final class AttachCommand {
     private AttachCommand() {
     }
 
-    /** The JVMs this user can attach to, one per line: pid, whether connscope runs there, and its main class. */
-    static int list(PrintStream out) {
+    /** How long {@code list} waits for the JVMs' answers, all asked at once. */
+    static final long LIST_WAIT_MILLIS = 5_000;
+
+    /**
+     * The JVMs this user can attach to, one per line: pid, whether connscope runs there ({@code connscope},
+     * {@code -}, or {@code ?} when the JVM did not answer in time), and its main class. Each JVM is asked on a
+     * thread of its own: one that is starting or exiting can leave an attach waiting without end.
+     */
+    static int list(PrintStream out, PrintStream err) {
         String self = Long.toString(ProcessHandle.current().pid());
+        List<VirtualMachineDescriptor> vms = new java.util.ArrayList<>();
+        List<java.util.concurrent.FutureTask<Boolean>> answers = new java.util.ArrayList<>();
         for (VirtualMachineDescriptor d : VirtualMachine.list()) {
             if (d.id().equals(self)) {
                 continue;
             }
-            out.println(d.id() + "\t" + (isStarted(d.id()) ? "connscope" : "-") + "\t" + d.displayName());
+            java.util.concurrent.FutureTask<Boolean> answer = new java.util.concurrent.FutureTask<>(() -> isStarted(d.id()));
+            Thread asker = new Thread(answer, "connscope-list-" + d.id());
+            asker.setDaemon(true);
+            asker.start();
+            vms.add(d);
+            answers.add(answer);
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LIST_WAIT_MILLIS);
+        for (int i = 0; i < vms.size(); i++) {
+            VirtualMachineDescriptor d = vms.get(i);
+            String status;
+            try {
+                status = answers.get(i).get(Math.max(0, deadline - System.nanoTime()),
+                        java.util.concurrent.TimeUnit.NANOSECONDS) ? "connscope" : "-";
+            } catch (java.util.concurrent.TimeoutException e) {
+                status = "?";
+                err.println("connscope: JVM " + d.id() + " did not answer within " + LIST_WAIT_MILLIS / 1000
+                        + " s (starting or exiting?); shown with ?");
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                status = "-";
+            }
+            out.println(d.id() + "\t" + status + "\t" + d.displayName());
         }
         return 0;
     }

@@ -163,7 +163,7 @@ public final class ConnscopeAgent {
             return;
         }
         if (args[0].equals("list")) {
-            System.exit(AttachCommand.list(System.out));
+            System.exit(AttachCommand.list(System.out, System.err));
         }
         if (args[0].equals("attach")) {
             System.exit(AttachCommand.attach(AttachCommand.rest(args), System.out, System.err));

@@ -178,6 +178,37 @@ class AttachIT {
         }
     }
 
+    /**
+     * A JVM that takes an attach but never answers (here stopped with SIGSTOP after its attach listener started;
+     * in the wild, one exiting) used to keep {@code list} waiting without end: it is now shown with {@code ?} and
+     * said on stderr, within the wait, and the other JVMs are listed as before.
+     */
+    @Test
+    void listDoesNotWaitForAJvmThatDoesNotAnswer() throws Exception {
+        try (RunningTarget answering = new RunningTarget(); RunningTarget stopped = new RunningTarget()) {
+            Fork.Result first = agentCommand("list");
+            assertTrue(first.stdout.lines().anyMatch(l -> l.startsWith(stopped.pid + "\t-\t")), first.describe());
+            signal("STOP", stopped.pid);
+            try {
+                long start = System.nanoTime();
+                Fork.Result r = agentCommand("list");
+                long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                assertEquals(0, r.exit, r.describe());
+                assertTrue(r.stdout.lines().anyMatch(l -> l.startsWith(stopped.pid + "\t?\t")), r.describe());
+                assertTrue(r.stderr.contains("connscope: JVM " + stopped.pid + " did not answer within 5 s"), r.describe());
+                assertTrue(r.stdout.lines().anyMatch(l -> l.startsWith(answering.pid + "\t-\t")), r.describe());
+                assertTrue(seconds < 30, "list took " + seconds + " s\n" + r.describe());
+            } finally {
+                signal("CONT", stopped.pid);
+            }
+        }
+    }
+
+    private static void signal(String name, String pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name + " " + pid);
+    }
+
     @Test
     void attachWithoutAPidSaysWhatItNeeds() throws Exception {
         Fork.Result r = agentCommand("attach");
