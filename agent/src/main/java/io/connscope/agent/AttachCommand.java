@@ -7,9 +7,14 @@ import net.bytebuddy.agent.ByteBuddyAgent;
 import java.io.File;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code java -jar connscope-agent.jar list} and {@code attach PID [option=value...]}: connscope in a JVM that is
@@ -35,31 +40,31 @@ final class AttachCommand {
      */
     static int list(PrintStream out, PrintStream err) {
         String self = Long.toString(ProcessHandle.current().pid());
-        List<VirtualMachineDescriptor> vms = new java.util.ArrayList<>();
-        List<java.util.concurrent.FutureTask<Boolean>> answers = new java.util.ArrayList<>();
+        List<VirtualMachineDescriptor> vms = new ArrayList<>();
+        List<FutureTask<Boolean>> answers = new ArrayList<>();
         for (VirtualMachineDescriptor d : VirtualMachine.list()) {
             if (d.id().equals(self)) {
                 continue;
             }
-            java.util.concurrent.FutureTask<Boolean> answer = new java.util.concurrent.FutureTask<>(() -> isStarted(d.id()));
+            FutureTask<Boolean> answer = new FutureTask<>(() -> isStarted(d.id()));
             Thread asker = new Thread(answer, "connscope-list-" + d.id());
             asker.setDaemon(true);
             asker.start();
             vms.add(d);
             answers.add(answer);
         }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LIST_WAIT_MILLIS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LIST_WAIT_MILLIS);
         for (int i = 0; i < vms.size(); i++) {
             VirtualMachineDescriptor d = vms.get(i);
             String status;
             try {
                 status = answers.get(i).get(Math.max(0, deadline - System.nanoTime()),
-                        java.util.concurrent.TimeUnit.NANOSECONDS) ? "connscope" : "-";
-            } catch (java.util.concurrent.TimeoutException e) {
+                        TimeUnit.NANOSECONDS) ? "connscope" : "-";
+            } catch (TimeoutException e) {
                 status = "?";
                 err.println("connscope: JVM " + d.id() + " did not answer within " + LIST_WAIT_MILLIS / 1000
                         + " s (starting or exiting?); shown with ?");
-            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            } catch (InterruptedException | ExecutionException e) {
                 status = "-";
             }
             out.println(d.id() + "\t" + status + "\t" + d.displayName());
