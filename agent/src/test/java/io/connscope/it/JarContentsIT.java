@@ -1,5 +1,11 @@
 package io.connscope.it;
 
+import net.bytebuddy.jar.asm.AnnotationVisitor;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.Label;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -117,17 +123,18 @@ class JarContentsIT {
         assertTrue(size <= 8_000_000L, "the agent jar has " + size + " bytes; the target is at most 8 MB (8,000,000)");
     }
 
-    /**
-     * agent/src/build/JarSlimmer.java: the relocated libraries lose what only a debugger (local variable tables) or
-     * kotlin-reflect (Kotlin's {@code @Metadata}) reads, but keep their line numbers, so stack traces stay whole;
-     * connscope's own classes are left as compiled.
-     */
+    /** Relocated classes whose line numbers must survive the slimming (and be in the jar at all). */
     private static final List<String> WITH_LINES = List.of(
             "io/connscope/shaded/okhttp3/internal/http2/Http2Connection.class",
             "io/connscope/shaded/kotlin/collections/CollectionsKt___CollectionsKt.class",
             "io/connscope/shaded/net/bytebuddy/asm/Advice.class",
             "io/connscope/shaded/io/opentelemetry/sdk/trace/SdkSpan.class");
 
+    /**
+     * agent/src/build/JarSlimmer.java: the relocated libraries lose what only a debugger (local variable tables) or
+     * kotlin-reflect (Kotlin's {@code @Metadata}) reads, but keep their line numbers, so stack traces stay whole;
+     * connscope's own classes are left as compiled.
+     */
     @Test
     void relocatedLibrariesAreSlimmedAndKeepTheirLineNumbers() throws Exception {
         List<String> notSlimmed = new ArrayList<>();
@@ -163,40 +170,39 @@ class JarContentsIT {
     }
 
     /** What a class file carries for debuggers and Kotlin, read with Byte Buddy's ASM. */
-    private static final class DebugAttributes extends net.bytebuddy.jar.asm.ClassVisitor {
+    private static final class DebugAttributes extends ClassVisitor {
         boolean localVariables;
         boolean lineNumbers;
         boolean kotlinMetadata;
 
         private DebugAttributes() {
-            super(net.bytebuddy.jar.asm.Opcodes.ASM9);
+            super(Opcodes.ASM9);
         }
 
         static DebugAttributes of(byte[] classFile) {
             DebugAttributes found = new DebugAttributes();
-            new net.bytebuddy.jar.asm.ClassReader(classFile).accept(found, 0);
+            new ClassReader(classFile).accept(found, 0);
             return found;
         }
 
         @Override
-        public net.bytebuddy.jar.asm.AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+        public AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
             kotlinMetadata |= descriptor.endsWith("/kotlin/Metadata;");
             return null;
         }
 
         @Override
-        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
-                                                               String signature, String[] exceptions) {
-            return new net.bytebuddy.jar.asm.MethodVisitor(api) {
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                         String[] exceptions) {
+            return new MethodVisitor(api) {
                 @Override
-                public void visitLocalVariable(String name, String descriptor, String signature,
-                                               net.bytebuddy.jar.asm.Label start, net.bytebuddy.jar.asm.Label end,
-                                               int index) {
+                public void visitLocalVariable(String name, String descriptor, String signature, Label start,
+                                               Label end, int index) {
                     localVariables = true;
                 }
 
                 @Override
-                public void visitLineNumber(int line, net.bytebuddy.jar.asm.Label start) {
+                public void visitLineNumber(int line, Label start) {
                     lineNumbers = true;
                 }
             };
