@@ -231,8 +231,10 @@ public final class Bench {
 
     private static final Pattern SERVING = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
     private static final Pattern WRK_RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern WRK_REQUESTS = Pattern.compile("(\\d+) requests in ");
     private static final Pattern AB_RATE = Pattern.compile("Requests per second:\\s+([0-9.]+)");
     private static final Pattern AB_FAILED = Pattern.compile("Failed requests:\\s+(\\d+)");
+    private static final Pattern AB_REQUESTS = Pattern.compile("Complete requests:\\s+(\\d+)");
 
     private void servers() throws Exception {
         serverWorkloads(List.of("-jar", jars.demo.toString(), "serve", "--port", "0"),
@@ -251,16 +253,20 @@ public final class Bench {
         List<Processes.Background> started = new ArrayList<>();
         try {
             Map<Variant, Integer> ports = new EnumMap<>(Variant.class);
+            Map<Variant, Long> pids = new EnumMap<>(Variant.class);
             for (Variant v : Variant.values()) {
                 Processes.Background b = processes.startAndAwait(
                         Pinning.UNDER_TEST.apply(javaCommand(v, server.toArray(new String[0]))), SERVING, 120);
                 started.add(b);
                 ports.put(v, Integer.parseInt(b.ready.group(1)));
+                pids.put(v, b.process.pid());
             }
             String wrk = Tools.find("wrk");
             String ab = Tools.find("ab");
             Rounds keepAlive = new Rounds();
             Rounds churn = new Rounds();
+            CpuTime keepAliveCpu = new CpuTime();
+            CpuTime churnCpu = new CpuTime();
             // The keep-alive workload first, so that it does not run beside the churn's TIME_WAIT sockets.
             awaitTimeWaitDrained();
             for (Variant v : Variant.values()) {
@@ -278,7 +284,10 @@ public final class Bench {
             }
             for (int round = 0; round < settings.rounds; round++) {
                 for (Variant v : order(round)) {
-                    keepAlive.add(round, v, wrk(wrk, ports.get(v), settings.runSeconds));
+                    long cpu = CpuTime.nanos(pids.get(v));
+                    Run run = wrk(wrk, ports.get(v), settings.runSeconds);
+                    keepAlive.add(round, v, run.rate);
+                    keepAliveCpu.add(v, CpuTime.nanos(pids.get(v)) - cpu, run.requests);
                 }
             }
             for (Variant v : Variant.values()) {
@@ -286,11 +295,16 @@ public final class Bench {
             }
             for (int round = 0; round < settings.rounds; round++) {
                 for (Variant v : order(round)) {
-                    churn.add(round, v, ab(ab, ports.get(v), settings.runSeconds));
+                    long cpu = CpuTime.nanos(pids.get(v));
+                    Run run = ab(ab, ports.get(v), settings.runSeconds);
+                    churn.add(round, v, run.rate);
+                    churnCpu.add(v, CpuTime.nanos(pids.get(v)) - cpu, run.requests);
                 }
             }
             report.throughput(keepAliveRow, "req/s", keepAlive, 0.97);
             report.throughput(churnRow, "req/s", churn, 0.95);
+            report.cpu(keepAliveRow, keepAliveCpu);
+            report.cpu(churnRow, churnCpu);
         } finally {
             // Also when a run failed: the next step must not run beside these JVMs.
             for (Processes.Background b : started) {
@@ -299,27 +313,41 @@ public final class Bench {
         }
     }
 
-    private double wrk(String wrk, int port, int seconds) throws Exception {
+    /** A measured run: its rate and how many requests it made. */
+    static final class Run {
+        final double rate;
+        final long requests;
+
+        Run(double rate, long requests) {
+            this.rate = rate;
+            this.requests = requests;
+        }
+    }
+
+    private Run wrk(String wrk, int port, int seconds) throws Exception {
         Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(wrk, "-t1", "-c8", "-d" + seconds + "s",
                 "http://127.0.0.1:" + port + "/")), seconds + 30L);
         Matcher m = WRK_RATE.matcher(f.output);
-        if (f.exitCode != 0 || !m.find() || f.output.contains("Non-2xx") || f.output.contains("Socket errors")) {
+        Matcher requests = WRK_REQUESTS.matcher(f.output);
+        if (f.exitCode != 0 || !m.find() || !requests.find() || f.output.contains("Non-2xx")
+                || f.output.contains("Socket errors")) {
             throw new IllegalStateException("wrk failed or had errors:\n" + f.output);
         }
-        return Double.parseDouble(m.group(1));
+        return new Run(Double.parseDouble(m.group(1)), Long.parseLong(requests.group(1)));
     }
 
-    private double ab(String ab, int port, int seconds) throws Exception {
+    private Run ab(String ab, int port, int seconds) throws Exception {
         // -t before -n: -t alone caps the requests at 50,000.
         Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(ab, "-q", "-t", String.valueOf(seconds),
                 "-n", "10000000", "-c", "4", "http://127.0.0.1:" + port + "/")), seconds + 30L);
         Matcher m = AB_RATE.matcher(f.output);
         Matcher failed = AB_FAILED.matcher(f.output);
-        if (f.exitCode != 0 || !m.find() || !failed.find() || !failed.group(1).equals("0")
+        Matcher requests = AB_REQUESTS.matcher(f.output);
+        if (f.exitCode != 0 || !m.find() || !failed.find() || !failed.group(1).equals("0") || !requests.find()
                 || f.output.contains("Non-2xx")) {
             throw new IllegalStateException("ab failed or had failed requests:\n" + f.output);
         }
-        return Double.parseDouble(m.group(1));
+        return new Run(Double.parseDouble(m.group(1)), Long.parseLong(requests.group(1)));
     }
 
     // -- client reuse and client churn: commanded client JVMs against nginx --
@@ -340,15 +368,20 @@ public final class Bench {
             };
             for (String[] w : workloads) {
                 Rounds rounds = new Rounds();
+                CpuTime cpu = new CpuTime();
                 for (Variant v : Variant.values()) {
                     clientRun(workers.get(v), w[0], settings.warmSeconds);
                 }
                 for (int round = 0; round < settings.rounds; round++) {
                     for (Variant v : order(round)) {
-                        rounds.add(round, v, clientRun(workers.get(v), w[0], settings.runSeconds));
+                        long before = CpuTime.nanos(workers.get(v).pid);
+                        Run run = clientRun(workers.get(v), w[0], settings.runSeconds);
+                        rounds.add(round, v, run.rate);
+                        cpu.add(v, CpuTime.nanos(workers.get(v).pid) - before, run.requests);
                     }
                 }
                 report.throughput(w[1], "req/s", rounds, Double.parseDouble(w[2]));
+                report.cpu(w[1], cpu);
             }
             for (Processes.Worker w : workers.values()) {
                 w.exit();
@@ -356,7 +389,7 @@ public final class Bench {
         }
     }
 
-    private static double clientRun(Processes.Worker worker, String workload, int seconds) throws Exception {
+    private static Run clientRun(Processes.Worker worker, String workload, int seconds) throws Exception {
         String answer = worker.ask("run " + workload + " " + seconds * 1000L, seconds + 60L);
         String[] parts = answer.split(" ");
         if (parts.length != 4 || !parts[0].equals("ops")) {
@@ -365,7 +398,8 @@ public final class Bench {
         if (!parts[3].equals("0")) {
             throw new IllegalStateException(workload + ": " + parts[3] + " failed requests\n" + Files.readString(worker.log));
         }
-        return Long.parseLong(parts[1]) / (Long.parseLong(parts[2]) / 1e9);
+        long ops = Long.parseLong(parts[1]);
+        return new Run(ops / (Long.parseLong(parts[2]) / 1e9), ops);
     }
 
     // -- startup and attach --

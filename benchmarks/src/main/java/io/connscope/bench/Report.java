@@ -16,6 +16,7 @@ final class Report {
     static final String END = "<!-- benchmark-results:end -->";
 
     private final List<String[]> rows = new ArrayList<>();
+    private final List<String[]> cpuRows = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final int expectedRows;
 
@@ -50,6 +51,15 @@ final class Report {
                 rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioInterval(Variant.CONNSCOPE), decimals),
                 ratio(otel, r.ratioInterval(Variant.OTEL), decimals),
                 String.format(Locale.ROOT, "≥ %.2f and ≥ OTel's", minimumRatio), pass ? "PASS" : "FAIL");
+    }
+
+    /** CPU time per request of a throughput workload: what each agent adds, for the table under the targets. */
+    void cpu(String workload, CpuTime cpu) {
+        double none = cpu.micros(Variant.NONE);
+        double cs = cpu.micros(Variant.CONNSCOPE);
+        double otel = cpu.micros(Variant.OTEL);
+        cpuRows.add(new String[] {workload, micros(none), micros(cs), micros(otel), addedMicros(cs, none),
+                addedMicros(otel, none)});
     }
 
     void startup(Rounds millis, double maximumAddedMillis) {
@@ -112,6 +122,16 @@ final class Report {
                 + " rounds' ratios (each round runs the three variants back to back); in brackets, its 95 %% confidence"
                 + " interval (order statistics of the rounds' ratios; the whole range with fewer than 6 rounds).%n",
                 pass, fail, missing() > 0 ? ", " + missing() + " without a result" : ""));
+        if (!cpuRows.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nCPU time of the JVM under test per request in the same measured runs"
+                    + " (user and system, all its threads, the agent's included; from /proc/PID/stat before and after"
+                    + " each run): what each agent costs, without the noise of the rates.%n%n"));
+            sb.append("| CPU per request | no agent | connscope | OpenTelemetry agent | connscope adds | OTel adds |\n");
+            sb.append("|---|---|---|---|---|---|\n");
+            for (String[] row : cpuRows) {
+                sb.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+        }
         return sb.toString();
     }
 
@@ -134,6 +154,15 @@ final class Report {
     private static String ratio(double median, double[] interval, int decimals) {
         String f = "%." + decimals + "f";
         return String.format(Locale.ROOT, f + " (" + f + "–" + f + ")", median, interval[0], interval[1]);
+    }
+
+    private static String micros(double value) {
+        return String.format(Locale.ROOT, "%.2f µs", value);
+    }
+
+    /** What {@code with} adds to {@code without}, in µs and as a share of it. */
+    private static String addedMicros(double with, double without) {
+        return String.format(Locale.ROOT, "%+.2f µs (%+.1f %%)", with - without, (with / without - 1) * 100);
     }
 
     private static String ms(double value) {

@@ -44,8 +44,8 @@ class BenchSmokeIT {
         assertTrue(ended, "the smoke run did not end within 10 minutes:\n" + log);
         assertEquals(0, p.exitValue(), "the smoke run failed:\n" + log);
 
-        List<String> rows = Files.readAllLines(out).stream()
-                .filter(l -> l.startsWith("| ") && !l.startsWith("| Workload")).collect(Collectors.toList());
+        List<String> lines = Files.readAllLines(out);
+        List<String> rows = table(lines, "| Workload |");
         assertEquals(Report.EXPECTED_ROWS, rows.size(), "rows in " + out + ":\n" + String.join("\n", rows));
         for (String row : rows) {
             assertFalse(row.contains("NaN") || row.contains("NO RESULT"), "a row without a number: " + row);
@@ -57,5 +57,26 @@ class BenchSmokeIT {
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
         }
+        // Every throughput workload has its CPU per request, for all three variants.
+        List<String> cpu = table(lines, "| CPU per request |");
+        assertEquals(7, cpu.size(), "CPU rows in " + out + ":\n" + String.join("\n", cpu));
+        for (String row : cpu) {
+            String[] cells = row.split("\\|");
+            assertTrue(cells.length == 7 && !row.contains("NaN"), "a CPU row without a number: " + row);
+            for (int i = 2; i <= 4; i++) {
+                double micros = Double.parseDouble(cells[i].trim().replace(" µs", ""));
+                assertTrue(micros > 0, "no CPU time in " + row);
+            }
+        }
+    }
+
+    /** The rows of the table whose header starts with {@code header}: the lines after it that start with "| ". */
+    private static List<String> table(List<String> lines, String header) {
+        int start = -1;
+        for (int i = 0; i < lines.size() && start < 0; i++) {
+            start = lines.get(i).startsWith(header) ? i + 2 : -1; // past the header and its |---| line
+        }
+        assertTrue(start >= 0, "no table headed " + header + ":\n" + String.join("\n", lines));
+        return lines.subList(start, lines.size()).stream().takeWhile(l -> l.startsWith("| ")).collect(Collectors.toList());
     }
 }

@@ -86,6 +86,38 @@ class ReportTest {
                 table);
     }
 
+    /** CPU per request is each variant's CPU time over its requests, summed over its runs, not a mean of rates. */
+    @Test
+    void cpuPerRequestIsTotalTimeOverTotalRequests() {
+        CpuTime cpu = new CpuTime();
+        cpu.add(Variant.NONE, 8_000_000, 1_000); // 8 µs a request
+        cpu.add(Variant.NONE, 24_000_000, 3_000);
+        cpu.add(Variant.CONNSCOPE, 8_400_000, 1_000); // 8.4 µs a request
+        cpu.add(Variant.CONNSCOPE, 27_000_000, 3_000); // 9 µs: 8.85 over both (the mean of the runs' 8.7)
+        cpu.add(Variant.CONNSCOPE, 0, 0);
+        cpu.add(Variant.OTEL, 30_000_000, 3_000);
+        assertEquals(8.0, cpu.micros(Variant.NONE), 1e-9);
+        assertEquals(8.85, cpu.micros(Variant.CONNSCOPE), 1e-9);
+        Report report = new Report();
+        report.cpu("a server", cpu);
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        assertTrue(table.contains("| CPU per request | no agent | connscope | OpenTelemetry agent | connscope adds | OTel adds |"),
+                table);
+        assertTrue(table.contains("| a server | 8.00 µs | 8.85 µs | 10.00 µs | +0.85 µs (+10.6 %) | +2.00 µs (+25.0 %) |"),
+                table);
+        assertTrue(Double.isNaN(new CpuTime().micros(Variant.NONE)));
+    }
+
+    /** utime and stime are fields 14 and 15, counted after the command name, which may hold spaces and parentheses. */
+    @Test
+    void cpuTimeIsReadPastTheCommandName() {
+        String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 120 0 0 0 250 50 0 0 20 0 30 0 12345 0 0";
+        assertEquals(300L * 1_000_000_000L / 100, CpuTime.parse(stat), "250 + 50 ticks at 100 a second");
+        long self = CpuTime.nanos(ProcessHandle.current().pid());
+        assertTrue(self > 0, "this JVM has used CPU: " + self);
+        assertEquals(-1, CpuTime.nanos(Long.MAX_VALUE));
+    }
+
     /** A single round with these rates for no agent, connscope and OTel. */
     private static Rounds oneRound(double none, double connscope, double otel) {
         Rounds r = new Rounds();

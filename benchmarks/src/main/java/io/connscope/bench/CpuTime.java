@@ -1,0 +1,70 @@
+package io.connscope.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CPU time (user and system, all threads) the JVM under test spent per request in a workload's measured runs,
+ * by variant: what an agent costs, read without the noise of a throughput ratio (the rate also moves with the peer,
+ * wrk, ab or nginx, and with the machine's load; the CPU a request takes moves less). Read from
+ * {@code /proc/PID/stat} right before and right after each measured run, so the agents' own threads count in full
+ * while the workload runs, and not while the other variants run.
+ */
+final class CpuTime {
+
+    /** Clock ticks per second of {@code /proc/PID/stat}'s times (sysconf's _SC_CLK_TCK; 100 on Linux x86 and arm). */
+    private static final long TICKS_PER_SECOND = ticksPerSecond();
+
+    private final Map<Variant, long[]> totals = new EnumMap<>(Variant.class);
+
+    /** A measured run of {@code v}: {@code cpuNanos} of the JVM's CPU time for {@code requests} requests. */
+    void add(Variant v, long cpuNanos, long requests) {
+        long[] t = totals.computeIfAbsent(v, k -> new long[2]);
+        t[0] += cpuNanos;
+        t[1] += requests;
+    }
+
+    /** Microseconds of CPU per request over all of {@code v}'s measured runs; NaN for none. */
+    double micros(Variant v) {
+        long[] t = totals.get(v);
+        return t == null || t[1] == 0 ? Double.NaN : t[0] / 1e3 / t[1];
+    }
+
+    /** The process's CPU time so far (user and system, its live and ended threads), or -1 when unreadable. */
+    static long nanos(long pid) {
+        try {
+            return parse(Files.readString(Paths.get("/proc", String.valueOf(pid), "stat"), StandardCharsets.US_ASCII));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** utime + stime (fields 14 and 15) of a {@code /proc/PID/stat} line, in nanoseconds. */
+    static long parse(String stat) {
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks * TimeUnit.SECONDS.toNanos(1) / TICKS_PER_SECOND;
+    }
+
+    private static long ticksPerSecond() {
+        try {
+            Process p = new ProcessBuilder(List.of("getconf", "CLK_TCK")).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return Long.parseLong(out);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the usual value below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 100;
+    }
+}
