@@ -22,12 +22,24 @@ final class CpuTime {
     private static final long TICKS_PER_SECOND = ticksPerSecond();
 
     private final Map<Variant, long[]> totals = new EnumMap<>(Variant.class);
+    private final Rounds perRound = new Rounds();
 
-    /** A measured run of {@code v}: {@code cpuNanos} of the JVM's CPU time for {@code requests} requests. */
-    void add(Variant v, long cpuNanos, long requests) {
+    /** A measured run of {@code v} in {@code round}: {@code cpuNanos} of the JVM's CPU time for {@code requests}. */
+    void add(int round, Variant v, long cpuNanos, long requests) {
         long[] t = totals.computeIfAbsent(v, k -> new long[2]);
         t[0] += cpuNanos;
         t[1] += requests;
+        if (requests > 0) {
+            perRound.add(round, v, cpuNanos / 1e3 / requests);
+        }
+    }
+
+    /**
+     * How well what {@code v} adds is known: a 95 % confidence interval of the median over rounds of its µs per
+     * request minus no agent's in the same round ({@link Stats#medianInterval}).
+     */
+    double[] addedInterval(Variant v) {
+        return perRound.differenceInterval(v);
     }
 
     /** Microseconds of CPU per request over all of {@code v}'s measured runs; NaN for none. */

@@ -58,8 +58,9 @@ final class Report {
         double none = cpu.micros(Variant.NONE);
         double cs = cpu.micros(Variant.CONNSCOPE);
         double otel = cpu.micros(Variant.OTEL);
-        cpuRows.add(new String[] {workload, micros(none), micros(cs), micros(otel), addedMicros(cs, none),
-                addedMicros(otel, none)});
+        cpuRows.add(new String[] {workload, micros(none), micros(cs), micros(otel),
+                addedMicros(cs, none, cpu.addedInterval(Variant.CONNSCOPE)),
+                addedMicros(otel, none, cpu.addedInterval(Variant.OTEL))});
     }
 
     void startup(Rounds millis, double maximumAddedMillis) {
@@ -125,7 +126,9 @@ final class Report {
         if (!cpuRows.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nCPU time of the JVM under test per request in the same measured runs"
                     + " (user and system, all its threads, the agent's included; from /proc/PID/stat before and after"
-                    + " each run): what each agent costs, without the noise of the rates.%n%n"));
+                    + " each run), over all of a variant's runs: what each agent costs a request. In brackets, a 95 %%"
+                    + " confidence interval of the median over rounds of what it adds (each round's µs per request"
+                    + " against no agent's in the same round).%n%n"));
             sb.append("| CPU per request | no agent | connscope | OpenTelemetry agent | connscope adds | OTel adds |\n");
             sb.append("|---|---|---|---|---|---|\n");
             for (String[] row : cpuRows) {
@@ -160,9 +163,10 @@ final class Report {
         return String.format(Locale.ROOT, "%.2f µs", value);
     }
 
-    /** What {@code with} adds to {@code without}, in µs and as a share of it. */
-    private static String addedMicros(double with, double without) {
-        return String.format(Locale.ROOT, "%+.2f µs (%+.1f %%)", with - without, (with / without - 1) * 100);
+    /** What {@code with} adds to {@code without}, in µs and as a share of it; after it, the rounds' interval. */
+    private static String addedMicros(double with, double without, double[] interval) {
+        return String.format(Locale.ROOT, "%+.2f µs, %+.1f %% (%+.2f to %+.2f)", with - without,
+                (with / without - 1) * 100, interval[0], interval[1]);
     }
 
     private static String ms(double value) {

@@ -50,13 +50,22 @@ final class Rounds {
 
     /** Median over rounds of {@code v - no agent}. */
     double medianDifference(Variant v) {
+        return Stats.median(differences(v));
+    }
+
+    /** A 95 % confidence interval of {@link #medianDifference} ({@link Stats#medianInterval}). */
+    double[] differenceInterval(Variant v) {
+        return Stats.medianInterval(differences(v));
+    }
+
+    private List<Double> differences(Variant v) {
         List<Double> differences = new ArrayList<>();
         for (Map<Variant, Double> round : byRound.values()) {
             if (round.containsKey(v) && round.containsKey(Variant.NONE)) {
                 differences.add(round.get(v) - round.get(Variant.NONE));
             }
         }
-        return Stats.median(differences);
+        return differences;
     }
 
     int size() {

@@ -86,25 +86,29 @@ class ReportTest {
                 table);
     }
 
-    /** CPU per request is each variant's CPU time over its requests, summed over its runs, not a mean of rates. */
+    /**
+     * CPU per request is each variant's CPU time over its requests, summed over its runs, not a mean of the runs';
+     * what an agent adds comes with the interval of its median over rounds.
+     */
     @Test
     void cpuPerRequestIsTotalTimeOverTotalRequests() {
         CpuTime cpu = new CpuTime();
-        cpu.add(Variant.NONE, 8_000_000, 1_000); // 8 µs a request
-        cpu.add(Variant.NONE, 24_000_000, 3_000);
-        cpu.add(Variant.CONNSCOPE, 8_400_000, 1_000); // 8.4 µs a request
-        cpu.add(Variant.CONNSCOPE, 27_000_000, 3_000); // 9 µs: 8.85 over both (the mean of the runs' 8.7)
-        cpu.add(Variant.CONNSCOPE, 0, 0);
-        cpu.add(Variant.OTEL, 30_000_000, 3_000);
+        cpu.add(0, Variant.NONE, 8_000_000, 1_000); // 8 µs a request
+        cpu.add(1, Variant.NONE, 24_000_000, 3_000);
+        cpu.add(0, Variant.CONNSCOPE, 8_400_000, 1_000); // 8.4 µs a request
+        cpu.add(1, Variant.CONNSCOPE, 27_000_000, 3_000); // 9 µs: 8.85 over both (the mean of the runs' 8.7)
+        cpu.add(2, Variant.CONNSCOPE, 0, 0);
+        cpu.add(0, Variant.OTEL, 30_000_000, 3_000);
         assertEquals(8.0, cpu.micros(Variant.NONE), 1e-9);
         assertEquals(8.85, cpu.micros(Variant.CONNSCOPE), 1e-9);
+        assertArrayEquals(new double[] {0.4, 1.0}, cpu.addedInterval(Variant.CONNSCOPE), 1e-9);
         Report report = new Report();
         report.cpu("a server", cpu);
         String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
         assertTrue(table.contains("| CPU per request | no agent | connscope | OpenTelemetry agent | connscope adds | OTel adds |"),
                 table);
-        assertTrue(table.contains("| a server | 8.00 µs | 8.85 µs | 10.00 µs | +0.85 µs (+10.6 %) | +2.00 µs (+25.0 %) |"),
-                table);
+        assertTrue(table.contains("| a server | 8.00 µs | 8.85 µs | 10.00 µs | +0.85 µs, +10.6 % (+0.40 to +1.00) "
+                + "| +2.00 µs, +25.0 % (+2.00 to +2.00) |"), table);
         assertTrue(Double.isNaN(new CpuTime().micros(Variant.NONE)));
     }
 
