@@ -287,7 +287,7 @@ public final class Bench {
                     long cpu = CpuTime.nanos(pids.get(v));
                     Run run = wrk(wrk, ports.get(v), settings.runSeconds);
                     keepAlive.add(round, v, run.rate);
-                    keepAliveCpu.add(round, v, CpuTime.nanos(pids.get(v)) - cpu, run.requests);
+                    keepAliveCpu.add(round, v, CpuTime.since(pids.get(v), cpu), run.requests);
                 }
             }
             for (Variant v : Variant.values()) {
@@ -298,7 +298,7 @@ public final class Bench {
                     long cpu = CpuTime.nanos(pids.get(v));
                     Run run = ab(ab, ports.get(v), settings.runSeconds);
                     churn.add(round, v, run.rate);
-                    churnCpu.add(round, v, CpuTime.nanos(pids.get(v)) - cpu, run.requests);
+                    churnCpu.add(round, v, CpuTime.since(pids.get(v), cpu), run.requests);
                 }
             }
             report.throughput(keepAliveRow, "req/s", keepAlive, 0.97);
@@ -377,7 +377,7 @@ public final class Bench {
                         long before = CpuTime.nanos(workers.get(v).pid);
                         Run run = clientRun(workers.get(v), w[0], settings.runSeconds);
                         rounds.add(round, v, run.rate);
-                        cpu.add(round, v, CpuTime.nanos(workers.get(v).pid) - before, run.requests);
+                        cpu.add(round, v, CpuTime.since(workers.get(v).pid, before), run.requests);
                     }
                 }
                 report.throughput(w[1], "req/s", rounds, Double.parseDouble(w[2]));

@@ -11,10 +11,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The CPU time (user and system, all threads) the JVM under test spent per request in a workload's measured runs,
- * by variant: what an agent costs, read without the noise of a throughput ratio (the rate also moves with the peer,
- * wrk, ab or nginx, and with the machine's load; the CPU a request takes moves less). Read from
- * {@code /proc/PID/stat} right before and right after each measured run, so the agents' own threads count in full
- * while the workload runs, and not while the other variants run.
+ * by variant: what an agent costs a request in microseconds, its own threads' work included. For a saturated server
+ * pinned to its CPU that is about the inverse of its rate; for a client loop, which also waits for nginx, it is the
+ * part of a request's time the JVM spends, which its rate does not show. Read from {@code /proc/PID/stat} right
+ * before and right after each measured run, so an agent's threads count while the workload runs, and not while the
+ * other variants run.
  */
 final class CpuTime {
 
@@ -24,8 +25,14 @@ final class CpuTime {
     private final Map<Variant, long[]> totals = new EnumMap<>(Variant.class);
     private final Rounds perRound = new Rounds();
 
-    /** A measured run of {@code v} in {@code round}: {@code cpuNanos} of the JVM's CPU time for {@code requests}. */
+    /**
+     * A measured run of {@code v} in {@code round}: {@code cpuNanos} of the JVM's CPU time for {@code requests};
+     * ignored when the time could not be read (negative).
+     */
     void add(int round, Variant v, long cpuNanos, long requests) {
+        if (cpuNanos < 0) {
+            return;
+        }
         long[] t = totals.computeIfAbsent(v, k -> new long[2]);
         t[0] += cpuNanos;
         t[1] += requests;
@@ -55,6 +62,12 @@ final class CpuTime {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** The process's CPU time since {@code before} ({@link #nanos}), or -1 when either could not be read. */
+    static long since(long pid, long before) {
+        long now = nanos(pid);
+        return before < 0 || now < 0 ? -1 : now - before;
     }
 
     /** utime + stime (fields 14 and 15) of a {@code /proc/PID/stat} line, in nanoseconds. */

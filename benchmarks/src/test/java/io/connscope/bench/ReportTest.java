@@ -98,6 +98,7 @@ class ReportTest {
         cpu.add(0, Variant.CONNSCOPE, 8_400_000, 1_000); // 8.4 µs a request
         cpu.add(1, Variant.CONNSCOPE, 27_000_000, 3_000); // 9 µs: 8.85 over both (the mean of the runs' 8.7)
         cpu.add(2, Variant.CONNSCOPE, 0, 0);
+        cpu.add(3, Variant.CONNSCOPE, -1, 1_000); // unreadable: not a run of 0 µs
         cpu.add(0, Variant.OTEL, 30_000_000, 3_000);
         assertEquals(8.0, cpu.micros(Variant.NONE), 1e-9);
         assertEquals(8.85, cpu.micros(Variant.CONNSCOPE), 1e-9);
@@ -120,6 +121,8 @@ class ReportTest {
         long self = CpuTime.nanos(ProcessHandle.current().pid());
         assertTrue(self > 0, "this JVM has used CPU: " + self);
         assertEquals(-1, CpuTime.nanos(Long.MAX_VALUE));
+        assertEquals(-1, CpuTime.since(Long.MAX_VALUE, 0), "no process: no time, not minus the time before");
+        assertEquals(-1, CpuTime.since(ProcessHandle.current().pid(), -1));
     }
 
     /** A single round with these rates for no agent, connscope and OTel. */
