@@ -225,7 +225,8 @@ final class RecentCloses {
         int i = h & mask;
         while (index[2 * i] != 0) {
             if (index[2 * i] == slot + 1) {
-                // The slot's former close, with the same home: this position now stands for the new one.
+                // The slot's former close (dropped before its slot was reused), met on this close's probe path:
+                // the position now stands for the new close.
                 index[2 * i + 1] = h;
                 return;
             }
