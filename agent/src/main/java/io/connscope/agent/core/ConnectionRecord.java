@@ -3,6 +3,8 @@ package io.connscope.agent.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import io.connscope.agent.core.http.HttpConnectionTracker;
+import io.connscope.agent.core.http2.Http2ConnectionTracker;
+import io.connscope.agent.core.http2.Http2Summary;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -91,8 +93,11 @@ public final class ConnectionRecord {
     static final int PROTOCOL_HTTP1 = 1;
     static final int PROTOCOL_TLS = 2;
     static final int PROTOCOL_OTHER = 3;
+    static final int PROTOCOL_HTTP2 = 4;
     /** Set when the protocol is HTTP/1.x, in the clear or (for JDK SSLSockets) inside TLS. */
     volatile HttpConnectionTracker http;
+    /** Set when the connection speaks HTTP/2, in the clear or inside TLS (its frames are followed). */
+    volatile Http2ConnectionTracker http2;
     /** Inside TLS: what the first plaintext showed (PROTOCOL_UNKNOWN until the JDK's SSLSocket is seen). */
     volatile int tlsPlaintext;
     /** The ClientHello random of a TLS connection, by which an SSLEngine finds it; null until seen. */
@@ -306,6 +311,10 @@ public final class ConnectionRecord {
      * null for TLS connections, whose requests the socket layer cannot see.
      */
     public Integer requests() {
+        Http2ConnectionTracker h2 = http2;
+        if (h2 != null) {
+            return h2.requests();
+        }
         HttpConnectionTracker h = http;
         if (h != null) {
             return h.requests();
@@ -363,9 +372,15 @@ public final class ConnectionRecord {
         return unansweredProbesSeenAtMillis;
     }
 
-    /** Whether HTTP/1.x was seen on this connection. */
+    /** Whether HTTP (1.x or 2) was seen on this connection. */
     public boolean isHttp() {
-        return http != null;
+        return http != null || http2 != null;
+    }
+
+    /** What the connection's HTTP/2 frames showed, or null when it does not speak HTTP/2 (or was not followed). */
+    public Http2Summary http2() {
+        Http2ConnectionTracker h2 = http2;
+        return h2 == null ? null : h2.summary();
     }
 
     /** TLS handshakes seen at the socket layer: the ClientHello that opens a TLS connection. */

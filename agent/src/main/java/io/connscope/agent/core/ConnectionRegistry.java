@@ -3,6 +3,7 @@ package io.connscope.agent.core;
 import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpConnectionTracker;
+import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
 import io.connscope.agent.core.tls.TlsRendezvous;
 import io.connscope.bootstrap.AgentThread;
@@ -412,30 +413,30 @@ public final class ConnectionRegistry implements SocketEventSink {
             }
             return;
         }
-        HttpConnectionTracker h = r.http;
-        if (h == null || r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
+        int protocol = r.protocol;
+        if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
             // TLS connections are followed through their plaintext, not their records.
             return;
         }
         if (iovCount <= 0) {
-            feed(h, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE), nowNanos);
+            feed(r, protocol, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE), nowNanos);
         } else {
             long remaining = n;
             for (int i = 0; i < iovCount && remaining > 0; i++) {
                 long base = memory.longAt(address + 16L * i);
                 long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
                 if (take > 0) {
-                    feed(h, towardServer, base, (int) take, nowNanos);
+                    feed(r, protocol, towardServer, base, (int) take, nowNanos);
                     remaining -= take;
                 }
             }
         }
-        markInUse(r, h);
+        markInUse(r, protocol == ConnectionRecord.PROTOCOL_HTTP2 ? r.http2.requests() : r.http.requests());
     }
 
     /** A connection carrying a new request is in use, whatever its pool last said. */
-    private static void markInUse(ConnectionRecord r, HttpConnectionTracker h) {
-        if (r.pooledIdle && h.requests() != r.requestsWhenPooled) {
+    private static void markInUse(ConnectionRecord r, int requests) {
+        if (r.pooledIdle && requests != r.requestsWhenPooled) {
             r.pooledIdle = false;
         }
     }
@@ -453,11 +454,18 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    private void feed(HttpConnectionTracker h, boolean towardServer, long address, int length, long nowNanos) {
-        if (towardServer) {
-            h.onRequestBytes(memory, address, length, nowNanos);
+    private void feed(ConnectionRecord r, int protocol, boolean towardServer, long address, int length, long nowNanos) {
+        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
+            Http2ConnectionTracker h2 = r.http2;
+            if (towardServer) {
+                h2.onClientBytes(memory, address, length, nowNanos);
+            } else {
+                h2.onServerBytes(memory, address, length, nowNanos);
+            }
+        } else if (towardServer) {
+            r.http.onRequestBytes(memory, address, length, nowNanos);
         } else {
-            h.onResponseBytes(memory, address, length);
+            r.http.onResponseBytes(memory, address, length);
         }
     }
 
@@ -478,19 +486,29 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.openedAtMillis, r.openedNanos);
     }
 
-    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP/1.x. */
+    /** An HTTP/2 tracker for {@code r}'s frames, reporting each stream only when the listener wants them. */
+    private Http2ConnectionTracker newHttp2Tracker(ConnectionRecord r) {
+        return new Http2ConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
+                r.direction == Direction.OUTBOUND, r.openedAtMillis, r.openedNanos);
+    }
+
+    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP (1.x or 2), followed. */
     private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
         long start = chunkStart(address, iovCount);
         int length = chunkLength(address, iovCount, n);
         synchronized (r) {
             if (r.protocol != ConnectionRecord.PROTOCOL_UNKNOWN) {
-                return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
+                return followed(r.protocol);
             }
             int len = Math.min(length, 16);
             if (!towardServer) {
                 // The server spoke first: not HTTP (SMTP, MySQL, ...), unless its bytes answer a request or a
-                // ClientHello whose write is reported a moment later (another thread read the answer first).
-                if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
+                // ClientHello whose write is reported a moment later (another thread read the answer first), or
+                // are the SETTINGS an HTTP/2 server sends without waiting for the client's preface.
+                if (Http2ConnectionTracker.looksLikeServerSettings(memory, start, length)) {
+                    r.http2 = newHttp2Tracker(r);
+                    r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
+                } else if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
                     r.http = newTracker(r);
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
                 } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
@@ -498,6 +516,9 @@ public final class ConnectionRegistry implements SocketEventSink {
                 } else {
                     r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }
+            } else if (Http2ConnectionTracker.looksLikePreface(memory, start, length)) {
+                r.http2 = newHttp2Tracker(r);
+                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
             } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
                 r.http = newTracker(r);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
@@ -512,8 +533,12 @@ public final class ConnectionRegistry implements SocketEventSink {
             } else {
                 r.protocol = ConnectionRecord.PROTOCOL_OTHER;
             }
-            return r.protocol == ConnectionRecord.PROTOCOL_HTTP1;
+            return followed(r.protocol);
         }
+    }
+
+    private static boolean followed(int protocol) {
+        return protocol == ConnectionRecord.PROTOCOL_HTTP1 || protocol == ConnectionRecord.PROTOCOL_HTTP2;
     }
 
     // -- client-library pools --
@@ -620,7 +645,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onHttp2Stream(Object owner, int streamId) {
         FileDescriptor fd = descriptorOfOwner(owner);
         ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN) {
+        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null) {
+            // A connection whose frames are followed counts its streams from them: one count, not two.
             return;
         }
         HttpConnectionTracker h = r.http;
@@ -818,7 +844,12 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
             synchronized (r) {
                 if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-                    if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
+                    if (towardServer && Http2ConnectionTracker.looksLikePreface(view, off, n)
+                            || !towardServer && Http2ConnectionTracker.looksLikeServerSettings(view, off, n)) {
+                        // h2 by ALPN: the preface, or the SETTINGS a server sends first.
+                        r.http2 = newHttp2Tracker(r);
+                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP2;
+                    } else if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
                         r.http = newTracker(r);
                         r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
                     } else {
@@ -827,14 +858,25 @@ public final class ConnectionRegistry implements SocketEventSink {
                 }
             }
         }
+        int protocol = r.tlsPlaintext;
+        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
+            Http2ConnectionTracker h2 = r.http2;
+            if (towardServer) {
+                h2.onClientBytes(view, off, n, System.nanoTime());
+            } else {
+                h2.onServerBytes(view, off, n, System.nanoTime());
+            }
+            markInUse(r, h2.requests());
+            return;
+        }
         HttpConnectionTracker h = r.http;
-        if (h != null && r.tlsPlaintext == ConnectionRecord.PROTOCOL_HTTP1) {
+        if (h != null && protocol == ConnectionRecord.PROTOCOL_HTTP1) {
             if (towardServer) {
                 h.onRequestBytes(view, off, n, System.nanoTime());
             } else {
                 h.onResponseBytes(view, off, n);
             }
-            markInUse(r, h);
+            markInUse(r, h.requests());
         }
     }
 
@@ -1069,7 +1111,15 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (r.helloKey != null) {
             rendezvousOf(r.direction == Direction.OUTBOUND).forget(r.helloKey);
         }
-        HttpConnectionTracker h = r.http;
+        Http2ConnectionTracker h2 = r.http2;
+        HttpConnectionTracker h = h2 != null ? null : r.http;
+        if (h2 != null) {
+            boolean seen = verdict.initiator != CloseInitiator.UNKNOWN;
+            String reason = h2.onClose(seen && verdict.initiator == CloseInitiator.REMOTE,
+                    seen && verdict.initiator == CloseInitiator.REMOTE_RESET,
+                    seen && verdict.initiator == CloseInitiator.LOCAL_RESET);
+            r.closeReason = seen ? reason : null;
+        }
         if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
             // Collected without close: report its last exchange, but there is no telling why it ended.
             h.onClose(r.direction == Direction.OUTBOUND, false, false, false);

@@ -4,10 +4,12 @@ import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.KeepAliveSettings;
 import io.connscope.agent.core.http.HttpExchange;
+import io.connscope.agent.core.http2.Http2Summary;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One connection as one JSON object on one line (JSON Lines). The field names and their meaning are part of
@@ -53,7 +55,8 @@ public final class ConnectionJson {
         sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
         sb.append("\"tls_handshakes\":").append(r.tlsHandshakes()).append(',');
         sb.append("\"preexisting\":").append(r.preexisting()).append(',');
-        sb.append("\"keepalive_probes_unanswered_max\":").append(r.maxUnansweredProbes());
+        sb.append("\"keepalive_probes_unanswered_max\":").append(r.maxUnansweredProbes()).append(',');
+        http2(sb, r.http2());
         sb.append('}');
         return sb.toString();
     }
@@ -77,8 +80,71 @@ public final class ConnectionJson {
         sb.append("\"status\":").append(e.status == 0 ? "null" : Integer.toString(e.status)).append(',');
         field(sb, "response_connection", e.responseConnection).append(',');
         field(sb, "response_keep_alive", e.responseKeepAlive).append(',');
+        sb.append("\"grpc_status\":").append(e.grpcStatus < 0 ? "null" : Integer.toString(e.grpcStatus)).append(',');
+        field(sb, "reset", e.resetCode).append(',');
         field(sb, "pool", c.pool());
         return sb.append('}').toString();
+    }
+
+    /** The {@code http2} object: null for connections that do not speak HTTP/2. */
+    private static StringBuilder http2(StringBuilder sb, Http2Summary h) {
+        sb.append("\"http2\":");
+        if (h == null) {
+            return sb.append("null");
+        }
+        sb.append("{\"streams_client\":").append(h.clientStreams)
+                .append(",\"streams_server\":").append(h.serverStreams)
+                .append(",\"max_open_streams\":").append(h.maxOpenStreams)
+                .append(",\"client_max_concurrent_streams\":").append(limit(h.clientMaxConcurrentStreams))
+                .append(",\"server_max_concurrent_streams\":").append(limit(h.serverMaxConcurrentStreams))
+                .append(",\"resets\":{");
+        counts(sb, "client", h.clientResets).append(',');
+        counts(sb, "server", h.serverResets).append("},\"pings\":{");
+        pings(sb, "client", h.clientPings).append(',');
+        pings(sb, "server", h.serverPings).append("},\"ping_rtt_ms\":");
+        if (h.rttCount == 0) {
+            sb.append("null");
+        } else {
+            sb.append("{\"count\":").append(h.rttCount);
+            number(sb.append(','), "min", h.rttMinMillis).append(',');
+            number(sb, "avg", h.rttAvgMillis).append(',');
+            number(sb, "max", h.rttMaxMillis).append('}');
+        }
+        sb.append(",\"goaways\":[");
+        for (int i = 0; i < h.goAways.size(); i++) {
+            Http2Summary.GoAway g = h.goAways.get(i);
+            sb.append(i == 0 ? "{" : ",{");
+            field(sb, "from", g.from).append(',');
+            field(sb, "at", Instant.ofEpochMilli(g.atMillis).toString()).append(',');
+            sb.append("\"last_stream_id\":").append(g.lastStreamId).append(',');
+            field(sb, "error", g.error).append(',');
+            field(sb, "debug", g.debug).append('}');
+        }
+        sb.append("],\"goaways_total\":").append(h.goAwayCount)
+                .append(",\"streams_untracked\":").append(h.untrackedStreams)
+                .append(",\"headers_undecoded\":").append(h.headersUndecoded).append(',');
+        return field(sb, "unparsed", h.unparsed).append('}');
+    }
+
+    private static String limit(long value) {
+        return value < 0 ? "null" : Long.toString(value);
+    }
+
+    private static StringBuilder counts(StringBuilder sb, String name, Map<String, Integer> counts) {
+        sb.append('"').append(name).append("\":{");
+        boolean first = true;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            sb.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
+            first = false;
+        }
+        return sb.append('}');
+    }
+
+    private static StringBuilder pings(StringBuilder sb, String name, Http2Summary.Pings p) {
+        sb.append('"').append(name).append("\":{\"sent\":").append(p.sent).append(",\"acked\":").append(p.acked)
+                .append(",\"unanswered\":").append(p.unanswered).append(',');
+        number(sb, "interval_min_ms", p.minIntervalMillis < 0 ? null : p.minIntervalMillis).append(',');
+        return number(sb, "interval_avg_ms", p.avgIntervalMillis < 0 ? null : p.avgIntervalMillis).append('}');
     }
 
     private static StringBuilder keepAlive(StringBuilder sb, KeepAliveSettings k) {

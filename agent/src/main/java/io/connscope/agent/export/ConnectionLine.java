@@ -2,9 +2,11 @@ package io.connscope.agent.export;
 
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
+import io.connscope.agent.core.http2.Http2Summary;
 
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One finished connection as one console line, in the spirit of bcc's {@code tcplife}: key=value pairs that read
@@ -42,6 +44,10 @@ public final class ConnectionLine {
             sb.append(" tx=").append(r.bytesSent()).append(" rx=").append(r.bytesReceived());
             if (r.isHttp()) {
                 sb.append(" http_requests=").append(r.requests());
+                Http2Summary h2 = r.http2();
+                if (h2 != null) {
+                    http2(sb, h2);
+                }
                 if (r.closeReason() != null) {
                     sb.append(" close_reason=").append(r.closeReason());
                 }
@@ -53,6 +59,64 @@ public final class ConnectionLine {
             }
         }
         return sb.append(" thread=").append(r.thread()).toString();
+    }
+
+    /**
+     * HTTP/2: {@code h2 max_open_streams=OPEN/LIMIT} (the limit the server set on client streams, {@code -} for
+     * none), then only what happened: {@code resets=client:cancel=2}, {@code pings=client:SENT/ACKED}, the round trip
+     * of this side's PINGs ({@code ping_rtt=MIN/AVG/MAXms}) and the first GOAWAY ({@code goaway=server:no_error:max_age},
+     * {@code +N} more).
+     */
+    private static void http2(StringBuilder sb, Http2Summary h) {
+        sb.append(" h2 max_open_streams=").append(h.maxOpenStreams).append('/')
+                .append(h.serverMaxConcurrentStreams < 0 ? "-" : Long.toString(h.serverMaxConcurrentStreams));
+        if (h.resetCount() > 0) {
+            sb.append(" resets=");
+            sides(sb, "client", h.clientResets, h.serverResets.isEmpty());
+            sides(sb, "server", h.serverResets, true);
+        }
+        if (h.clientPings.sent + h.serverPings.sent > 0) {
+            sb.append(" pings=");
+            if (h.clientPings.sent > 0) {
+                sb.append("client:").append(h.clientPings.sent).append('/').append(h.clientPings.acked)
+                        .append(h.serverPings.sent > 0 ? "," : "");
+            }
+            if (h.serverPings.sent > 0) {
+                sb.append("server:").append(h.serverPings.sent).append('/').append(h.serverPings.acked);
+            }
+        }
+        if (h.rttCount > 0) {
+            sb.append(String.format(Locale.ROOT, " ping_rtt=%.2f/%.2f/%.2fms", h.rttMinMillis, h.rttAvgMillis,
+                    h.rttMaxMillis));
+        }
+        if (!h.goAways.isEmpty()) {
+            Http2Summary.GoAway g = h.goAways.get(0);
+            sb.append(" goaway=").append(g.from).append(':').append(g.error);
+            if (g.debug != null) {
+                sb.append(':').append(g.debug.replace(' ', '_'));
+            }
+            if (h.goAwayCount > 1) {
+                sb.append(" +").append(h.goAwayCount - 1);
+            }
+        }
+        if (h.unparsed != null) {
+            sb.append(" h2_unparsed");
+        }
+    }
+
+    private static void sides(StringBuilder sb, String side, Map<String, Integer> counts, boolean last) {
+        if (counts.isEmpty()) {
+            return;
+        }
+        sb.append(side).append(':');
+        boolean first = true;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            sb.append(first ? "" : "+").append(e.getKey()).append('=').append(e.getValue());
+            first = false;
+        }
+        if (!last) {
+            sb.append(',');
+        }
     }
 
     static String hostPort(InetSocketAddress a) {

@@ -29,6 +29,13 @@ public final class CloseReason {
     /** This side closed an idle connection without saying so in HTTP (a pool's idle timeout or size, or the application). */
     public static final String APPLICATION_CLOSE = "application_close";
 
+    /**
+     * HTTP/2: a PING this side sent was still unanswered when this side closed the connection (a keep-alive that
+     * timed out). A GOAWAY, when one came, is the reason instead: {@code goaway_by_server_no_error},
+     * {@code goaway_by_client_enhance_your_calm} and so on, the first GOAWAY's sender and error code.
+     */
+    public static final String PING_UNANSWERED = "ping_unanswered";
+
     private CloseReason() {
     }
 }

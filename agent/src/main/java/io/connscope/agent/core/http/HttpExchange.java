@@ -18,9 +18,20 @@ public final class HttpExchange {
     public final String responseConnection;
     public final String responseKeepAlive;
     public final long startedAtMillis;
+    /** HTTP/2: the gRPC status its trailers carried, -1 when none (or not HTTP/2). */
+    public final int grpcStatus;
+    /** HTTP/2: the error code of the RST_STREAM that ended the stream ({@code cancel}, ...), or null. */
+    public final String resetCode;
 
     HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
                  String responseConnection, String responseKeepAlive, long startedAtMillis) {
+        this(index, httpVersion, requestConnection, requestKeepAlive, status, responseConnection, responseKeepAlive,
+                startedAtMillis, -1, null);
+    }
+
+    private HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
+                         String responseConnection, String responseKeepAlive, long startedAtMillis, int grpcStatus,
+                         String resetCode) {
         this.index = index;
         this.reused = index > 1;
         this.httpVersion = httpVersion;
@@ -30,6 +41,14 @@ public final class HttpExchange {
         this.responseConnection = responseConnection;
         this.responseKeepAlive = responseKeepAlive;
         this.startedAtMillis = startedAtMillis;
+        this.grpcStatus = grpcStatus;
+        this.resetCode = resetCode;
+    }
+
+    /** One HTTP/2 stream a client opened; {@code status} 0 when no response head came. */
+    public static HttpExchange ofHttp2Stream(int index, int status, int grpcStatus, String resetCode,
+                                             long startedAtMillis) {
+        return new HttpExchange(index, "HTTP/2", null, null, status, null, null, startedAtMillis, grpcStatus, resetCode);
     }
 
     static String versionText(int version) {

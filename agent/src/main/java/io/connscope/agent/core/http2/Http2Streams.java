@@ -1,0 +1,155 @@
+package io.connscope.agent.core.http2;
+
+import java.util.Arrays;
+
+/**
+ * The open streams of one HTTP/2 connection, in parallel arrays kept compact (a closed stream's slot takes the last
+ * one's): a connection rarely has more than a few open at once, so a linear search beats a hash table and costs no
+ * allocation. The arrays grow by doubling up to {@link #MAX_TRACKED}; streams opened beyond that are counted but not
+ * followed. Not thread-safe: the tracker's lock guards it.
+ */
+final class Http2Streams {
+
+    /** The most open streams followed at once per connection (servers commonly allow 100 to 250). */
+    static final int MAX_TRACKED = 1024;
+
+    private static final int CLIENT_ENDED = 1;
+    private static final int SERVER_ENDED = 2;
+    private static final int BY_CLIENT = 4;
+
+    private int[] ids = new int[4];
+    private int[] indexes = new int[4];
+    private int[] flags = new int[4];
+    private short[] statuses = new short[4];
+    private byte[] grpcStatuses = new byte[4];
+    private byte[] resetCodes = new byte[4];
+    private long[] startedAtMillis = new long[4];
+    private int count;
+
+    /** Written under the tracker's lock, read without it by the reporter. */
+    private volatile int clientStreams;
+    private int serverStreams;
+    private int lastClientStream;
+    private long untracked;
+
+    int openCount() {
+        return count;
+    }
+
+    int clientStreams() {
+        return clientStreams;
+    }
+
+    int serverStreams() {
+        return serverStreams;
+    }
+
+    int lastClientStream() {
+        return lastClientStream;
+    }
+
+    long untracked() {
+        return untracked;
+    }
+
+    int find(int streamId) {
+        for (int i = 0; i < count; i++) {
+            if (ids[i] == streamId) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Opens a stream; returns its slot, or -1 when too many are open to follow another (it is still counted). */
+    int open(int streamId, boolean byClient, long nowMillis) {
+        int index;
+        if (byClient) {
+            index = ++clientStreams;
+            lastClientStream = Math.max(lastClientStream, streamId);
+        } else {
+            index = ++serverStreams;
+        }
+        if (count == ids.length) {
+            if (count == MAX_TRACKED) {
+                untracked++;
+                return -1;
+            }
+            grow(Math.min(count * 2, MAX_TRACKED));
+        }
+        int slot = count++;
+        ids[slot] = streamId;
+        indexes[slot] = index;
+        flags[slot] = byClient ? BY_CLIENT : 0;
+        statuses[slot] = 0;
+        grpcStatuses[slot] = -1;
+        resetCodes[slot] = -1;
+        startedAtMillis[slot] = nowMillis;
+        return slot;
+    }
+
+    private void grow(int capacity) {
+        ids = Arrays.copyOf(ids, capacity);
+        indexes = Arrays.copyOf(indexes, capacity);
+        flags = Arrays.copyOf(flags, capacity);
+        statuses = Arrays.copyOf(statuses, capacity);
+        grpcStatuses = Arrays.copyOf(grpcStatuses, capacity);
+        resetCodes = Arrays.copyOf(resetCodes, capacity);
+        startedAtMillis = Arrays.copyOf(startedAtMillis, capacity);
+    }
+
+    /** The final status (a 1xx interim response gives way to the next), and a gRPC status from the trailers. */
+    void noteStatus(int slot, int status, int grpcStatus) {
+        if (status >= 100 && status <= 999 && statuses[slot] < 200) {
+            statuses[slot] = (short) status;
+        }
+        if (grpcStatus >= 0 && grpcStatus <= 127) {
+            grpcStatuses[slot] = (byte) grpcStatus;
+        }
+    }
+
+    void noteReset(int slot, boolean byClient, long code) {
+        resetCodes[slot] = (byte) Http2ErrorCode.slot(code);
+    }
+
+    /** One side ended its half of the stream; returns whether both halves are now ended. */
+    boolean end(int slot, boolean byClient) {
+        flags[slot] |= byClient ? CLIENT_ENDED : SERVER_ENDED;
+        return (flags[slot] & (CLIENT_ENDED | SERVER_ENDED)) == (CLIENT_ENDED | SERVER_ENDED);
+    }
+
+    void remove(int slot) {
+        int last = --count;
+        ids[slot] = ids[last];
+        indexes[slot] = indexes[last];
+        flags[slot] = flags[last];
+        statuses[slot] = statuses[last];
+        grpcStatuses[slot] = grpcStatuses[last];
+        resetCodes[slot] = resetCodes[last];
+        startedAtMillis[slot] = startedAtMillis[last];
+    }
+
+    boolean byClient(int slot) {
+        return (flags[slot] & BY_CLIENT) != 0;
+    }
+
+    int index(int slot) {
+        return indexes[slot];
+    }
+
+    int status(int slot) {
+        return statuses[slot];
+    }
+
+    int grpcStatus(int slot) {
+        return grpcStatuses[slot];
+    }
+
+    String resetCodeName(int slot) {
+        return resetCodes[slot] < 0 ? null : Http2ErrorCode.slotName(resetCodes[slot]);
+    }
+
+    long startedAtMillis(int slot) {
+        return startedAtMillis[slot];
+    }
+}
