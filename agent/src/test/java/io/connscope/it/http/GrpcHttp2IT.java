@@ -1,0 +1,273 @@
+package io.connscope.it.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.it.Fork;
+import io.connscope.it.ProcNetTcp;
+import io.connscope.it.driver.GrpcHttp2Scenarios;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * gRPC-java over HTTP/2 in the clear ({@link GrpcHttp2Scenarios}), as connscope follows it from the frames: streams
+ * per call, a cancelled call's RST_STREAM, PING keep-alive with its round trips, {@code too_many_pings}, and the
+ * server's GOAWAYs for maximum age and idle time. Ground truth: the calls each client made and each server served,
+ * every frame gRPC's own frame loggers logged on each connection, and the kernel's TIME_WAIT rows for who closed
+ * first.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GrpcHttp2IT {
+
+    private static final Pattern RESULT = Pattern.compile("RESULT (\\w+) port=(\\d+) calls=(\\d+) served=(\\d+)");
+    private static final Pattern FRAMES = Pattern.compile("FRAMES side=(\\w+) local=(\\d+) remote=(\\d+)(.*)");
+
+    private Fork.Result run;
+    private final Map<String, int[]> results = new HashMap<>();
+    /** Frame counts by "side local remote", then kind (OUTBOUND_PING, INBOUND_GO_AWAY_CODE11, ...). */
+    private final Map<String, Map<String, Integer>> frames = new HashMap<>();
+
+    /** gRPC and what it needs, from this test's own class path: the fork gets no agent classes from there. */
+    static List<Path> grpcClasspath() {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<Path> jars = new ArrayList<>();
+        for (String entry : cp.split(File.pathSeparator)) {
+            String file = Paths.get(entry).getFileName().toString();
+            if (file.startsWith("grpc-") || file.startsWith("guava-") || file.startsWith("failureaccess-")
+                    || file.startsWith("perfmark-")) {
+                jars.add(Paths.get(entry));
+            }
+        }
+        return jars;
+    }
+
+    @BeforeAll
+    void runScenarios() throws Exception {
+        run = Fork.run(List.of("-Dconnscope.events.requests=true"), grpcClasspath(),
+                GrpcHttp2Scenarios.class.getName());
+        for (String line : run.stdout.split("\n")) {
+            Matcher m = RESULT.matcher(line);
+            if (m.find()) {
+                results.put(m.group(1), new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                        Integer.parseInt(m.group(4))});
+            }
+            Matcher f = FRAMES.matcher(line);
+            if (f.find()) {
+                Map<String, Integer> counts = new HashMap<>();
+                for (String kv : f.group(4).trim().split(" ")) {
+                    String[] p = kv.split("=");
+                    counts.put(p[0], Integer.parseInt(p[1]));
+                }
+                frames.put(f.group(1) + " " + f.group(2) + " " + f.group(3), counts);
+            }
+        }
+    }
+
+    /** One scenario's two records (client's outbound, server's inbound) and gRPC's frames on that connection. */
+    private final class Pair {
+        final String name;
+        final int port;
+        final int calls;
+        final JsonNode client;
+        final JsonNode server;
+        final Map<String, Integer> clientFrames;
+        final Map<String, Integer> serverFrames;
+        final String context;
+
+        Pair(String name) throws Exception {
+            this.name = name;
+            int[] r = results.get(name);
+            assertNotNull(r, "scenario " + name + " reported no RESULT\n" + run.describe());
+            port = r[0];
+            calls = r[1];
+            List<JsonNode> out = connections("outbound", "remote_port");
+            List<JsonNode> in = connections("inbound", "local_port");
+            String ctx = "\n--- records: " + out + "\n" + in + "\n--- frames: " + frames + "\n" + run.describe();
+            assertEquals(r[1], r[2], name + ": every call the client made was served" + ctx);
+            assertEquals(1, out.size(), name + ": one outbound connection to the server" + ctx);
+            assertEquals(1, in.size(), name + ": one inbound connection" + ctx);
+            client = out.get(0);
+            server = in.get(0);
+            int clientPort = client.path("local_port").asInt();
+            clientFrames = frames.get("client " + clientPort + " " + port);
+            serverFrames = frames.get("server " + port + " " + clientPort);
+            context = ctx;
+            assertNotNull(clientFrames, name + ": gRPC's client logged frames on the connection connscope saw" + ctx);
+            assertNotNull(serverFrames, name + ": gRPC's server logged frames on the connection connscope saw" + ctx);
+        }
+
+        private List<JsonNode> connections(String direction, String portField) throws Exception {
+            return run.records().stream().filter(j -> "connection".equals(j.path("type").asText())
+                    && direction.equals(j.path("direction").asText()) && j.path(portField).asInt() == port)
+                    .collect(Collectors.toList());
+        }
+
+        int clientFrame(String kind) {
+            return clientFrames.getOrDefault(kind, 0);
+        }
+
+        int serverFrame(String kind) {
+            return serverFrames.getOrDefault(kind, 0);
+        }
+
+        /** Streams, PINGs, resets and GOAWAYs on both records equal what gRPC's frame loggers logged. */
+        void assertFramesMatch() {
+            for (JsonNode r : new JsonNode[] {client, server}) {
+                JsonNode h2 = r.path("http2");
+                String which = name + " " + r.path("direction").asText();
+                assertTrue(h2.isObject(), which + ": an http2 object" + context);
+                assertEquals(calls, r.path("requests").asInt(), which + ": a request per call" + context);
+                assertEquals(calls, h2.path("streams_client").asInt(), which + context);
+                assertEquals(0, h2.path("streams_server").asInt(), which + context);
+                assertEquals(clientFrame("OUTBOUND_PING"), h2.path("pings").path("client").path("sent").asInt(),
+                        which + ": the client's PINGs, as its frame logger wrote them" + context);
+                assertEquals(clientFrame("INBOUND_PING_ACK"), h2.path("pings").path("client").path("acked").asInt(),
+                        which + context);
+                assertEquals(serverFrame("OUTBOUND_PING"), h2.path("pings").path("server").path("sent").asInt(),
+                        which + ": the server's PINGs" + context);
+                assertEquals(serverFrame("INBOUND_PING_ACK"), h2.path("pings").path("server").path("acked").asInt(),
+                        which + context);
+                assertEquals(clientFrame("OUTBOUND_RST_STREAM"), sum(h2.path("resets").path("client")),
+                        which + ": the client's resets" + context);
+                assertEquals(serverFrame("OUTBOUND_RST_STREAM"), sum(h2.path("resets").path("server")),
+                        which + ": the server's resets" + context);
+                assertEquals(clientFrame("OUTBOUND_GO_AWAY") + serverFrame("OUTBOUND_GO_AWAY"),
+                        h2.path("goaways_total").asInt(), which + ": every GOAWAY" + context);
+                assertTrue(h2.path("unparsed").isNull(), which + ": every frame parsed" + context);
+            }
+        }
+
+        /** The side connscope says closed first holds TIME_WAIT in the kernel. */
+        void assertCloseMatchesKernel() throws Exception {
+            int clientPort = client.path("local_port").asInt();
+            List<ProcNetTcp.Row> tw = ProcNetTcp.timeWait("127.0.0.1", clientPort, port);
+            String initiator = client.path("close_initiator").asText();
+            String where = name + ": client close_initiator=" + initiator + ", server close_initiator="
+                    + server.path("close_initiator").asText() + ", TIME_WAIT rows " + tw + context;
+            assertEquals(1, tw.size(), where);
+            boolean clientHolds = ProcNetTcp.localIs(tw.get(0), "127.0.0.1", clientPort);
+            assertEquals(clientHolds ? "local" : "remote", initiator, where);
+            assertEquals(clientHolds ? "remote" : "local", server.path("close_initiator").asText(), where);
+        }
+
+        JsonNode firstGoAway() {
+            JsonNode g = client.path("http2").path("goaways").path(0);
+            assertTrue(g.isObject(), name + ": a GOAWAY" + context);
+            return g;
+        }
+    }
+
+    private static int sum(JsonNode counts) {
+        int n = 0;
+        for (JsonNode v : counts) {
+            n += v.asInt();
+        }
+        return n;
+    }
+
+    @Test
+    void callsAreStreamsAndACancelledCallIsTheClientsReset() throws Exception {
+        Pair p = new Pair("calls");
+        assertEquals(22, p.calls, p.context);
+        p.assertFramesMatch();
+        assertEquals(1, p.client.path("http2").path("resets").path("client").path("cancel").asInt(), p.context);
+        assertEquals(p.clientFrame("OUTBOUND_RST_STREAM_CODE8"),
+                p.client.path("http2").path("resets").path("client").path("cancel").asInt(), p.context);
+        assertTrue(p.client.path("http2").path("server_max_concurrent_streams").isNumber()
+                || p.client.path("http2").path("server_max_concurrent_streams").isNull(), p.context);
+        // The channel's shutdown: gRPC's client says GOAWAY (no_error) before it closes.
+        assertEquals(p.clientFrame("OUTBOUND_GO_AWAY") > 0 ? "goaway_by_client_no_error"
+                : p.client.path("close_reason").asText(), p.client.path("close_reason").asText(), p.context);
+        List<JsonNode> requests = run.records().stream().filter(j -> "request".equals(j.path("type").asText())
+                && "outbound".equals(j.path("direction").asText()) && j.path("server_port").asInt() == p.port)
+                .collect(Collectors.toList());
+        assertEquals(22, requests.size(), "a request record per stream" + p.context);
+        assertEquals(21, requests.stream().filter(j -> j.path("reused").asBoolean()).count(), p.context);
+        assertEquals(1, requests.stream().filter(j -> "cancel".equals(j.path("reset").asText())).count(), p.context);
+        p.assertCloseMatchesKernel();
+    }
+
+    @Test
+    void pingsTheServerAcceptsAreAcknowledgedAndTimed() throws Exception {
+        Pair p = new Pair("lenient_pings");
+        p.assertFramesMatch();
+        JsonNode pings = p.client.path("http2").path("pings").path("client");
+        assertTrue(pings.path("sent").asInt() >= 2, "keep-alive PINGs every 10 s for 25 s" + p.context);
+        assertEquals(pings.path("sent").asInt(), pings.path("acked").asInt(), "all answered" + p.context);
+        JsonNode rtt = p.client.path("http2").path("ping_rtt_ms");
+        assertEquals(pings.path("acked").asInt(), rtt.path("count").asInt(), "a round trip per answered PING" + p.context);
+        assertTrue(rtt.path("min").asDouble() > 0 && rtt.path("min").asDouble() <= rtt.path("max").asDouble(), p.context);
+        assertTrue(rtt.path("max").asDouble() < 1000, "loopback round trips" + p.context);
+        // The server's own PINGs (gRPC's flow-control probes, its shutdown's) are timed on its record, not the client's.
+        int serverAcked = p.server.path("http2").path("pings").path("server").path("acked").asInt();
+        assertEquals(serverAcked, p.server.path("http2").path("ping_rtt_ms").path("count").asInt(), p.context);
+        assertTrue(p.client.path("http2").path("goaways").path(0).path("error").asText("no_error").equals("no_error"),
+                "no enhance_your_calm" + p.context);
+        p.assertCloseMatchesKernel();
+    }
+
+    @Test
+    void aClientThatPingsTooOftenGetsEnhanceYourCalm() throws Exception {
+        Pair p = new Pair("too_many_pings");
+        p.assertFramesMatch();
+        JsonNode g = p.firstGoAway();
+        assertEquals("server", g.path("from").asText(), p.context);
+        assertEquals("enhance_your_calm", g.path("error").asText(), p.context);
+        assertEquals("too_many_pings", g.path("debug").asText(), p.context);
+        assertEquals(1, p.serverFrame("OUTBOUND_GO_AWAY_CODE11"), "gRPC's server says so too" + p.context);
+        assertEquals("goaway_by_server_enhance_your_calm", p.client.path("close_reason").asText(), p.context);
+        assertEquals("goaway_by_server_enhance_your_calm", p.server.path("close_reason").asText(), p.context);
+        p.assertCloseMatchesKernel();
+    }
+
+    @Test
+    void maxConnectionAgeIsAGracefulGoAwayFromTheServer() throws Exception {
+        Pair p = new Pair("max_age");
+        p.assertFramesMatch();
+        JsonNode g = p.firstGoAway();
+        assertEquals("server", g.path("from").asText(), p.context);
+        assertEquals("no_error", g.path("error").asText(), p.context);
+        assertEquals("max_age", g.path("debug").asText(), p.context);
+        assertEquals(Integer.MAX_VALUE, g.path("last_stream_id").asInt(),
+                "a graceful shutdown's first GOAWAY names no stream yet" + p.context);
+        assertEquals("goaway_by_server_no_error", p.client.path("close_reason").asText(), p.context);
+        p.assertCloseMatchesKernel();
+    }
+
+    @Test
+    void maxConnectionIdleIsAGracefulGoAwayFromTheServer() throws Exception {
+        Pair p = new Pair("max_idle");
+        p.assertFramesMatch();
+        JsonNode g = p.firstGoAway();
+        assertEquals("no_error", g.path("error").asText(), p.context);
+        assertEquals("max_idle", g.path("debug").asText(), p.context);
+        assertEquals("goaway_by_server_no_error", p.server.path("close_reason").asText(), p.context);
+        p.assertCloseMatchesKernel();
+    }
+
+    @Test
+    void theConsoleLineShowsTheHttp2Part() {
+        String line = run.stderr.lines().filter(l -> l.contains("goaway=server:enhance_your_calm:too_many_pings"))
+                .findFirst().orElse(null);
+        if (line == null) {
+            fail("a console line with the too_many_pings GOAWAY\n" + run.describe());
+        }
+        assertTrue(line.contains(" h2 max_open_streams="), line);
+        assertTrue(line.contains("close_reason=goaway_by_server_enhance_your_calm"), line);
+    }
+}
