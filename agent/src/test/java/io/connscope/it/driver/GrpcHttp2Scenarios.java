@@ -99,9 +99,10 @@ public final class GrpcHttp2Scenarios {
     public static void main(String[] args) throws Exception {
         listenToFrameLoggers();
         List<Thread> threads = new ArrayList<>();
-        String only = args.length > 0 ? args[0] : "";
+        // All scenarios, or those named (comma-separated) in the first argument.
+        List<String> only = args.length > 0 ? List.of(args[0].split(",")) : List.of();
         for (String name : new String[] {"calls", "lenient_pings", "too_many_pings", "max_age", "max_idle"}) {
-            if (!only.isEmpty() && !only.equals(name)) {
+            if (!only.isEmpty() && !only.contains(name)) {
                 continue;
             }
             Thread t = new Thread(() -> {

@@ -2,16 +2,13 @@ package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
+import io.connscope.it.GrpcJars;
 import io.connscope.it.ProcNetTcp;
 import io.connscope.it.driver.GrpcHttp2Scenarios;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.File;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,23 +39,9 @@ class GrpcHttp2IT {
     /** Frame counts by "side local remote", then kind (OUTBOUND_PING, INBOUND_GO_AWAY_CODE11, ...). */
     private final Map<String, Map<String, Integer>> frames = new HashMap<>();
 
-    /** gRPC and what it needs, from this test's own class path: the fork gets no agent classes from there. */
-    static List<Path> grpcClasspath() {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<Path> jars = new ArrayList<>();
-        for (String entry : cp.split(File.pathSeparator)) {
-            String file = Paths.get(entry).getFileName().toString();
-            if (file.startsWith("grpc-") || file.startsWith("guava-") || file.startsWith("failureaccess-")
-                    || file.startsWith("perfmark-")) {
-                jars.add(Paths.get(entry));
-            }
-        }
-        return jars;
-    }
-
     @BeforeAll
     void runScenarios() throws Exception {
-        run = Fork.run(List.of("-Dconnscope.events.requests=true"), grpcClasspath(),
+        run = Fork.run(List.of("-Dconnscope.events.requests=true"), GrpcJars.classpath(),
                 GrpcHttp2Scenarios.class.getName());
         for (String line : run.stdout.split("\n")) {
             Matcher m = RESULT.matcher(line);

@@ -23,6 +23,12 @@ final class Http2Activity {
 
     /** RST_STREAM frames each side sent, by code slot ({@link Http2ErrorCode#slot}); null until the first. */
     int[][] resets;
+    /** The peer's first resets, each with its time, stream and code (for span events); later ones are counted only. */
+    static final int PEER_RESETS_KEPT = 8;
+    int peerResets;
+    long[] peerResetAtMillis;
+    int[] peerResetStream;
+    long[] peerResetCode;
 
     final int[] pingsSent = new int[2];
     final int[] pingsAcked = new int[2];
@@ -55,11 +61,24 @@ final class Http2Activity {
         }
     }
 
-    void reset(boolean fromClient, long code) {
+    void reset(boolean fromClient, int streamId, long code, boolean fromPeer, long atMillis) {
         if (resets == null) {
             resets = new int[2][Http2ErrorCode.KNOWN + 1];
         }
         resets[fromClient ? CLIENT : SERVER][Http2ErrorCode.slot(code)]++;
+        if (fromPeer) {
+            int k = peerResets++;
+            if (k < PEER_RESETS_KEPT) {
+                if (peerResetAtMillis == null) {
+                    peerResetAtMillis = new long[PEER_RESETS_KEPT];
+                    peerResetStream = new int[PEER_RESETS_KEPT];
+                    peerResetCode = new long[PEER_RESETS_KEPT];
+                }
+                peerResetAtMillis[k] = atMillis;
+                peerResetStream[k] = streamId;
+                peerResetCode[k] = code;
+            }
+        }
     }
 
     void ping(boolean fromClient, boolean ack, long payload, long nowNanos, boolean localIsClient) {

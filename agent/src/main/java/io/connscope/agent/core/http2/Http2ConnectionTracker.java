@@ -126,7 +126,7 @@ public final class Http2ConnectionTracker {
     }
 
     void onReset(boolean fromClient, int streamId, long code, long nowNanos) {
-        activity.reset(fromClient, code);
+        activity.reset(fromClient, streamId, code, fromClient != localIsClient, wallMillis(nowNanos));
         int slot = streams.find(streamId);
         if (slot >= 0) {
             streams.noteReset(slot, fromClient, code);
@@ -139,8 +139,7 @@ public final class Http2ConnectionTracker {
     }
 
     void onGoAway(boolean fromClient, int lastStreamId, long code, byte[] debug, int debugLength, long nowNanos) {
-        activity.goAway(fromClient, lastStreamId, code, debug, debugLength,
-                anchorMillis + Math.floorDiv(nowNanos - anchorNanos, 1_000_000L));
+        activity.goAway(fromClient, lastStreamId, code, debug, debugLength, wallMillis(nowNanos));
     }
 
     void onUnparsed(boolean fromClient, String why) {
@@ -150,9 +149,14 @@ public final class Http2ConnectionTracker {
     }
 
     private int open(int streamId, boolean byClient, long nowNanos) {
-        int slot = streams.open(streamId, byClient, anchorMillis + Math.floorDiv(nowNanos - anchorNanos, 1_000_000L));
+        int slot = streams.open(streamId, byClient, wallMillis(nowNanos));
         activity.noteOpenStreams(streams.openCount());
         return slot;
+    }
+
+    /** A time on the monotonic clock as wall-clock ms, from the connection's open time on both. */
+    private long wallMillis(long nowNanos) {
+        return anchorMillis + Math.floorDiv(nowNanos - anchorNanos, 1_000_000L);
     }
 
     private void endStream(int slot, boolean fromClient) {

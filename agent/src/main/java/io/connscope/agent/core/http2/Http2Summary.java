@@ -34,6 +34,8 @@ public final class Http2Summary {
     /** All GOAWAYs; the first {@link Http2Activity#GOAWAYS_KEPT} are in {@link #goAways}. */
     public final int goAwayCount;
     public final List<GoAway> goAways;
+    /** The peer's first resets ({@link Http2Activity#PEER_RESETS_KEPT}), with their times; all are in the counts. */
+    public final List<PeerReset> peerResets;
     /** Streams open beyond {@link Http2Streams#MAX_TRACKED} at once: counted, not followed. */
     public final long untrackedStreams;
     /** Whether a header block could not be decoded (statuses are then missing from that point). */
@@ -83,6 +85,19 @@ public final class Http2Summary {
         }
     }
 
+    /** One RST_STREAM the peer sent. */
+    public static final class PeerReset {
+        public final long atMillis;
+        public final int streamId;
+        public final String error;
+
+        PeerReset(long atMillis, int streamId, String error) {
+            this.atMillis = atMillis;
+            this.streamId = streamId;
+            this.error = error;
+        }
+    }
+
     Http2Summary(int clientStreams, int serverStreams, Http2Activity a, long untrackedStreams, boolean headersUndecoded,
                  String unparsed, boolean localIsClient) {
         this.clientStreams = clientStreams;
@@ -105,6 +120,11 @@ public final class Http2Summary {
                     Http2ErrorCode.name(a.goAwayCode[i]), a.goAwayDebug[i]));
         }
         this.goAways = Collections.unmodifiableList(kept);
+        List<PeerReset> resets = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.peerResets, Http2Activity.PEER_RESETS_KEPT); i++) {
+            resets.add(new PeerReset(a.peerResetAtMillis[i], a.peerResetStream[i], Http2ErrorCode.name(a.peerResetCode[i])));
+        }
+        this.peerResets = Collections.unmodifiableList(resets);
         this.untrackedStreams = untrackedStreams;
         this.headersUndecoded = headersUndecoded;
         this.unparsed = unparsed;

@@ -3,6 +3,7 @@ package io.connscope.agent.export.otel;
 import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.Direction;
+import io.connscope.agent.core.http2.Http2Summary;
 import io.connscope.agent.kernel.KernelSnapshot;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -33,6 +34,8 @@ final class ConnectionMetrics {
 
     private static final double[] DURATION_BUCKETS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
             60, 120, 300, 600, 1800, 3600};
+    private static final double[] RTT_BUCKETS_S = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+            0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     private static final long[] REQUEST_BUCKETS = {0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 10000};
 
     private final int maxPeers;
@@ -43,6 +46,11 @@ final class ConnectionMetrics {
     private final DoubleHistogram duration;
     private final DoubleHistogram httpClientDuration;
     private final LongHistogram requests;
+    private final LongCounter h2GoAways;
+    private final LongCounter h2Resets;
+    private final LongCounter h2Pings;
+    private final DoubleHistogram h2PingRtt;
+    private final LongHistogram h2Streams;
     /** Per peer, the attributes every instrument of it starts from (reporter and collection threads). */
     private final Map<PeerTotals.Peer, Attributes> peerAttributes = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -63,6 +71,21 @@ final class ConnectionMetrics {
                 .setExplicitBucketBoundariesAdvice(boxed(DURATION_BUCKETS_S)).build();
         requests = meter.histogramBuilder("connscope.connection.requests").ofLongs().setUnit("{request}")
                 .setDescription("HTTP requests each connection carried.")
+                .setExplicitBucketBoundariesAdvice(boxedLongs(REQUEST_BUCKETS)).build();
+        h2GoAways = meter.counterBuilder("connscope.http2.goaways").setUnit("{goaway}")
+                .setDescription("HTTP/2 GOAWAY frames, by sender and error code; counted when the connection closes.")
+                .build();
+        h2Resets = meter.counterBuilder("connscope.http2.stream_resets").setUnit("{stream}")
+                .setDescription("HTTP/2 RST_STREAM frames, by sender and error code; counted when the connection closes.")
+                .build();
+        h2Pings = meter.counterBuilder("connscope.http2.pings").setUnit("{ping}")
+                .setDescription("HTTP/2 PINGs (not their ACKs), by sender and whether they were acknowledged; "
+                        + "counted when the connection closes.").build();
+        h2PingRtt = meter.histogramBuilder("connscope.http2.ping.rtt").setUnit("s")
+                .setDescription("The average round trip of this side's HTTP/2 PINGs, one per connection with answered PINGs.")
+                .setExplicitBucketBoundariesAdvice(boxed(RTT_BUCKETS_S)).build();
+        h2Streams = meter.histogramBuilder("connscope.http2.streams").ofLongs().setUnit("{stream}")
+                .setDescription("HTTP/2 streams each connection carried, by the side that opened them.")
                 .setExplicitBucketBoundariesAdvice(boxedLongs(REQUEST_BUCKETS)).build();
 
         ObservableLongMeasurement opened = meter.counterBuilder("connscope.connection.opened").setUnit("{connection}")
@@ -125,6 +148,42 @@ final class ConnectionMetrics {
         if (r.direction() == Direction.OUTBOUND && r.isHttp()) {
             httpClientDuration.record(seconds, Attributes.of(SERVER_ADDRESS, peer.serverAddress,
                     SERVER_PORT, (long) peer.serverPort));
+        }
+        Http2Summary h2 = r.http2();
+        if (h2 != null) {
+            recordHttp2(h2, base);
+        }
+    }
+
+    private void recordHttp2(Http2Summary h2, Attributes base) {
+        for (Http2Summary.GoAway g : h2.goAways) {
+            h2GoAways.add(1, base.toBuilder().put(H2_SENDER, g.from).put(H2_ERROR_CODE, g.error).build());
+        }
+        if (h2.goAwayCount > h2.goAways.size()) {
+            h2GoAways.add(h2.goAwayCount - h2.goAways.size(),
+                    base.toBuilder().put(H2_SENDER, "unknown").put(H2_ERROR_CODE, "unknown").build());
+        }
+        h2.clientResets.forEach((code, n) -> h2Resets.add(n, base.toBuilder().put(H2_SENDER, "client")
+                .put(H2_ERROR_CODE, code).build()));
+        h2.serverResets.forEach((code, n) -> h2Resets.add(n, base.toBuilder().put(H2_SENDER, "server")
+                .put(H2_ERROR_CODE, code).build()));
+        pings(h2.clientPings, "client", base);
+        pings(h2.serverPings, "server", base);
+        if (h2.rttCount > 0) {
+            h2PingRtt.record(h2.rttAvgMillis / 1000.0, base);
+        }
+        h2Streams.record(h2.clientStreams, with(base, H2_SENDER, "client"));
+        if (h2.serverStreams > 0) {
+            h2Streams.record(h2.serverStreams, with(base, H2_SENDER, "server"));
+        }
+    }
+
+    private void pings(Http2Summary.Pings p, String sender, Attributes base) {
+        if (p.acked > 0) {
+            h2Pings.add(p.acked, base.toBuilder().put(H2_SENDER, sender).put(H2_PING_ACKED, true).build());
+        }
+        if (p.sent > p.acked) {
+            h2Pings.add(p.sent - p.acked, base.toBuilder().put(H2_SENDER, sender).put(H2_PING_ACKED, false).build());
         }
     }
 

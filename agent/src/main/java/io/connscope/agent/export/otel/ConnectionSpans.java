@@ -6,6 +6,7 @@ import io.connscope.agent.core.Direction;
 import io.connscope.agent.core.KeepAliveSettings;
 import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpExchange;
+import io.connscope.agent.core.http2.Http2Summary;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -164,6 +165,10 @@ final class ConnectionSpans {
                     Attributes.of(PROBES_UNANSWERED, (long) r.maxUnansweredProbes()),
                     Math.max(start, TimeUnit.MILLISECONDS.toNanos(r.unansweredProbesSeenAtMillis())), TimeUnit.NANOSECONDS);
         }
+        Http2Summary h2 = r.http2();
+        if (h2 != null) {
+            http2Events(span, h2, start, Math.max(start, endEpochNanos));
+        }
         if (r.state() == ConnectionState.FAILED) {
             span.setStatus(StatusCode.ERROR, r.error());
         } else if (CloseReason.ERROR.equals(r.closeReason())) {
@@ -171,6 +176,30 @@ final class ConnectionSpans {
         }
         span.end(Math.max(start, endEpochNanos), TimeUnit.NANOSECONDS);
         return span.getSpanContext();
+    }
+
+    /**
+     * A span event per GOAWAY (either side's) and per RST_STREAM from the peer, those kept on the connection, within
+     * this span's time (a continued connection's later span does not repeat an earlier one's).
+     */
+    private static void http2Events(Span span, Http2Summary h2, long startEpochNanos, long endEpochNanos) {
+        for (Http2Summary.GoAway g : h2.goAways) {
+            long at = TimeUnit.MILLISECONDS.toNanos(g.atMillis);
+            if (at >= startEpochNanos - 1_000_000L && at <= endEpochNanos) {
+                AttributesBuilder b = Attributes.builder().put(H2_SENDER, g.from).put(H2_ERROR_CODE, g.error)
+                        .put(H2_LAST_STREAM_ID, (long) g.lastStreamId);
+                putIfNotNull(b, H2_GOAWAY_DEBUG, g.debug);
+                span.addEvent("connscope.http2.goaway", b.build(), Math.max(at, startEpochNanos), TimeUnit.NANOSECONDS);
+            }
+        }
+        String peer = h2.localIsClient ? "server" : "client";
+        for (Http2Summary.PeerReset reset : h2.peerResets) {
+            long at = TimeUnit.MILLISECONDS.toNanos(reset.atMillis);
+            if (at >= startEpochNanos - 1_000_000L && at <= endEpochNanos) {
+                span.addEvent("connscope.http2.rst_stream", Attributes.of(H2_SENDER, peer, H2_ERROR_CODE, reset.error,
+                        H2_STREAM_ID, (long) reset.streamId), Math.max(at, startEpochNanos), TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     /** Whether an earlier span of a continued connection already carried its unanswered-probes event. */
@@ -242,12 +271,42 @@ final class ConnectionSpans {
         if (r.tlsHandshakes() > 0) {
             b.put(TLS_HANDSHAKES, (long) r.tlsHandshakes());
         }
+        Http2Summary h2 = r.http2();
+        if (h2 != null) {
+            http2Attributes(b, h2);
+        }
         putIfNotNull(b, POOL, r.pool());
         if (r.preexisting()) {
             b.put(PREEXISTING, true);
         }
         putIfNotNull(b, THREAD_NAME, r.thread());
         return b.build();
+    }
+
+    private static void http2Attributes(AttributesBuilder b, Http2Summary h2) {
+        b.put(H2_CLIENT_STREAMS, (long) h2.clientStreams).put(H2_SERVER_STREAMS, (long) h2.serverStreams)
+                .put(H2_MAX_OPEN_STREAMS, (long) h2.maxOpenStreams)
+                .put(H2_CLIENT_PINGS_SENT, (long) h2.clientPings.sent).put(H2_CLIENT_PINGS_ACKED, (long) h2.clientPings.acked)
+                .put(H2_SERVER_PINGS_SENT, (long) h2.serverPings.sent).put(H2_SERVER_PINGS_ACKED, (long) h2.serverPings.acked)
+                .put(H2_CLIENT_RESETS, (long) sum(h2.clientResets)).put(H2_SERVER_RESETS, (long) sum(h2.serverResets))
+                .put(H2_GOAWAYS, (long) h2.goAwayCount);
+        if (h2.clientMaxConcurrentStreams >= 0) {
+            b.put(H2_CLIENT_MAX_CONCURRENT, h2.clientMaxConcurrentStreams);
+        }
+        if (h2.serverMaxConcurrentStreams >= 0) {
+            b.put(H2_SERVER_MAX_CONCURRENT, h2.serverMaxConcurrentStreams);
+        }
+        if (h2.rttCount > 0) {
+            b.put(H2_PING_RTT_MIN, h2.rttMinMillis).put(H2_PING_RTT_AVG, h2.rttAvgMillis).put(H2_PING_RTT_MAX, h2.rttMaxMillis);
+        }
+    }
+
+    static int sum(Map<String, Integer> counts) {
+        int n = 0;
+        for (int v : counts.values()) {
+            n += v;
+        }
+        return n;
     }
 
     static Attributes requestAttributes(HttpExchange e) {
@@ -264,6 +323,10 @@ final class ConnectionSpans {
         putIfNotNull(b, REQUEST_KEEP_ALIVE, e.requestKeepAlive);
         putIfNotNull(b, RESPONSE_CONNECTION, e.responseConnection);
         putIfNotNull(b, RESPONSE_KEEP_ALIVE, e.responseKeepAlive);
+        if (e.grpcStatus >= 0) {
+            b.put(GRPC_STATUS, (long) e.grpcStatus);
+        }
+        putIfNotNull(b, H2_RESET, e.resetCode);
         return b.build();
     }
 

@@ -68,4 +68,29 @@ final class ConnscopeAttributes {
     static final AttributeKey<String> PORT_RANGE = stringKey("connscope.kernel.port_range");
     static final AttributeKey<Long> TCP_TW_REUSE = longKey("connscope.kernel.tcp_tw_reuse");
     static final AttributeKey<Long> PROBES_UNANSWERED = longKey("connscope.keepalive.probes_unanswered");
+
+    // HTTP/2, on the connection span and its events.
+    static final AttributeKey<Long> H2_CLIENT_STREAMS = longKey("connscope.http2.client.streams");
+    static final AttributeKey<Long> H2_SERVER_STREAMS = longKey("connscope.http2.server.streams");
+    static final AttributeKey<Long> H2_MAX_OPEN_STREAMS = longKey("connscope.http2.max_open_streams");
+    static final AttributeKey<Long> H2_CLIENT_MAX_CONCURRENT = longKey("connscope.http2.client.max_concurrent_streams");
+    static final AttributeKey<Long> H2_SERVER_MAX_CONCURRENT = longKey("connscope.http2.server.max_concurrent_streams");
+    static final AttributeKey<Long> H2_CLIENT_RESETS = longKey("connscope.http2.client.resets");
+    static final AttributeKey<Long> H2_SERVER_RESETS = longKey("connscope.http2.server.resets");
+    static final AttributeKey<Long> H2_CLIENT_PINGS_SENT = longKey("connscope.http2.client.pings_sent");
+    static final AttributeKey<Long> H2_CLIENT_PINGS_ACKED = longKey("connscope.http2.client.pings_acked");
+    static final AttributeKey<Long> H2_SERVER_PINGS_SENT = longKey("connscope.http2.server.pings_sent");
+    static final AttributeKey<Long> H2_SERVER_PINGS_ACKED = longKey("connscope.http2.server.pings_acked");
+    static final AttributeKey<Double> H2_PING_RTT_MIN = doubleKey("connscope.http2.ping.rtt_min_ms");
+    static final AttributeKey<Double> H2_PING_RTT_AVG = doubleKey("connscope.http2.ping.rtt_avg_ms");
+    static final AttributeKey<Double> H2_PING_RTT_MAX = doubleKey("connscope.http2.ping.rtt_max_ms");
+    static final AttributeKey<Long> H2_GOAWAYS = longKey("connscope.http2.goaways");
+    static final AttributeKey<String> H2_SENDER = stringKey("connscope.http2.sender");
+    static final AttributeKey<String> H2_ERROR_CODE = stringKey("connscope.http2.error_code");
+    static final AttributeKey<Long> H2_LAST_STREAM_ID = longKey("connscope.http2.last_stream_id");
+    static final AttributeKey<String> H2_GOAWAY_DEBUG = stringKey("connscope.http2.goaway.debug");
+    static final AttributeKey<Long> H2_STREAM_ID = longKey("connscope.http2.stream_id");
+    static final AttributeKey<Boolean> H2_PING_ACKED = booleanKey("connscope.http2.ping.acked");
+    static final AttributeKey<Long> GRPC_STATUS = longKey("rpc.grpc.status_code");
+    static final AttributeKey<String> H2_RESET = stringKey("connscope.http2.reset");
 }

@@ -1,0 +1,152 @@
+package io.connscope.it.otel;
+
+import io.connscope.it.Fork;
+import io.connscope.it.GrpcJars;
+import io.connscope.it.driver.GrpcHttp2Scenarios;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static io.connscope.it.otel.OtlpReceiver.attribute;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HTTP/2 in the OpenTelemetry export, against a real OTLP receiver: gRPC calls with a cancel, and a server's
+ * maximum connection age ({@link GrpcHttp2Scenarios}). The connection spans carry the streams and PINGs, a GOAWAY
+ * event with its code and debug text, the peer's RST_STREAM as an event, and the metrics count GOAWAYs, resets and
+ * PINGs by sender and code, as gRPC's own frame loggers counted them.
+ */
+class Http2OtelExportIT {
+
+    private static final Pattern RESULT = Pattern.compile("RESULT (\\w+) port=(\\d+) calls=(\\d+) served=(\\d+)");
+    private static final Pattern CLIENT_FRAMES = Pattern.compile("FRAMES side=client local=\\d+ remote=(\\d+)(.*)");
+
+    @Test
+    void spansAndMetricsCarryStreamsGoAwaysResetsAndPings() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>(receiver.agentSettings());
+            args.add("-Dotel.metric.export.interval=500");
+            Fork.Result run = Fork.run(args, GrpcJars.classpath(), GrpcHttp2Scenarios.class.getName(),
+                    "calls,max_age");
+            Map<String, int[]> results = new HashMap<>();
+            for (String line : run.stdout.split("\n")) {
+                Matcher m = RESULT.matcher(line);
+                if (m.find()) {
+                    results.put(m.group(1), new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
+                }
+            }
+            int callsPort = results.getOrDefault("calls", new int[2])[0];
+            int calls = results.getOrDefault("calls", new int[2])[1];
+            int agePort = results.getOrDefault("max_age", new int[2])[0];
+            String context = "\n" + run.describe();
+            assertTrue(callsPort > 0 && agePort > 0, "both scenarios ran" + context);
+            int clientPings = 0;
+            int clientPingAcks = 0;
+            for (String line : run.stdout.split("\n")) {
+                Matcher m = CLIENT_FRAMES.matcher(line);
+                if (m.find()) {
+                    clientPings += count(m.group(2), "OUTBOUND_PING");
+                    clientPingAcks += count(m.group(2), "INBOUND_PING_ACK");
+                }
+            }
+
+            List<Span> spans = receiver.spans();
+            context = "\nspans:\n" + spans.stream().map(Http2OtelExportIT::describe).collect(Collectors.joining("\n"))
+                    + context;
+            Span callsOut = one(spans, "outbound", callsPort, context);
+            Span callsIn = one(spans, "inbound", callsPort, context);
+            assertEquals("outbound HTTP connection", callsOut.getName(), context);
+            assertEquals(Integer.toString(calls), attribute(callsOut.getAttributesList(), "connscope.http2.client.streams"),
+                    context);
+            assertEquals(Integer.toString(calls), attribute(callsOut.getAttributesList(), "connscope.connection.requests"),
+                    context);
+            assertEquals("1", attribute(callsOut.getAttributesList(), "connscope.http2.client.resets"), context);
+            // The server's span has the client's cancel as an event: a reset from its peer.
+            List<Span.Event> resets = events(callsIn, "connscope.http2.rst_stream");
+            assertEquals(1, resets.size(), context);
+            assertEquals("cancel", attribute(resets.get(0).getAttributesList(), "connscope.http2.error_code"), context);
+            assertEquals("client", attribute(resets.get(0).getAttributesList(), "connscope.http2.sender"), context);
+            assertTrue(events(callsOut, "connscope.http2.rst_stream").isEmpty(), "its own resets are counted, not events"
+                    + context);
+
+            Span ageOut = one(spans, "outbound", agePort, context);
+            List<Span.Event> goAways = events(ageOut, "connscope.http2.goaway");
+            assertTrue(!goAways.isEmpty(), context);
+            assertEquals("server", attribute(goAways.get(0).getAttributesList(), "connscope.http2.sender"), context);
+            assertEquals("no_error", attribute(goAways.get(0).getAttributesList(), "connscope.http2.error_code"), context);
+            assertEquals("max_age", attribute(goAways.get(0).getAttributesList(), "connscope.http2.goaway.debug"), context);
+            assertEquals(Integer.toString(goAways.size()), attribute(ageOut.getAttributesList(), "connscope.http2.goaways"),
+                    context);
+            assertEquals("goaway_by_server_no_error", attribute(ageOut.getAttributesList(), "connscope.close.reason"),
+                    context);
+
+            // Metrics, from the outbound side: the server's GOAWAYs with max age, the client's cancel, its PINGs.
+            Map<String, Long> goAwayTotals = receiver.lastSums("connscope.http2.goaways");
+            long serverNoError = sum(goAwayTotals, "connscope.connection.direction=outbound",
+                    "connscope.http2.error_code=no_error", "connscope.http2.sender=server", "server.port=" + agePort);
+            assertEquals(goAways.size(), serverNoError, goAwayTotals + context);
+            Map<String, Long> resetTotals = receiver.lastSums("connscope.http2.stream_resets");
+            assertEquals(1, sum(resetTotals, "connscope.connection.direction=outbound", "connscope.http2.error_code=cancel",
+                    "connscope.http2.sender=client", "server.port=" + callsPort), resetTotals + context);
+            Map<String, Long> pingTotals = receiver.lastSums("connscope.http2.pings");
+            assertEquals(clientPingAcks, sum(pingTotals, "connscope.connection.direction=outbound",
+                    "connscope.http2.ping.acked=true", "connscope.http2.sender=client"), pingTotals + context);
+            assertEquals(clientPings, sum(pingTotals, "connscope.connection.direction=outbound",
+                    "connscope.http2.sender=client"), pingTotals + context);
+            assertNotNull(receiver.lastMetric("connscope.http2.streams"), context);
+        }
+    }
+
+    private static int count(String counts, String kind) {
+        for (String kv : counts.trim().split(" ")) {
+            String[] p = kv.split("=");
+            if (p[0].equals(kind)) {
+                return Integer.parseInt(p[1]);
+            }
+        }
+        return 0;
+    }
+
+    /** The sum of the points whose rendered attributes contain all of {@code parts}. */
+    private static long sum(Map<String, Long> points, String... parts) {
+        long n = 0;
+        for (Map.Entry<String, Long> e : points.entrySet()) {
+            boolean all = true;
+            for (String part : parts) {
+                all &= ("," + e.getKey() + ",").contains("," + part + ",");
+            }
+            if (all) {
+                n += e.getValue();
+            }
+        }
+        return n;
+    }
+
+    private static Span one(List<Span> spans, String direction, int serverPort, String context) {
+        List<Span> found = spans.stream()
+                .filter(s -> direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction"))
+                        && Integer.toString(serverPort).equals(attribute(s.getAttributesList(), "server.port")))
+                .collect(Collectors.toList());
+        assertEquals(1, found.size(), direction + " span to port " + serverPort + context);
+        return found.get(0);
+    }
+
+    private static List<Span.Event> events(Span s, String name) {
+        return s.getEventsList().stream().filter(e -> e.getName().equals(name)).collect(Collectors.toList());
+    }
+
+    private static String describe(Span s) {
+        return s.getName() + " " + OtlpReceiver.render(s.getAttributesList()) + " events="
+                + s.getEventsList().stream().map(e -> e.getName() + OtlpReceiver.render(e.getAttributesList()))
+                .collect(Collectors.toList());
+    }
+}
