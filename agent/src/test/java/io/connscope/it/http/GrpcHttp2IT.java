@@ -182,6 +182,9 @@ class GrpcHttp2IT {
         assertEquals(22, requests.size(), "a request record per stream" + p.context);
         assertEquals(21, requests.stream().filter(j -> j.path("reused").asBoolean()).count(), p.context);
         assertEquals(1, requests.stream().filter(j -> "cancel".equals(j.path("reset").asText())).count(), p.context);
+        // From the header blocks (HPACK): the answered calls' :status and their trailers' grpc-status.
+        assertEquals(21, requests.stream().filter(j -> j.path("status").asInt() == 200
+                && j.path("grpc_status").isInt() && j.path("grpc_status").asInt() == 0).count(), p.context);
         p.assertCloseMatchesKernel();
     }
 

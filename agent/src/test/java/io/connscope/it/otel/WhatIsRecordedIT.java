@@ -3,6 +3,8 @@ package io.connscope.it.otel;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
+import io.connscope.it.GrpcJars;
+import io.connscope.it.driver.SecretGrpcTraffic;
 import io.connscope.it.driver.SecretTraffic;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
@@ -41,11 +43,23 @@ class WhatIsRecordedIT {
             "connscope.keepalive.source", "connscope.connection.bytes_sent", "connscope.connection.bytes_received",
             "connscope.connection.connect_ms", "connscope.connection.requests", "connscope.tls.handshakes",
             "connscope.pool", "thread.name", "connscope.connection.preexisting", "connscope.span.continued",
-            "connscope.span.segment", "error.type", "connscope.http.request_events.dropped");
-    private static final Set<String> EVENT_ATTRIBUTES = Set.of("connscope.http.request.index",
-            "connscope.connection.reused", "network.protocol.version", "http.response.status_code",
-            "connscope.http.request.connection", "connscope.http.request.keep_alive",
-            "connscope.http.response.connection", "connscope.http.response.keep_alive");
+            "connscope.span.segment", "error.type", "connscope.http.request_events.dropped",
+            "connscope.http2.client.streams", "connscope.http2.server.streams", "connscope.http2.max_open_streams",
+            "connscope.http2.client.max_concurrent_streams", "connscope.http2.server.max_concurrent_streams",
+            "connscope.http2.client.pings_sent", "connscope.http2.client.pings_acked",
+            "connscope.http2.server.pings_sent", "connscope.http2.server.pings_acked",
+            "connscope.http2.ping.rtt_min_ms", "connscope.http2.ping.rtt_avg_ms", "connscope.http2.ping.rtt_max_ms",
+            "connscope.http2.client.resets", "connscope.http2.server.resets", "connscope.http2.goaways");
+    /** The attributes of each span event the README lists, by event name. */
+    private static final java.util.Map<String, Set<String>> EVENT_ATTRIBUTES = java.util.Map.of(
+            "http.request", Set.of("connscope.http.request.index", "connscope.connection.reused",
+                    "network.protocol.version", "http.response.status_code", "connscope.http.request.connection",
+                    "connscope.http.request.keep_alive", "connscope.http.response.connection",
+                    "connscope.http.response.keep_alive", "rpc.grpc.status_code", "connscope.http2.reset"),
+            "connscope.http2.goaway", Set.of("connscope.http2.sender", "connscope.http2.error_code",
+                    "connscope.http2.last_stream_id", "connscope.http2.goaway.debug"),
+            "connscope.http2.rst_stream", Set.of("connscope.http2.sender", "connscope.http2.error_code",
+                    "connscope.http2.stream_id"));
 
     @TempDir
     Path dir;
@@ -62,18 +76,7 @@ class WhatIsRecordedIT {
             int tls = r.resultValue("tls_port");
             String context = "\n" + r.describe();
 
-            // Every place connscope writes to: none of the secrets.
-            String spans = receiver.resourceSpans().toString();
-            String metrics = receiver.resourceMetrics().toString();
-            assertFalse(receiver.spans().isEmpty(), "spans arrived" + context);
-            assertFalse(receiver.resourceMetrics().isEmpty(), "metrics arrived" + context);
-            for (String[] place : List.of(new String[] {"the JSON Lines file", r.eventsText()},
-                    new String[] {"stderr", r.stderr}, new String[] {"spans", spans},
-                    new String[] {"metrics", metrics})) {
-                assertFalse(place[1].toUpperCase(Locale.ROOT).contains("SECRET"), place[0]
-                        + " must hold no request target, query string, header value (but Connection and Keep-Alive) "
-                        + "or body byte:\n" + place[1] + context);
-            }
+            assertNoSecrets(r, receiver, context);
 
             // The two headers it keeps, exactly as sent: 2 requests on the plain raw connection, 2 over TLS, 1 from
             // HttpURLConnection, each seen from both sides.
@@ -96,43 +99,94 @@ class WhatIsRecordedIT {
             assertEquals(10, r.records().stream().filter(n -> "request".equals(n.path("type").asText())).count(),
                     "all requests, both sides" + context);
 
-            // The JSON fields are exactly the README's.
-            String readme = readme();
-            for (String type : List.of("connection", "request")) {
-                Set<String> documented = readmeFields(readme, type);
-                for (JsonNode n : r.records()) {
-                    if (type.equals(n.path("type").asText())) {
-                        Set<String> fields = new TreeSet<>();
-                        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-                            fields.add(it.next());
-                        }
-                        assertEquals(documented, fields, "the fields of a " + type + " record against the README's "
-                                + "table: " + n + context);
-                    }
+            assertOnlyWhatTheReadmeLists(r, receiver, context);
+        }
+    }
+
+    /**
+     * HTTP/2 (gRPC in the clear, {@link SecretGrpcTraffic}): secrets in the {@code :path}, the {@code :authority},
+     * metadata, response headers, trailers and messages, all HPACK-encoded (most of them Huffman-coded and indexed
+     * in the dynamic table): none is recorded; the calls are counted, with their status and gRPC status.
+     */
+    @Test
+    void noHttp2HeaderValuePathAuthorityOrMessageIsRecordedAnywhere() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = new ArrayList<>(receiver.agentSettings());
+            args.add("-Dotel.metric.export.interval=500");
+            args.add("-Dconnscope.events.requests=true");
+            Fork.Result r = Fork.run(args, GrpcJars.classpath(), SecretGrpcTraffic.class.getName());
+            int port = r.resultValue("grpc_port");
+            String context = "\n" + r.describe();
+            assertNoSecrets(r, receiver, context);
+            List<JsonNode> requests = new ArrayList<>();
+            for (JsonNode n : r.records()) {
+                if ("request".equals(n.path("type").asText()) && n.path("server_port").asInt() == port) {
+                    requests.add(n);
                 }
             }
+            assertEquals(6, requests.size(), "3 calls, each seen from both sides" + context);
+            for (JsonNode n : requests) {
+                assertEquals("HTTP/2", n.path("http_version").asText(), n + context);
+            }
+            assertOnlyWhatTheReadmeLists(r, receiver, context);
+        }
+    }
 
-            // The resource: the SDK's own attributes and the service name, nothing about the host or process.
-            Set<String> resource = new TreeSet<>();
-            receiver.resourceSpans().forEach(rs -> rs.getResource().getAttributesList()
-                    .forEach(kv -> resource.add(kv.getKey())));
-            receiver.resourceMetrics().forEach(rm -> rm.getResource().getAttributesList()
-                    .forEach(kv -> resource.add(kv.getKey())));
-            assertEquals(Set.of("service.name", "telemetry.sdk.language", "telemetry.sdk.name",
-                    "telemetry.sdk.version"), resource, "resource attributes" + context);
+    /** Every place connscope writes to: none of the secrets. */
+    private static void assertNoSecrets(Fork.Result r, OtlpReceiver receiver, String context) throws Exception {
+        String spans = receiver.resourceSpans().toString();
+        String metrics = receiver.resourceMetrics().toString();
+        assertFalse(receiver.spans().isEmpty(), "spans arrived" + context);
+        assertFalse(receiver.resourceMetrics().isEmpty(), "metrics arrived" + context);
+        for (String[] place : List.of(new String[] {"the JSON Lines file", r.eventsText()},
+                new String[] {"stderr", r.stderr}, new String[] {"spans", spans},
+                new String[] {"metrics", metrics})) {
+            assertFalse(place[1].toUpperCase(Locale.ROOT).contains("SECRET"), place[0]
+                    + " must hold no request target, query string, header value (but Connection and Keep-Alive) "
+                    + "or body byte:\n" + place[1] + context);
+        }
+    }
 
-            // Span and span event attributes: only those the README lists.
-            for (Span s : receiver.spans()) {
-                for (var kv : s.getAttributesList()) {
-                    assertTrue(SPAN_ATTRIBUTES.contains(kv.getKey()), "span attribute " + kv.getKey()
-                            + " is not in the README" + context);
+    /** The JSON fields are exactly the README's; the resource, span and span event attributes only those it lists. */
+    private static void assertOnlyWhatTheReadmeLists(Fork.Result r, OtlpReceiver receiver, String context)
+            throws Exception {
+        // The JSON fields are exactly the README's.
+        String readme = readme();
+        for (String type : List.of("connection", "request")) {
+            Set<String> documented = readmeFields(readme, type);
+            for (JsonNode n : r.records()) {
+                if (type.equals(n.path("type").asText())) {
+                    Set<String> fields = new TreeSet<>();
+                    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+                        fields.add(it.next());
+                    }
+                    assertEquals(documented, fields, "the fields of a " + type + " record against the README's "
+                            + "table: " + n + context);
                 }
-                for (Span.Event e : s.getEventsList()) {
-                    assertEquals("http.request", e.getName(), context);
-                    Set<String> keys = new TreeSet<>();
-                    e.getAttributesList().forEach(kv -> keys.add(kv.getKey()));
-                    assertTrue(EVENT_ATTRIBUTES.containsAll(keys), "span event attributes " + keys + context);
-                }
+            }
+        }
+
+        // The resource: the SDK's own attributes and the service name, nothing about the host or process.
+        Set<String> resource = new TreeSet<>();
+        receiver.resourceSpans().forEach(rs -> rs.getResource().getAttributesList()
+                .forEach(kv -> resource.add(kv.getKey())));
+        receiver.resourceMetrics().forEach(rm -> rm.getResource().getAttributesList()
+                .forEach(kv -> resource.add(kv.getKey())));
+        assertEquals(Set.of("service.name", "telemetry.sdk.language", "telemetry.sdk.name",
+                "telemetry.sdk.version"), resource, "resource attributes" + context);
+
+        // Span and span event attributes: only those the README lists.
+        for (Span s : receiver.spans()) {
+            for (var kv : s.getAttributesList()) {
+                assertTrue(SPAN_ATTRIBUTES.contains(kv.getKey()), "span attribute " + kv.getKey()
+                        + " is not in the README" + context);
+            }
+            for (Span.Event e : s.getEventsList()) {
+                assertTrue(EVENT_ATTRIBUTES.containsKey(e.getName()), "span event " + e.getName() + context);
+                Set<String> keys = new TreeSet<>();
+                e.getAttributesList().forEach(kv -> keys.add(kv.getKey()));
+                assertTrue(EVENT_ATTRIBUTES.get(e.getName()).containsAll(keys), "span event attributes " + keys
+                        + context);
             }
         }
     }

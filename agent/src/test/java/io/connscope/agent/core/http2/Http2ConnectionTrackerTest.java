@@ -56,6 +56,9 @@ class Http2ConnectionTrackerTest {
         assertFalse(exchanges.get(0).reused);
         assertTrue(exchanges.get(1).reused);
         assertEquals("HTTP/2", exchanges.get(0).httpVersion);
+        assertEquals(200, exchanges.get(0).status, "the response's :status, from the header block");
+        assertEquals(0, exchanges.get(0).grpcStatus, "grpc-status from the trailers");
+        assertEquals(-1, exchanges.get(1).grpcStatus, "no trailers on stream 3");
         assertEquals(CloseReason.APPLICATION_CLOSE, t.onClose(false, false, false));
     }
 
