@@ -205,6 +205,32 @@ class GrpcShadedIT {
     }
 
     /**
+     * HTTP/1.1 inside the bundled BoringSSL: a shaded-Netty server on epoll, the JDK HttpClient as its client. The
+     * server's requests, seen only through the OpenSSL engine's plaintext, count as many as the server answered, and
+     * as many as the client's side counts through the JDK's engine.
+     */
+    @Test
+    void http1InsideTheOpenSslEngine() throws Exception {
+        Fork.Result run = run("http1-openssl", certificate().toString());
+        String context = "\n" + run.describe();
+        assertEquals("true", result(run, "openssl_available"), context);
+        assertEquals("OpenSslEngine", result(run, "server_engine"), context);
+        int server = Integer.parseInt(result(run, "server_port"));
+        int client = clientPort(run);
+        Checks.Problems p = new Checks.Problems();
+        p.expect(result(run, "requests_made"), result(run, "requests_served"), "requests served = made");
+        List<JsonNode> out = connections(run, "outbound", client, server);
+        List<JsonNode> in = connections(run, "inbound", server, client);
+        p.expect(1, out.size(), "outbound records");
+        p.expect(1, in.size(), "inbound records");
+        p.failIfAny("HTTP/1.1 over OpenSSL", context);
+        p.expect(result(run, "requests_served"), in.get(0).path("requests").asText(), "inbound requests (the OpenSSL engine's plaintext)");
+        p.expect(result(run, "requests_made"), out.get(0).path("requests").asText(), "outbound requests (the JDK engine's plaintext)");
+        p.expect(1, in.get(0).path("tls_handshakes").asInt(), "inbound tls_handshakes");
+        p.failIfAny("HTTP/1.1 over OpenSSL", context);
+    }
+
+    /**
      * Keep-alive options set through Netty's epoll channel options (JNI): the client sets only TCP_KEEPIDLE, to the
      * OS default, which only seeing the call can tell from the default; the server's accepted socket all four.
      */

@@ -67,6 +67,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code nio}: the shaded NIO transport, chosen explicitly;</li>
  *   <li>{@code openssl} / {@code jdk-tls}: the default transport with TLS, by the bundled BoringSSL / the JDK's
  *       {@code SSLEngine}; {@code certDir} holds {@code cert.pem} and {@code key.pem} for 127.0.0.1;</li>
+ *   <li>{@code http1-openssl}: no gRPC, a shaded-Netty HTTP/1.1 server on epoll with TLS by the bundled BoringSSL,
+ *       and the JDK {@code HttpClient} sending it requests on one connection, each side counting them;</li>
  *   <li>{@code keepalive}: no gRPC, a plain shaded-Netty epoll connection whose keep-alive options are set through
  *       {@code EpollChannelOption} (JNI), each side's values read back from its socket.</li>
  * </ul>
@@ -111,6 +113,8 @@ public final class GrpcShadedDriver {
                 + " openssl_available=" + OpenSsl.isAvailable());
         if (mode.equals("keepalive")) {
             keepAlive();
+        } else if (mode.equals("http1-openssl")) {
+            http1OverOpenSsl(new File(args[1]));
         } else {
             grpc(mode, args.length > 1 ? new File(args[1]) : null);
         }
@@ -350,6 +354,76 @@ public final class GrpcShadedDriver {
                     + " bytes=" + received.get());
             client.close().sync();
             server.closeFuture().await(5, TimeUnit.SECONDS);
+            listener.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * HTTP/1.1 inside Netty's OpenSSL engine: a shaded-Netty server (epoll, BoringSSL) answers 3 requests the JDK
+     * HttpClient sends on one connection; the server counts the requests and the client ports it saw.
+     */
+    private static void http1OverOpenSsl(File certDir) throws Exception {
+        SslContext tls = io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder
+                .forServer(new File(certDir, "cert.pem"), new File(certDir, "key.pem")).sslProvider(SslProvider.OPENSSL).build();
+        EventLoopGroup group = new EpollEventLoopGroup(2);
+        AtomicInteger served = new AtomicInteger();
+        Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+        AtomicReference<String> engine = new AtomicReference<>();
+        try {
+            Channel listener = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            clientPorts.add(((InetSocketAddress) ch.remoteAddress()).getPort());
+                            io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler ssl = tls.newHandler(ch.alloc());
+                            engine.set(ssl.engine().getClass().getSimpleName());
+                            ch.pipeline().addLast(ssl, new io.grpc.netty.shaded.io.netty.handler.codec.http.HttpServerCodec(),
+                                    new io.grpc.netty.shaded.io.netty.handler.codec.http.HttpObjectAggregator(4096),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil.release(msg);
+                                            served.incrementAndGet();
+                                            io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse r =
+                                                    new io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpResponse(
+                                                            io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                                                            io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus.OK,
+                                                            Unpooled.copiedBuffer("Hello there!", StandardCharsets.US_ASCII));
+                                            r.headers().set("Content-Length", "12");
+                                            ctx.writeAndFlush(r);
+                                        }
+                                    });
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            int serverPort = ((InetSocketAddress) listener.localAddress()).getPort();
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (InputStream in = Files.newInputStream(new File(certDir, "cert.pem").toPath())) {
+                trust.setCertificateEntry("server", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(context)
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
+            int made = 0;
+            for (int i = 0; i < 3; i++) {
+                java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest
+                        .newBuilder(java.net.URI.create("https://127.0.0.1:" + serverPort + "/" + i))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || !response.body().equals("Hello there!")) {
+                    throw new AssertionError("unexpected response " + response.statusCode() + " " + response.body());
+                }
+                made++;
+            }
+            System.out.println("RESULT scenario=http1-openssl server_engine=" + engine.get() + " server_port=" + serverPort
+                    + " client_ports=" + new TreeSet<>(clientPorts).toString().replace(" ", "")
+                    + " requests_made=" + made + " requests_served=" + served.get());
             listener.close().sync();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
