@@ -27,6 +27,7 @@ import io.connscope.agent.instrumentation.netty.NettyNativeSocketInstrumentation
 import io.connscope.agent.instrumentation.okhttp.OkHttpPoolInstrumentation;
 import io.connscope.agent.instrumentation.reactornetty.ReactorNettyPoolInstrumentation;
 import io.connscope.agent.instrumentation.socketimpl.NioSocketImplInstrumentation;
+import io.connscope.agent.instrumentation.sslengine.OpenSslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslengine.SslEngineInstrumentation;
 import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
 import io.connscope.agent.jdk.JdkSocketInspector;
@@ -60,6 +61,7 @@ final class Installer {
             new SocketChannelInstrumentation(),
             new SslSocketInstrumentation(),
             new SslEngineInstrumentation(),
+            new OpenSslEngineInstrumentation(),
             new KeepAliveCacheInstrumentation(),
             new HttpClientPoolInstrumentation(),
             new Http2StreamInstrumentation(),
@@ -129,16 +131,18 @@ final class Installer {
         }
         List<SocketInstrumentation> enabled = new ArrayList<>();
         Set<String> targets = new HashSet<>();
+        List<String> targetSuffixes = new ArrayList<>();
         for (SocketInstrumentation i : INSTRUMENTATIONS) {
             if (!disabled.contains(i.name())) {
                 enabled.add(i);
                 targets.addAll(i.typeNames());
+                targetSuffixes.addAll(i.typeNameSuffixes());
             }
         }
         AgentBuilder builder = new AgentBuilder.Default()
                 // Socket classes may be loaded already (used before premain, or at attach): rewrite them in place.
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(new LoadedTargets(targets))
+                .with(new LoadedTargets(targets, targetSuffixes))
                 // Retransformation may not add fields or methods; inlined advice needs neither.
                 .disableClassFormatChanges()
                 // The default ignores the boot loader's classes, which are exactly the ones we instrument.
@@ -154,26 +158,42 @@ final class Installer {
     }
 
     /**
-     * The loaded classes to consider rewriting in place: those with a target's name. Byte Buddy's default offers
-     * every loaded class to every matcher (a type description, a module and a modifiability check each), which took
-     * about 50 ms of a trivial main's start with the agent, to find none at premain.
+     * The loaded classes to consider rewriting in place: those with a target's name, or a name that ends like a
+     * relocated copy of one (a few {@code endsWith} per loaded class). Byte Buddy's default offers every loaded class
+     * to every matcher (a type description, a module and a modifiability check each), which took about 50 ms of a
+     * trivial main's start with the agent, to find none at premain. The matchers still decide: a class found here by
+     * its name suffix alone is rewritten only if it has the structure its instrumentation asks for.
      */
-    private static final class LoadedTargets implements AgentBuilder.RedefinitionStrategy.DiscoveryStrategy {
+    static final class LoadedTargets implements AgentBuilder.RedefinitionStrategy.DiscoveryStrategy {
         private final Set<String> names;
+        private final String[] suffixes;
 
-        LoadedTargets(Set<String> names) {
+        LoadedTargets(Set<String> names, List<String> suffixes) {
             this.names = names;
+            this.suffixes = suffixes.toArray(new String[0]);
         }
 
         @Override
         public Iterable<Iterable<Class<?>>> resolve(Instrumentation instrumentation) {
             List<Class<?>> loaded = new ArrayList<>();
             for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-                if (names.contains(type.getName())) {
+                if (isTarget(type.getName())) {
                     loaded.add(type);
                 }
             }
             return Collections.singletonList(loaded);
+        }
+
+        boolean isTarget(String name) {
+            if (names.contains(name)) {
+                return true;
+            }
+            for (String suffix : suffixes) {
+                if (name.endsWith(suffix)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

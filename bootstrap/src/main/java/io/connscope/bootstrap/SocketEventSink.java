@@ -132,6 +132,15 @@ public interface SocketEventSink {
     void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                       java.nio.ByteBuffer[] out, int outOffset, int outLength);
 
+    /**
+     * Like {@link #onEngineEnter} for a wrap with one output buffer ({@code out}), which the implementation treats
+     * as an array of one without allocating one per call.
+     */
+    void onEngineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength, java.nio.ByteBuffer out);
+
+    /** The wrap announced by {@link #onEngineWrapEnter} on this thread returned. */
+    void onEngineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength, java.nio.ByteBuffer out);
+
     /** An HTTP/2 client opened stream {@code streamId} on the connection {@code owner} holds. */
     void onHttp2Stream(Object owner, int streamId);
 
@@ -166,6 +175,13 @@ public interface SocketEventSink {
 
     /** Like {@link #onWrite}, for a native socket. */
     void onNativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown);
+
+    /**
+     * Netty set an option of a native socket through JNI ({@code setter}: {@code setKeepAlive}, {@code setSoLinger},
+     * {@code setTcpKeepIdle}, {@code setTcpKeepIntvl}, {@code setTcpKeepCnt}, {@code setTcpUserTimeout}), before or
+     * after its connect; {@code value} is the boxed argument.
+     */
+    void onNativeOption(Object socket, String setter, Object value);
 
     void onNativeShutdownOutput(Object socket);
 

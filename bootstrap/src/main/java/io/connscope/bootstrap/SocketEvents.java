@@ -220,6 +220,26 @@ public final class SocketEvents {
         }
     }
 
+    /**
+     * Like {@link #engineEnter}, for an engine whose terminal {@code wrap} has one output buffer (Netty's
+     * OpenSSL/BoringSSL engine: {@code wrap(ByteBuffer[], int, int, ByteBuffer)}); no array is made for it here.
+     */
+    public static void engineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                       java.nio.ByteBuffer out) {
+        SocketEventSink s = sink;
+        if (s != null && engine != null && in != null && out != null) {
+            s.onEngineWrapEnter(engine, in, inOffset, inLength, out);
+        }
+    }
+
+    public static void engineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                      java.nio.ByteBuffer out) {
+        SocketEventSink s = sink;
+        if (s != null && engine != null && in != null && out != null) {
+            s.onEngineWrapExit(engine, in, inOffset, inLength, out);
+        }
+    }
+
     public static void http2Stream(Object owner, int streamId) {
         SocketEventSink s = sink;
         if (s != null && owner != null) {
@@ -291,6 +311,14 @@ public final class SocketEvents {
         SocketEventSink s = sink;
         if (s != null) {
             s.onNativeWrite(socket, address, iovCount, n, thrown);
+        }
+    }
+
+    /** Netty set an option of a native socket through JNI: {@code setter} is its method's name. */
+    public static void nativeOption(Object socket, String setter, Object value) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeOption(socket, setter, value);
         }
     }
 

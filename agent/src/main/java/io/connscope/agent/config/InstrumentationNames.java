@@ -8,7 +8,7 @@ package io.connscope.agent.config;
 public final class InstrumentationNames {
 
     static final String[] ALL = {"socket-dispatcher", "connect-exception", "local-address", "socket", "socket-channel",
-        "ssl-socket", "ssl-engine", "http-url-connection", "http-client", "http-client-http2", "okhttp",
+        "ssl-socket", "ssl-engine", "openssl-engine", "http-url-connection", "http-client", "http-client-http2", "okhttp",
         "apache-httpclient", "netty-pool", "netty-native", "reactor-netty-pool", "server-socket-channel",
         "async-socket-channel", "async-server-socket-channel", "async-channel-options"};
 

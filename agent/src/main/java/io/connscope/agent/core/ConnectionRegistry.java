@@ -65,6 +65,11 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionTable<FileDescriptor> nativeSockets;
     /** A connection a native listener accepted on this thread, until Netty makes its socket object. */
     private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
+    /**
+     * Options Netty set on native sockets (weak keys) before their connect, when they are no connection yet: the
+     * {@link ConnectionRecord#appOptions} bits the connection gets when it starts.
+     */
+    private final ConnectionTable<int[]> nativeOptionsBeforeConnect;
     /** Client pools that announced themselves (weak keys): their names and limits. */
     private final ConnectionTable<PoolLimits> pools;
     /** Listening sockets (weak keys) to the address they are bound to. */
@@ -113,6 +118,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
         this.listenerAddresses = new ConnectionTable<>(Math.min(capacity, 4096));
         this.nativeSockets = new ConnectionTable<>(capacity);
+        this.nativeOptionsBeforeConnect = new ConnectionTable<>(Math.min(capacity, 4096));
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -703,7 +709,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    // -- plaintext of the JDK's SSLEngine --
+    // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
 
     private TlsRendezvous rendezvousOf(boolean client) {
         return client ? clientRendezvous : serverRendezvous;
@@ -781,6 +787,31 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    @Override
+    public void onEngineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                  java.nio.ByteBuffer out) {
+        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
+        single[0] = out;
+        try {
+            onEngineEnter(engine, true, in, inOffset, inLength, single, 0, 1);
+        } finally {
+            single[0] = null;
+        }
+    }
+
+    @Override
+    public void onEngineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                 java.nio.ByteBuffer out) {
+        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
+        single[0] = out;
+        try {
+            onEngineExit(engine, true, in, inOffset, inLength, single, 0, 1);
+        } finally {
+            // Not kept past the call: the buffer is the application's.
+            single[0] = null;
+        }
+    }
+
     /** Per-thread positions for one wrap or unwrap; allocated once per thread. */
     private static final class EngineScratch {
         static final int MAX_BUFFERS = 16;
@@ -789,6 +820,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         int inFirst;
         int outFirst;
         final ConnectionRecord.BufferBytes bytes = new ConnectionRecord.BufferBytes();
+        /** The one output buffer of a wrap that takes a single one, as the array the code above reads. */
+        final java.nio.ByteBuffer[] singleOut = new java.nio.ByteBuffer[1];
     }
 
     // -- plaintext of the JDK's SSLSocket --
@@ -910,6 +943,51 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         onConnectStart(descriptor, remote);
         markNative(descriptor);
+        int[] before = nativeOptionsBeforeConnect.remove(socket);
+        if (before != null) {
+            markOption(descriptor, before[0]);
+        }
+    }
+
+    @Override
+    public void onNativeOption(Object socket, String setter, Object value) {
+        int bit = nativeOptionBit(setter);
+        if (bit == 0 || AgentThread.isCurrent()) {
+            return;
+        }
+        FileDescriptor descriptor = nativeSockets.get(socket);
+        if (descriptor != null) {
+            markOption(descriptor, bit);
+            return;
+        }
+        // A client's options come before its connect (Bootstrap sets them on the new channel).
+        int[] bits = nativeOptionsBeforeConnect.get(socket);
+        if (bits == null) {
+            int[] fresh = new int[1];
+            bits = nativeOptionsBeforeConnect.putIfAbsent(socket, fresh);
+            bits = bits == null ? fresh : bits;
+        }
+        synchronized (bits) {
+            bits[0] |= bit;
+        }
+    }
+
+    /** The option bit of a Netty native socket's setter (its method names, 4.1.53 to 4.2.19), or 0. */
+    static int nativeOptionBit(String setter) {
+        switch (setter) {
+            case "setKeepAlive":
+                return ConnectionRecord.KEEPALIVE_SET;
+            case "setTcpKeepIdle":
+                return ConnectionRecord.KEEPIDLE_SET;
+            case "setTcpKeepIntvl":
+                return ConnectionRecord.KEEPINTERVAL_SET;
+            case "setTcpKeepCnt":
+                return ConnectionRecord.KEEPCOUNT_SET;
+            case "setSoLinger":
+                return ConnectionRecord.LINGER_SET;
+            default:
+                return 0;
+        }
     }
 
     /** Netty sets a native socket's options through JNI, where connscope does not see them. */

@@ -6,6 +6,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 import java.util.List;
 
+import static net.bytebuddy.matcher.ElementMatchers.nameEndsWith;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 
 /**
@@ -26,8 +27,22 @@ public interface SocketInstrumentation {
      */
     List<String> typeNames();
 
+    /**
+     * What the binary names of relocated copies of its types end with (see {@link Relocated}), each starting with a
+     * dot; none by default. The installer also looks for these among the classes already loaded, so a copy loaded
+     * before an attach is rewritten like the original.
+     */
+    default List<String> typeNameSuffixes() {
+        return List.of();
+    }
+
+    /** Its types: by name or name suffix. Implementations may narrow this further (by structure). */
     default ElementMatcher<TypeDescription> type() {
-        return namedOneOf(typeNames().toArray(new String[0]));
+        ElementMatcher.Junction<TypeDescription> type = namedOneOf(typeNames().toArray(new String[0]));
+        for (String suffix : typeNameSuffixes()) {
+            type = type.or(nameEndsWith(suffix));
+        }
+        return type;
     }
 
     /** Adds this instrumentation's advice to {@code transformer}. */

@@ -1,5 +1,7 @@
 package io.connscope.agent.jdk;
 
+import io.connscope.agent.instrumentation.Relocated;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
@@ -20,6 +22,7 @@ import java.lang.reflect.Method;
  * </ul>
  * A native transport's channel (epoll's {@code AbstractEpollChannel}) has no JDK socket: its public {@code fd()} is
  * its {@code io.netty.channel.unix.Socket}, which the agent has a {@code FileDescriptor} of its own for.
+ * Netty's names are matched plain or relocated ({@link Relocated}: gRPC's {@code io.grpc.netty.shaded.io.netty...}).
  */
 final class NettyObjects {
 
@@ -35,15 +38,15 @@ final class NettyObjects {
         protected Method computeValue(Class<?> type) {
             try {
                 for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                    if (c.getName().equals(NIO_CHANNEL)) {
+                    if (Relocated.isCopyOf(c.getName(), NIO_CHANNEL)) {
                         return accessible(c.getDeclaredMethod("javaChannel"));
                     }
                 }
-                if (!type.getName().startsWith("io.netty.") && !type.getName().startsWith("reactor.netty.")) {
+                if (!Relocated.inPackage(type.getName(), "io.netty.") && !type.getName().startsWith("reactor.netty.")) {
                     return null;
                 }
                 Method channel = publicNoArg(type, "channel");
-                if (channel != null && channel.getReturnType().getName().equals(CHANNEL)) {
+                if (channel != null && Relocated.isCopyOf(channel.getReturnType().getName(), CHANNEL)) {
                     return accessible(channel);
                 }
                 // A native transport's channel (AbstractEpollChannel): its socket object.
@@ -58,12 +61,12 @@ final class NettyObjects {
         }
     };
 
-    /** Whether a class is (a subclass of) Netty's {@code io.netty.channel.unix.FileDescriptor}: a native socket. */
+    /** Whether a class is (a subclass of) Netty's {@code io.netty.channel.unix.FileDescriptor}, or a relocated copy's. */
     private static final ClassValue<Boolean> NATIVE_SOCKET = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                if (c.getName().equals("io.netty.channel.unix.FileDescriptor")) {
+                if (Relocated.isCopyOf(c.getName(), "io.netty.channel.unix.FileDescriptor")) {
                     return true;
                 }
             }

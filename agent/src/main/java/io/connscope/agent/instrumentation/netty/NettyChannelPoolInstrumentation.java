@@ -1,5 +1,6 @@
 package io.connscope.agent.instrumentation.netty;
 
+import io.connscope.agent.instrumentation.Relocated;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.agent.builder.AgentBuilder;
@@ -35,6 +36,12 @@ public final class NettyChannelPoolInstrumentation implements SocketInstrumentat
     @Override
     public List<String> typeNames() {
         return List.of("io.netty.channel.pool.SimpleChannelPool");
+    }
+
+    /** A relocated copy of the pool too: its channels are found the same way (NettyObjects matches relocated names). */
+    @Override
+    public List<String> typeNameSuffixes() {
+        return List.of(Relocated.suffix("io.netty.channel.pool.SimpleChannelPool"));
     }
 
     @Override
