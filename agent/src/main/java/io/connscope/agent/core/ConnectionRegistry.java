@@ -468,11 +468,41 @@ public final class ConnectionRegistry implements SocketEventSink {
             } else {
                 h2.onServerBytes(memory, address, length, nowNanos);
             }
-        } else if (towardServer) {
-            r.http.onRequestBytes(memory, address, length, nowNanos);
         } else {
-            r.http.onResponseBytes(memory, address, length);
+            HttpConnectionTracker h = r.http;
+            int used = h.switchedProtocols() ? 0 : length;
+            if (used > 0 && towardServer) {
+                h.onRequestBytes(memory, address, length, nowNanos);
+            } else if (used > 0) {
+                used = h.onResponseBytes(memory, address, length);
+            }
+            if (used < length && h.switchedProtocols()) {
+                switchProtocol(r, towardServer, address + used, length - used, nowNanos);
+            }
         }
+    }
+
+    /**
+     * The bytes after a 101 Switching Protocols: HTTP/2 (an {@code Upgrade: h2c} accepted) when the client's are the
+     * preface or the server's a SETTINGS frame; anything else (a WebSocket) is not followed further.
+     */
+    private void switchProtocol(ConnectionRecord r, boolean towardServer, long address, int length, long nowNanos) {
+        synchronized (r) {
+            if (r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
+                return;
+            }
+            if (towardServer ? Http2ConnectionTracker.looksLikePreface(memory, address, length)
+                    : Http2ConnectionTracker.looksLikeServerSettings(memory, address, length)) {
+                Http2ConnectionTracker h2 = newHttp2Tracker(r);
+                h2.upgradedFromHttp1(nowNanos);
+                r.http2 = h2;
+                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
+            } else {
+                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+                return;
+            }
+        }
+        feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
     }
 
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */

@@ -136,9 +136,13 @@ class GrpcShadedIT {
         for (JsonNode n : List.of(o, i)) {
             String dir = Checks.text(n, "direction");
             p.expect(tls ? 1 : 0, n.path("tls_handshakes").asInt(), dir + " tls_handshakes");
-            // Inside TLS, requests stays null until the engine's plaintext reaches the connection; gRPC's HTTP/2 is
-            // not HTTP/1.x, so once it has, it is 0.
-            p.expect(0, n.path("requests").isNull() ? "null" : n.path("requests").asInt(), dir + " requests");
+            // Each call is an HTTP/2 stream, counted from the frames: in the clear, or inside TLS once the engine's
+            // plaintext reaches the connection (null until then).
+            p.expect(result(run, "calls_made"), n.path("requests").isNull() ? "null" : n.path("requests").asText(),
+                    dir + " requests");
+            p.expect(result(run, "calls_made"), n.path("http2").path("streams_client").asText(), dir + " http2.streams_client");
+            p.check(n.path("http2").path("unparsed").isNull(), dir + " http2: every frame parsed, not "
+                    + n.path("http2").path("unparsed"));
         }
         p.failIfAny("gRPC connection " + client + "<->" + server, context);
         return new JsonNode[] {o, i};

@@ -14,10 +14,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -43,7 +40,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * gRPC-java (grpc-netty-shaded) client and server pairs in one JVM, each pair on its own server, showing the HTTP/2
+ * gRPC-java (grpc-netty-shaded, on its default transport: native epoll) client and server pairs in one JVM, each
+ * pair on its own server, showing the HTTP/2
  * connection management connscope reports: calls as streams, a cancelled call, PING keep-alive a server accepts,
  * PINGs it punishes ({@code too_many_pings}), and GOAWAYs for the server's maximum connection age and idle time.
  * The pairs run side by side (the longest, {@code too_many_pings}, takes about 30 s: gRPC clamps a client's
@@ -87,7 +85,8 @@ public final class GrpcHttp2Scenarios {
     /** Frames by connection ("side local remote") and kind ("OUTBOUND_PING"), from gRPC's frame loggers. */
     private static final Map<String, Map<String, AtomicInteger>> FRAMES = new ConcurrentHashMap<>();
     private static final Pattern FRAME = Pattern.compile(
-            "L:/[^:]*:(\\d+) - R:/[^:]*:(\\d+)\\] (INBOUND|OUTBOUND) (\\w+): (.*)");
+            // "L:/127.0.0.1:5000 - R:/127.0.0.1:6000]" (NIO), "R:127.0.0.1/127.0.0.1:6000]" (epoll, a client's)
+            "L:\\S*?:(\\d+) [-!] R:\\S*?:(\\d+)\\] (INBOUND|OUTBOUND) (\\w+): (.*)");
     private static final Pattern ACK = Pattern.compile("ack=(true|false)");
     private static final Pattern ERROR_CODE = Pattern.compile("errorCode=(\\d+)");
     /** Keeps the loggers (and their level) alive: JUL holds loggers weakly. */
@@ -98,6 +97,7 @@ public final class GrpcHttp2Scenarios {
 
     public static void main(String[] args) throws Exception {
         listenToFrameLoggers();
+        System.out.println("TRANSPORT epoll=" + Epoll.isAvailable());
         List<Thread> threads = new ArrayList<>();
         // All scenarios, or those named (comma-separated) in the first argument.
         List<String> only = args.length > 0 ? List.of(args[0].split(",")) : List.of();
@@ -130,11 +130,9 @@ public final class GrpcHttp2Scenarios {
 
     private static String run(String name) throws Exception {
         AtomicInteger served = new AtomicInteger();
-        EventLoopGroup serverGroup = new NioEventLoopGroup(1);
-        EventLoopGroup clientGroup = new NioEventLoopGroup(1);
+        // gRPC's default transport: the native epoll one bundled in grpc-netty-shaded, where it loads (Linux).
         NettyServerBuilder sb = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .channelType(NioServerSocketChannel.class).bossEventLoopGroup(serverGroup)
-                .workerEventLoopGroup(serverGroup).addService(ServerInterceptors.intercept(service(), counting(served)));
+                .addService(ServerInterceptors.intercept(service(), counting(served)));
         NettyChannelBuilder cb = null;
         switch (name) {
             case "lenient_pings":
@@ -151,8 +149,7 @@ public final class GrpcHttp2Scenarios {
         }
         Server server = sb.build().start();
         int port = server.getPort();
-        cb = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().channelType(NioSocketChannel.class)
-                .eventLoopGroup(clientGroup);
+        cb = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
         if (name.equals("lenient_pings") || name.equals("too_many_pings")) {
             // gRPC's shortest: anything under 10 s is raised to 10 s.
             cb.keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true);
@@ -190,8 +187,6 @@ public final class GrpcHttp2Scenarios {
         } finally {
             channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
             server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-            clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-            serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
         return "RESULT " + name + " port=" + port + " calls=" + calls + " served=" + served.get();
     }

@@ -50,6 +50,11 @@ public final class HttpConnectionTracker {
     private boolean sentAfterPeerClosed;
     /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
     private boolean http2;
+    /**
+     * A response said 101 Switching Protocols (an {@code Upgrade: h2c}, or a WebSocket): the bytes after its head
+     * are another protocol's, and no longer read here. Volatile: the registry asks on every read and write after.
+     */
+    private volatile boolean switched;
 
     /** A tracker whose exchange times count from 0 on both clocks (tests). */
     public HttpConnectionTracker(ExchangeListener listener) {
@@ -180,7 +185,7 @@ public final class HttpConnectionTracker {
 
     /** Request bytes: written by a client, read by a server, at {@code nowNanos} ({@link System#nanoTime()}). */
     public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowNanos) {
-        if (length <= 0 || http2) {
+        if (length <= 0 || http2 || switched) {
             return;
         }
         if (state != REQUEST && looksLikeRequest(bytes, address, length)) {
@@ -215,10 +220,17 @@ public final class HttpConnectionTracker {
         }
     }
 
-    /** Response bytes: read by a client, written by a server. */
-    public synchronized void onResponseBytes(ByteSource bytes, long address, int length) {
+    /**
+     * Response bytes: read by a client, written by a server. Returns how many of them are HTTP/1.x: all, but after a
+     * 101 Switching Protocols response head, the bytes after it belong to the protocol switched to (none, once
+     * switched).
+     */
+    public synchronized int onResponseBytes(ByteSource bytes, long address, int length) {
+        if (switched) {
+            return 0;
+        }
         if (length <= 0 || http2) {
-            return;
+            return length;
         }
         int offset = 0;
         if ((state == IDLE || (state == RESPONSE && !responseHead.inHead())) && startsWithHttp(bytes, address, length)
@@ -234,33 +246,45 @@ public final class HttpConnectionTracker {
             if (responseHead.inHead()) {
                 responseHead.feed(bytes, address, length);
             }
-            return;
+            return length;
         }
         while (offset < length) {
             if (state == REQUEST && !responseHead.inHead()) {
                 if (!startsWithHttp(bytes, address + offset, length - offset)) {
-                    return;
+                    return length;
                 }
                 responseHead.begin(false);
                 responseStarted = true;
                 state = RESPONSE;
             }
             if (!responseHead.inHead()) {
-                return;
+                return length;
             }
             int used = responseHead.feed(bytes, address + offset, length - offset);
             offset += used;
             if (!responseHead.inHead()) {
+                if (responseHead.status == 101) {
+                    // The request is answered by the switch itself; what follows is not HTTP/1.x.
+                    switched = true;
+                    reportExchange();
+                    return offset;
+                }
                 if (responseHead.status >= 100 && responseHead.status < 200) {
                     // Interim (100 Continue): the final response is still to come, maybe in these same bytes.
                     state = REQUEST;
                     responseStarted = false;
                 } else {
                     reportExchange();
-                    return;
+                    return length;
                 }
             }
         }
+        return length;
+    }
+
+    /** Whether a 101 Switching Protocols response ended HTTP/1.x on this connection. */
+    public boolean switchedProtocols() {
+        return switched;
     }
 
     /** Whether the bytes start with "HTTP/1." (as far as there are bytes). */

@@ -78,9 +78,17 @@ public final class Http2ConnectionTracker {
         fromServer.feed(src, address, length, nowNanos);
     }
 
-    /** The client's preface was already consumed elsewhere (an HTTP/1.1 upgrade to h2c): its frames come next. */
-    public synchronized void prefaceSeen() {
-        fromClient.skipPreface();
+    /**
+     * The connection switched to HTTP/2 from HTTP/1.1 ({@code Upgrade: h2c}, answered 101): the upgrade request is
+     * stream 1, opened by the client and already sent whole. It counts as the connection's first request, as it did
+     * for HTTP/1.x, which reported it (with status 101), so it is not reported again.
+     */
+    public synchronized void upgradedFromHttp1(long nowNanos) {
+        int slot = open(1, true, nowNanos);
+        if (slot >= 0) {
+            streams.end(slot, true);
+            streams.unreported(slot);
+        }
     }
 
     // -- what the frame readers found --
@@ -167,7 +175,7 @@ public final class Http2ConnectionTracker {
 
     /** A stream closed: its exchange is reported (a client's), and it no longer counts as open. */
     private void finish(int slot) {
-        if (listener != null && streams.byClient(slot)) {
+        if (listener != null && streams.byClient(slot) && streams.reported(slot)) {
             listener.onExchange(HttpExchange.ofHttp2Stream(streams.index(slot), streams.status(slot),
                     streams.grpcStatus(slot), streams.resetCodeName(slot), streams.startedAtMillis(slot)));
         }

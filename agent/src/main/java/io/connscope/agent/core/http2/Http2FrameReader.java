@@ -86,13 +86,6 @@ final class Http2FrameReader {
         return state == STOPPED;
     }
 
-    /** The client's preface went by before the tracker existed (an upgrade, or bytes classified elsewhere). */
-    void skipPreface() {
-        if (state == IN_PREFACE) {
-            state = IN_HEADER;
-        }
-    }
-
     void feed(ByteSource src, long address, int n, long nowNanos) {
         long p = address;
         long end = address + n;

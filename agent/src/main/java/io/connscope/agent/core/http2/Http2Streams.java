@@ -16,6 +16,8 @@ final class Http2Streams {
     private static final int CLIENT_ENDED = 1;
     private static final int SERVER_ENDED = 2;
     private static final int BY_CLIENT = 4;
+    /** Its exchange was reported already (an upgrade request, as HTTP/1.1). */
+    private static final int NOT_REPORTED = 8;
 
     private int[] ids = new int[4];
     private int[] indexes = new int[4];
@@ -127,6 +129,15 @@ final class Http2Streams {
         grpcStatuses[slot] = grpcStatuses[last];
         resetCodes[slot] = resetCodes[last];
         startedAtMillis[slot] = startedAtMillis[last];
+    }
+
+    void unreported(int slot) {
+        flags[slot] |= NOT_REPORTED;
+    }
+
+    /** Whether its exchange is to be reported when it ends. */
+    boolean reported(int slot) {
+        return (flags[slot] & NOT_REPORTED) == 0;
     }
 
     boolean byClient(int slot) {

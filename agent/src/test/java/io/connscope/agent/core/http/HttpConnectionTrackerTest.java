@@ -42,6 +42,32 @@ class HttpConnectionTrackerTest {
     }
 
     @Test
+    void aSwitchingProtocolsResponseEndsHttp1AndSaysWhereTheOtherProtocolStarts() {
+        request("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQAoAAA\r\n\r\n");
+        String head = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+        byte[] b = (head + "\u0000\u0000\u0000\u0004\u0000\u0000\u0000\u0000\u0000").getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(head.length(), tracker.onResponseBytes(ByteSource.of(b), 0, b.length),
+                "the SETTINGS frame after the head is not HTTP/1.x");
+        assertTrue(tracker.switchedProtocols());
+        assertEquals(1, exchanges.size());
+        assertEquals(101, exchanges.get(0).status);
+        assertEquals(0, tracker.onResponseBytes(ByteSource.of(b), 0, b.length), "nothing after the switch is HTTP/1.x");
+        request("GET /again HTTP/1.1\r\n\r\n");
+        assertEquals(1, tracker.requests(), "bytes after the switch are not requests");
+    }
+
+    @Test
+    void anInterimResponseIsNotASwitch() {
+        request("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
+        byte[] b = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(b.length, tracker.onResponseBytes(ByteSource.of(b), 0, b.length));
+        assertFalse(tracker.switchedProtocols());
+        assertEquals(200, exchanges.get(0).status);
+    }
+
+    @Test
     void sequentialRequestsOnOneConnectionAreReusedAfterTheFirst() {
         for (int i = 0; i < 3; i++) {
             request("GET /a?token=secret HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");

@@ -191,6 +191,19 @@ class Http2ConnectionTrackerTest {
     }
 
     @Test
+    void anUpgradedConnectionsFirstRequestIsStreamOneAndIsNotReportedTwice() {
+        Http2ConnectionTracker t = client();
+        t.upgradedFromHttp1(MS);
+        serverSends(t, MS, settings(), headers(1, true, RESPONSE_BLOCK));
+        clientSends(t, MS, Http2FrameReader.PREFACE, settings(), headers(3, true, REQUEST_BLOCK));
+        serverSends(t, MS, headers(3, true, RESPONSE_BLOCK));
+        assertEquals(2, t.requests(), "the upgrade request (stream 1) and stream 3");
+        assertEquals(1, exchanges.size(), "stream 1 was reported as the HTTP/1.1 request that asked for the upgrade");
+        assertEquals(2, exchanges.get(0).index);
+        assertNull(t.summary().unparsed);
+    }
+
+    @Test
     void continuationFramesCarryTheRestOfAHeaderBlock() {
         Http2ConnectionTracker t = client();
         byte[] first = frame(Http2FrameReader.HEADERS, Http2FrameReader.FLAG_END_STREAM, 1, new byte[] {(byte) 0x82});
