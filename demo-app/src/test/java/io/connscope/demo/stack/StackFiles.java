@@ -1,5 +1,8 @@
 package io.connscope.demo.stack;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
@@ -7,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -68,7 +72,32 @@ final class StackFiles {
         return exprs;
     }
 
-    private static final Pattern METRIC = Pattern.compile("\\b((?:connscope|http_client)_[a-z_]+)\\b");
+    /**
+     * The dashboard's panels (not its rows), each under the title of the row it sits in ("" above the first row).
+     * Grafana places an expanded row's panels after it in the top-level list, up to the next row.
+     */
+    static Map<String, List<JsonNode>> dashboardPanelsByRow() throws IOException {
+        JsonNode d = new ObjectMapper().readTree(Files.readString(dir().resolve("grafana/dashboards/connscope.json")));
+        Map<String, List<JsonNode>> rows = new LinkedHashMap<>();
+        String row = "";
+        rows.put(row, new ArrayList<>());
+        for (JsonNode p : d.get("panels")) {
+            if ("row".equals(p.path("type").asText())) {
+                if (p.path("collapsed").asBoolean() || p.path("panels").size() > 0) {
+                    fail("row '" + p.path("title").asText() + "' is collapsed: its panels would be hidden from the tests");
+                }
+                row = p.get("title").asText();
+                if (rows.put(row, new ArrayList<>()) != null) {
+                    fail("two rows named '" + row + "'");
+                }
+            } else {
+                rows.get(row).add(p);
+            }
+        }
+        return rows;
+    }
+
+    private static final Pattern METRIC = Pattern.compile("\\b((?:connscope|http_client)_[a-z0-9_]+)\\b");
 
     /** Names of scraped metrics an expression uses ({@code connscope_*}, {@code http_client_*}), not rule names. */
     static List<String> metricNames(String expr) {
