@@ -2,7 +2,7 @@ package io.connscope.it.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
-import io.connscope.it.GrpcJars;
+import io.connscope.it.TestJars;
 import io.connscope.it.ProcNetTcp;
 import io.connscope.it.driver.GrpcHttp2Scenarios;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +42,7 @@ class GrpcHttp2IT {
 
     @BeforeAll
     void runScenarios() throws Exception {
-        run = Fork.run(List.of("-Dconnscope.events.requests=true"), GrpcJars.classpath(),
+        run = Fork.run(List.of("-Dconnscope.events.requests=true"), TestJars.grpc(),
                 GrpcHttp2Scenarios.class.getName());
         assertTrue(run.stdout.contains("TRANSPORT epoll=true"),
                 "gRPC's default transport here is its bundled native epoll\n" + run.describe());

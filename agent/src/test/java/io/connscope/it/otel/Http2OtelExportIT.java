@@ -1,7 +1,7 @@
 package io.connscope.it.otel;
 
 import io.connscope.it.Fork;
-import io.connscope.it.GrpcJars;
+import io.connscope.it.TestJars;
 import io.connscope.it.driver.GrpcHttp2Scenarios;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class Http2OtelExportIT {
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
             List<String> args = new ArrayList<>(receiver.agentSettings());
             args.add("-Dotel.metric.export.interval=500");
-            Fork.Result run = Fork.run(args, GrpcJars.classpath(), GrpcHttp2Scenarios.class.getName(),
+            Fork.Result run = Fork.run(args, TestJars.grpc(), GrpcHttp2Scenarios.class.getName(),
                     "calls,max_age");
             Map<String, int[]> results = new HashMap<>();
             for (String line : run.stdout.split("\n")) {

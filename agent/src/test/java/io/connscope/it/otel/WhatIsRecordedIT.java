@@ -3,7 +3,7 @@ package io.connscope.it.otel;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
-import io.connscope.it.GrpcJars;
+import io.connscope.it.TestJars;
 import io.connscope.it.driver.SecretGrpcTraffic;
 import io.connscope.it.driver.SecretTraffic;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -114,7 +114,7 @@ class WhatIsRecordedIT {
             List<String> args = new ArrayList<>(receiver.agentSettings());
             args.add("-Dotel.metric.export.interval=500");
             args.add("-Dconnscope.events.requests=true");
-            Fork.Result r = Fork.run(args, GrpcJars.classpath(), SecretGrpcTraffic.class.getName());
+            Fork.Result r = Fork.run(args, TestJars.grpc(), SecretGrpcTraffic.class.getName());
             int port = r.resultValue("grpc_port");
             String context = "\n" + r.describe();
             assertNoSecrets(r, receiver, context);
