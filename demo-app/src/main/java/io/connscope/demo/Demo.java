@@ -167,7 +167,7 @@ public final class Demo {
                 + "[--loop]");
         out.println("       java -javaagent:connscope-agent.jar -jar connscope-demo.jar serve [--port N] [--delay-ms N]");
         out.println("scenarios (default: all): " + String.join(", ", Scenarios.ALL.keySet()));
-        out.println("  --slow-seconds N  slow-response's delay (default " + SEED_SLOW_SECONDS + ", " + ALL_SLOW_SECONDS
+        out.println("  --slow-seconds N  slow-response's and h2-slow-response's delay (default " + SEED_SLOW_SECONDS + ", " + ALL_SLOW_SECONDS
                 + " when all scenarios run)");
         out.println("  --loop            repeat the scenarios until stopped (for dashboards and alerts)");
         out.println("  serve --port N    only the \"Hello there!\" server on 127.0.0.1:N (default 8080; 0 for any)");

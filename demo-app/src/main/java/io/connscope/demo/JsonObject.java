@@ -1,10 +1,12 @@
 package io.connscope.demo;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Reads one JSON object as connscope writes it (strings, numbers, booleans, null, nested objects; no arrays), so
+ * Reads one JSON object as connscope writes it (strings, numbers, booleans, null, nested objects and arrays), so
  * that the demo needs no library. Numbers become {@code Double}.
  */
 final class JsonObject {
@@ -53,6 +55,9 @@ final class JsonObject {
         if (c == '{') {
             return object();
         }
+        if (c == '[') {
+            return array();
+        }
         if (c == '"') {
             return string();
         }
@@ -76,6 +81,27 @@ final class JsonObject {
             throw new IllegalArgumentException("unexpected '" + c + "' at " + pos + ": " + text);
         }
         return Double.valueOf(text.substring(start, pos));
+    }
+
+    private List<Object> array() {
+        expect('[');
+        List<Object> list = new ArrayList<>();
+        skipSpace();
+        if (peek() == ']') {
+            pos++;
+            return list;
+        }
+        while (true) {
+            list.add(value());
+            skipSpace();
+            char c = text.charAt(pos++);
+            if (c == ']') {
+                return list;
+            }
+            if (c != ',') {
+                throw new IllegalArgumentException("expected , or ] at " + (pos - 1) + ": " + text);
+            }
+        }
     }
 
     private String string() {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.connscope.demo.ScenarioReport.reusedRequests;
 import static io.connscope.demo.ScenarioReport.sumRequests;
@@ -39,6 +40,7 @@ final class Scenarios {
         ALL.put("keepalive", Scenarios::keepalive);
         ALL.put("connection-close", Scenarios::connectionClose);
         ALL.put("slow-response", Scenarios::slowResponse);
+        ALL.put("h2-slow-response", Scenarios::h2SlowResponse);
         ALL.put("http10", Scenarios::http10);
         ALL.put("pool-overflow", Scenarios::poolOverflow);
         ALL.put("concurrent", Scenarios::concurrent);
@@ -272,6 +274,77 @@ final class Scenarios {
                 out.size() == 1 && out.get(0).durationMillis() >= slowSeconds * 1000.0);
         report.expect("inbound keepalive (the server set none)", "off=1",
                 tally(in, c -> c.keepaliveEnabled() ? "on" : "off"));
+    }
+
+    // h2-slow-response: the same wait over HTTP/2, where the client also sends PINGs: keep-alive twice over.
+    private void h2SlowResponse(ScenarioReport report) throws Exception {
+        report.title("the slow response over HTTP/2 (h2c): the client PINGs every 1 s while the server takes "
+                + slowSeconds + " s, on a socket with SO_KEEPALIVE, TCP_KEEPIDLE 1 s, TCP_KEEPINTERVAL 1 s");
+        AtomicInteger clientPort = new AtomicInteger();
+        Http2Peers.ClientResult result;
+        boolean[] armed = new boolean[1];
+        try (Http2Peers.Server server = new Http2Peers.Server(TimeUnit.SECONDS.toMillis(slowSeconds))) {
+            int port = server.port();
+            Thread sampler = new Thread(() -> {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(slowSeconds);
+                while (System.nanoTime() < until && !armed[0]) {
+                    armed[0] = clientPort.get() > 0 && KernelTcp.keepaliveTimerArmed(clientPort.get(), port);
+                    sleepQuietly(100);
+                }
+            }, "h2-slow-response-kernel-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+            result = Http2Peers.get(port, 1000, s -> {
+                s.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                s.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 1);
+                s.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 1);
+                s.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
+            }, clientPort);
+            clientPorts.add(clientPort.get());
+            sampler.join(2000);
+            server.awaitClosed(REPORT_WAIT_MILLIS);
+            report.did("one GET as HTTP/2 stream 1; the server answered after " + slowSeconds + " s; the client sent "
+                    + result.pingsSent + " PINGs and got " + result.acksReceived + " ACKs, then GOAWAY and close");
+            report.note("server: port=" + port + " " + server.counts());
+            if (KernelTcp.available()) {
+                report.kernel("keep-alive timer armed on the client socket while the request waited: " + armed[0]);
+            }
+            List<SeenConnection> out = view.await(c -> c.outbound() && c.serverPort() == port
+                    && clientPorts.contains(c.clientPort()), 1, REPORT_WAIT_MILLIS);
+            List<SeenConnection> in = view.await(c -> !c.outbound() && c.serverPort() == port
+                    && clientPorts.contains(c.clientPort()), 1, REPORT_WAIT_MILLIS);
+            List<SeenConnection> all = new ArrayList<>(out);
+            all.addAll(in);
+            report.seen(all);
+            report.expectAlways("client: response :status", 200, result.status);
+            report.expectAlways("server: PINGs received = client's PINGs sent", result.pingsSent,
+                    server.pingsReceived.get());
+            if (KernelTcp.available() && slowSeconds >= 2) {
+                report.expectAlways("kernel: keep-alive timer on the waiting client socket", true, armed[0]);
+            }
+            report.expect("outbound connections", 1, out.size());
+            report.expect("inbound connections", 1, in.size());
+            if (out.size() == 1 && in.size() == 1) {
+                SeenConnection o = out.get(0);
+                SeenConnection i = in.get(0);
+                report.expect("outbound requests (HTTP/2 streams)", 1, o.requests());
+                report.expect("outbound PINGs sent (the client's count)", result.pingsSent, o.http2Pings("client", "sent"));
+                report.expect("outbound PINGs acknowledged (the client's count)", result.acksReceived,
+                        o.http2Pings("client", "acked"));
+                report.expect("inbound PINGs from the client (the server's count)", server.pingsReceived.get(),
+                        i.http2Pings("client", "sent"));
+                // An ACK read before its PING's write was reported (another thread, loopback) counts, untimed.
+                report.expect("outbound PING round trips measured (1 to one per ACK)", true,
+                        o.http2RoundTrips() >= Math.min(1, result.acksReceived)
+                                && o.http2RoundTrips() <= result.acksReceived);
+                report.expect("outbound PINGs about 1 s apart", true, result.pingsSent < 2
+                        || Math.abs(o.http2PingIntervalMillis("client") - 1000) < 250);
+                report.expect("outbound keepalive (the client's TCP settings)", "on idle=1s intvl=1s cnt=3 (app)",
+                        o.keepaliveText());
+                report.expect("outbound close_reason", "goaway_by_client_no_error", o.closeReason());
+                report.expect("inbound close_reason", "goaway_by_client_no_error", i.closeReason());
+            }
+        }
     }
 
     private static void sleepQuietly(long millis) {

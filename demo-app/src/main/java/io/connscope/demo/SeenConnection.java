@@ -80,9 +80,49 @@ final class SeenConnection {
     }
 
     /** One line: what the demo prints under "connscope saw". */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> object(Map<String, Object> in, String key) {
+        Object o = in == null ? null : in.get(key);
+        return o instanceof Map ? (Map<String, Object>) o : null;
+    }
+
+    /** Whether connscope followed HTTP/2 on it. */
+    boolean http2() {
+        return object(json, "http2") != null;
+    }
+
+    /** {@code http2.pings.SIDE.FIELD} ({@code sent}, {@code acked}), -1 when absent. */
+    int http2Pings(String side, String field) {
+        Map<String, Object> p = object(object(object(json, "http2"), "pings"), side);
+        return p == null ? -1 : number(p.get(field));
+    }
+
+    /** {@code http2.pings.SIDE.interval_avg_ms}, -1 when absent. */
+    double http2PingIntervalMillis(String side) {
+        Map<String, Object> p = object(object(object(json, "http2"), "pings"), side);
+        Object v = p == null ? null : p.get("interval_avg_ms");
+        return v == null ? -1 : (Double) v;
+    }
+
+    /** How many round trips {@code http2.ping_rtt_ms} has, 0 when none. */
+    int http2RoundTrips() {
+        Map<String, Object> rtt = object(object(json, "http2"), "ping_rtt_ms");
+        return rtt == null ? 0 : number(rtt.get("count"));
+    }
+
+    /** {@code http2.ping_rtt_ms} as {@code min/avg/max ms}, or {@code -}. */
+    String http2RoundTripText() {
+        Map<String, Object> rtt = object(object(json, "http2"), "ping_rtt_ms");
+        return rtt == null ? "-" : String.format("%.2f/%.2f/%.2f ms", (Double) rtt.get("min"), (Double) rtt.get("avg"),
+                (Double) rtt.get("max"));
+    }
+
     String describe() {
         return String.format("%-8s #%s :%d -> :%d %s closed_by=%s close_reason=%s requests=%d keepalive=%s dur=%.1fms",
                 direction(), number(json.get("id")), localPort(), remotePort(), state(), closeInitiator(),
-                closeReason(), requests(), keepaliveText(), durationMillis());
+                closeReason(), requests(), keepaliveText(), durationMillis())
+                + (http2() ? String.format(" h2 pings client=%d/%d server=%d/%d ping_rtt=%s", http2Pings("client", "sent"),
+                http2Pings("client", "acked"), http2Pings("server", "sent"), http2Pings("server", "acked"),
+                http2RoundTripText()) : "");
     }
 }

@@ -150,6 +150,30 @@ class DemoScenariosIT {
                 r.fork.describe());
     }
 
+    /** The slow response over HTTP/2: the client's PINGs, counted by both peers, beside its TCP keep-alive. */
+    @Test
+    void h2SlowResponse() throws Exception {
+        Run r = run("h2-slow-response", "--slow-seconds", "2");
+        assertEquals(1, r.connections);
+        JsonNode out = r.outbound.get(0);
+        JsonNode in = r.inbound.get(0);
+        Matcher m = Pattern.compile("client sent (\\d+) PINGs and got (\\d+) ACKs").matcher(r.fork.stdout());
+        assertTrue(m.find(), r.fork.describe());
+        int sent = Integer.parseInt(m.group(1));
+        assertTrue(sent >= 1, "PINGs every second for 2 s\n" + r.fork.describe());
+        assertEquals(sent, out.path("http2").path("pings").path("client").path("sent").asInt(), r.fork.describe());
+        assertEquals(Integer.parseInt(m.group(2)), out.path("http2").path("pings").path("client").path("acked").asInt(),
+                r.fork.describe());
+        assertTrue(r.fork.stdout().contains("pings_received=" + sent), "the server's own count\n" + r.fork.describe());
+        assertEquals(sent, in.path("http2").path("pings").path("client").path("sent").asInt(), r.fork.describe());
+        assertEquals(1, out.path("keepalive").path("idle_s").asInt(), r.fork.describe());
+        assertTrue(out.path("keepalive").path("enabled").asBoolean(), r.fork.describe());
+        assertEquals("goaway_by_client_no_error", out.path("close_reason").asText(), r.fork.describe());
+        assertTrue(r.fork.stdout().contains("keep-alive timer armed on the client socket while the request waited: true"),
+                r.fork.describe());
+        assertTrue(r.fork.stdout().contains("result h2-slow-response: ok"), r.fork.describe());
+    }
+
     @Test
     void http10() throws Exception {
         Run r = run("http10");
@@ -221,11 +245,11 @@ class DemoScenariosIT {
         double seconds = (System.nanoTime() - started) / 1e9;
         assertEquals(0, exit, fork.describe());
         String out = fork.stdout();
-        for (String s : List.of("keepalive", "connection-close", "slow-response", "http10", "pool-overflow",
-                "concurrent", "idle-timeout")) {
+        for (String s : List.of("keepalive", "connection-close", "slow-response", "h2-slow-response", "http10",
+                "pool-overflow", "concurrent", "idle-timeout")) {
             assertTrue(out.contains("result " + s + ": ok"), s + "\n" + fork.describe());
         }
-        assertTrue(out.contains("demo: 7 scenario(s), every check matched what connscope saw"), fork.describe());
+        assertTrue(out.contains("demo: 8 scenario(s), every check matched what connscope saw"), fork.describe());
         assertTrue(out.contains("a response that takes 3 s"), fork.describe());
         assertFalse(out.contains("MISMATCH"), fork.describe());
         assertTrue(fork.stderr().contains("connscope: summary (exit)"), fork.describe());

@@ -42,6 +42,13 @@ final class Http2Activity {
     long rttTotalNanos;
     private final long[][] inFlightPayload = new long[2][PINGS_IN_FLIGHT];
     private final long[][] inFlightNanos = new long[2][PINGS_IN_FLIGHT];
+    /**
+     * ACKs read before their PING's write was reported: the agent hears of a write when the system call returns,
+     * and by then the peer's ACK may have been read on another thread (loopback, a fast peer). Kept per pinging
+     * side, the last few, so the PING counts as answered when its write is reported; its round trip is unknown.
+     */
+    private final long[][] earlyAckPayload = new long[2][PINGS_IN_FLIGHT];
+    private final boolean[][] earlyAck = new boolean[2][PINGS_IN_FLIGHT];
 
     int goAways;
     final boolean[] goAwayFromClient = new boolean[GOAWAYS_KEPT];
@@ -90,6 +97,13 @@ final class Http2Activity {
                 minPingIntervalNanos[sender] = Math.min(minPingIntervalNanos[sender], nowNanos - lastPingNanos[sender]);
             }
             lastPingNanos[sender] = nowNanos;
+            for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
+                if (earlyAck[sender][i] && earlyAckPayload[sender][i] == payload) {
+                    earlyAck[sender][i] = false;
+                    pingsAcked[sender]++;
+                    return;
+                }
+            }
             // Keep it in the first free slot, or over the oldest: a PING never answered must not block the rest.
             int free = 0;
             for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
@@ -121,6 +135,10 @@ final class Http2Activity {
                 return;
             }
         }
+        // No PING of the other side's with this payload yet: its write may not have been reported.
+        int slot = (int) (payload & (PINGS_IN_FLIGHT - 1));
+        earlyAck[pinger][slot] = true;
+        earlyAckPayload[pinger][slot] = payload;
     }
 
     /** PINGs of the side ({@code client} or not) still awaiting their ACK. */

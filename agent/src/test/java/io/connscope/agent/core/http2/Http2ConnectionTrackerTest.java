@@ -113,6 +113,19 @@ class Http2ConnectionTrackerTest {
     }
 
     @Test
+    void anAckReadBeforeItsPingsWriteWasReportedStillAnswersIt() {
+        Http2ConnectionTracker t = client();
+        clientSends(t, MS, Http2FrameReader.PREFACE, settings());
+        serverSends(t, 2 * MS, ping(true, 5));
+        clientSends(t, 3 * MS, ping(false, 5));
+        Http2Summary s = t.summary();
+        assertEquals(1, s.clientPings.sent);
+        assertEquals(1, s.clientPings.acked);
+        assertEquals(0, s.clientPings.unanswered);
+        assertEquals(0, s.rttCount, "its round trip is unknown");
+    }
+
+    @Test
     void theFirstGoAwayDecidesTheCloseReasonAndKeepsItsDebugText() {
         Http2ConnectionTracker t = client();
         clientSends(t, MS, Http2FrameReader.PREFACE, settings(), headers(1, true, REQUEST_BLOCK));
