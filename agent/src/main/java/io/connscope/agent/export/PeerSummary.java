@@ -5,6 +5,7 @@ import io.connscope.agent.core.ConnectionRecord;
 import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.Direction;
 import io.connscope.agent.core.KeepAliveSettings;
+import io.connscope.agent.core.http2.Http2Summary;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -61,6 +62,13 @@ public final class PeerSummary {
             row.requests += requests;
             // Every request after a connection's first ran on a reused connection.
             row.reusedRequests += requests - 1;
+        }
+        Http2Summary h2 = r.http2();
+        if (h2 != null) {
+            if (row.http2 == null) {
+                row.http2 = new Http2PeerTotals();
+            }
+            row.http2.add(h2);
         }
     }
 
@@ -136,7 +144,13 @@ public final class PeerSummary {
                     row.requests == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * row.reusedRequests / row.requests),
                     reasons(row)});
         }
-        return align(lines) + pools(open);
+        StringBuilder http2 = new StringBuilder();
+        for (Row row : view.values()) {
+            if (row.http2 != null) {
+                http2.append(row.http2.render(row.peer + " (" + row.direction.wireName() + ")"));
+            }
+        }
+        return align(lines) + http2 + pools(open);
     }
 
     /** Open connections of client pools, per pool and peer: how many sit idle in the pool, how many are in use. */
@@ -201,6 +215,8 @@ public final class PeerSummary {
         long requests;
         long reusedRequests;
         final Map<String, long[]> reasons = new TreeMap<>();
+        /** The peer's HTTP/2 connections; null while it has none. */
+        Http2PeerTotals http2;
 
         Row(String peer, Direction direction) {
             this.peer = peer;
@@ -220,6 +236,7 @@ public final class PeerSummary {
             c.requests = requests;
             c.reusedRequests = reusedRequests;
             reasons.forEach((reason, n) -> c.reasons.put(reason, n.clone()));
+            c.http2 = http2 == null ? null : http2.copy();
             return c;
         }
     }

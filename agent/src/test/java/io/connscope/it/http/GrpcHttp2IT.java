@@ -281,4 +281,16 @@ class GrpcHttp2IT {
         assertTrue(line.contains(" h2 max_open_streams="), line);
         assertTrue(line.contains("close_reason=goaway_by_server_enhance_your_calm"), line);
     }
+
+    @Test
+    void theExitSummaryAddsUpEachPeersHttp2Connections() throws Exception {
+        Pair p = new Pair("calls");
+        String prefix = "http2 127.0.0.1:" + p.port + " (outbound): connections=1 streams=client:22,server:0 ";
+        String line = run.stderr.lines().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
+        assertNotNull(line, "the summary's http2 line for the calls scenario's server\n" + run.describe());
+        assertTrue(line.contains(" pings=client:" + p.client.path("http2").path("pings").path("client").path("sent").asInt()
+                + "/"), line);
+        assertTrue(line.contains(" resets=client:cancel=1"), line);
+        assertTrue(line.contains(" goaways=client:no_error=1"), line);
+    }
 }
