@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * own HTTP/2 frame loggers logged, per connection (the local and remote port in the channel's name) and direction.
  * gRPC logs every frame it reads and writes at {@code FINE} whether or not anyone listens; this driver listens.
  *
- * <p>Output lines: {@code RESULT <scenario> port=<server port> calls=<made> served=<served>} and
+ * <p>Args: the scenarios to run, comma-separated (all when none), then {@code wait} to wait for a line on stdin
+ * before exiting. Output lines: {@code RESULT <scenario> port=<server port> calls=<made> served=<served>} and
  * {@code FRAMES side=<client|server> local=<port> remote=<port> <DIRECTION>_<TYPE>=<n> ...} (for example
  * {@code OUTBOUND_PING=3 INBOUND_PING_ACK=3 OUTBOUND_GO_AWAY=1 OUTBOUND_GO_AWAY_CODE=11}).
  */
@@ -125,6 +126,12 @@ public final class GrpcHttp2Scenarios {
             System.out.println(sb);
         }
         System.out.flush();
+        if (args.length > 1 && args[1].equals("wait")) {
+            // For a scrape of connscope's Prometheus endpoint: every connection has closed, the JVM still runs.
+            System.out.println("WAITING");
+            System.out.flush();
+            System.in.read();
+        }
         System.exit(0);
     }
 

@@ -113,6 +113,57 @@ class Http2OtelExportIT {
         }
     }
 
+    /**
+     * The HTTP/2 metrics as Prometheus names them, scraped from connscope's own endpoint after gRPC traffic: the
+     * names the alert rules and the dashboard use (otel-collector/, StackFilesTest's list) with their labels.
+     */
+    @Test
+    void prometheusNamesTheHttp2MetricsAsTheAlertRulesExpect() throws Exception {
+        int promPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            promPort = probe.getLocalPort();
+        }
+        Fork.Running running = Fork.start(List.of("-Dotel.metrics.exporter=prometheus", "-Dotel.traces.exporter=none",
+                "-Dotel.exporter.prometheus.port=" + promPort), TestJars.grpc(), GrpcHttp2Scenarios.class.getName(),
+                "calls,max_age", "wait");
+        String text = "";
+        try {
+            long deadline = System.nanoTime() + 40_000_000_000L;
+            while (System.nanoTime() < deadline && !(running.stdoutSoFar().contains("WAITING")
+                    && text.contains("connscope_http2_goaways_total"))) {
+                Thread.sleep(200);
+                try {
+                    text = scrape(promPort);
+                } catch (java.io.IOException notYet) {
+                    text = "";
+                }
+            }
+        } finally {
+            running.process.getOutputStream().write('\n');
+            running.process.getOutputStream().flush();
+        }
+        Fork.Result run = running.await();
+        String context = "\n--- scrape:\n" + text + "\n" + run.describe();
+        for (String name : List.of("connscope_http2_goaways_total", "connscope_http2_stream_resets_total",
+                "connscope_http2_pings_total", "connscope_http2_ping_rtt_seconds_bucket",
+                "connscope_http2_ping_rtt_seconds_sum", "connscope_http2_ping_rtt_seconds_count",
+                "connscope_http2_streams_bucket", "connscope_http2_streams_sum", "connscope_http2_streams_count")) {
+            assertTrue(text.contains("\n" + name + "{"), name + context);
+        }
+        assertTrue(text.contains("connscope_http2_error_code=\"no_error\""), context);
+        assertTrue(text.contains("connscope_http2_sender=\"server\""), context);
+        assertTrue(text.contains("connscope_http2_ping_acked=\"true\""), context);
+        assertTrue(text.contains("connscope_http2_error_code=\"cancel\""), context);
+    }
+
+    private static String scrape(int port) throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + port
+                + "/metrics").openConnection();
+        try (java.io.InputStream in = c.getInputStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     private static int count(String counts, String kind) {
         for (String kv : counts.trim().split(" ")) {
             String[] p = kv.split("=");
