@@ -65,6 +65,7 @@ public enum CloseInitiator {
 
     // The verdicts whose reason is fixed text, shared: a close makes none.
     private static final Verdict SHUTDOWN_FIRST = new Verdict(LOCAL, "shutdownOutput sent FIN first");
+    private static final Verdict PEER_FIN_BEFORE_SHUTDOWN = new Verdict(REMOTE, "peer FIN pending, unread at shutdownOutput");
     private static final Verdict PEER_FIN_READ = new Verdict(REMOTE, "peer FIN read as end-of-stream");
     private static final Verdict NOT_SEEN = new Verdict(UNKNOWN, "close not seen");
     private static final Verdict PEER_RESET_PENDING = new Verdict(REMOTE_RESET, "peer reset pending at close");
@@ -85,6 +86,10 @@ public enum CloseInitiator {
             // Without this the poll at close sees the dead socket's HUP and would blame the peer.
             return new Verdict(LOCAL_RESET, "connection timed out on " + history.timedOutOn
                     + ": the kernel gave up (keep-alive probes or retransmissions unanswered)");
+        }
+        if (history.shutdownOutputNanos != 0 && history.peerFinBeforeShutdown) {
+            // A TLS close: close_notify, then shutdownOutput, with the peer's FIN already in, not yet read.
+            return PEER_FIN_BEFORE_SHUTDOWN;
         }
         if (history.shutdownOutputNanos != 0
                 && (history.eofNanos == 0 || history.shutdownOutputNanos <= history.eofNanos)) {
@@ -125,6 +130,8 @@ public enum CloseInitiator {
         public long eofNanos;
         /** nanoTime of the first shutdownOutput, 0 if none. */
         public long shutdownOutputNanos;
+        /** The peer's FIN had arrived, unread, when this side shut its output down: the peer was first. */
+        public boolean peerFinBeforeShutdown;
         public boolean resetSeen;
         public String resetSeenOn;
         /** The kernel timed the connection out (ETIMEDOUT on a read or write). */

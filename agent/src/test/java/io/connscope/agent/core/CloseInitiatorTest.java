@@ -43,6 +43,16 @@ class CloseInitiatorTest {
     }
 
     @Test
+    void thePeersFinPendingUnreadAtOurShutdownOutputIsRemote() {
+        CloseHistory h = new CloseHistory();
+        h.shutdownOutputNanos = 5;
+        h.peerFinBeforeShutdown = true;
+        CloseInitiator.Verdict v = CloseInitiator.decide(h, QUIET);
+        assertEquals(CloseInitiator.REMOTE, v.initiator);
+        assertEquals("peer FIN pending, unread at shutdownOutput", v.reason);
+    }
+
+    @Test
     void aConnectionTheKernelTimedOutIsALocalResetNotThePeersFin() {
         CloseHistory h = new CloseHistory();
         h.timedOut = true;
