@@ -10,8 +10,6 @@ import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
 import java.io.FileDescriptor;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.util.List;
@@ -72,8 +70,6 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionTable<int[]> nativeOptionsBeforeConnect;
     /** Client pools that announced themselves (weak keys): their names and limits. */
     private final ConnectionTable<PoolLimits> pools;
-    /** Listening sockets (weak keys) to the address they are bound to. */
-    private final ConnectionTable<InetSocketAddress> listenerAddresses;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
@@ -82,13 +78,6 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
-    /** The last local address the JDK read on this thread ({@link #onLocalAddressRead}), with its descriptor. */
-    private final ThreadLocal<LocalAddressRead> localAddressRead = ThreadLocal.withInitial(LocalAddressRead::new);
-
-    private static final class LocalAddressRead {
-        FileDescriptor fd;
-        InetSocketAddress address;
-    }
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
@@ -101,8 +90,7 @@ public final class ConnectionRegistry implements SocketEventSink {
      */
     private volatile boolean adoptPreexisting;
     private final ListeningPorts listeningPorts = new ListeningPorts();
-    /** Shared InetAddress objects for the addresses records keep (README, Performance: heap per connection). */
-    private final AddressCanon addresses = new AddressCanon();
+    private final ConnectionAddresses addresses;
 
     /** Local ports whose inbound connections are connscope's own; copy on write. */
     private volatile int[] ignoredInboundPorts = new int[0];
@@ -116,7 +104,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.tlsSockets = new ConnectionTable<>(capacity);
         this.engines = new ConnectionTable<>(capacity);
         this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
-        this.listenerAddresses = new ConnectionTable<>(Math.min(capacity, 4096));
+        this.addresses = new ConnectionAddresses(capacity, inspector);
         this.nativeSockets = new ConnectionTable<>(capacity);
         this.nativeOptionsBeforeConnect = new ConnectionTable<>(Math.min(capacity, 4096));
         this.inspector = inspector;
@@ -162,24 +150,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onLocalAddressRead(FileDescriptor fd, Object address) {
-        if (address instanceof InetSocketAddress) {
-            LocalAddressRead read = localAddressRead.get();
-            read.fd = fd;
-            read.address = (InetSocketAddress) address;
-        }
-    }
-
-    /**
-     * The local address the JDK read for {@code fd} on this thread, if that was the last read here, or null. Forgotten
-     * either way, so that the thread does not keep the descriptor (the table notices sockets collected unclosed by
-     * their descriptors' collection).
-     */
-    private InetSocketAddress takeLocalAddressRead(FileDescriptor fd) {
-        LocalAddressRead read = localAddressRead.get();
-        InetSocketAddress address = read.fd == fd ? read.address : null;
-        read.fd = null;
-        read.address = null;
-        return address;
+        addresses.onLocalAddressRead(fd, address);
     }
 
     @Override
@@ -206,19 +177,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            // The JDK asked the kernel already (SocketChannel keeps the address; Socket keeps the port, and the
-            // address was seen on its way): not again.
-            InetSocketAddress read = takeLocalAddressRead(fd);
-            r.localAddress(addresses.of(localAddress instanceof InetSocketAddress ? (InetSocketAddress) localAddress
-                    : read != null ? read
-                    : localPort > 0 ? inspector.localAddress(fd, localPort) : inspector.localAddress(fd)));
-            // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
-            if (kernelPeerMayDiffer(r.remoteInet())) {
-                InetSocketAddress peer = inspector.remoteAddress(fd);
-                if (peer != null && !r.remoteIs(peer)) {
-                    r.remoteAddress(addresses.of(peer));
-                }
-            }
+            addresses.onConnected(r, fd, localAddress, localPort);
             r.connectThread = null;
             r.state = ConnectionState.OPEN;
         } else if (thrown != null || r.closeDeferred) {
@@ -235,28 +194,6 @@ public final class ConnectionRegistry implements SocketEventSink {
             // A non-blocking connect is pending; it completes in finishConnect, maybe on another thread.
             r.connectThread = null;
         }
-    }
-
-    /**
-     * Whether the kernel's peer address (getpeername) can differ from the address the application connected to:
-     * a wildcard (the kernel connects to a local address), or an IPv4-mapped IPv6 address (::ffff:a.b.c.d, which
-     * the JDK reads back from the kernel as IPv4). Any other address and its port are the kernel's own: asking
-     * would cost two system calls per connect for nothing.
-     */
-    static boolean kernelPeerMayDiffer(InetAddress connectedTo) {
-        if (connectedTo == null || connectedTo.isAnyLocalAddress()) {
-            return true;
-        }
-        if (connectedTo instanceof Inet4Address) {
-            return false;
-        }
-        byte[] b = connectedTo.getAddress();
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 
     private void fail(ConnectionRecord r, Throwable error) {
@@ -291,17 +228,12 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         // The JDK read the accepted socket's local address on its way (NioSocketImpl.accept, SocketChannelImpl).
-        InetSocketAddress read = takeLocalAddressRead(fd);
-        InetSocketAddress given = remote instanceof InetSocketAddress ? (InetSocketAddress) remote
-                : inspector.remoteOfAccepted(accepted);
-        InetSocketAddress peer = addresses.of(given != null ? given : inspector.remoteAddress(fd));
+        InetSocketAddress read = addresses.takeLocalAddressRead(fd);
+        InetSocketAddress peer = addresses.peerOfAccepted(accepted, remote, fd);
         if (peer == null) {
             return;
         }
-        InetSocketAddress local = listenerAddress(listenerFd);
-        if (local == null) {
-            local = addresses.of(read != null ? read : inspector.localAddress(fd));
-        }
+        InetSocketAddress local = addresses.localOfAccepted(listenerFd, fd, read);
         if (local != null && isIgnoredInboundPort(local.getPort())) {
             return;
         }
@@ -331,25 +263,6 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
         }
         r.state = ConnectionState.OPEN;
-    }
-
-    /**
-     * The address a listener is bound to, asked of the kernel once per listener: a socket accepted from it has
-     * that local address, unless it is a wildcard (then null, and the accepted socket is asked).
-     */
-    private InetSocketAddress listenerAddress(FileDescriptor listenerFd) {
-        if (listenerFd == null) {
-            return null;
-        }
-        InetSocketAddress bound = listenerAddresses.get(listenerFd);
-        if (bound == null) {
-            bound = addresses.of(inspector.localAddress(listenerFd));
-            if (bound == null) {
-                return null;
-            }
-            listenerAddresses.putIfAbsent(listenerFd, bound);
-        }
-        return bound.getAddress() == null || bound.getAddress().isAnyLocalAddress() ? null : bound;
     }
 
     // -- the hot path: reads and writes --
@@ -1256,7 +1169,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         tlsSockets.expungeCollected();
         engines.expungeCollected();
         pools.expungeCollected();
-        listenerAddresses.expungeCollected();
+        addresses.expungeCollected();
         nativeSockets.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
@@ -1340,8 +1253,8 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.preexisting = true;
                 r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
                 r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
-                r.remoteAddress(addresses.of(remote));
-                r.localAddress(addresses.of(local));
+                r.remoteAddress(addresses.shared(remote));
+                r.localAddress(addresses.shared(local));
                 r.thread = threadName();
                 r.openedAtMillis = System.currentTimeMillis();
                 r.openedNanos = System.nanoTime();
