@@ -56,18 +56,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
-    /**
-     * Netty's native sockets (weak keys) to the FileDescriptor the agent made for each: it holds the same int
-     * descriptor, so the kernel can be asked about it, and it is never closed by the agent (Netty closes the socket).
-     */
-    private final ConnectionTable<FileDescriptor> nativeSockets;
-    /** A connection a native listener accepted on this thread, until Netty makes its socket object. */
-    private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
-    /**
-     * Options Netty set on native sockets (weak keys) before their connect, when they are no connection yet: the
-     * {@link ConnectionRecord#appOptions} bits the connection gets when it starts.
-     */
-    private final ConnectionTable<int[]> nativeOptionsBeforeConnect;
+    private final NativeSockets natives;
     /** Client pools that announced themselves (weak keys): their names and limits. */
     private final ConnectionTable<PoolLimits> pools;
     /** Connections removed from the table whose report is not yet handed to the listener. */
@@ -105,8 +94,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.engines = new ConnectionTable<>(capacity);
         this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
         this.addresses = new ConnectionAddresses(capacity, inspector);
-        this.nativeSockets = new ConnectionTable<>(capacity);
-        this.nativeOptionsBeforeConnect = new ConnectionTable<>(Math.min(capacity, 4096));
+        this.natives = new NativeSockets(capacity, this, table, inspector);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
@@ -616,7 +604,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         FileDescriptor fd = inspector.descriptorOfOwner(owner);
         if (fd == null) {
             Object socket = inspector.nativeSocketOf(owner);
-            fd = socket == null ? null : nativeSockets.get(socket);
+            fd = socket == null ? null : natives.descriptorOf(socket);
         }
         return fd;
     }
@@ -876,144 +864,47 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onNativeConnectStart(Object socket, int fd, Object remote) {
-        if (!(remote instanceof InetSocketAddress) || AgentThread.isCurrent() || nativeSockets.get(socket) != null) {
-            return;
-        }
-        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
-        // Datagram sockets connect too: only TCP makes a connection.
-        if (descriptor == null || !inspector.isTcp(descriptor) || nativeSockets.putIfAbsent(socket, descriptor) != descriptor) {
-            return;
-        }
-        onConnectStart(descriptor, remote);
-        markNative(descriptor);
-        int[] before = nativeOptionsBeforeConnect.remove(socket);
-        if (before != null) {
-            markOption(descriptor, before[0]);
-        }
+        natives.onConnectStart(socket, fd, remote);
     }
 
     @Override
     public void onNativeOption(Object socket, String setter, Object value) {
-        int bit = nativeOptionBit(setter);
-        if (bit == 0 || AgentThread.isCurrent()) {
-            return;
-        }
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            markOption(descriptor, bit);
-            return;
-        }
-        // A client's options come before its connect (Bootstrap sets them on the new channel).
-        int[] bits = nativeOptionsBeforeConnect.get(socket);
-        if (bits == null) {
-            int[] fresh = new int[1];
-            bits = nativeOptionsBeforeConnect.putIfAbsent(socket, fresh);
-            bits = bits == null ? fresh : bits;
-        }
-        synchronized (bits) {
-            bits[0] |= bit;
-        }
-    }
-
-    /** The option bit of a Netty native socket's setter (its method names, 4.1.53 to 4.2.19), or 0. */
-    static int nativeOptionBit(String setter) {
-        switch (setter) {
-            case "setKeepAlive":
-                return ConnectionRecord.KEEPALIVE_SET;
-            case "setTcpKeepIdle":
-                return ConnectionRecord.KEEPIDLE_SET;
-            case "setTcpKeepIntvl":
-                return ConnectionRecord.KEEPINTERVAL_SET;
-            case "setTcpKeepCnt":
-                return ConnectionRecord.KEEPCOUNT_SET;
-            case "setSoLinger":
-                return ConnectionRecord.LINGER_SET;
-            default:
-                return 0;
-        }
-    }
-
-    /** Netty sets a native socket's options through JNI, where connscope does not see them. */
-    private void markNative(FileDescriptor descriptor) {
-        ConnectionRecord r = table.get(descriptor);
-        if (r != null) {
-            r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
-        }
+        natives.onOption(socket, setter);
     }
 
     @Override
     public void onNativeConnectEnd(Object socket, boolean connected, Throwable thrown) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onConnectEnd(descriptor, connected, thrown);
-        }
+        natives.onConnectEnd(socket, connected, thrown);
     }
 
     @Override
     public void onNativeAccepted(int fd) {
-        if (AgentThread.isCurrent()) {
-            return;
-        }
-        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
-        if (descriptor != null) {
-            onAccepted(null, descriptor, null);
-            markNative(descriptor);
-            // Netty makes the accepted connection's socket object next, on this thread: it gets this descriptor.
-            acceptedHere.set(new NativeAccept(fd, descriptor));
-        }
+        natives.onAccepted(fd);
     }
 
     @Override
     public void onNativeSocket(Object socket, int fd) {
-        NativeAccept accepted = acceptedHere.get();
-        if (accepted != null && accepted.fd == fd) {
-            acceptedHere.remove();
-            nativeSockets.putIfAbsent(socket, accepted.descriptor);
-        }
+        natives.onSocket(socket, fd);
     }
 
     @Override
     public void onNativeRead(Object socket, long address, int iovCount, long n, Throwable thrown) {
-        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
-        if (descriptor != null) {
-            onRead(descriptor, address, iovCount, n, thrown);
-        }
+        natives.onRead(socket, address, iovCount, n, thrown);
     }
 
     @Override
     public void onNativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown) {
-        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
-        if (descriptor != null) {
-            onWrite(descriptor, address, iovCount, n, thrown);
-        }
+        natives.onWrite(socket, address, iovCount, n, thrown);
     }
 
     @Override
     public void onNativeShutdownOutput(Object socket) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onShutdownOutput(descriptor);
-        }
+        natives.onShutdownOutput(socket);
     }
 
     @Override
     public void onNativeClose(Object socket) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onClose(descriptor);
-            nativeSockets.remove(socket);
-        }
-    }
-
-    /** A connection a native listener accepted, waiting for Netty's socket object. */
-    private static final class NativeAccept {
-        final int fd;
-        final FileDescriptor descriptor;
-
-        NativeAccept(int fd, FileDescriptor descriptor) {
-            this.fd = fd;
-            this.descriptor = descriptor;
-        }
+        natives.onClose(socket);
     }
 
     // -- options and shutdown --
@@ -1054,7 +945,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    private void markOption(FileDescriptor fd, int bit) {
+    /** The application set an option on {@code fd}: its bit in {@link ConnectionRecord#appOptions}. */
+    void markOption(FileDescriptor fd, int bit) {
         if (AgentThread.isCurrent()) {
             return;
         }
@@ -1170,7 +1062,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         engines.expungeCollected();
         pools.expungeCollected();
         addresses.expungeCollected();
-        nativeSockets.expungeCollected();
+        natives.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {
