@@ -57,14 +57,9 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
     private final NativeSockets natives;
-    /** Client pools that announced themselves (weak keys): their names and limits. */
-    private final ConnectionTable<PoolLimits> pools;
+    private final ClientPools pools;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
-    /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
-    private final ThreadLocal<Scope> scopes = new ThreadLocal<>();
-    /** Connection limits a pool looked up last on this thread, in ms (-1 none): {time to live, idle timeout}. */
-    private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
 
@@ -92,7 +87,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.table = new ConnectionTable<>(capacity);
         this.tlsSockets = new ConnectionTable<>(capacity);
         this.engines = new ConnectionTable<>(capacity);
-        this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
+        this.pools = new ClientPools(capacity, this, inspector);
         this.addresses = new ConnectionAddresses(capacity, inspector);
         this.natives = new NativeSockets(capacity, this, table, inspector);
         this.inspector = inspector;
@@ -121,8 +116,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.connectThread = Thread.currentThread();
-        Scope scope = scopes.get();
-        r.pool = scope == null ? null : scope.pool();
+        r.pool = pools.poolOfNewConnection();
         r.state = ConnectionState.CONNECTING;
         connectingHere.set(r);
     }
@@ -482,106 +476,52 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onScope(String pool, String closeReason) {
-        Scope outer = scopes.get();
-        scopes.set(new Scope(pool != null ? pool : outer == null ? null : outer.pool,
-                closeReason != null ? closeReason : outer == null ? null : outer.closeReason,
-                outer == null ? 0 : outer.idleLimitNanos, outer));
+        pools.onScope(pool, closeReason);
     }
 
     @Override
     public void onSweepScope(long idleLimitNanos) {
-        Scope outer = scopes.get();
-        scopes.set(new Scope(outer == null ? null : outer.pool, null, Math.max(1, idleLimitNanos), outer));
+        pools.onSweepScope(idleLimitNanos);
     }
 
     @Override
     public void onScopeEnd() {
-        Scope current = scopes.get();
-        if (current != null) {
-            // set, not remove: the thread's map entry stays for its next scope (a pool's return, every request)
-            scopes.set(current.outer);
-        }
+        pools.onScopeEnd();
     }
 
     @Override
     public void onPooled(Object owner, String pool, boolean idle) {
-        FileDescriptor fd = descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN) {
-            if (pool != null && r.pool == null) {
-                r.pool = pool;
-            }
-            HttpConnectionTracker h = r.http;
-            r.requestsWhenPooled = h == null ? 0 : h.requests();
-            r.pooledIdle = idle;
-        }
+        pools.onPooled(owner, pool, idle);
     }
 
     @Override
     public void onPoolDiscard(Object entry) {
-        FileDescriptor fd = descriptorOfOwner(entry);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN) {
-            return;
-        }
-        PoolExpiry times = inspector.poolEntryTimes(entry);
-        long[] limits = poolLimits.get();
-        String reason = times == null ? null : times.reason(System.currentTimeMillis(), limits[0], limits[1]);
-        if (reason == null) {
-            Scope scope = scopes.get();
-            reason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
-        }
-        // Noted now: an asynchronous client closes the connection later, on its I/O reactor's thread.
-        if (reason != null) {
-            r.poolCloseReason = reason;
-        }
+        pools.onPoolDiscard(entry);
     }
 
     @Override
     public void onPoolCreated(Object pool, String name, Object settings) {
-        long[] limits = settings == null ? null : inspector.poolLimits(settings);
-        pools.putIfAbsent(pool, limits == null ? new PoolLimits(name, PoolLimits.NONE, PoolLimits.NONE)
-                : new PoolLimits(name, limits[0], limits[1]));
+        pools.onPoolCreated(pool, name, settings);
     }
 
     @Override
     public void onPooledIn(Object owner, Object pool, boolean idle) {
-        PoolLimits p = pool == null ? null : pools.get(pool);
-        onPooled(owner, p == null ? null : p.name, idle);
+        pools.onPooledIn(owner, pool, idle);
     }
 
     @Override
     public void onPoolDestroying(Object pool, Object owner) {
-        PoolLimits p = pool == null ? null : pools.get(pool);
-        FileDescriptor fd = p == null ? null : descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN || inspector.poolShutDown(pool)) {
-            // A disposed pool closes every connection it holds, whatever their age: no pool reason.
-            return;
-        }
-        long[] times = inspector.pooledTimes(owner);
-        if (times == null) {
-            // The pool's clocks are unknown: ours. The last byte moved no later than the pool took the connection back.
-            long now = System.nanoTime();
-            long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
-            times = new long[] {(now - last) / 1_000_000L, (now - r.connectedNanos) / 1_000_000L};
-        }
-        String reason = p.closeReason(times[0], times[1]);
-        if (reason != null) {
-            // The close itself may come later, on the connection's event loop: the reason waits on the record.
-            r.poolCloseReason = reason;
-        }
+        pools.onPoolDestroying(pool, owner);
     }
 
     @Override
     public void onPoolLimit(Object duration, boolean lifetime) {
-        poolLimits.get()[lifetime ? 0 : 1] = inspector.durationMillis(duration);
+        pools.onPoolLimit(duration, lifetime);
     }
 
     @Override
     public void onHttp2Stream(Object owner, int streamId) {
-        FileDescriptor fd = descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
+        ConnectionRecord r = connectionOf(owner);
         if (r == null || r.state != ConnectionState.OPEN || r.http2 != null) {
             // A connection whose frames are followed counts its streams from them: one count, not two.
             return;
@@ -599,46 +539,19 @@ public final class ConnectionRegistry implements SocketEventSink {
         h.onHttp2Stream(streamId, System.currentTimeMillis());
     }
 
-    /** The descriptor of the connection a library object holds: a JDK socket's, or the one made for a native socket. */
-    private FileDescriptor descriptorOfOwner(Object owner) {
+    /**
+     * The connection a client library's object holds (a JDK socket, or one of Netty's native sockets), in any
+     * state, or null.
+     */
+    ConnectionRecord connectionOf(Object owner) {
         FileDescriptor fd = inspector.descriptorOfOwner(owner);
         if (fd == null) {
             Object socket = inspector.nativeSocketOf(owner);
             fd = socket == null ? null : natives.descriptorOf(socket);
         }
-        return fd;
+        return fd == null ? null : table.get(fd);
     }
 
-    /** One client-library scope on a thread's stack of them. */
-    private static final class Scope {
-        final String pool;
-        final String closeReason;
-        /** Inside a pool's sweep: the idle time from which a close is a timeout; 0 outside one. */
-        final long idleLimitNanos;
-        final Scope outer;
-
-        Scope(String pool, String closeReason, long idleLimitNanos, Scope outer) {
-            this.pool = pool;
-            this.closeReason = closeReason;
-            this.idleLimitNanos = idleLimitNanos;
-            this.outer = outer;
-        }
-
-        String pool() {
-            return pool;
-        }
-
-        /** Why a connection closed now, in this scope, closes. */
-        String closeReasonFor(ConnectionRecord r, long nowNanos) {
-            if (idleLimitNanos > 0) {
-                // The connection's last byte moved no later than the pool marked it idle, so this idle time is
-                // at least the pool's: under its limit, the sweep closed it only because too many were idle.
-                long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
-                return nowNanos - last >= idleLimitNanos ? CloseReason.POOL_IDLE_TIMEOUT : CloseReason.POOL_FULL;
-            }
-            return closeReason;
-        }
-    }
 
     // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
 
@@ -980,8 +893,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.closeDeferred = true;
             return;
         }
-        Scope scope = scopes.get();
-        String poolReason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
+        String poolReason = pools.closeReasonNow(r);
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
