@@ -5,7 +5,6 @@ import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
-import io.connscope.agent.core.tls.TlsRendezvous;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
@@ -36,15 +35,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ConnectionTable<ConnectionRecord> table;
     /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
     private final ConnectionTable<ConnectionRecord> tlsSockets;
-    /** JDK SSLEngines (weak keys) to their TCP connection, found once per engine through the rendezvous. */
-    private final ConnectionTable<ConnectionRecord> engines;
-    /**
-     * Where engines and connections meet, one place per side: a client's engine (its wrap makes the ClientHello)
-     * belongs to an outbound connection, a server's (its unwrap reads it) to an inbound one. With both ends in one
-     * JVM the same ClientHello passes both, and must not tie the client's engine to the server's connection.
-     */
-    private final TlsRendezvous clientRendezvous = new TlsRendezvous(4096);
-    private final TlsRendezvous serverRendezvous = new TlsRendezvous(4096);
+    private final EngineRendezvous engines;
     /** Buffer positions at the start of the wrap or unwrap running on this thread. */
     private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
     private final SocketInspector inspector;
@@ -86,7 +77,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
         this.tlsSockets = new ConnectionTable<>(capacity);
-        this.engines = new ConnectionTable<>(capacity);
+        this.engines = new EngineRendezvous(capacity);
         this.pools = new ClientPools(capacity, this, inspector);
         this.addresses = new ConnectionAddresses(capacity, inspector);
         this.natives = new NativeSockets(capacity, this, table, inspector);
@@ -310,7 +301,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                     chunkLength(address, iovCount, n));
             if (key != null) {
                 r.awaitingHelloBody = false;
-                meetEngine(r, key);
+                engines.onConnectionHello(r, key);
             }
             return;
         }
@@ -457,7 +448,7 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.protocol = ConnectionRecord.PROTOCOL_TLS;
                 ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
                 if (key != null) {
-                    meetEngine(r, key);
+                    engines.onConnectionHello(r, key);
                 } else {
                     r.awaitingHelloBody = true;
                 }
@@ -555,19 +546,6 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
 
-    private TlsRendezvous rendezvousOf(boolean client) {
-        return client ? clientRendezvous : serverRendezvous;
-    }
-
-    /** The socket side of the rendezvous: the connection's ClientHello went by. */
-    private void meetEngine(ConnectionRecord r, ClientHelloKey key) {
-        r.helloKey = key;
-        Object engine = rendezvousOf(r.direction == Direction.OUTBOUND).meet(key, r);
-        if (engine != null && !(engine instanceof ConnectionRecord)) {
-            engines.putIfAbsent(engine, r);
-        }
-    }
-
     @Override
     public void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                               java.nio.ByteBuffer[] out, int outOffset, int outLength) {
@@ -589,7 +567,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                              java.nio.ByteBuffer[] out, int outOffset, int outLength) {
         EngineScratch scratch = engineScratch.get();
-        ConnectionRecord r = engines.get(engine);
+        ConnectionRecord r = engines.connectionOf(engine);
         if (r == null) {
             // The ClientHello: produced by a client's wrap, consumed by a server's unwrap.
             java.nio.ByteBuffer hello = wrap ? out[outOffset] : in[inOffset];
@@ -600,14 +578,13 @@ public final class ConnectionRegistry implements SocketEventSink {
             scratch.bytes.buffer = hello;
             try {
                 ClientHelloKey key = ClientHelloKey.ofRecord(scratch.bytes, from, hello.position() - from);
-                Object other = key == null ? null : rendezvousOf(wrap).meet(key, engine);
-                if (other instanceof ConnectionRecord) {
-                    engines.putIfAbsent(engine, (ConnectionRecord) other);
+                if (key != null) {
+                    engines.onEngineHello(engine, wrap, key);
                 }
             } finally {
                 scratch.bytes.buffer = null;
             }
-            r = engines.get(engine);
+            r = engines.connectionOf(engine);
             if (r == null) {
                 return;
             }
@@ -933,9 +910,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
-        if (r.helloKey != null) {
-            rendezvousOf(r.direction == Direction.OUTBOUND).forget(r.helloKey);
-        }
+        engines.forget(r);
         Http2ConnectionTracker h2 = r.http2;
         HttpConnectionTracker h = h2 != null ? null : r.http;
         if (h2 != null) {
