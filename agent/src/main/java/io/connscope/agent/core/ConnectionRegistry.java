@@ -2,8 +2,6 @@ package io.connscope.agent.core;
 
 import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
-import io.connscope.agent.core.http.HttpConnectionTracker;
-import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
@@ -44,7 +42,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     /** connscope.options.read=always: keep-alive options and SO_LINGER read at every close. */
     private volatile boolean readOptionsAlways;
     private final ConnectionListener listener;
-    private final ByteSource memory;
+    private final ConnectionProtocols protocols;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
     private final NativeSockets natives;
@@ -84,7 +82,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
-        this.memory = memory;
+        this.protocols = new ConnectionProtocols(memory, listener, inspector, engines);
     }
 
     // -- connect --
@@ -252,9 +250,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (n > 0) {
             long now = System.nanoTime();
             r.addReceived(n, now);
-            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, false, address, iovCount, n, now);
-            }
+            protocols.look(r, false, address, iovCount, n, now);
         } else if (n == EOF && r.history.eofNanos == 0) {
             r.history.eofNanos = System.nanoTime();
         }
@@ -275,195 +271,15 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (n > 0) {
             long now = System.nanoTime();
             r.addSent(n, now);
-            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, true, address, iovCount, n, now);
-            }
-            checkStale(r, fd);
+            protocols.look(r, true, address, iovCount, n, now);
+            protocols.checkStale(r, fd);
         }
         if (thrown != null) {
             noteError(r, thrown, "write");
         }
     }
 
-    /**
-     * Looks at the bytes of a read or write: the first client-to-server bytes decide the protocol; on HTTP/1.x
-     * connections the tracker follows the exchanges. {@code n} bytes are at {@code address}, or spread over
-     * {@code iovCount} iovecs ({@code {void *base; size_t len}}, 16 bytes each on 64-bit Linux).
-     */
-    private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
-        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
-            return;
-        }
-        if (r.awaitingHelloBody && towardServer) {
-            // A server read the ClientHello's record header alone; its body, with the random, comes next.
-            ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
-                    chunkLength(address, iovCount, n));
-            if (key != null) {
-                r.awaitingHelloBody = false;
-                engines.onConnectionHello(r, key);
-            }
-            return;
-        }
-        int protocol = r.protocol;
-        if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
-            // TLS connections are followed through their plaintext, not their records.
-            return;
-        }
-        if (iovCount <= 0) {
-            feed(r, protocol, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE), nowNanos);
-        } else {
-            long remaining = n;
-            for (int i = 0; i < iovCount && remaining > 0; i++) {
-                long base = memory.longAt(address + 16L * i);
-                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
-                if (take > 0) {
-                    feed(r, protocol, towardServer, base, (int) take, nowNanos);
-                    remaining -= take;
-                }
-            }
-        }
-        markInUse(r, protocol == ConnectionRecord.PROTOCOL_HTTP2 ? r.http2.requests() : r.http.requests());
-    }
-
-    /** A connection carrying a new request is in use, whatever its pool last said. */
-    private static void markInUse(ConnectionRecord r, int requests) {
-        if (r.pooledIdle && requests != r.requestsWhenPooled) {
-            r.pooledIdle = false;
-        }
-    }
-
-    /**
-     * A client's request on a reused connection has just gone out (in the clear, or as TLS records right after
-     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection was stale. One
-     * zero-timeout poll per reused request, none per read or write.
-     */
-    private void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        HttpConnectionTracker h = r.http;
-        if (h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck() && fd != null
-                && inspector.peerFinPending(fd)) {
-            h.sentAfterPeerClosed();
-        }
-    }
-
-    private void feed(ConnectionRecord r, int protocol, boolean towardServer, long address, int length, long nowNanos) {
-        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
-            Http2ConnectionTracker h2 = r.http2;
-            if (towardServer) {
-                h2.onClientBytes(memory, address, length, nowNanos);
-            } else {
-                h2.onServerBytes(memory, address, length, nowNanos);
-            }
-        } else {
-            HttpConnectionTracker h = r.http;
-            int used = h.switchedProtocols() ? 0 : length;
-            if (used > 0 && towardServer) {
-                h.onRequestBytes(memory, address, length, nowNanos);
-            } else if (used > 0) {
-                used = h.onResponseBytes(memory, address, length);
-            }
-            if (used < length && h.switchedProtocols()) {
-                switchProtocol(r, towardServer, address + used, length - used, nowNanos);
-            }
-        }
-    }
-
-    /**
-     * The bytes after a 101 Switching Protocols: HTTP/2 (an {@code Upgrade: h2c} accepted) when the client's are the
-     * preface or the server's a SETTINGS frame; anything else (a WebSocket) is not followed further.
-     */
-    private void switchProtocol(ConnectionRecord r, boolean towardServer, long address, int length, long nowNanos) {
-        synchronized (r) {
-            if (r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
-                return;
-            }
-            if (towardServer ? Http2ConnectionTracker.looksLikePreface(memory, address, length)
-                    : Http2ConnectionTracker.looksLikeServerSettings(memory, address, length)) {
-                Http2ConnectionTracker h2 = newHttp2Tracker(r);
-                h2.upgradedFromHttp1(nowNanos);
-                r.http2 = h2;
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else {
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-                return;
-            }
-        }
-        feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
-    }
-
-    /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
-    private long chunkStart(long address, int iovCount) {
-        return iovCount > 0 ? memory.longAt(address) : address;
-    }
-
-    /** How many of the {@code n} bytes are in that first piece. */
-    private int chunkLength(long address, int iovCount, long n) {
-        long length = iovCount > 0 ? Math.min(memory.longAt(address + 8), n) : n;
-        return (int) Math.min(length, Integer.MAX_VALUE);
-    }
-
-    /** A tracker for {@code r}'s HTTP exchanges, reporting each one only when the listener wants them. */
-    private HttpConnectionTracker newTracker(ConnectionRecord r) {
-        return new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
-                r.openedAtMillis, r.openedNanos);
-    }
-
-    /** An HTTP/2 tracker for {@code r}'s frames, reporting each stream only when the listener wants them. */
-    private Http2ConnectionTracker newHttp2Tracker(ConnectionRecord r) {
-        return new Http2ConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
-                r.direction == Direction.OUTBOUND, r.openedAtMillis, r.openedNanos);
-    }
-
-    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP (1.x or 2), followed. */
-    private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
-        long start = chunkStart(address, iovCount);
-        int length = chunkLength(address, iovCount, n);
-        synchronized (r) {
-            if (r.protocol != ConnectionRecord.PROTOCOL_UNKNOWN) {
-                return followed(r.protocol);
-            }
-            int len = Math.min(length, 16);
-            if (!towardServer) {
-                // The server spoke first: not HTTP (SMTP, MySQL, ...), unless its bytes answer a request or a
-                // ClientHello whose write is reported a moment later (another thread read the answer first), or
-                // are the SETTINGS an HTTP/2 server sends without waiting for the client's preface.
-                if (Http2ConnectionTracker.looksLikeServerSettings(memory, start, length)) {
-                    r.http2 = newHttp2Tracker(r);
-                    r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-                } else if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
-                    r.http = newTracker(r);
-                    r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-                } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
-                    r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                } else {
-                    r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-                }
-            } else if (Http2ConnectionTracker.looksLikePreface(memory, start, length)) {
-                r.http2 = newHttp2Tracker(r);
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
-                r.http = newTracker(r);
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-            } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
-                r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
-                if (key != null) {
-                    engines.onConnectionHello(r, key);
-                } else {
-                    r.awaitingHelloBody = true;
-                }
-            } else {
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-            }
-            return followed(r.protocol);
-        }
-    }
-
-    private static boolean followed(int protocol) {
-        return protocol == ConnectionRecord.PROTOCOL_HTTP1 || protocol == ConnectionRecord.PROTOCOL_HTTP2;
-    }
-
-    // -- client-library pools --
+    // -- client-library pools, and the JDK HttpClient's HTTP/2 streams on its pooled connections --
 
     @Override
     public void onScope(String pool, String closeReason) {
@@ -510,26 +326,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         pools.onPoolLimit(duration, lifetime);
     }
 
-    @Override
-    public void onHttp2Stream(Object owner, int streamId) {
-        ConnectionRecord r = connectionOf(owner);
-        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null) {
-            // A connection whose frames are followed counts its streams from them: one count, not two.
-            return;
-        }
-        HttpConnectionTracker h = r.http;
-        if (h == null) {
-            synchronized (r) {
-                h = r.http;
-                if (h == null) {
-                    h = newTracker(r);
-                    r.http = h;
-                }
-            }
-        }
-        h.onHttp2Stream(streamId, System.currentTimeMillis());
-    }
-
     /**
      * The connection a client library's object holds (a JDK socket, or one of Netty's native sockets), in any
      * state, or null.
@@ -543,6 +339,11 @@ public final class ConnectionRegistry implements SocketEventSink {
         return fd == null ? null : table.get(fd);
     }
 
+
+    @Override
+    public void onHttp2Stream(Object owner, int streamId) {
+        protocols.onHttp2Stream(connectionOf(owner), streamId);
+    }
 
     // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
 
@@ -600,7 +401,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             if (b != null && before >= 0 && b.position() > before) {
                 scratch.bytes.buffer = b;
                 try {
-                    lookPlain(r, scratch.bytes, wrap, before, b.position() - before);
+                    protocols.lookPlain(r, scratch.bytes, wrap, before, b.position() - before);
                 } finally {
                     scratch.bytes.buffer = null;
                 }
@@ -651,7 +452,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            lookPlain(r, r.tlsView(false), false, b, off, n);
+            protocols.lookPlain(r, r.tlsView(false), false, b, off, n);
         }
     }
 
@@ -659,10 +460,10 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            lookPlain(r, r.tlsView(true), true, b, off, n);
+            protocols.lookPlain(r, r.tlsView(true), true, b, off, n);
             // The TLS records of this plaintext were written inside the call that just returned.
             if (r.http != null && r.direction == Direction.OUTBOUND) {
-                checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
+                protocols.checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
             }
         }
     }
@@ -680,58 +481,6 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.protocol = ConnectionRecord.PROTOCOL_TLS;
         }
         return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
-    }
-
-    /** Plaintext from an SSLSocket's byte array; one reader and one writer at a time per socket, so each view is safe. */
-    private void lookPlain(ConnectionRecord r, ConnectionRecord.HeapBytes view, boolean written, byte[] b, int off, int n) {
-        view.array = b;
-        try {
-            lookPlain(r, view, written, off, n);
-        } finally {
-            view.array = null;
-        }
-    }
-
-    /** Like {@link #look}, for plaintext the application exchanged with a TLS socket or engine. */
-    private void lookPlain(ConnectionRecord r, ByteSource view, boolean written, int off, int n) {
-        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-            synchronized (r) {
-                if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-                    if (towardServer && Http2ConnectionTracker.looksLikePreface(view, off, n)
-                            || !towardServer && Http2ConnectionTracker.looksLikeServerSettings(view, off, n)) {
-                        // h2 by ALPN: the preface, or the SETTINGS a server sends first.
-                        r.http2 = newHttp2Tracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP2;
-                    } else if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
-                        r.http = newTracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
-                    } else {
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
-                    }
-                }
-            }
-        }
-        int protocol = r.tlsPlaintext;
-        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
-            Http2ConnectionTracker h2 = r.http2;
-            if (towardServer) {
-                h2.onClientBytes(view, off, n, System.nanoTime());
-            } else {
-                h2.onServerBytes(view, off, n, System.nanoTime());
-            }
-            markInUse(r, h2.requests());
-            return;
-        }
-        HttpConnectionTracker h = r.http;
-        if (h != null && protocol == ConnectionRecord.PROTOCOL_HTTP1) {
-            if (towardServer) {
-                h.onRequestBytes(view, off, n, System.nanoTime());
-            } else {
-                h.onResponseBytes(view, off, n);
-            }
-            markInUse(r, h.requests());
-        }
     }
 
     private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
@@ -911,22 +660,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
         engines.forget(r);
-        Http2ConnectionTracker h2 = r.http2;
-        HttpConnectionTracker h = h2 != null ? null : r.http;
-        if (h2 != null) {
-            boolean seen = verdict.initiator != CloseInitiator.UNKNOWN;
-            String reason = h2.onClose(seen && verdict.initiator == CloseInitiator.REMOTE,
-                    seen && verdict.initiator == CloseInitiator.REMOTE_RESET,
-                    seen && verdict.initiator == CloseInitiator.LOCAL_RESET);
-            r.closeReason = seen ? reason : null;
-        }
-        if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
-            // Collected without close: report its last exchange, but there is no telling why it ended.
-            h.onClose(r.direction == Direction.OUTBOUND, false, false, false);
-        } else if (h != null) {
-            r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
-                    verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
-        }
+        protocols.onClose(r, verdict);
         // The pool knows better than "this side closed an idle connection" why it did.
         if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {
             r.closeReason = r.poolCloseReason;
