@@ -9,7 +9,7 @@ import java.io.FileDescriptor;
 
 /**
  * The protocol seam: which protocol a connection speaks, decided once from its first bytes, and the tracker that
- * follows it from then on. The registry hands it every read and write ({@link #look}), and its TLS hooks hand
+ * follows it from then on. The registry hands it every read and write ({@link #look}); {@link TlsPlaintext} hands
  * it what the application exchanged with a TLS socket or engine ({@link #lookPlain}), where the same decision is
  * made again on the plaintext.
  *

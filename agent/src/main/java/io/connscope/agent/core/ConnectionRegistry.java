@@ -2,7 +2,6 @@ package io.connscope.agent.core;
 
 import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
-import io.connscope.agent.core.tls.ClientHelloKey;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
@@ -31,11 +30,7 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final long EOF = -1;
 
     private final ConnectionTable<ConnectionRecord> table;
-    /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
-    private final ConnectionTable<ConnectionRecord> tlsSockets;
-    private final EngineRendezvous engines;
-    /** Buffer positions at the start of the wrap or unwrap running on this thread. */
-    private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
+    private final TlsPlaintext tls;
     private final SocketInspector inspector;
     /** The kernel's keep-alive defaults; refreshed by the reporter, since they are read at the time of use. */
     private volatile KeepAliveSettings osDefaults;
@@ -74,15 +69,15 @@ public final class ConnectionRegistry implements SocketEventSink {
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
-        this.tlsSockets = new ConnectionTable<>(capacity);
-        this.engines = new EngineRendezvous(capacity);
         this.pools = new ClientPools(capacity, this, inspector);
         this.addresses = new ConnectionAddresses(capacity, inspector);
         this.natives = new NativeSockets(capacity, this, table, inspector);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
+        EngineRendezvous engines = new EngineRendezvous(capacity);
         this.protocols = new ConnectionProtocols(memory, listener, inspector, engines);
+        this.tls = new TlsPlaintext(capacity, table, inspector, engines, protocols);
     }
 
     // -- connect --
@@ -345,142 +340,40 @@ public final class ConnectionRegistry implements SocketEventSink {
         protocols.onHttp2Stream(connectionOf(owner), streamId);
     }
 
-    // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
+    // -- plaintext of TLS: the JDK's SSLSocket, its SSLEngine, and Netty's OpenSSL / BoringSSL engine --
 
     @Override
     public void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                               java.nio.ByteBuffer[] out, int outOffset, int outLength) {
-        EngineScratch scratch = engineScratch.get();
-        scratch.inFirst = in.length > inOffset && in[inOffset] != null ? in[inOffset].position() : -1;
-        scratch.outFirst = out.length > outOffset && out[outOffset] != null ? out[outOffset].position() : -1;
-        // Plaintext is the input of a wrap and the output of an unwrap.
-        java.nio.ByteBuffer[] plain = wrap ? in : out;
-        int offset = wrap ? inOffset : outOffset;
-        int count = Math.min(wrap ? inLength : outLength, EngineScratch.MAX_BUFFERS);
-        for (int i = 0; i < count; i++) {
-            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
-            scratch.plainPositions[i] = b == null ? -1 : b.position();
-        }
-        scratch.plainCount = count;
+        tls.onEngineEnter(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
     }
 
     @Override
     public void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                              java.nio.ByteBuffer[] out, int outOffset, int outLength) {
-        EngineScratch scratch = engineScratch.get();
-        ConnectionRecord r = engines.connectionOf(engine);
-        if (r == null) {
-            // The ClientHello: produced by a client's wrap, consumed by a server's unwrap.
-            java.nio.ByteBuffer hello = wrap ? out[outOffset] : in[inOffset];
-            int from = wrap ? scratch.outFirst : scratch.inFirst;
-            if (hello == null || from < 0 || hello.position() <= from) {
-                return;
-            }
-            scratch.bytes.buffer = hello;
-            try {
-                ClientHelloKey key = ClientHelloKey.ofRecord(scratch.bytes, from, hello.position() - from);
-                if (key != null) {
-                    engines.onEngineHello(engine, wrap, key);
-                }
-            } finally {
-                scratch.bytes.buffer = null;
-            }
-            r = engines.connectionOf(engine);
-            if (r == null) {
-                return;
-            }
-        }
-        if (r.state != ConnectionState.OPEN || r.tlsPlaintext == ConnectionRecord.PROTOCOL_OTHER && r.http == null) {
-            return;
-        }
-        java.nio.ByteBuffer[] plain = wrap ? in : out;
-        int offset = wrap ? inOffset : outOffset;
-        for (int i = 0; i < scratch.plainCount; i++) {
-            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
-            int before = scratch.plainPositions[i];
-            if (b != null && before >= 0 && b.position() > before) {
-                scratch.bytes.buffer = b;
-                try {
-                    protocols.lookPlain(r, scratch.bytes, wrap, before, b.position() - before);
-                } finally {
-                    scratch.bytes.buffer = null;
-                }
-            }
-        }
+        tls.onEngineExit(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
     }
 
     @Override
     public void onEngineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                                   java.nio.ByteBuffer out) {
-        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
-        single[0] = out;
-        try {
-            onEngineEnter(engine, true, in, inOffset, inLength, single, 0, 1);
-        } finally {
-            single[0] = null;
-        }
+        tls.onEngineWrapEnter(engine, in, inOffset, inLength, out);
     }
 
     @Override
     public void onEngineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
                                  java.nio.ByteBuffer out) {
-        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
-        single[0] = out;
-        try {
-            onEngineExit(engine, true, in, inOffset, inLength, single, 0, 1);
-        } finally {
-            // Not kept past the call: the buffer is the application's.
-            single[0] = null;
-        }
+        tls.onEngineWrapExit(engine, in, inOffset, inLength, out);
     }
-
-    /** Per-thread positions for one wrap or unwrap; allocated once per thread. */
-    private static final class EngineScratch {
-        static final int MAX_BUFFERS = 16;
-        final int[] plainPositions = new int[MAX_BUFFERS];
-        int plainCount;
-        int inFirst;
-        int outFirst;
-        final ConnectionRecord.BufferBytes bytes = new ConnectionRecord.BufferBytes();
-        /** The one output buffer of a wrap that takes a single one, as the array the code above reads. */
-        final java.nio.ByteBuffer[] singleOut = new java.nio.ByteBuffer[1];
-    }
-
-    // -- plaintext of the JDK's SSLSocket --
 
     @Override
     public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
-        ConnectionRecord r = tlsConnection(tlsSocket);
-        if (r != null) {
-            protocols.lookPlain(r, r.tlsView(false), false, b, off, n);
-        }
+        tls.onTlsRead(tlsSocket, b, off, n);
     }
 
     @Override
     public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
-        ConnectionRecord r = tlsConnection(tlsSocket);
-        if (r != null) {
-            protocols.lookPlain(r, r.tlsView(true), true, b, off, n);
-            // The TLS records of this plaintext were written inside the call that just returned.
-            if (r.http != null && r.direction == Direction.OUTBOUND) {
-                protocols.checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
-            }
-        }
-    }
-
-    private ConnectionRecord tlsConnection(Object tlsSocket) {
-        ConnectionRecord r = tlsSockets.get(tlsSocket);
-        if (r == null) {
-            FileDescriptor fd = inspector.descriptorOfTlsSocket(tlsSocket);
-            r = fd == null ? null : table.get(fd);
-            if (r == null || r.state != ConnectionState.OPEN) {
-                return null;
-            }
-            tlsSockets.putIfAbsent(tlsSocket, r);
-            // It is TLS, whatever its first bytes looked like to the socket layer.
-            r.protocol = ConnectionRecord.PROTOCOL_TLS;
-        }
-        return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
+        tls.onTlsWrite(tlsSocket, b, off, n);
     }
 
     private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
@@ -659,7 +552,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
-        engines.forget(r);
+        tls.onClose(r);
         protocols.onClose(r, verdict);
         // The pool knows better than "this side closed an idle connection" why it did.
         if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {
@@ -679,8 +572,7 @@ public final class ConnectionRegistry implements SocketEventSink {
      */
     public int expungeCollected() {
         // TLS sockets and engines dropped by the application: their bindings go too.
-        tlsSockets.expungeCollected();
-        engines.expungeCollected();
+        tls.expungeCollected();
         pools.expungeCollected();
         addresses.expungeCollected();
         natives.expungeCollected();
@@ -825,7 +717,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     /** TLS sockets and engines currently tied to a connection (for tests). */
     int tlsBindings() {
-        return tlsSockets.size() + engines.size();
+        return tls.bindings();
     }
 
     /** Sockets not traced because the table was full. */

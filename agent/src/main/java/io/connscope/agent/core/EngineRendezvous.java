@@ -6,8 +6,8 @@ import io.connscope.agent.core.tls.TlsRendezvous;
 /**
  * Ties each {@code SSLEngine} to its TCP connection by the ClientHello both see: an engine is given buffers, never
  * a socket, so the ClientHello's random is the one thing it shares with the connection that carries its records.
- * The socket side reports it from the connection's first bytes, the engine side from its wrap or unwrap;
- * whichever comes second makes the tie.
+ * The socket side reports it from the connection's first bytes ({@link ConnectionProtocols}), the engine side from
+ * its wrap or unwrap ({@link TlsPlaintext}); whichever comes second makes the tie.
  */
 final class EngineRendezvous {
 
