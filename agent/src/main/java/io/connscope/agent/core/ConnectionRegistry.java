@@ -19,6 +19,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Sockets are keyed by their {@link FileDescriptor} object. Every socket kind the JDK has (Socket,
  * SocketChannel, AsynchronousSocketChannel) keeps one for its whole life, and all their reads and writes pass
  * through {@code sun.nio.ch.SocketDispatcher} with it, so one table serves all of them.
+ *
+ * <p>The registry keeps a connection's life: connect, accept, the bytes read and written, options, close, and the
+ * report; connections open before an attach are adopted here too. The other concerns each have a class of their
+ * own, which the registry owns and hands its events to:
+ * <ul>
+ * <li>{@link ConnectionProtocols}: which protocol a connection speaks, from its first bytes, and the tracker that
+ *     follows it (the place to add a protocol);</li>
+ * <li>{@link TlsPlaintext}: the plaintext of SSLSockets and SSLEngines, tied to its connection (engines through
+ *     the {@link EngineRendezvous});</li>
+ * <li>{@link ClientPools}: what client libraries' pools say about their connections;</li>
+ * <li>{@link NativeSockets}: Netty's native sockets, turned into descriptor events (the example for a transport);</li>
+ * <li>{@link ConnectionAddresses}: a connection's local and peer addresses, asked of the kernel only when needed.</li>
+ * </ul>
  */
 public final class ConnectionRegistry implements SocketEventSink {
 
@@ -30,22 +43,31 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final long EOF = -1;
 
     private final ConnectionTable<ConnectionRecord> table;
-    private final TlsPlaintext tls;
     private final SocketInspector inspector;
+    private final ConnectionListener listener;
+    private final ConnectionProtocols protocols;
+    private final TlsPlaintext tls;
+    private final ClientPools pools;
+    private final NativeSockets natives;
+    private final ConnectionAddresses addresses;
     /** The kernel's keep-alive defaults; refreshed by the reporter, since they are read at the time of use. */
     private volatile KeepAliveSettings osDefaults;
     /** connscope.options.read=always: keep-alive options and SO_LINGER read at every close. */
     private volatile boolean readOptionsAlways;
-    private final ConnectionListener listener;
-    private final ConnectionProtocols protocols;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
-    private final NativeSockets natives;
-    private final ClientPools pools;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
+    /**
+     * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
+     * came, and is adopted (marked pre-existing) the first time it is used or closed.
+     */
+    private volatile boolean adoptPreexisting;
+    private final ListeningPorts listeningPorts = new ListeningPorts();
+    /** Local ports whose inbound connections are connscope's own; copy on write. */
+    private volatile int[] ignoredInboundPorts = new int[0];
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
@@ -53,31 +75,22 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     /**
-     * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
-     * came, and is adopted (marked pre-existing) the first time it is used or closed.
-     */
-    private volatile boolean adoptPreexisting;
-    private final ListeningPorts listeningPorts = new ListeningPorts();
-    private final ConnectionAddresses addresses;
-
-    /** Local ports whose inbound connections are connscope's own; copy on write. */
-    private volatile int[] ignoredInboundPorts = new int[0];
-
-    /**
      * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
      */
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
-        this.pools = new ClientPools(capacity, this, inspector);
-        this.addresses = new ConnectionAddresses(capacity, inspector);
-        this.natives = new NativeSockets(capacity, this, table, inspector);
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
         EngineRendezvous engines = new EngineRendezvous(capacity);
         this.protocols = new ConnectionProtocols(memory, listener, inspector, engines);
         this.tls = new TlsPlaintext(capacity, table, inspector, engines, protocols);
+        // These two call back into the registry: a pooled connection is found by its owner, a native socket's
+        // events are the registry's own. They keep the reference; nothing runs until the registry is installed.
+        this.pools = new ClientPools(capacity, this, inspector);
+        this.natives = new NativeSockets(capacity, this, table, inspector);
+        this.addresses = new ConnectionAddresses(capacity, inspector);
     }
 
     // -- connect --
@@ -274,6 +287,22 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
+        String message = String.valueOf(thrown.getMessage());
+        boolean reset = thrown.getClass().getName().equals("sun.net.ConnectionResetException")
+                || message.contains("Connection reset")
+                || (message.contains("Broken pipe") && r.history.shutdownOutputNanos == 0);
+        if (reset && !r.history.resetSeen) {
+            r.history.resetSeenOn = operation;
+            r.history.resetSeen = true;
+        }
+        // ETIMEDOUT from an established connection's read or write; a read timeout (SO_TIMEOUT) says "Read timed out".
+        if (message.contains("Connection timed out") && !r.history.timedOut) {
+            r.history.timedOutOn = operation;
+            r.history.timedOut = true;
+        }
+    }
+
     // -- client-library pools, and the JDK HttpClient's HTTP/2 streams on its pooled connections --
 
     @Override
@@ -334,7 +363,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         return fd == null ? null : table.get(fd);
     }
 
-
     @Override
     public void onHttp2Stream(Object owner, int streamId) {
         protocols.onHttp2Stream(connectionOf(owner), streamId);
@@ -374,22 +402,6 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
         tls.onTlsWrite(tlsSocket, b, off, n);
-    }
-
-    private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
-        String message = String.valueOf(thrown.getMessage());
-        boolean reset = thrown.getClass().getName().equals("sun.net.ConnectionResetException")
-                || message.contains("Connection reset")
-                || (message.contains("Broken pipe") && r.history.shutdownOutputNanos == 0);
-        if (reset && !r.history.resetSeen) {
-            r.history.resetSeenOn = operation;
-            r.history.resetSeen = true;
-        }
-        // ETIMEDOUT from an established connection's read or write; a read timeout (SO_TIMEOUT) says "Read timed out".
-        if (message.contains("Connection timed out") && !r.history.timedOut) {
-            r.history.timedOutOn = operation;
-            r.history.timedOut = true;
-        }
     }
 
     // -- Netty's native transports: their sockets, each with a FileDescriptor of the agent's --
