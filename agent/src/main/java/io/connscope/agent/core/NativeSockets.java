@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
  * {@link FileDescriptor} of the JDK's. Each TCP one gets a FileDescriptor of the agent's, and its events become the
  * registry's descriptor events, so a native connection is recorded exactly as a JDK one.
  *
- * <p>A new native transport (kqueue, io_uring) needs its advice to report here, and nothing else.
+ * <p>Another of Netty's native transports (kqueue, io_uring) can report its sockets through the same events.
  */
 final class NativeSockets {
 
