@@ -2,16 +2,10 @@ package io.connscope.agent.core;
 
 import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
-import io.connscope.agent.core.http.HttpConnectionTracker;
-import io.connscope.agent.core.http2.Http2ConnectionTracker;
-import io.connscope.agent.core.tls.ClientHelloKey;
-import io.connscope.agent.core.tls.TlsRendezvous;
 import io.connscope.bootstrap.AgentThread;
 import io.connscope.bootstrap.SocketEventSink;
 
 import java.io.FileDescriptor;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.util.List;
@@ -25,6 +19,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Sockets are keyed by their {@link FileDescriptor} object. Every socket kind the JDK has (Socket,
  * SocketChannel, AsynchronousSocketChannel) keeps one for its whole life, and all their reads and writes pass
  * through {@code sun.nio.ch.SocketDispatcher} with it, so one table serves all of them.
+ *
+ * <p>The registry keeps a connection's life: connect, accept, the bytes read and written, options, close, and the
+ * report; connections open before an attach are adopted here too. The other concerns each have a class of their
+ * own, which the registry owns and hands its events to:
+ * <ul>
+ * <li>{@link ConnectionProtocols}: which protocol a connection speaks, from its first bytes, and the tracker that
+ *     follows it (the place to add a protocol);</li>
+ * <li>{@link TlsPlaintext}: the plaintext of SSLSockets and SSLEngines, tied to its connection (engines through
+ *     the {@link EngineRendezvous});</li>
+ * <li>{@link ClientPools}: what client libraries' pools say about their connections;</li>
+ * <li>{@link NativeSockets}: Netty's native sockets, turned into descriptor events (the example for a transport);</li>
+ * <li>{@link ConnectionAddresses}: a connection's local and peer addresses, asked of the kernel only when needed.</li>
+ * </ul>
  */
 public final class ConnectionRegistry implements SocketEventSink {
 
@@ -36,59 +43,31 @@ public final class ConnectionRegistry implements SocketEventSink {
     static final long EOF = -1;
 
     private final ConnectionTable<ConnectionRecord> table;
-    /** JDK SSLSockets (weak keys) to the TCP connection under them, found once per socket. */
-    private final ConnectionTable<ConnectionRecord> tlsSockets;
-    /** JDK SSLEngines (weak keys) to their TCP connection, found once per engine through the rendezvous. */
-    private final ConnectionTable<ConnectionRecord> engines;
-    /**
-     * Where engines and connections meet, one place per side: a client's engine (its wrap makes the ClientHello)
-     * belongs to an outbound connection, a server's (its unwrap reads it) to an inbound one. With both ends in one
-     * JVM the same ClientHello passes both, and must not tie the client's engine to the server's connection.
-     */
-    private final TlsRendezvous clientRendezvous = new TlsRendezvous(4096);
-    private final TlsRendezvous serverRendezvous = new TlsRendezvous(4096);
-    /** Buffer positions at the start of the wrap or unwrap running on this thread. */
-    private final ThreadLocal<EngineScratch> engineScratch = ThreadLocal.withInitial(EngineScratch::new);
     private final SocketInspector inspector;
+    private final ConnectionListener listener;
+    private final ConnectionProtocols protocols;
+    private final TlsPlaintext tls;
+    private final ClientPools pools;
+    private final NativeSockets natives;
+    private final ConnectionAddresses addresses;
     /** The kernel's keep-alive defaults; refreshed by the reporter, since they are read at the time of use. */
     private volatile KeepAliveSettings osDefaults;
     /** connscope.options.read=always: keep-alive options and SO_LINGER read at every close. */
     private volatile boolean readOptionsAlways;
-    private final ConnectionListener listener;
-    private final ByteSource memory;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong untracked = new AtomicLong();
-    /**
-     * Netty's native sockets (weak keys) to the FileDescriptor the agent made for each: it holds the same int
-     * descriptor, so the kernel can be asked about it, and it is never closed by the agent (Netty closes the socket).
-     */
-    private final ConnectionTable<FileDescriptor> nativeSockets;
-    /** A connection a native listener accepted on this thread, until Netty makes its socket object. */
-    private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
-    /**
-     * Options Netty set on native sockets (weak keys) before their connect, when they are no connection yet: the
-     * {@link ConnectionRecord#appOptions} bits the connection gets when it starts.
-     */
-    private final ConnectionTable<int[]> nativeOptionsBeforeConnect;
-    /** Client pools that announced themselves (weak keys): their names and limits. */
-    private final ConnectionTable<PoolLimits> pools;
-    /** Listening sockets (weak keys) to the address they are bound to. */
-    private final ConnectionTable<InetSocketAddress> listenerAddresses;
     /** Connections removed from the table whose report is not yet handed to the listener. */
     private final AtomicInteger finishing = new AtomicInteger();
-    /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
-    private final ThreadLocal<Scope> scopes = new ThreadLocal<>();
-    /** Connection limits a pool looked up last on this thread, in ms (-1 none): {time to live, idle timeout}. */
-    private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
     /** The connect attempt running on this thread, for JDK code that reports its failure without the socket. */
     private final ThreadLocal<ConnectionRecord> connectingHere = new ThreadLocal<>();
-    /** The last local address the JDK read on this thread ({@link #onLocalAddressRead}), with its descriptor. */
-    private final ThreadLocal<LocalAddressRead> localAddressRead = ThreadLocal.withInitial(LocalAddressRead::new);
-
-    private static final class LocalAddressRead {
-        FileDescriptor fd;
-        InetSocketAddress address;
-    }
+    /**
+     * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
+     * came, and is adopted (marked pre-existing) the first time it is used or closed.
+     */
+    private volatile boolean adoptPreexisting;
+    private final ListeningPorts listeningPorts = new ListeningPorts();
+    /** Local ports whose inbound connections are connscope's own; copy on write. */
+    private volatile int[] ignoredInboundPorts = new int[0];
 
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener) {
@@ -96,33 +75,22 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     /**
-     * After a runtime attach: a socket that reads, writes or closes without a record was open before connscope
-     * came, and is adopted (marked pre-existing) the first time it is used or closed.
-     */
-    private volatile boolean adoptPreexisting;
-    private final ListeningPorts listeningPorts = new ListeningPorts();
-    /** Shared InetAddress objects for the addresses records keep (README, Performance: heap per connection). */
-    private final AddressCanon addresses = new AddressCanon();
-
-    /** Local ports whose inbound connections are connscope's own; copy on write. */
-    private volatile int[] ignoredInboundPorts = new int[0];
-
-    /**
      * @param memory where read and written bytes can be looked at, for HTTP/1.x tracking; null turns it off
      */
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
         this.table = new ConnectionTable<>(capacity);
-        this.tlsSockets = new ConnectionTable<>(capacity);
-        this.engines = new ConnectionTable<>(capacity);
-        this.pools = new ConnectionTable<>(Math.min(capacity, 4096));
-        this.listenerAddresses = new ConnectionTable<>(Math.min(capacity, 4096));
-        this.nativeSockets = new ConnectionTable<>(capacity);
-        this.nativeOptionsBeforeConnect = new ConnectionTable<>(Math.min(capacity, 4096));
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;
-        this.memory = memory;
+        EngineRendezvous engines = new EngineRendezvous(capacity);
+        this.protocols = new ConnectionProtocols(memory, listener, inspector, engines);
+        this.tls = new TlsPlaintext(capacity, table, inspector, engines, protocols);
+        // These two call back into the registry: a pooled connection is found by its owner, a native socket's
+        // events are the registry's own. They keep the reference; nothing runs until the registry is installed.
+        this.pools = new ClientPools(capacity, this, inspector);
+        this.natives = new NativeSockets(capacity, this, table, inspector);
+        this.addresses = new ConnectionAddresses(capacity, inspector);
     }
 
     // -- connect --
@@ -145,8 +113,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.openedAtMillis = System.currentTimeMillis();
         r.openedNanos = System.nanoTime();
         r.connectThread = Thread.currentThread();
-        Scope scope = scopes.get();
-        r.pool = scope == null ? null : scope.pool();
+        r.pool = pools.poolOfNewConnection();
         r.state = ConnectionState.CONNECTING;
         connectingHere.set(r);
     }
@@ -162,24 +129,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onLocalAddressRead(FileDescriptor fd, Object address) {
-        if (address instanceof InetSocketAddress) {
-            LocalAddressRead read = localAddressRead.get();
-            read.fd = fd;
-            read.address = (InetSocketAddress) address;
-        }
-    }
-
-    /**
-     * The local address the JDK read for {@code fd} on this thread, if that was the last read here, or null. Forgotten
-     * either way, so that the thread does not keep the descriptor (the table notices sockets collected unclosed by
-     * their descriptors' collection).
-     */
-    private InetSocketAddress takeLocalAddressRead(FileDescriptor fd) {
-        LocalAddressRead read = localAddressRead.get();
-        InetSocketAddress address = read.fd == fd ? read.address : null;
-        read.fd = null;
-        read.address = null;
-        return address;
+        addresses.onLocalAddressRead(fd, address);
     }
 
     @Override
@@ -206,19 +156,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
         if (connected && thrown == null) {
             r.connectedNanos = System.nanoTime();
-            // The JDK asked the kernel already (SocketChannel keeps the address; Socket keeps the port, and the
-            // address was seen on its way): not again.
-            InetSocketAddress read = takeLocalAddressRead(fd);
-            r.localAddress(addresses.of(localAddress instanceof InetSocketAddress ? (InetSocketAddress) localAddress
-                    : read != null ? read
-                    : localPort > 0 ? inspector.localAddress(fd, localPort) : inspector.localAddress(fd)));
-            // The application's InetAddress when the kernel agrees: it is held by the application's socket anyway.
-            if (kernelPeerMayDiffer(r.remoteInet())) {
-                InetSocketAddress peer = inspector.remoteAddress(fd);
-                if (peer != null && !r.remoteIs(peer)) {
-                    r.remoteAddress(addresses.of(peer));
-                }
-            }
+            addresses.onConnected(r, fd, localAddress, localPort);
             r.connectThread = null;
             r.state = ConnectionState.OPEN;
         } else if (thrown != null || r.closeDeferred) {
@@ -235,28 +173,6 @@ public final class ConnectionRegistry implements SocketEventSink {
             // A non-blocking connect is pending; it completes in finishConnect, maybe on another thread.
             r.connectThread = null;
         }
-    }
-
-    /**
-     * Whether the kernel's peer address (getpeername) can differ from the address the application connected to:
-     * a wildcard (the kernel connects to a local address), or an IPv4-mapped IPv6 address (::ffff:a.b.c.d, which
-     * the JDK reads back from the kernel as IPv4). Any other address and its port are the kernel's own: asking
-     * would cost two system calls per connect for nothing.
-     */
-    static boolean kernelPeerMayDiffer(InetAddress connectedTo) {
-        if (connectedTo == null || connectedTo.isAnyLocalAddress()) {
-            return true;
-        }
-        if (connectedTo instanceof Inet4Address) {
-            return false;
-        }
-        byte[] b = connectedTo.getAddress();
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 
     private void fail(ConnectionRecord r, Throwable error) {
@@ -291,17 +207,12 @@ public final class ConnectionRegistry implements SocketEventSink {
             return;
         }
         // The JDK read the accepted socket's local address on its way (NioSocketImpl.accept, SocketChannelImpl).
-        InetSocketAddress read = takeLocalAddressRead(fd);
-        InetSocketAddress given = remote instanceof InetSocketAddress ? (InetSocketAddress) remote
-                : inspector.remoteOfAccepted(accepted);
-        InetSocketAddress peer = addresses.of(given != null ? given : inspector.remoteAddress(fd));
+        InetSocketAddress read = addresses.takeLocalAddressRead(fd);
+        InetSocketAddress peer = addresses.peerOfAccepted(accepted, remote, fd);
         if (peer == null) {
             return;
         }
-        InetSocketAddress local = listenerAddress(listenerFd);
-        if (local == null) {
-            local = addresses.of(read != null ? read : inspector.localAddress(fd));
-        }
+        InetSocketAddress local = addresses.localOfAccepted(listenerFd, fd, read);
         if (local != null && isIgnoredInboundPort(local.getPort())) {
             return;
         }
@@ -333,25 +244,6 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.state = ConnectionState.OPEN;
     }
 
-    /**
-     * The address a listener is bound to, asked of the kernel once per listener: a socket accepted from it has
-     * that local address, unless it is a wildcard (then null, and the accepted socket is asked).
-     */
-    private InetSocketAddress listenerAddress(FileDescriptor listenerFd) {
-        if (listenerFd == null) {
-            return null;
-        }
-        InetSocketAddress bound = listenerAddresses.get(listenerFd);
-        if (bound == null) {
-            bound = addresses.of(inspector.localAddress(listenerFd));
-            if (bound == null) {
-                return null;
-            }
-            listenerAddresses.putIfAbsent(listenerFd, bound);
-        }
-        return bound.getAddress() == null || bound.getAddress().isAnyLocalAddress() ? null : bound;
-    }
-
     // -- the hot path: reads and writes --
 
     @Override
@@ -366,9 +258,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (n > 0) {
             long now = System.nanoTime();
             r.addReceived(n, now);
-            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, false, address, iovCount, n, now);
-            }
+            protocols.look(r, false, address, iovCount, n, now);
         } else if (n == EOF && r.history.eofNanos == 0) {
             r.history.eofNanos = System.nanoTime();
         }
@@ -389,557 +279,11 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (n > 0) {
             long now = System.nanoTime();
             r.addSent(n, now);
-            if (memory != null && address != 0 && r.protocol != ConnectionRecord.PROTOCOL_OTHER) {
-                look(r, true, address, iovCount, n, now);
-            }
-            checkStale(r, fd);
+            protocols.look(r, true, address, iovCount, n, now);
+            protocols.checkStale(r, fd);
         }
         if (thrown != null) {
             noteError(r, thrown, "write");
-        }
-    }
-
-    /**
-     * Looks at the bytes of a read or write: the first client-to-server bytes decide the protocol; on HTTP/1.x
-     * connections the tracker follows the exchanges. {@code n} bytes are at {@code address}, or spread over
-     * {@code iovCount} iovecs ({@code {void *base; size_t len}}, 16 bytes each on 64-bit Linux).
-     */
-    private void look(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
-        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
-            return;
-        }
-        if (r.awaitingHelloBody && towardServer) {
-            // A server read the ClientHello's record header alone; its body, with the random, comes next.
-            ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
-                    chunkLength(address, iovCount, n));
-            if (key != null) {
-                r.awaitingHelloBody = false;
-                meetEngine(r, key);
-            }
-            return;
-        }
-        int protocol = r.protocol;
-        if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
-            // TLS connections are followed through their plaintext, not their records.
-            return;
-        }
-        if (iovCount <= 0) {
-            feed(r, protocol, towardServer, address, (int) Math.min(n, Integer.MAX_VALUE), nowNanos);
-        } else {
-            long remaining = n;
-            for (int i = 0; i < iovCount && remaining > 0; i++) {
-                long base = memory.longAt(address + 16L * i);
-                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
-                if (take > 0) {
-                    feed(r, protocol, towardServer, base, (int) take, nowNanos);
-                    remaining -= take;
-                }
-            }
-        }
-        markInUse(r, protocol == ConnectionRecord.PROTOCOL_HTTP2 ? r.http2.requests() : r.http.requests());
-    }
-
-    /** A connection carrying a new request is in use, whatever its pool last said. */
-    private static void markInUse(ConnectionRecord r, int requests) {
-        if (r.pooledIdle && requests != r.requestsWhenPooled) {
-            r.pooledIdle = false;
-        }
-    }
-
-    /**
-     * A client's request on a reused connection has just gone out (in the clear, or as TLS records right after
-     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection was stale. One
-     * zero-timeout poll per reused request, none per read or write.
-     */
-    private void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        HttpConnectionTracker h = r.http;
-        if (h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck() && fd != null
-                && inspector.peerFinPending(fd)) {
-            h.sentAfterPeerClosed();
-        }
-    }
-
-    private void feed(ConnectionRecord r, int protocol, boolean towardServer, long address, int length, long nowNanos) {
-        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
-            Http2ConnectionTracker h2 = r.http2;
-            if (towardServer) {
-                h2.onClientBytes(memory, address, length, nowNanos);
-            } else {
-                h2.onServerBytes(memory, address, length, nowNanos);
-            }
-        } else {
-            HttpConnectionTracker h = r.http;
-            int used = h.switchedProtocols() ? 0 : length;
-            if (used > 0 && towardServer) {
-                h.onRequestBytes(memory, address, length, nowNanos);
-            } else if (used > 0) {
-                used = h.onResponseBytes(memory, address, length);
-            }
-            if (used < length && h.switchedProtocols()) {
-                switchProtocol(r, towardServer, address + used, length - used, nowNanos);
-            }
-        }
-    }
-
-    /**
-     * The bytes after a 101 Switching Protocols: HTTP/2 (an {@code Upgrade: h2c} accepted) when the client's are the
-     * preface or the server's a SETTINGS frame; anything else (a WebSocket) is not followed further.
-     */
-    private void switchProtocol(ConnectionRecord r, boolean towardServer, long address, int length, long nowNanos) {
-        synchronized (r) {
-            if (r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
-                return;
-            }
-            if (towardServer ? Http2ConnectionTracker.looksLikePreface(memory, address, length)
-                    : Http2ConnectionTracker.looksLikeServerSettings(memory, address, length)) {
-                Http2ConnectionTracker h2 = newHttp2Tracker(r);
-                h2.upgradedFromHttp1(nowNanos);
-                r.http2 = h2;
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else {
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-                return;
-            }
-        }
-        feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
-    }
-
-    /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
-    private long chunkStart(long address, int iovCount) {
-        return iovCount > 0 ? memory.longAt(address) : address;
-    }
-
-    /** How many of the {@code n} bytes are in that first piece. */
-    private int chunkLength(long address, int iovCount, long n) {
-        long length = iovCount > 0 ? Math.min(memory.longAt(address + 8), n) : n;
-        return (int) Math.min(length, Integer.MAX_VALUE);
-    }
-
-    /** A tracker for {@code r}'s HTTP exchanges, reporting each one only when the listener wants them. */
-    private HttpConnectionTracker newTracker(ConnectionRecord r) {
-        return new HttpConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
-                r.openedAtMillis, r.openedNanos);
-    }
-
-    /** An HTTP/2 tracker for {@code r}'s frames, reporting each stream only when the listener wants them. */
-    private Http2ConnectionTracker newHttp2Tracker(ConnectionRecord r) {
-        return new Http2ConnectionTracker(listener.wantsRequests() ? e -> listener.onRequest(r, e) : null,
-                r.direction == Direction.OUTBOUND, r.openedAtMillis, r.openedNanos);
-    }
-
-    /** Decides the protocol from the connection's first bytes; returns whether it is HTTP (1.x or 2), followed. */
-    private boolean classify(ConnectionRecord r, boolean towardServer, long address, int iovCount, long n) {
-        long start = chunkStart(address, iovCount);
-        int length = chunkLength(address, iovCount, n);
-        synchronized (r) {
-            if (r.protocol != ConnectionRecord.PROTOCOL_UNKNOWN) {
-                return followed(r.protocol);
-            }
-            int len = Math.min(length, 16);
-            if (!towardServer) {
-                // The server spoke first: not HTTP (SMTP, MySQL, ...), unless its bytes answer a request or a
-                // ClientHello whose write is reported a moment later (another thread read the answer first), or
-                // are the SETTINGS an HTTP/2 server sends without waiting for the client's preface.
-                if (Http2ConnectionTracker.looksLikeServerSettings(memory, start, length)) {
-                    r.http2 = newHttp2Tracker(r);
-                    r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-                } else if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
-                    r.http = newTracker(r);
-                    r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-                } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
-                    r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                } else {
-                    r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-                }
-            } else if (Http2ConnectionTracker.looksLikePreface(memory, start, length)) {
-                r.http2 = newHttp2Tracker(r);
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
-                r.http = newTracker(r);
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-            } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
-                r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
-                if (key != null) {
-                    meetEngine(r, key);
-                } else {
-                    r.awaitingHelloBody = true;
-                }
-            } else {
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
-            }
-            return followed(r.protocol);
-        }
-    }
-
-    private static boolean followed(int protocol) {
-        return protocol == ConnectionRecord.PROTOCOL_HTTP1 || protocol == ConnectionRecord.PROTOCOL_HTTP2;
-    }
-
-    // -- client-library pools --
-
-    @Override
-    public void onScope(String pool, String closeReason) {
-        Scope outer = scopes.get();
-        scopes.set(new Scope(pool != null ? pool : outer == null ? null : outer.pool,
-                closeReason != null ? closeReason : outer == null ? null : outer.closeReason,
-                outer == null ? 0 : outer.idleLimitNanos, outer));
-    }
-
-    @Override
-    public void onSweepScope(long idleLimitNanos) {
-        Scope outer = scopes.get();
-        scopes.set(new Scope(outer == null ? null : outer.pool, null, Math.max(1, idleLimitNanos), outer));
-    }
-
-    @Override
-    public void onScopeEnd() {
-        Scope current = scopes.get();
-        if (current != null) {
-            // set, not remove: the thread's map entry stays for its next scope (a pool's return, every request)
-            scopes.set(current.outer);
-        }
-    }
-
-    @Override
-    public void onPooled(Object owner, String pool, boolean idle) {
-        FileDescriptor fd = descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN) {
-            if (pool != null && r.pool == null) {
-                r.pool = pool;
-            }
-            HttpConnectionTracker h = r.http;
-            r.requestsWhenPooled = h == null ? 0 : h.requests();
-            r.pooledIdle = idle;
-        }
-    }
-
-    @Override
-    public void onPoolDiscard(Object entry) {
-        FileDescriptor fd = descriptorOfOwner(entry);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN) {
-            return;
-        }
-        PoolExpiry times = inspector.poolEntryTimes(entry);
-        long[] limits = poolLimits.get();
-        String reason = times == null ? null : times.reason(System.currentTimeMillis(), limits[0], limits[1]);
-        if (reason == null) {
-            Scope scope = scopes.get();
-            reason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
-        }
-        // Noted now: an asynchronous client closes the connection later, on its I/O reactor's thread.
-        if (reason != null) {
-            r.poolCloseReason = reason;
-        }
-    }
-
-    @Override
-    public void onPoolCreated(Object pool, String name, Object settings) {
-        long[] limits = settings == null ? null : inspector.poolLimits(settings);
-        pools.putIfAbsent(pool, limits == null ? new PoolLimits(name, PoolLimits.NONE, PoolLimits.NONE)
-                : new PoolLimits(name, limits[0], limits[1]));
-    }
-
-    @Override
-    public void onPooledIn(Object owner, Object pool, boolean idle) {
-        PoolLimits p = pool == null ? null : pools.get(pool);
-        onPooled(owner, p == null ? null : p.name, idle);
-    }
-
-    @Override
-    public void onPoolDestroying(Object pool, Object owner) {
-        PoolLimits p = pool == null ? null : pools.get(pool);
-        FileDescriptor fd = p == null ? null : descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN || inspector.poolShutDown(pool)) {
-            // A disposed pool closes every connection it holds, whatever their age: no pool reason.
-            return;
-        }
-        long[] times = inspector.pooledTimes(owner);
-        if (times == null) {
-            // The pool's clocks are unknown: ours. The last byte moved no later than the pool took the connection back.
-            long now = System.nanoTime();
-            long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
-            times = new long[] {(now - last) / 1_000_000L, (now - r.connectedNanos) / 1_000_000L};
-        }
-        String reason = p.closeReason(times[0], times[1]);
-        if (reason != null) {
-            // The close itself may come later, on the connection's event loop: the reason waits on the record.
-            r.poolCloseReason = reason;
-        }
-    }
-
-    @Override
-    public void onPoolLimit(Object duration, boolean lifetime) {
-        poolLimits.get()[lifetime ? 0 : 1] = inspector.durationMillis(duration);
-    }
-
-    @Override
-    public void onHttp2Stream(Object owner, int streamId) {
-        FileDescriptor fd = descriptorOfOwner(owner);
-        ConnectionRecord r = fd == null ? null : table.get(fd);
-        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null) {
-            // A connection whose frames are followed counts its streams from them: one count, not two.
-            return;
-        }
-        HttpConnectionTracker h = r.http;
-        if (h == null) {
-            synchronized (r) {
-                h = r.http;
-                if (h == null) {
-                    h = newTracker(r);
-                    r.http = h;
-                }
-            }
-        }
-        h.onHttp2Stream(streamId, System.currentTimeMillis());
-    }
-
-    /** The descriptor of the connection a library object holds: a JDK socket's, or the one made for a native socket. */
-    private FileDescriptor descriptorOfOwner(Object owner) {
-        FileDescriptor fd = inspector.descriptorOfOwner(owner);
-        if (fd == null) {
-            Object socket = inspector.nativeSocketOf(owner);
-            fd = socket == null ? null : nativeSockets.get(socket);
-        }
-        return fd;
-    }
-
-    /** One client-library scope on a thread's stack of them. */
-    private static final class Scope {
-        final String pool;
-        final String closeReason;
-        /** Inside a pool's sweep: the idle time from which a close is a timeout; 0 outside one. */
-        final long idleLimitNanos;
-        final Scope outer;
-
-        Scope(String pool, String closeReason, long idleLimitNanos, Scope outer) {
-            this.pool = pool;
-            this.closeReason = closeReason;
-            this.idleLimitNanos = idleLimitNanos;
-            this.outer = outer;
-        }
-
-        String pool() {
-            return pool;
-        }
-
-        /** Why a connection closed now, in this scope, closes. */
-        String closeReasonFor(ConnectionRecord r, long nowNanos) {
-            if (idleLimitNanos > 0) {
-                // The connection's last byte moved no later than the pool marked it idle, so this idle time is
-                // at least the pool's: under its limit, the sweep closed it only because too many were idle.
-                long last = r.lastActivityNanos != 0 ? r.lastActivityNanos : r.connectedNanos;
-                return nowNanos - last >= idleLimitNanos ? CloseReason.POOL_IDLE_TIMEOUT : CloseReason.POOL_FULL;
-            }
-            return closeReason;
-        }
-    }
-
-    // -- plaintext of SSLEngines: the JDK's, and Netty's OpenSSL / BoringSSL one --
-
-    private TlsRendezvous rendezvousOf(boolean client) {
-        return client ? clientRendezvous : serverRendezvous;
-    }
-
-    /** The socket side of the rendezvous: the connection's ClientHello went by. */
-    private void meetEngine(ConnectionRecord r, ClientHelloKey key) {
-        r.helloKey = key;
-        Object engine = rendezvousOf(r.direction == Direction.OUTBOUND).meet(key, r);
-        if (engine != null && !(engine instanceof ConnectionRecord)) {
-            engines.putIfAbsent(engine, r);
-        }
-    }
-
-    @Override
-    public void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
-                              java.nio.ByteBuffer[] out, int outOffset, int outLength) {
-        EngineScratch scratch = engineScratch.get();
-        scratch.inFirst = in.length > inOffset && in[inOffset] != null ? in[inOffset].position() : -1;
-        scratch.outFirst = out.length > outOffset && out[outOffset] != null ? out[outOffset].position() : -1;
-        // Plaintext is the input of a wrap and the output of an unwrap.
-        java.nio.ByteBuffer[] plain = wrap ? in : out;
-        int offset = wrap ? inOffset : outOffset;
-        int count = Math.min(wrap ? inLength : outLength, EngineScratch.MAX_BUFFERS);
-        for (int i = 0; i < count; i++) {
-            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
-            scratch.plainPositions[i] = b == null ? -1 : b.position();
-        }
-        scratch.plainCount = count;
-    }
-
-    @Override
-    public void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
-                             java.nio.ByteBuffer[] out, int outOffset, int outLength) {
-        EngineScratch scratch = engineScratch.get();
-        ConnectionRecord r = engines.get(engine);
-        if (r == null) {
-            // The ClientHello: produced by a client's wrap, consumed by a server's unwrap.
-            java.nio.ByteBuffer hello = wrap ? out[outOffset] : in[inOffset];
-            int from = wrap ? scratch.outFirst : scratch.inFirst;
-            if (hello == null || from < 0 || hello.position() <= from) {
-                return;
-            }
-            scratch.bytes.buffer = hello;
-            try {
-                ClientHelloKey key = ClientHelloKey.ofRecord(scratch.bytes, from, hello.position() - from);
-                Object other = key == null ? null : rendezvousOf(wrap).meet(key, engine);
-                if (other instanceof ConnectionRecord) {
-                    engines.putIfAbsent(engine, (ConnectionRecord) other);
-                }
-            } finally {
-                scratch.bytes.buffer = null;
-            }
-            r = engines.get(engine);
-            if (r == null) {
-                return;
-            }
-        }
-        if (r.state != ConnectionState.OPEN || r.tlsPlaintext == ConnectionRecord.PROTOCOL_OTHER && r.http == null) {
-            return;
-        }
-        java.nio.ByteBuffer[] plain = wrap ? in : out;
-        int offset = wrap ? inOffset : outOffset;
-        for (int i = 0; i < scratch.plainCount; i++) {
-            java.nio.ByteBuffer b = offset + i < plain.length ? plain[offset + i] : null;
-            int before = scratch.plainPositions[i];
-            if (b != null && before >= 0 && b.position() > before) {
-                scratch.bytes.buffer = b;
-                try {
-                    lookPlain(r, scratch.bytes, wrap, before, b.position() - before);
-                } finally {
-                    scratch.bytes.buffer = null;
-                }
-            }
-        }
-    }
-
-    @Override
-    public void onEngineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
-                                  java.nio.ByteBuffer out) {
-        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
-        single[0] = out;
-        try {
-            onEngineEnter(engine, true, in, inOffset, inLength, single, 0, 1);
-        } finally {
-            single[0] = null;
-        }
-    }
-
-    @Override
-    public void onEngineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
-                                 java.nio.ByteBuffer out) {
-        java.nio.ByteBuffer[] single = engineScratch.get().singleOut;
-        single[0] = out;
-        try {
-            onEngineExit(engine, true, in, inOffset, inLength, single, 0, 1);
-        } finally {
-            // Not kept past the call: the buffer is the application's.
-            single[0] = null;
-        }
-    }
-
-    /** Per-thread positions for one wrap or unwrap; allocated once per thread. */
-    private static final class EngineScratch {
-        static final int MAX_BUFFERS = 16;
-        final int[] plainPositions = new int[MAX_BUFFERS];
-        int plainCount;
-        int inFirst;
-        int outFirst;
-        final ConnectionRecord.BufferBytes bytes = new ConnectionRecord.BufferBytes();
-        /** The one output buffer of a wrap that takes a single one, as the array the code above reads. */
-        final java.nio.ByteBuffer[] singleOut = new java.nio.ByteBuffer[1];
-    }
-
-    // -- plaintext of the JDK's SSLSocket --
-
-    @Override
-    public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
-        ConnectionRecord r = tlsConnection(tlsSocket);
-        if (r != null) {
-            lookPlain(r, r.tlsView(false), false, b, off, n);
-        }
-    }
-
-    @Override
-    public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
-        ConnectionRecord r = tlsConnection(tlsSocket);
-        if (r != null) {
-            lookPlain(r, r.tlsView(true), true, b, off, n);
-            // The TLS records of this plaintext were written inside the call that just returned.
-            if (r.http != null && r.direction == Direction.OUTBOUND) {
-                checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
-            }
-        }
-    }
-
-    private ConnectionRecord tlsConnection(Object tlsSocket) {
-        ConnectionRecord r = tlsSockets.get(tlsSocket);
-        if (r == null) {
-            FileDescriptor fd = inspector.descriptorOfTlsSocket(tlsSocket);
-            r = fd == null ? null : table.get(fd);
-            if (r == null || r.state != ConnectionState.OPEN) {
-                return null;
-            }
-            tlsSockets.putIfAbsent(tlsSocket, r);
-            // It is TLS, whatever its first bytes looked like to the socket layer.
-            r.protocol = ConnectionRecord.PROTOCOL_TLS;
-        }
-        return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
-    }
-
-    /** Plaintext from an SSLSocket's byte array; one reader and one writer at a time per socket, so each view is safe. */
-    private void lookPlain(ConnectionRecord r, ConnectionRecord.HeapBytes view, boolean written, byte[] b, int off, int n) {
-        view.array = b;
-        try {
-            lookPlain(r, view, written, off, n);
-        } finally {
-            view.array = null;
-        }
-    }
-
-    /** Like {@link #look}, for plaintext the application exchanged with a TLS socket or engine. */
-    private void lookPlain(ConnectionRecord r, ByteSource view, boolean written, int off, int n) {
-        boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-            synchronized (r) {
-                if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
-                    if (towardServer && Http2ConnectionTracker.looksLikePreface(view, off, n)
-                            || !towardServer && Http2ConnectionTracker.looksLikeServerSettings(view, off, n)) {
-                        // h2 by ALPN: the preface, or the SETTINGS a server sends first.
-                        r.http2 = newHttp2Tracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP2;
-                    } else if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
-                        r.http = newTracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
-                    } else {
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
-                    }
-                }
-            }
-        }
-        int protocol = r.tlsPlaintext;
-        if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
-            Http2ConnectionTracker h2 = r.http2;
-            if (towardServer) {
-                h2.onClientBytes(view, off, n, System.nanoTime());
-            } else {
-                h2.onServerBytes(view, off, n, System.nanoTime());
-            }
-            markInUse(r, h2.requests());
-            return;
-        }
-        HttpConnectionTracker h = r.http;
-        if (h != null && protocol == ConnectionRecord.PROTOCOL_HTTP1) {
-            if (towardServer) {
-                h.onRequestBytes(view, off, n, System.nanoTime());
-            } else {
-                h.onResponseBytes(view, off, n);
-            }
-            markInUse(r, h.requests());
         }
     }
 
@@ -959,148 +303,152 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
+    // -- client-library pools, and the JDK HttpClient's HTTP/2 streams on its pooled connections --
+
+    @Override
+    public void onScope(String pool, String closeReason) {
+        pools.onScope(pool, closeReason);
+    }
+
+    @Override
+    public void onSweepScope(long idleLimitNanos) {
+        pools.onSweepScope(idleLimitNanos);
+    }
+
+    @Override
+    public void onScopeEnd() {
+        pools.onScopeEnd();
+    }
+
+    @Override
+    public void onPooled(Object owner, String pool, boolean idle) {
+        pools.onPooled(owner, pool, idle);
+    }
+
+    @Override
+    public void onPoolDiscard(Object entry) {
+        pools.onPoolDiscard(entry);
+    }
+
+    @Override
+    public void onPoolCreated(Object pool, String name, Object settings) {
+        pools.onPoolCreated(pool, name, settings);
+    }
+
+    @Override
+    public void onPooledIn(Object owner, Object pool, boolean idle) {
+        pools.onPooledIn(owner, pool, idle);
+    }
+
+    @Override
+    public void onPoolDestroying(Object pool, Object owner) {
+        pools.onPoolDestroying(pool, owner);
+    }
+
+    @Override
+    public void onPoolLimit(Object duration, boolean lifetime) {
+        pools.onPoolLimit(duration, lifetime);
+    }
+
+    /**
+     * The connection a client library's object holds (a JDK socket, or one of Netty's native sockets), in any
+     * state, or null.
+     */
+    ConnectionRecord connectionOf(Object owner) {
+        FileDescriptor fd = inspector.descriptorOfOwner(owner);
+        if (fd == null) {
+            Object socket = inspector.nativeSocketOf(owner);
+            fd = socket == null ? null : natives.descriptorOf(socket);
+        }
+        return fd == null ? null : table.get(fd);
+    }
+
+    @Override
+    public void onHttp2Stream(Object owner, int streamId) {
+        protocols.onHttp2Stream(connectionOf(owner), streamId);
+    }
+
+    // -- plaintext of TLS: the JDK's SSLSocket, its SSLEngine, and Netty's OpenSSL / BoringSSL engine --
+
+    @Override
+    public void onEngineEnter(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                              java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        tls.onEngineEnter(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
+    }
+
+    @Override
+    public void onEngineExit(Object engine, boolean wrap, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                             java.nio.ByteBuffer[] out, int outOffset, int outLength) {
+        tls.onEngineExit(engine, wrap, in, inOffset, inLength, out, outOffset, outLength);
+    }
+
+    @Override
+    public void onEngineWrapEnter(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                  java.nio.ByteBuffer out) {
+        tls.onEngineWrapEnter(engine, in, inOffset, inLength, out);
+    }
+
+    @Override
+    public void onEngineWrapExit(Object engine, java.nio.ByteBuffer[] in, int inOffset, int inLength,
+                                 java.nio.ByteBuffer out) {
+        tls.onEngineWrapExit(engine, in, inOffset, inLength, out);
+    }
+
+    @Override
+    public void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
+        tls.onTlsRead(tlsSocket, b, off, n);
+    }
+
+    @Override
+    public void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
+        tls.onTlsWrite(tlsSocket, b, off, n);
+    }
+
     // -- Netty's native transports: their sockets, each with a FileDescriptor of the agent's --
 
     @Override
     public void onNativeConnectStart(Object socket, int fd, Object remote) {
-        if (!(remote instanceof InetSocketAddress) || AgentThread.isCurrent() || nativeSockets.get(socket) != null) {
-            return;
-        }
-        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
-        // Datagram sockets connect too: only TCP makes a connection.
-        if (descriptor == null || !inspector.isTcp(descriptor) || nativeSockets.putIfAbsent(socket, descriptor) != descriptor) {
-            return;
-        }
-        onConnectStart(descriptor, remote);
-        markNative(descriptor);
-        int[] before = nativeOptionsBeforeConnect.remove(socket);
-        if (before != null) {
-            markOption(descriptor, before[0]);
-        }
+        natives.onConnectStart(socket, fd, remote);
     }
 
     @Override
     public void onNativeOption(Object socket, String setter, Object value) {
-        int bit = nativeOptionBit(setter);
-        if (bit == 0 || AgentThread.isCurrent()) {
-            return;
-        }
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            markOption(descriptor, bit);
-            return;
-        }
-        // A client's options come before its connect (Bootstrap sets them on the new channel).
-        int[] bits = nativeOptionsBeforeConnect.get(socket);
-        if (bits == null) {
-            int[] fresh = new int[1];
-            bits = nativeOptionsBeforeConnect.putIfAbsent(socket, fresh);
-            bits = bits == null ? fresh : bits;
-        }
-        synchronized (bits) {
-            bits[0] |= bit;
-        }
-    }
-
-    /** The option bit of a Netty native socket's setter (its method names, 4.1.53 to 4.2.19), or 0. */
-    static int nativeOptionBit(String setter) {
-        switch (setter) {
-            case "setKeepAlive":
-                return ConnectionRecord.KEEPALIVE_SET;
-            case "setTcpKeepIdle":
-                return ConnectionRecord.KEEPIDLE_SET;
-            case "setTcpKeepIntvl":
-                return ConnectionRecord.KEEPINTERVAL_SET;
-            case "setTcpKeepCnt":
-                return ConnectionRecord.KEEPCOUNT_SET;
-            case "setSoLinger":
-                return ConnectionRecord.LINGER_SET;
-            default:
-                return 0;
-        }
-    }
-
-    /** Netty sets a native socket's options through JNI, where connscope does not see them. */
-    private void markNative(FileDescriptor descriptor) {
-        ConnectionRecord r = table.get(descriptor);
-        if (r != null) {
-            r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
-        }
+        natives.onOption(socket, setter);
     }
 
     @Override
     public void onNativeConnectEnd(Object socket, boolean connected, Throwable thrown) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onConnectEnd(descriptor, connected, thrown);
-        }
+        natives.onConnectEnd(socket, connected, thrown);
     }
 
     @Override
     public void onNativeAccepted(int fd) {
-        if (AgentThread.isCurrent()) {
-            return;
-        }
-        FileDescriptor descriptor = inspector.descriptorOfNative(fd);
-        if (descriptor != null) {
-            onAccepted(null, descriptor, null);
-            markNative(descriptor);
-            // Netty makes the accepted connection's socket object next, on this thread: it gets this descriptor.
-            acceptedHere.set(new NativeAccept(fd, descriptor));
-        }
+        natives.onAccepted(fd);
     }
 
     @Override
     public void onNativeSocket(Object socket, int fd) {
-        NativeAccept accepted = acceptedHere.get();
-        if (accepted != null && accepted.fd == fd) {
-            acceptedHere.remove();
-            nativeSockets.putIfAbsent(socket, accepted.descriptor);
-        }
+        natives.onSocket(socket, fd);
     }
 
     @Override
     public void onNativeRead(Object socket, long address, int iovCount, long n, Throwable thrown) {
-        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
-        if (descriptor != null) {
-            onRead(descriptor, address, iovCount, n, thrown);
-        }
+        natives.onRead(socket, address, iovCount, n, thrown);
     }
 
     @Override
     public void onNativeWrite(Object socket, long address, int iovCount, long n, Throwable thrown) {
-        FileDescriptor descriptor = socket == null ? null : nativeSockets.get(socket);
-        if (descriptor != null) {
-            onWrite(descriptor, address, iovCount, n, thrown);
-        }
+        natives.onWrite(socket, address, iovCount, n, thrown);
     }
 
     @Override
     public void onNativeShutdownOutput(Object socket) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onShutdownOutput(descriptor);
-        }
+        natives.onShutdownOutput(socket);
     }
 
     @Override
     public void onNativeClose(Object socket) {
-        FileDescriptor descriptor = nativeSockets.get(socket);
-        if (descriptor != null) {
-            onClose(descriptor);
-            nativeSockets.remove(socket);
-        }
-    }
-
-    /** A connection a native listener accepted, waiting for Netty's socket object. */
-    private static final class NativeAccept {
-        final int fd;
-        final FileDescriptor descriptor;
-
-        NativeAccept(int fd, FileDescriptor descriptor) {
-            this.fd = fd;
-            this.descriptor = descriptor;
-        }
+        natives.onClose(socket);
     }
 
     // -- options and shutdown --
@@ -1141,7 +489,8 @@ public final class ConnectionRegistry implements SocketEventSink {
         }
     }
 
-    private void markOption(FileDescriptor fd, int bit) {
+    /** The application set an option on {@code fd}: its bit in {@link ConnectionRecord#appOptions}. */
+    void markOption(FileDescriptor fd, int bit) {
         if (AgentThread.isCurrent()) {
             return;
         }
@@ -1175,8 +524,7 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.closeDeferred = true;
             return;
         }
-        Scope scope = scopes.get();
-        String poolReason = scope == null ? null : scope.closeReasonFor(r, System.nanoTime());
+        String poolReason = pools.closeReasonNow(r);
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
@@ -1216,25 +564,8 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {
         r.verdict = verdict;
-        if (r.helloKey != null) {
-            rendezvousOf(r.direction == Direction.OUTBOUND).forget(r.helloKey);
-        }
-        Http2ConnectionTracker h2 = r.http2;
-        HttpConnectionTracker h = h2 != null ? null : r.http;
-        if (h2 != null) {
-            boolean seen = verdict.initiator != CloseInitiator.UNKNOWN;
-            String reason = h2.onClose(seen && verdict.initiator == CloseInitiator.REMOTE,
-                    seen && verdict.initiator == CloseInitiator.REMOTE_RESET,
-                    seen && verdict.initiator == CloseInitiator.LOCAL_RESET);
-            r.closeReason = seen ? reason : null;
-        }
-        if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
-            // Collected without close: report its last exchange, but there is no telling why it ended.
-            h.onClose(r.direction == Direction.OUTBOUND, false, false, false);
-        } else if (h != null) {
-            r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
-                    verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
-        }
+        tls.onClose(r);
+        protocols.onClose(r, verdict);
         // The pool knows better than "this side closed an idle connection" why it did.
         if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {
             r.closeReason = r.poolCloseReason;
@@ -1253,11 +584,10 @@ public final class ConnectionRegistry implements SocketEventSink {
      */
     public int expungeCollected() {
         // TLS sockets and engines dropped by the application: their bindings go too.
-        tlsSockets.expungeCollected();
-        engines.expungeCollected();
+        tls.expungeCollected();
         pools.expungeCollected();
-        listenerAddresses.expungeCollected();
-        nativeSockets.expungeCollected();
+        addresses.expungeCollected();
+        natives.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {
@@ -1340,8 +670,8 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.preexisting = true;
                 r.appOptions |= ConnectionRecord.OPTIONS_UNSEEN;
                 r.direction = listeningPorts.isListening(local.getPort()) ? Direction.INBOUND : Direction.OUTBOUND;
-                r.remoteAddress(addresses.of(remote));
-                r.localAddress(addresses.of(local));
+                r.remoteAddress(addresses.shared(remote));
+                r.localAddress(addresses.shared(local));
                 r.thread = threadName();
                 r.openedAtMillis = System.currentTimeMillis();
                 r.openedNanos = System.nanoTime();
@@ -1399,7 +729,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     /** TLS sockets and engines currently tied to a connection (for tests). */
     int tlsBindings() {
-        return tlsSockets.size() + engines.size();
+        return tls.bindings();
     }
 
     /** Sockets not traced because the table was full. */

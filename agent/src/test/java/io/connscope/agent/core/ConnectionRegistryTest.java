@@ -179,15 +179,15 @@ class ConnectionRegistryTest {
 
     @Test
     void onlyWildcardsAndIpv4InIpv6FormsAskTheKernelForThePeer() throws Exception {
-        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("127.0.0.1")));
-        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::1")));
-        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("2001:db8::1")));
-        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("0.0.0.0")));
-        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::")));
-        assertFalse(ConnectionRegistry.kernelPeerMayDiffer(java.net.InetAddress.getByName("::7f00:1")));
-        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(null));
+        assertFalse(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("127.0.0.1")));
+        assertFalse(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("::1")));
+        assertFalse(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("2001:db8::1")));
+        assertTrue(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("0.0.0.0")));
+        assertTrue(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("::")));
+        assertFalse(ConnectionAddresses.kernelPeerMayDiffer(java.net.InetAddress.getByName("::7f00:1")));
+        assertTrue(ConnectionAddresses.kernelPeerMayDiffer(null));
         byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1};
-        assertTrue(ConnectionRegistry.kernelPeerMayDiffer(java.net.Inet6Address.getByAddress(null, mapped, -1)));
+        assertTrue(ConnectionAddresses.kernelPeerMayDiffer(java.net.Inet6Address.getByAddress(null, mapped, -1)));
     }
 
     @Test
