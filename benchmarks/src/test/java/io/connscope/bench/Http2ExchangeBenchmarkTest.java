@@ -23,13 +23,6 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 class Http2ExchangeBenchmarkTest {
 
-    /**
-     * Not 0: the profiler counts every thread's allocations in an iteration, JMH's own included, and each iteration
-     * starts a new connection (a tracker of a few KB); spread over the hundreds of thousands of calls an iteration
-     * makes, that is a few hundredths of a byte per call. An object made in every call would cost 16 bytes or more.
-     */
-    private static final double MAX_BYTES_PER_CALL = 0.5;
-
     @Test
     void aCallAllocatesNothing() throws Exception {
         Collection<RunResult> results = new Runner(new OptionsBuilder()
@@ -50,7 +43,7 @@ class Http2ExchangeBenchmarkTest {
             assertNotNull(bytes, "no gc.alloc.rate.norm for " + which);
             System.out.printf(Locale.ROOT, "Http2ExchangeBenchmark.unaryCall (%s): %.0f ns/op, %.4f B/op%n", which,
                     r.getPrimaryResult().getScore(), bytes.getScore());
-            assertTrue(bytes.getScore() < MAX_BYTES_PER_CALL,
+            assertTrue(bytes.getScore() < Http2ExchangeBenchmark.MAX_BYTES_PER_CALL,
                     which + ": " + bytes.getScore() + " bytes allocated per call");
         }
     }
