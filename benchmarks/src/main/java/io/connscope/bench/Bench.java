@@ -15,6 +15,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -422,17 +427,34 @@ public final class Bench {
      * JVMs' together.
      */
     private void grpc() throws Exception {
-        List<Processes.Background> servers = new ArrayList<>();
-        Map<Variant, Processes.Worker> clients = new EnumMap<>(Variant.class);
+        Map<Variant, Processes.Background> servers = new ConcurrentHashMap<>();
+        Map<Variant, Processes.Worker> clients = new ConcurrentHashMap<>();
         Map<Variant, Long> serverPids = new EnumMap<>(Variant.class);
+        ExecutorService starter = Executors.newFixedThreadPool(Variant.values().length);
         try {
+            // The three pairs start side by side: six JVM starts, two of them with the OpenTelemetry agent, are most
+            // of this step's time in the smoke run.
+            List<Future<?>> started = new ArrayList<>();
             for (Variant v : Variant.values()) {
-                Processes.Background server = processes.startAndAwait(Pinning.UNDER_TEST.apply(
-                        javaCommand(v, "-cp", jars.classPath, GrpcHello.class.getName())), GRPC_SERVING, 120);
-                servers.add(server);
-                serverPids.put(v, server.process.pid());
-                clients.put(v, processes.startWorker(Pinning.PEER.apply(javaCommand(v, "-cp", jars.classPath,
-                        GrpcClientWorker.class.getName(), server.ready.group(1), String.valueOf(GRPC_IN_FLIGHT))), 120));
+                started.add(starter.submit(() -> {
+                    Processes.Background server = processes.startAndAwait(Pinning.UNDER_TEST.apply(
+                            javaCommand(v, "-cp", jars.classPath, GrpcHello.class.getName())), GRPC_SERVING, 120);
+                    servers.put(v, server);
+                    clients.put(v, processes.startWorker(Pinning.PEER.apply(javaCommand(v, "-cp", jars.classPath,
+                            GrpcClientWorker.class.getName(), server.ready.group(1), String.valueOf(GRPC_IN_FLIGHT))),
+                            120));
+                    return null;
+                }));
+            }
+            for (Future<?> f : started) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+                }
+            }
+            for (Variant v : Variant.values()) {
+                serverPids.put(v, servers.get(v).process.pid());
             }
             awaitTimeWaitDrained();
             for (Variant v : Variant.values()) {
@@ -454,10 +476,13 @@ public final class Bench {
             report.throughput(GRPC_ROW, "calls/s", rounds, 0.97);
             report.cpu(GRPC_ROW, cpu);
         } finally {
+            starter.shutdown();
+            // Once every start has ended: what started is stopped, also when another failed.
+            starter.awaitTermination(300, TimeUnit.SECONDS);
             for (Processes.Worker w : clients.values()) {
                 w.exit();
             }
-            for (Processes.Background b : servers) {
+            for (Processes.Background b : servers.values()) {
                 b.stop();
             }
         }

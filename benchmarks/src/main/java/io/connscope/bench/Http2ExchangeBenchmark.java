@@ -68,11 +68,13 @@ public class Http2ExchangeBenchmark {
 
     /**
      * What a call may allocate, in bytes, for "nothing" ({@code gc.alloc.rate.norm}, checked by the test and the
-     * suite). Not 0: the profiler counts every thread's allocations in an iteration, JMH's own included; spread over
-     * the hundreds of thousands of calls of an iteration that is hundredths of a byte per call, less the longer the
-     * iteration. An object made in every call would cost 16 bytes or more.
+     * suite), as for the suite's other JMH rows. Not 0: the profiler counts every thread's allocations, JMH's own
+     * included, which come at a steady rate (about 6 KB/s here), so per call they grow with the time a call takes:
+     * about 0.01 B/op on an idle machine, 0.2 B/op where a busy one made the calls 20 times slower. Exactly 0 is
+     * checked on the calling thread alone ({@code Http2ExchangeBenchmarkTest}). An object made in every call would
+     * cost 16 bytes or more.
      */
-    static final double MAX_BYTES_PER_CALL = 0.5;
+    static final double MAX_BYTES_PER_CALL = 1.0;
 
     @Param({"indexed", "literal"})
     public String headers;
