@@ -1,6 +1,7 @@
 package io.connscope.bench;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,7 +44,7 @@ public final class Bench {
     /** "At most 8 MB", read strictly: 8,000,000 bytes, not 8 MiB. */
     static final long JAR_LIMIT = 8_000_000L;
 
-    /** Durations and counts: the full run (about 17 minutes on 2 cores) or the smoke run (about 100 s). */
+    /** Durations and counts: the full run (about 20 minutes on 2 cores) or the smoke run (about 140 s). */
     static final class Settings {
         final boolean smoke;
         final int warmSeconds;
@@ -171,17 +177,21 @@ public final class Bench {
     static {
         STEPS.put("servers", 2);
         STEPS.put("jdk-server", 2);
+        STEPS.put("grpc", 1);
         STEPS.put("clients", 3);
         STEPS.put("startup", 1);
         STEPS.put("attach", 1);
         STEPS.put("memory", 1);
         STEPS.put("jar", 1);
-        STEPS.put("jmh", 3);
+        STEPS.put("jmh", 5);
     }
 
     private void runAll() {
         step("servers", "keep-alive server (wrk) and connection churn server (ab)", this::servers);
         step("jdk-server", "the JDK's HttpServer under wrk and ab", this::jdkServer);
+        // Before the client loops: it makes no TIME_WAIT sockets, so the clients' wait for the JDK server's churn to
+        // drain is also this workload's, once.
+        step("grpc", "gRPC unary calls (grpc-java client and server JVMs)", this::grpc);
         step("clients", "client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
         step("startup", "startup", this::startup);
         step("attach", "attach", this::attach);
@@ -402,6 +412,82 @@ public final class Bench {
         return new Run(ops / (Long.parseLong(parts[2]) / 1e9), ops);
     }
 
+    // -- gRPC unary: a grpc-java server JVM and a client JVM making calls, both with the variant's agent --
+
+    private static final Pattern GRPC_SERVING = Pattern.compile("serving grpc://127\\.0\\.0\\.1:(\\d+)");
+    /** Calls in flight on the client's channel, as {@code wrk -c8} keeps eight requests in flight. */
+    static final int GRPC_IN_FLIGHT = 8;
+    static final String GRPC_ROW = "gRPC unary: grpc-java client and server JVMs, both with the agent, "
+            + GRPC_IN_FLIGHT + " calls in flight";
+
+    /**
+     * The gRPC workload: in each variant, a {@link GrpcHello} server (on CPU 0) and a {@link GrpcClientWorker} (on
+     * CPU 1), both with the variant's agent, as a service calling another has it on both sides (and the
+     * OpenTelemetry agent instruments both: a client and a server span per call). Its CPU per call is the two
+     * JVMs' together.
+     */
+    private void grpc() throws Exception {
+        Map<Variant, Processes.Background> servers = new ConcurrentHashMap<>();
+        Map<Variant, Processes.Worker> clients = new ConcurrentHashMap<>();
+        Map<Variant, Long> serverPids = new EnumMap<>(Variant.class);
+        ExecutorService starter = Executors.newFixedThreadPool(Variant.values().length);
+        try {
+            // The three pairs start side by side: six JVM starts, two of them with the OpenTelemetry agent, are most
+            // of this step's time in the smoke run.
+            List<Future<?>> started = new ArrayList<>();
+            for (Variant v : Variant.values()) {
+                started.add(starter.submit(() -> {
+                    Processes.Background server = processes.startAndAwait(Pinning.UNDER_TEST.apply(
+                            javaCommand(v, "-cp", jars.classPath, GrpcHello.class.getName())), GRPC_SERVING, 120);
+                    servers.put(v, server);
+                    clients.put(v, processes.startWorker(Pinning.PEER.apply(javaCommand(v, "-cp", jars.classPath,
+                            GrpcClientWorker.class.getName(), server.ready.group(1), String.valueOf(GRPC_IN_FLIGHT))),
+                            120));
+                    return null;
+                }));
+            }
+            for (Future<?> f : started) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+                }
+            }
+            for (Variant v : Variant.values()) {
+                serverPids.put(v, servers.get(v).process.pid());
+            }
+            awaitTimeWaitDrained();
+            for (Variant v : Variant.values()) {
+                clientRun(clients.get(v), "grpc-unary", settings.warmSeconds);
+            }
+            Rounds rounds = new Rounds();
+            CpuTime cpu = new CpuTime();
+            for (int round = 0; round < settings.rounds; round++) {
+                for (Variant v : order(round)) {
+                    long server = CpuTime.nanos(serverPids.get(v));
+                    long client = CpuTime.nanos(clients.get(v).pid);
+                    Run run = clientRun(clients.get(v), "grpc-unary", settings.runSeconds);
+                    rounds.add(round, v, run.rate);
+                    long serverSpent = CpuTime.since(serverPids.get(v), server);
+                    long clientSpent = CpuTime.since(clients.get(v).pid, client);
+                    cpu.add(round, v, serverSpent < 0 || clientSpent < 0 ? -1 : serverSpent + clientSpent, run.requests);
+                }
+            }
+            report.throughput(GRPC_ROW, "calls/s", rounds, 0.97);
+            report.cpu(GRPC_ROW, cpu);
+        } finally {
+            starter.shutdown();
+            // Once every start has ended: what started is stopped, also when another failed.
+            starter.awaitTermination(300, TimeUnit.SECONDS);
+            for (Processes.Worker w : clients.values()) {
+                w.exit();
+            }
+            for (Processes.Background b : servers.values()) {
+                b.stop();
+            }
+        }
+    }
+
     // -- startup and attach --
 
     private void startup() throws Exception {
@@ -510,14 +596,54 @@ public final class Bench {
             }
             report.jmh(benchmark, nanos, bytes, !benchmark.equals("openClose"));
         }
+        http2Exchange();
     }
 
     /**
-     * Where the throughput workloads run: the JVM under test on CPU 0, its peer (wrk, ab, nginx) on CPU 1. Left to
-     * the scheduler, where it happened to put the client's and server's threads moved the JDK HttpClient loop's
-     * rate by 8 % between identical runs, more than the overhead measured. Pinned, connscope's and the
-     * OpenTelemetry agent's own threads share the application's CPU, so their cost shows in full. Not pinned on a
-     * single CPU or without {@code taskset} (util-linux).
+     * {@link Http2ExchangeBenchmark}, in one JVM without an agent (it calls the agent's HTTP/2 tracker itself), reading
+     * from native memory as the agent does; both header encodings. The fork needs the agent's classes, which the
+     * driver's class path leaves out so that no workload JVM finds them there: JMH starts a fork with this JVM's
+     * {@code java.class.path} (JMH 1.37), so the agent jar is on it for this run only.
+     */
+    private void http2Exchange() throws Exception {
+        String classPath = System.getProperty("java.class.path");
+        Collection<RunResult> results;
+        try {
+            System.setProperty("java.class.path", classPath + File.pathSeparator + jars.connscope);
+            results = new Runner(new OptionsBuilder()
+                    .include(Http2ExchangeBenchmark.class.getName() + ".*")
+                    .param("source", "native")
+                    .forks(1)
+                    .warmupIterations(1)
+                    .warmupTime(TimeValue.milliseconds(settings.jmhWarmupMillis))
+                    .measurementIterations(settings.jmhIterations)
+                    .measurementTime(TimeValue.milliseconds(settings.jmhIterationMillis))
+                    .addProfiler(GCProfiler.class)
+                    .shouldFailOnError(true)
+                    .jvm(java)
+                    .output(processes.logDir().resolve("jmh-http2.log").toString())
+                    .build()).run();
+        } finally {
+            System.setProperty("java.class.path", classPath);
+        }
+        for (String headers : List.of("indexed", "literal")) {
+            RunResult r = results.stream().filter(x -> headers.equals(x.getParams().getParam("headers"))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("JMH ran no Http2ExchangeBenchmark with headers=" + headers));
+            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            if (alloc == null) {
+                throw new IllegalStateException("JMH's GC profiler gave no gc.alloc.rate.norm for Http2ExchangeBenchmark");
+            }
+            report.jmhAllocation("Http2ExchangeBenchmark.unaryCall", "headers=" + headers + ", native memory",
+                    r.getPrimaryResult().getScore(), alloc.getScore(), Http2ExchangeBenchmark.MAX_BYTES_PER_CALL);
+        }
+    }
+
+    /**
+     * Where the throughput workloads run: the JVM under test on CPU 0, its peer (wrk, ab, nginx, the gRPC client) on
+     * CPU 1. Left to the scheduler, where it happened to put the client's and server's threads moved the JDK
+     * HttpClient loop's rate by 8 % between identical runs, more than the overhead measured. Pinned, connscope's and
+     * the OpenTelemetry agent's own threads share the application's CPU, so their cost shows in full. Not pinned on
+     * a single CPU or without {@code taskset} (util-linux).
      */
     enum Pinning {
         UNDER_TEST("0"), PEER("1");
@@ -541,7 +667,7 @@ public final class Bench {
         }
 
         static String describe() {
-            return AVAILABLE ? "the JVM under test pinned to CPU 0 and wrk, ab or nginx to CPU 1 (taskset)"
+            return AVAILABLE ? "the JVM under test pinned to CPU 0 and wrk, ab, nginx or the gRPC client to CPU 1 (taskset)"
                     : "not pinned to CPUs (taskset missing or one CPU)";
         }
     }

@@ -9,16 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The processes a run starts: every one is remembered and ended when the run ends, also on failure. */
+/**
+ * The processes a run starts: every one is remembered and ended when the run ends, also on failure. Processes may
+ * be started from several threads at once (the gRPC workload starts its JVMs side by side).
+ */
 final class Processes implements AutoCloseable {
 
     private final Path logDir;
-    private final List<Process> started = new ArrayList<>();
+    private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
     private int count;
 
     Processes(Path logDir) throws IOException {
@@ -94,13 +98,14 @@ final class Processes implements AutoCloseable {
         return w;
     }
 
-    private Path logFile(List<String> command) {
+    private synchronized Path logFile(List<String> command) {
         String name = Paths.get(command.get(0)).getFileName() + "-" + (++count) + ".log";
         return logDir.resolve(name);
     }
 
     @Override
     public void close() {
+        List<Process> started = new ArrayList<>(this.started);
         for (Process p : started) {
             if (p.isAlive()) {
                 p.destroy();
@@ -115,7 +120,7 @@ final class Processes implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        started.clear();
+        this.started.clear();
     }
 
     /** A process running in the background; {@link #ready} is the match of its ready line. */

@@ -10,8 +10,8 @@ import java.util.Locale;
 /** The results table: one row per measurement, each with its target and PASS or FAIL (or "-" for none). */
 final class Report {
 
-    /** Rows a complete run produces: 7 throughput, startup, attach, memory, jar, 3 JMH. */
-    static final int EXPECTED_ROWS = 14;
+    /** Rows a complete run produces: 8 throughput, startup, attach, memory, jar, 5 JMH. */
+    static final int EXPECTED_ROWS = 17;
     static final String BEGIN = "<!-- benchmark-results:begin (scripts/bench.sh rewrites this block) -->";
     static final String END = "<!-- benchmark-results:end -->";
 
@@ -98,6 +98,16 @@ final class Report {
                 String.format(Locale.ROOT, "%+.0f ns; %+.1f B", nanos[1] - nanos[0], addedBytes), "-",
                 mustNotAllocate ? "adds < 1 B/op" : "(reported)",
                 mustNotAllocate ? (addedBytes < 1 ? "PASS" : "FAIL") : "-");
+    }
+
+    /**
+     * A JMH benchmark of connscope's code alone (no agent, no other variant): its time per operation, reported, and
+     * what it allocates per operation, held to {@code maxBytes}.
+     */
+    void jmhAllocation(String benchmark, String params, double nanos, double allocBytes, double maxBytes) {
+        add("JMH `" + benchmark + "` (" + params + "; ns/op; gc.alloc.rate.norm)", "-",
+                String.format(Locale.ROOT, "%.0f ns; %.3f B", nanos, allocBytes), "-", "-", "-",
+                String.format(Locale.ROOT, "< %.1f B/op", maxBytes), allocBytes < maxBytes ? "PASS" : "FAIL");
     }
 
     private void add(String... cells) {

@@ -53,13 +53,14 @@ class BenchSmokeIT {
         }
         for (String workload : List.of("Keep-alive server: demo server", "Connection churn server: demo server",
                 "Keep-alive server: JDK HttpServer", "Connection churn server: JDK HttpServer", "JDK HttpClient",
-                "Apache HttpClient", "Client churn", "Startup", "Attach", "Memory", "Agent jar size",
-                "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose")) {
+                "Apache HttpClient", "Client churn", "gRPC unary", "Startup", "Attach", "Memory", "Agent jar size",
+                "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose",
+                "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
         }
         // Every throughput workload has its CPU per request, for all three variants.
         List<String> cpu = table(lines, "| CPU per request |");
-        assertEquals(7, cpu.size(), "CPU rows in " + out + ":\n" + String.join("\n", cpu));
+        assertEquals(8, cpu.size(), "CPU rows in " + out + ":\n" + String.join("\n", cpu));
         for (String row : cpu) {
             String[] cells = row.split("\\|");
             assertTrue(cells.length == 7 && !row.contains("NaN"), "a CPU row without a number: " + row);
