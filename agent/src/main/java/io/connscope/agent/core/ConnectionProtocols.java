@@ -67,6 +67,18 @@ final class ConnectionProtocols {
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
             return;
         }
+        if (r.awaitingClientHello && towardServer) {
+            r.awaitingClientHello = false;
+            long start = chunkStart(address, iovCount);
+            int length = chunkLength(address, iovCount, n);
+            if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, Math.min(length, 16))) {
+                ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
+                if (key != null) {
+                    engines.onConnectionHello(r, key);
+                }
+            }
+            return;
+        }
         if (r.awaitingHelloBody && towardServer) {
             // A server read the ClientHello's record header alone; its body, with the random, comes next.
             ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
@@ -206,7 +218,10 @@ final class ConnectionProtocols {
                     r.http = newTracker(r);
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
                 } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
+                    // The ServerHello read before the write of the ClientHello was reported: that write still
+                    // carries the random that ties an SSLEngine to this connection.
                     r.protocol = ConnectionRecord.PROTOCOL_TLS;
+                    r.awaitingClientHello = true;
                 } else {
                     r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }

@@ -105,6 +105,11 @@ public final class ConnectionRecord {
     /** A server read the ClientHello's 5-byte record header alone: the random comes with the next read. */
     volatile boolean awaitingHelloBody;
     /**
+     * A client's connection was found to be TLS from the server's handshake, read on another thread before this
+     * side's write of the ClientHello was reported: the next client-to-server bytes are that ClientHello.
+     */
+    volatile boolean awaitingClientHello;
+    /**
      * Views of the application's plaintext arrays, one per direction, reused for every TLS read and write of a
      * JDK SSLSocket; made on first use, since most connections never need them. Each direction has one reader
      * or writer at a time (the socket's own locks), which is all the reuse relies on.

@@ -110,6 +110,13 @@ class Http2IT {
         assertEquals(10, requests.stream().filter(r -> "HTTP/2".equals(r.path("http_version").asText())).count(), context);
         assertEquals(10 - nginxConnections.size(), requests.stream().filter(r -> r.path("reused").asBoolean()).count(),
                 "every stream after a connection's first reuses it" + context);
+        // Counted once, from the frames the JDK's SSLEngine handed over (its stream hook stands aside), with the
+        // :status nginx sent, decoded from HPACK.
+        for (JsonNode c : conns) {
+            assertEquals(c.path("requests").asInt(), c.path("http2").path("streams_client").asInt(), context);
+            assertTrue(c.path("http2").path("unparsed").isNull(), context);
+        }
+        assertEquals(10, requests.stream().filter(r -> r.path("status").asInt() == 200).count(), context);
     }
 
     /**
