@@ -504,6 +504,11 @@ public final class ConnectionRegistry implements SocketEventSink {
     public void onShutdownOutput(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
         if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos == 0) {
+            // One zero-wait poll per half-close (a TLS close sends close_notify, then shuts its output): a FIN
+            // already in from the peer, unread, means the peer closed first although this side's FIN goes out now.
+            if (r.history.eofNanos == 0 && inspector.peerFinPending(fd)) {
+                r.history.peerFinBeforeShutdown = true;
+            }
             r.history.shutdownOutputNanos = System.nanoTime();
         }
     }

@@ -5,7 +5,6 @@ import io.connscope.it.Checks;
 import io.connscope.it.Fork;
 import io.connscope.it.Nginx;
 import io.connscope.it.ProcNetTcp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -343,44 +342,27 @@ abstract class AbstractHttp2ClientIT {
     }
 
     /**
-     * Who sent the first FIN: the side whose kernel holds the tuple's one TIME_WAIT row; none after a reset.
-     *
-     * <p>One mismatch is known and tolerated, and listed in {@link #knownShutdownRaces}: the JDK's {@code SSLSocket}
-     * closes with close_notify, then {@code shutdownOutput()} (FIN). When nginx closed first (its GOAWAY, then
-     * close_notify and FIN; or its answer to the client's close_notify, sent within microseconds on loopback), its
-     * FIN is already in the client's kernel, unread, when the client's {@code shutdownOutput()} runs; connscope
-     * takes that call as "this side sent the first FIN" (CloseInitiator: history before the probe, no look at the
-     * socket at shutdown), where the kernel says the peer did: nginx holds TIME_WAIT, or, when the client's late
-     * close_notify met nginx's closed socket, a reset leaves none.
+     * Who sent the first FIN: the side whose kernel holds the tuple's one TIME_WAIT row; none after a reset. The JDK's
+     * {@code SSLSocket} closes with close_notify, then {@code shutdownOutput()} (FIN); when nginx closed first (its
+     * GOAWAY, then close_notify and FIN; or its answer to the client's close_notify, within microseconds on
+     * loopback), its FIN is already in the client's kernel, unread, at that {@code shutdownOutput()}: connscope looks
+     * then, and must say {@code remote}.
      */
     private void checkCloseInitiator(Checks.Problems p, String what, JsonNode c, int port) throws IOException {
         int clientPort = c.path("local_port").asInt();
         List<ProcNetTcp.Row> timeWait = ProcNetTcp.timeWait("127.0.0.1", clientPort, port);
         String rows = " (the kernel's rows for the tuple: " + ProcNetTcp.all("127.0.0.1", clientPort, port) + ")";
         String initiator = Checks.text(c, "close_initiator");
-        boolean serverFirst = timeWait.size() == 1 && !ProcNetTcp.localIs(timeWait.get(0), "127.0.0.1", clientPort);
-        boolean race = "local".equals(initiator) && (serverFirst || timeWait.isEmpty())
-                && run.stderr.contains("closed #" + c.path("id").asLong() + " outbound 127.0.0.1:" + clientPort
-                + " -> 127.0.0.1:" + port + " closed_by=local (shutdownOutput sent FIN first)");
-        if (race) {
-            knownShutdownRaces.add(what + rows);
-        } else if (timeWait.size() == 1) {
+        if (timeWait.size() == 1) {
+            boolean serverFirst = !ProcNetTcp.localIs(timeWait.get(0), "127.0.0.1", clientPort);
             p.expect(serverFirst ? "remote" : "local", initiator, what + ": close_initiator" + rows);
         } else {
-            p.check(timeWait.isEmpty() && initiator != null && initiator.endsWith("_reset"),
-                    what + ": no single TIME_WAIT row, so a reset or a simultaneous close, but close_initiator is "
+            // No TIME_WAIT row: a reset ended it (the client's late close_notify met nginx's closed socket, after
+            // nginx's FIN had come first), or both FINs crossed.
+            p.check(timeWait.isEmpty() && initiator != null
+                            && (initiator.endsWith("_reset") || initiator.equals("remote")),
+                    what + ": no single TIME_WAIT row, so a reset after the server's FIN, but close_initiator is "
                             + initiator + rows);
-        }
-    }
-
-    /** The connections where connscope said "local (shutdownOutput sent FIN first)" and the kernel the peer. */
-    private final List<String> knownShutdownRaces = new ArrayList<>();
-
-    @AfterAll
-    void reportKnownShutdownRaces() {
-        if (!knownShutdownRaces.isEmpty()) {
-            System.out.println("KNOWN ISSUE (CloseInitiator): close_initiator local by shutdownOutput, the kernel says"
-                    + " nginx's FIN came first:\n  " + String.join("\n  ", knownShutdownRaces));
         }
     }
 
