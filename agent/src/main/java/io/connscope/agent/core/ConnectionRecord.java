@@ -81,6 +81,11 @@ public final class ConnectionRecord {
     KeepAliveSettings keepAlive;
     /** Socket options set on this socket or on the listener it came from: bits above. */
     volatile int appOptions;
+    /**
+     * TCP_USER_TIMEOUT in ms as the application set it through native code (Netty's epoll; gRPC sets its keep-alive
+     * timeout there), -1 when not seen set. The JDK has no such option, so it is only known when set.
+     */
+    volatile int tcpUserTimeoutMillis = -1;
 
     /** The thread running the connect attempt right now; a close from it is part of the failed connect. */
     volatile Thread connectThread;
@@ -304,6 +309,11 @@ public final class ConnectionRecord {
 
     public KeepAliveSettings keepAlive() {
         return keepAlive;
+    }
+
+    /** TCP_USER_TIMEOUT in ms as the application set it (through native code), or -1 when not seen set. */
+    public int tcpUserTimeoutMillis() {
+        return tcpUserTimeoutMillis;
     }
 
     /** For failed connects: what went wrong. */

@@ -413,7 +413,7 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onNativeOption(Object socket, String setter, Object value) {
-        natives.onOption(socket, setter);
+        natives.onOption(socket, setter, value);
     }
 
     @Override
@@ -490,6 +490,14 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     /** The application set an option on {@code fd}: its bit in {@link ConnectionRecord#appOptions}. */
+    /** The application set TCP_USER_TIMEOUT (ms) on the socket through native code (Netty's epoll). */
+    void noteTcpUserTimeout(FileDescriptor fd, int millis) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null) {
+            r.tcpUserTimeoutMillis = millis;
+        }
+    }
+
     void markOption(FileDescriptor fd, int bit) {
         if (AgentThread.isCurrent()) {
             return;

@@ -26,7 +26,7 @@ final class NativeSockets {
     private final ThreadLocal<NativeAccept> acceptedHere = new ThreadLocal<>();
     /**
      * Options Netty set on native sockets (weak keys) before their connect, when they are no connection yet: the
-     * {@link ConnectionRecord#appOptions} bits the connection gets when it starts.
+     * {@link ConnectionRecord#appOptions} bits the connection gets when it starts, and TCP_USER_TIMEOUT (-1: unset).
      */
     private final ConnectionTable<int[]> optionsBeforeConnect;
 
@@ -58,28 +58,39 @@ final class NativeSockets {
         int[] before = optionsBeforeConnect.remove(socket);
         if (before != null) {
             registry.markOption(descriptor, before[0]);
+            if (before[1] >= 0) {
+                registry.noteTcpUserTimeout(descriptor, before[1]);
+            }
         }
     }
 
-    void onOption(Object socket, String setter) {
+    void onOption(Object socket, String setter, Object value) {
         int bit = optionBit(setter);
-        if (bit == 0 || AgentThread.isCurrent()) {
+        // TCP_USER_TIMEOUT has no bit: it is kept as a value (gRPC sets it to its keep-alive timeout).
+        int userTimeout = "setTcpUserTimeout".equals(setter) && value instanceof Integer ? (Integer) value : -1;
+        if ((bit == 0 && userTimeout < 0) || AgentThread.isCurrent()) {
             return;
         }
         FileDescriptor descriptor = sockets.get(socket);
         if (descriptor != null) {
             registry.markOption(descriptor, bit);
+            if (userTimeout >= 0) {
+                registry.noteTcpUserTimeout(descriptor, userTimeout);
+            }
             return;
         }
         // A client's options come before its connect (Bootstrap sets them on the new channel).
-        int[] bits = optionsBeforeConnect.get(socket);
-        if (bits == null) {
-            int[] fresh = new int[1];
-            bits = optionsBeforeConnect.putIfAbsent(socket, fresh);
-            bits = bits == null ? fresh : bits;
+        int[] before = optionsBeforeConnect.get(socket);
+        if (before == null) {
+            int[] fresh = {0, -1};
+            before = optionsBeforeConnect.putIfAbsent(socket, fresh);
+            before = before == null ? fresh : before;
         }
-        synchronized (bits) {
-            bits[0] |= bit;
+        synchronized (before) {
+            before[0] |= bit;
+            if (userTimeout >= 0) {
+                before[1] = userTimeout;
+            }
         }
     }
 

@@ -50,7 +50,7 @@ public final class ConnectionJson {
         field(sb, "close_reason", open ? null : r.closeReason()).append(',');
         field(sb, "state", open ? ConnectionState.OPEN.wireName() : r.state().wireName()).append(',');
         field(sb, "error", r.error()).append(',');
-        keepAlive(sb, r.keepAlive()).append(',');
+        keepAlive(sb, r.keepAlive(), r.tcpUserTimeoutMillis()).append(',');
         field(sb, "thread", r.thread()).append(',');
         sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
         sb.append("\"tls_handshakes\":").append(r.tlsHandshakes()).append(',');
@@ -147,7 +147,7 @@ public final class ConnectionJson {
         return number(sb, "interval_avg_ms", p.avgIntervalMillis < 0 ? null : p.avgIntervalMillis).append('}');
     }
 
-    private static StringBuilder keepAlive(StringBuilder sb, KeepAliveSettings k) {
+    private static StringBuilder keepAlive(StringBuilder sb, KeepAliveSettings k, int userTimeoutMillis) {
         sb.append("\"keepalive\":");
         if (k == null) {
             return sb.append("null");
@@ -156,6 +156,7 @@ public final class ConnectionJson {
                 .append(",\"idle_s\":").append(k.idleSeconds)
                 .append(",\"interval_s\":").append(k.intervalSeconds)
                 .append(",\"count\":").append(k.count)
+                .append(",\"user_timeout_ms\":").append(userTimeoutMillis < 0 ? "null" : Integer.toString(userTimeoutMillis))
                 .append(',');
         return field(sb, "source", k.source.wireName()).append('}');
     }

@@ -57,6 +57,9 @@ public final class ConnectionLine {
             if (r.keepAlive() != null) {
                 sb.append(" keepalive=").append(r.keepAlive().describe());
             }
+            if (r.tcpUserTimeoutMillis() >= 0) {
+                sb.append(" tcp_user_timeout=").append(r.tcpUserTimeoutMillis()).append("ms");
+            }
         }
         return sb.append(" thread=").append(r.thread()).toString();
     }

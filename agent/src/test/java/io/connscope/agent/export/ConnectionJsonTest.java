@@ -73,7 +73,7 @@ class ConnectionJsonTest {
         assertTrue(json.contains("\"remote_address\":\"127.0.0.1\",\"remote_port\":8080"), json);
         assertTrue(json.contains("\"bytes_sent\":12,\"bytes_received\":0"), json);
         assertTrue(json.contains("\"close_initiator\":\"remote\",\"close_reason\":null,\"state\":\"closed\",\"error\":null"), json);
-        assertTrue(json.contains("\"keepalive\":{\"enabled\":false,\"idle_s\":7200,\"interval_s\":75,\"count\":9,\"source\":\"os_default\"}"), json);
+        assertTrue(json.contains("\"keepalive\":{\"enabled\":false,\"idle_s\":7200,\"interval_s\":75,\"count\":9,\"user_timeout_ms\":null,\"source\":\"os_default\"}"), json);
         assertTrue(json.endsWith("\"requests\":0,\"tls_handshakes\":0,\"preexisting\":false,\"keepalive_probes_unanswered_max\":0,"
                 + "\"http2\":null}"), json);
         assertTrue(json.startsWith("{\"type\":\"connection\",\"id\":"), json);

@@ -224,6 +224,9 @@ class GrpcHttp2IT {
         assertEquals(pings.path("acked").asInt(), rtt.path("count").asInt(), "a round trip per answered PING" + p.context);
         assertTrue(rtt.path("min").asDouble() > 0 && rtt.path("min").asDouble() <= rtt.path("max").asDouble(), p.context);
         assertTrue(rtt.path("max").asDouble() < 1000, "loopback round trips" + p.context);
+        // Keep-alive side by side: gRPC set TCP_USER_TIMEOUT to its keepAliveTimeout (15 s) through epoll.
+        assertEquals(15000, p.client.path("keepalive").path("user_timeout_ms").asInt(), p.context);
+        assertTrue(p.server.path("keepalive").path("user_timeout_ms").isNull(), p.context);
         // The server's own PINGs (gRPC's flow-control probes, its shutdown's) are timed on its record, not the client's.
         int serverAcked = p.server.path("http2").path("pings").path("server").path("acked").asInt();
         assertEquals(serverAcked, p.server.path("http2").path("ping_rtt_ms").path("count").asInt(), p.context);
