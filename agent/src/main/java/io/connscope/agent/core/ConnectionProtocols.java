@@ -64,8 +64,10 @@ final class ConnectionProtocols {
 
     private void lookAt(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN && !classify(r, towardServer, address, iovCount, n)) {
-            return;
+        if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN) {
+            // Not returning when it is not HTTP: a read on another thread may have classified the connection
+            // while this write waited for the lock, and the write is then the ClientHello awaited below.
+            classify(r, towardServer, address, iovCount, n);
         }
         if (r.awaitingClientHello && towardServer) {
             r.awaitingClientHello = false;
