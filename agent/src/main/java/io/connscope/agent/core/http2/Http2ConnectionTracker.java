@@ -122,7 +122,11 @@ public final class Http2ConnectionTracker {
 
     void onPushPromise(boolean fromClient, int promisedStream, long nowNanos) {
         if (!fromClient && promisedStream != 0 && streams.find(promisedStream) < 0) {
-            open(promisedStream, false, nowNanos);
+            int slot = open(promisedStream, false, nowNanos);
+            if (slot >= 0) {
+                // A pushed stream is the server's alone: the client never sends on it, so its half is done.
+                streams.end(slot, true);
+            }
         }
     }
 

@@ -217,6 +217,24 @@ class Http2ConnectionTrackerTest {
     }
 
     @Test
+    void aPushedStreamIsTheServersAndEndsWithTheServersEndStream() {
+        Http2ConnectionTracker t = client();
+        clientSends(t, MS, Http2FrameReader.PREFACE, settings(), headers(1, true, REQUEST_BLOCK));
+        byte[] promise = concat(new byte[] {0, 0, 0, 2}, REQUEST_BLOCK);
+        serverSends(t, MS, frame(Http2FrameReader.PUSH_PROMISE, Http2FrameReader.FLAG_END_HEADERS, 1, promise),
+                headers(1, true, RESPONSE_BLOCK), headers(2, false, RESPONSE_BLOCK), data(2, 10, true));
+        Http2Summary s = t.summary();
+        assertEquals(1, s.clientStreams);
+        assertEquals(1, s.serverStreams);
+        assertEquals(1, t.requests(), "a push is not a request");
+        assertEquals(2, s.maxOpenStreams);
+        assertEquals(1, exchanges.size(), "only the client's stream is an exchange");
+        assertEquals(CloseReason.STALE, t.onClose(true, false, false),
+                "nothing was left open (else the server's close would be an error mid-stream): the pushed stream "
+                        + "ended with the server's END_STREAM");
+    }
+
+    @Test
     void continuationFramesCarryTheRestOfAHeaderBlock() {
         Http2ConnectionTracker t = client();
         byte[] first = frame(Http2FrameReader.HEADERS, Http2FrameReader.FLAG_END_STREAM, 1, new byte[] {(byte) 0x82});
