@@ -20,9 +20,9 @@ public final class TestJars {
         return matching("grpc-", "guava-", "failureaccess-", "perfmark-");
     }
 
-    /** Jetty 12's server with HTTP/2 and ALPN, and SLF4J's API, which Jetty logs through. */
+    /** Jetty 12's server with HTTP/2 and ALPN, SLF4J's API, which Jetty logs through, and Conscrypt for a client. */
     public static List<Path> jetty() {
-        return matching("jetty-", "slf4j-api-");
+        return matching("jetty-", "slf4j-api-", "conscrypt-");
     }
 
     private static List<Path> matching(String... prefixes) {

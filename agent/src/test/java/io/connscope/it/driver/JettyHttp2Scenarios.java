@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       request and Jetty accepts (101), then 4 more requests as streams;</li>
  *   <li>{@code tls}: h2 negotiated by ALPN, 5 requests as streams;</li>
  *   <li>{@code idle}: h2 over TLS on a connector with a 1 s idle timeout: a request, 2.5 s of silence (Jetty sends
- *       GOAWAY and closes), a request on a new connection.</li>
+ *       GOAWAY and closes), a request on a new connection;</li>
+ *   <li>{@code conscrypt}: h2 by ALPN, the client's TLS by Conscrypt (its BoringSSL engine), 5 requests.</li>
  * </ul>
  * Ground truth, printed: the responses and their versions as the client got them ({@code RESULT}), and what Jetty
  * served, per connection by the client's port, with the protocol Jetty names ({@code SERVED}). Args: a PKCS12
@@ -60,7 +61,8 @@ public final class JettyHttp2Scenarios {
         ServerConnector secure = tlsConnector(server, config, args[0]);
         ServerConnector idle = tlsConnector(server, config, args[0]);
         idle.setIdleTimeout(1000);
-        for (ServerConnector c : List.of(plain, secure, idle)) {
+        ServerConnector conscryptPort = tlsConnector(server, config, args[0]);
+        for (ServerConnector c : List.of(plain, secure, idle, conscryptPort)) {
             c.setHost("127.0.0.1");
             c.setPort(0);
             server.addConnector(c);
@@ -84,6 +86,10 @@ public final class JettyHttp2Scenarios {
             System.out.println(requests(client, "upgrade", "http", plain.getLocalPort(), 5, 0));
             System.out.println(requests(client, "tls", "https", secure.getLocalPort(), 5, 0));
             System.out.println(requests(client, "idle", "https", idle.getLocalPort(), 2, 2500));
+            // TLS by Conscrypt on the client's side (its own BoringSSL engine), the JDK's on Jetty's.
+            HttpClient conscrypt = HttpClient.newBuilder().sslContext(conscryptTls(args[0]))
+                    .version(HttpClient.Version.HTTP_2).build();
+            System.out.println(requests(conscrypt, "conscrypt", "https", conscryptPort.getLocalPort(), 5, 0));
         } finally {
             server.stop();
         }
@@ -91,6 +97,19 @@ public final class JettyHttp2Scenarios {
             String[] p = k.split(" ");
             System.out.println("SERVED port=" + p[0] + " remote=" + p[1] + " protocol=" + p[2] + " requests=" + v.get());
         });
+    }
+
+    /** A client TLS context of Conscrypt's provider, trusting the keystore's certificate. */
+    private static SSLContext conscryptTls(String keystore) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Paths.get(keystore))) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(ks);
+        SSLContext tls = SSLContext.getInstance("TLS", org.conscrypt.Conscrypt.newProvider());
+        tls.init(null, tmf.getTrustManagers(), null);
+        return tls;
     }
 
     private static ServerConnector tlsConnector(Server server, HttpConfiguration config, String keystore) {

@@ -126,6 +126,18 @@ class Http2JettyIT {
         assertTrue(requests.stream().allMatch(r -> r.path("status").asInt() == 200), requests + run.describe());
     }
 
+    /** The client's TLS is Conscrypt's engine: its plaintext, too, reaches the connection. */
+    @Test
+    void h2InsideConscryptsEngineCountsEveryStream() throws Exception {
+        List<JsonNode[]> pairs = checkConnections("conscrypt");
+        assertEquals(1, pairs.size(), run.describe());
+        assertEquals("HTTP_2,HTTP_2,HTTP_2,HTTP_2,HTTP_2", versions.get("conscrypt"), "ALPN h2 through Conscrypt"
+                + run.describe());
+        List<JsonNode> requests = records("request", "outbound", "server_port", ports.get("conscrypt"));
+        assertEquals(5, requests.size(), "the client's side, through Conscrypt's engine" + run.describe());
+        assertTrue(requests.stream().allMatch(r -> r.path("status").asInt() == 200), requests + run.describe());
+    }
+
     @Test
     void jettysIdleTimeoutIsAGoAwayFromTheServerAndTheKernelAgreesOnWhoClosedFirst() throws Exception {
         List<JsonNode[]> pairs = checkConnections("idle");

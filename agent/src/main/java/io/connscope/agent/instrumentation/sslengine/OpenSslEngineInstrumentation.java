@@ -25,6 +25,10 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  * {@code OpenSslEngine} runs them too). Only those two are rewritten, so a call through another overload is seen
  * once. Their plaintext takes the JDK engine's path: tied to its TCP connection by the ClientHello's random.
  *
+ * <p>Conscrypt's engine ({@code org.conscrypt.ConscryptEngine}, BoringSSL too; checked on 2.5.2) has the same two
+ * terminal forms, which every other overload reaches; its {@code Java8EngineWrapper} delegates to it and is left
+ * alone.
+ *
  * <p>Why not "every subclass of {@code SSLEngine}": a supertype check needs the superclasses' descriptions, read for
  * each class the JVM loads, and wrappers such as Netty's {@code JdkSslEngine} delegate to an engine that is rewritten
  * already (their plaintext would count twice). So the name, plain or relocated, comes first (a string comparison per
@@ -33,6 +37,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 public final class OpenSslEngineInstrumentation implements SocketInstrumentation {
 
     private static final String ENGINE = "io.netty.handler.ssl.ReferenceCountedOpenSslEngine";
+    private static final String CONSCRYPT = "org.conscrypt.ConscryptEngine";
 
     @Override
     public String name() {
@@ -41,17 +46,18 @@ public final class OpenSslEngineInstrumentation implements SocketInstrumentation
 
     @Override
     public List<String> typeNames() {
-        return List.of(ENGINE);
+        return List.of(ENGINE, CONSCRYPT);
     }
 
     @Override
     public List<String> typeNameSuffixes() {
-        return List.of(Relocated.suffix(ENGINE));
+        return List.of(Relocated.suffix(ENGINE), Relocated.suffix(CONSCRYPT));
     }
 
     @Override
     public ElementMatcher<TypeDescription> type() {
         return named(ENGINE).or(nameEndsWith(Relocated.suffix(ENGINE)))
+                .or(named(CONSCRYPT)).or(nameEndsWith(Relocated.suffix(CONSCRYPT)))
                 .and(hasSuperClass(named("javax.net.ssl.SSLEngine")));
     }
 
