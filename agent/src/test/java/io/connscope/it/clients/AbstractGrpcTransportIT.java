@@ -30,8 +30,8 @@ abstract class AbstractGrpcTransportIT {
     /** The driver's mode: {@code netty} (grpc-netty on plain Netty's NIO) or {@code okhttp} (a grpc-okhttp client). */
     abstract String transport();
 
-    /** What ran, as {@link GrpcTransportDriver#transports()} names it; with TLS when the JDK's SSLSocket is read. */
-    abstract String expectedTransports(boolean tls);
+    /** What ran, as {@link GrpcTransportDriver#transports()} names it. */
+    abstract String expectedTransports();
 
     private Fork.Result run(String... args) throws Exception {
         Fork.Result run = Fork.run(List.of("-Dconnscope.console=connections"), GrpcRuns.jars(clientsKey()),
@@ -49,7 +49,7 @@ abstract class AbstractGrpcTransportIT {
     @Test
     void plaintext() throws Exception {
         Fork.Result run = run(transport());
-        assertEquals(expectedTransports(false), result(run, "transports"), "\n" + run.describe());
+        assertEquals(expectedTransports(), result(run, "transports"), "\n" + run.describe());
         JsonNode[] pair = checkConnection(run, false);
         checkKeepAlive(run, pair);
     }
@@ -58,7 +58,7 @@ abstract class AbstractGrpcTransportIT {
     void tlsByTheJdk() throws Exception {
         Fork.Result run = run(transport() + "-tls", certificate().toString());
         String context = "\n" + run.describe();
-        assertEquals(expectedTransports(true), result(run, "transports"), context);
+        assertEquals(expectedTransports(), result(run, "transports"), context);
         assertTrue(result(run, "ssl_session").startsWith(expectedServerSession()), "the server's TLS session" + context);
         checkConnection(run, true, clientUncountedAtTlsClose());
     }

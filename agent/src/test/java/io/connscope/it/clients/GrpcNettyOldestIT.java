@@ -17,7 +17,7 @@ class GrpcNettyOldestIT extends AbstractGrpcTransportIT {
     }
 
     @Override
-    String expectedTransports(boolean tls) {
+    String expectedTransports() {
         return "Nio";
     }
 

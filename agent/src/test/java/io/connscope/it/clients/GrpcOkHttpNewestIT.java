@@ -17,8 +17,8 @@ class GrpcOkHttpNewestIT extends AbstractGrpcTransportIT {
     }
 
     @Override
-    String expectedTransports(boolean tls) {
-        return tls ? "JdkSslSocket+OkHttp+ShadedEpoll" : "OkHttp+ShadedEpoll";
+    String expectedTransports() {
+        return "OkHttp+ShadedEpoll";
     }
 
     /**

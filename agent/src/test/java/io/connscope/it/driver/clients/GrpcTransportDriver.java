@@ -52,8 +52,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * only) and runs against each version's own directory. Prints the same {@code RESULT} keys as {@link
  * GrpcShadedDriver}, and what ran: {@code transports}, the kinds of I/O loop on this JVM's threads while the
  * connection is open ({@code Nio}, {@code Epoll} for plain Netty; {@code ShadedNio}, {@code ShadedEpoll} for
- * grpc-netty-shaded; {@code OkHttp} for grpc-okhttp's reader; {@code JdkSslSocket} when it reads through the JDK's
- * {@code SSLSocket}).
+ * grpc-netty-shaded; {@code OkHttp} for grpc-okhttp's reader, which over TLS reads the JDK's {@code SSLSocket}:
+ * there is no other provider on the class path).
  */
 public final class GrpcTransportDriver {
 
@@ -230,8 +230,6 @@ public final class GrpcTransportDriver {
                     kinds.add(shaded + "Nio");
                 } else if (c.startsWith("io.grpc.okhttp.OkHttpClientTransport")) {
                     kinds.add("OkHttp");
-                } else if (c.startsWith("sun.security.ssl.SSLSocketImpl")) {
-                    kinds.add("JdkSslSocket");
                 }
             }
         }
