@@ -40,11 +40,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
-import java.io.ByteArrayInputStream;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -77,31 +74,10 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class GrpcShadedDriver {
 
-    public static final int UNARY_CALLS = 5;
-    static final int STREAM_MESSAGES = 3;
-
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
-    static final MethodDescriptor<byte[], byte[]> UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("connscope.Echo/Unary")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    static final MethodDescriptor<byte[], byte[]> STREAM = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("connscope.Echo/Stream")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    public static final int UNARY_CALLS = GrpcEcho.UNARY_CALLS;
+    static final int STREAM_MESSAGES = GrpcEcho.STREAM_MESSAGES;
+    static final MethodDescriptor<byte[], byte[]> UNARY = GrpcEcho.UNARY;
+    static final MethodDescriptor<byte[], byte[]> STREAM = GrpcEcho.STREAM;
 
     private GrpcShadedDriver() {
     }
@@ -289,9 +265,12 @@ public final class GrpcShadedDriver {
         Set<String> kinds = new TreeSet<>();
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             for (StackTraceElement frame : e.getValue()) {
-                if (frame.getClassName().endsWith(".channel.epoll.EpollEventLoop")) {
+                // Netty 4.1's EpollEventLoop and NioEventLoop; Netty 4.2's (gRPC 1.8x) IoHandlers under a
+                // SingleThreadIoEventLoop.
+                String c = frame.getClassName();
+                if (c.endsWith(".channel.epoll.EpollEventLoop") || c.endsWith(".channel.epoll.EpollIoHandler")) {
                     kinds.add("Epoll");
-                } else if (frame.getClassName().endsWith(".channel.nio.NioEventLoop")) {
+                } else if (c.endsWith(".channel.nio.NioEventLoop") || c.endsWith(".channel.nio.NioIoHandler")) {
                     kinds.add("Nio");
                 }
             }
