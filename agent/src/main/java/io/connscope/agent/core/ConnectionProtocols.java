@@ -160,17 +160,20 @@ final class ConnectionProtocols {
      */
     private void switchProtocol(ConnectionRecord r, boolean towardServer, long address, int length, long nowNanos) {
         synchronized (r) {
-            if (r.protocol != ConnectionRecord.PROTOCOL_HTTP1) {
-                return;
+            if (r.protocol == ConnectionRecord.PROTOCOL_HTTP1) {
+                if (towardServer ? Http2ConnectionTracker.looksLikePreface(memory, address, length)
+                        : Http2ConnectionTracker.looksLikeServerSettings(memory, address, length)) {
+                    Http2ConnectionTracker h2 = newHttp2Tracker(r);
+                    h2.upgradedFromHttp1(nowNanos);
+                    r.http2 = h2;
+                    r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
+                } else {
+                    r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+                }
             }
-            if (towardServer ? Http2ConnectionTracker.looksLikePreface(memory, address, length)
-                    : Http2ConnectionTracker.looksLikeServerSettings(memory, address, length)) {
-                Http2ConnectionTracker h2 = newHttp2Tracker(r);
-                h2.upgradedFromHttp1(nowNanos);
-                r.http2 = h2;
-                r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else {
-                r.protocol = ConnectionRecord.PROTOCOL_OTHER;
+            // The other direction may have switched it already (the server's SETTINGS read before the preface's
+            // write was reported): these bytes are HTTP/2 all the same.
+            if (r.protocol != ConnectionRecord.PROTOCOL_HTTP2) {
                 return;
             }
         }
@@ -329,8 +332,9 @@ final class ConnectionProtocols {
      * knows): counted as a request, unless the connection's frames are followed.
      */
     void onHttp2Stream(ConnectionRecord r, int streamId) {
-        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null) {
-            // A connection whose frames are followed counts its streams from them: one count, not two.
+        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null || r.engineBound) {
+            // A connection whose frames are followed counts its streams from them: one count, not two. Its engine
+            // may not have handed over the preface yet (another thread wraps it), but it will.
             return;
         }
         HttpConnectionTracker h = r.http;

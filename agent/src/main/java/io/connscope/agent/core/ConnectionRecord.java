@@ -114,6 +114,8 @@ public final class ConnectionRecord {
      * side's write of the ClientHello was reported: the next client-to-server bytes are that ClientHello.
      */
     volatile boolean awaitingClientHello;
+    /** An SSLEngine connscope follows met this connection: its plaintext, HTTP/2 frames included, will be seen. */
+    volatile boolean engineBound;
     /**
      * Views of the application's plaintext arrays, one per direction, reused for every TLS read and write of a
      * JDK SSLSocket; made on first use, since most connections never need them. Each direction has one reader

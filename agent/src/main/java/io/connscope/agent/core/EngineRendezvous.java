@@ -35,6 +35,7 @@ final class EngineRendezvous {
         Object engine = rendezvousOf(r.direction == Direction.OUTBOUND).meet(key, r);
         if (engine != null && !(engine instanceof ConnectionRecord)) {
             engines.putIfAbsent(engine, r);
+            r.engineBound = true;
         }
     }
 
@@ -43,6 +44,7 @@ final class EngineRendezvous {
         Object other = rendezvousOf(client).meet(key, engine);
         if (other instanceof ConnectionRecord) {
             engines.putIfAbsent(engine, (ConnectionRecord) other);
+            ((ConnectionRecord) other).engineBound = true;
         }
     }
 

@@ -171,6 +171,18 @@ abstract class AbstractGrpcHttp2IT {
             String initiator = client.path("close_initiator").asText();
             String where = name + ": client close_initiator=" + initiator + ", server close_initiator="
                     + server.path("close_initiator").asText() + ", TIME_WAIT rows " + tw + context;
+            if (tw.isEmpty()) {
+                // No row: the side that closed first got bytes after its close (the other side's shutdown GOAWAY
+                // or PING, written a moment later), and its kernel answered them with RST, which drops TIME_WAIT.
+                // Then that side's record must lack bytes the other sent, and the records must mirror each other.
+                JsonNode first = "local".equals(initiator) ? client : server;
+                JsonNode second = first == client ? server : client;
+                assertEquals("local", first.path("close_initiator").asText(), where);
+                assertTrue(second.path("close_initiator").asText().startsWith("remote"), where);
+                assertTrue(second.path("bytes_sent").asLong() > first.path("bytes_received").asLong(),
+                        "the first to close left late bytes unread: " + where);
+                return;
+            }
             assertEquals(1, tw.size(), where);
             boolean clientHolds = ProcNetTcp.localIs(tw.get(0), "127.0.0.1", clientPort);
             assertEquals(clientHolds ? "local" : "remote", initiator, where);

@@ -153,15 +153,22 @@ class Http2JettyIT {
         assertEquals(out.path("close_reason").asText(), in.path("close_reason").asText(), context);
         int clientPort = out.path("local_port").asInt();
         List<ProcNetTcp.Row> tw = ProcNetTcp.timeWait("127.0.0.1", clientPort, ports.get("idle"));
-        // Jetty closed the idle connection: its FIN came first, on both records.
-        assertEquals("remote", out.path("close_initiator").asText(), context);
-        assertEquals("local", in.path("close_initiator").asText(), context);
+        String o = out.path("close_initiator").asText();
+        String i = in.path("close_initiator").asText();
         if (!tw.isEmpty()) {
+            // Who sent the first FIN holds TIME_WAIT: Jetty, closing the idle connection, or the client, closing it
+            // on Jetty's GOAWAY before Jetty's FIN came.
             assertEquals(1, tw.size(), context);
-            assertTrue(ProcNetTcp.localIs(tw.get(0), "127.0.0.1", ports.get("idle")),
-                    "the server, which closed first, holds TIME_WAIT: " + tw + context);
+            boolean clientHolds = ProcNetTcp.localIs(tw.get(0), "127.0.0.1", clientPort);
+            assertEquals(clientHolds ? "local" : "remote", o, tw + context);
+            assertEquals(clientHolds ? "remote" : "local", i, tw + context);
+        } else {
+            // No row: a reset ended it. Either the client closed with Jetty's close_notify unread (its kernel sent
+            // RST: local_reset), or a late close_notify met a side's closed socket after the FINs (the FIN order
+            // stands on both records, the other side may see the reset).
+            assertTrue("local_reset".equals(o) && ("remote_reset".equals(i) || "local".equals(i))
+                    || "remote".equals(o) && "local".equals(i)
+                    || "local".equals(o) && i.startsWith("remote"), o + "/" + i + " " + context);
         }
-        // Without a TIME_WAIT row: the client's close_notify reached Jetty's socket after Jetty had closed it, and
-        // Jetty's kernel answered with a reset, which ends TIME_WAIT before it starts. The FIN still came first.
     }
 }
