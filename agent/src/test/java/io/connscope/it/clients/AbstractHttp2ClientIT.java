@@ -356,6 +356,11 @@ abstract class AbstractHttp2ClientIT {
         if (timeWait.size() == 1) {
             boolean serverFirst = !ProcNetTcp.localIs(timeWait.get(0), "127.0.0.1", clientPort);
             p.expect(serverFirst ? "remote" : "local", initiator, what + ": close_initiator" + rows);
+        } else if (timeWait.size() == 2) {
+            // Both sides hold TIME_WAIT: the FINs crossed on the wire, and each side is first by its own clock (the
+            // README's "Who closed first"): local, or remote when nginx's FIN was in before the client's shutdown.
+            p.check("local".equals(initiator) || "remote".equals(initiator),
+                    what + ": FINs crossed, but close_initiator is " + initiator + rows);
         } else {
             // No TIME_WAIT row: a reset ended it (the client's late close_notify met nginx's closed socket, after
             // nginx's FIN had come first), or both FINs crossed.
