@@ -39,6 +39,49 @@ public final class Checks {
         }
     }
 
+    /**
+     * Whether the two records of one connection fit a close the kernel kept no TIME_WAIT row for: a reset ended it.
+     * Either one side reset it at its close ({@code local_reset}: it had not read all the other sent), and the other
+     * saw the reset or had closed already; or one side's FIN came first ({@code local}) and the other's last bytes
+     * (a GOAWAY, a TLS close_notify) reached its closed socket, whose kernel answered with RST and dropped its
+     * TIME_WAIT. Either way the side that went first left a few bytes unread, which the byte counts show. Returns
+     * null when the records fit, else why not.
+     */
+    public static String misfitWithoutTimeWait(JsonNode a, JsonNode b) {
+        String ai = text(a, "close_initiator");
+        String bi = text(b, "close_initiator");
+        boolean aFirst = "local".equals(ai) || "local_reset".equals(ai);
+        JsonNode first = aFirst ? a : b;
+        JsonNode other = aFirst ? b : a;
+        String fi = aFirst ? ai : bi;
+        String oi = aFirst ? bi : ai;
+        if (!"local".equals(fi) && !"local_reset".equals(fi)) {
+            return "neither record says its side closed or reset first: " + ai + " / " + bi;
+        }
+        if ("local_reset".equals(fi) ? !("remote_reset".equals(oi) || "local".equals(oi)) : !oi.startsWith("remote")) {
+            return "the records do not mirror each other: " + fi + " / " + oi;
+        }
+        long unread = other.path("bytes_sent").asLong() - first.path("bytes_received").asLong();
+        if (unread <= 0 || unread > 256) {
+            return "the side that went first (" + fi + ") should have left a few late bytes unread, not " + unread;
+        }
+        return null;
+    }
+
+    /**
+     * Whether two records fit a close after which both sides hold TIME_WAIT: the FINs crossed on the wire, and each
+     * side is first by its own look (README, "Who closed first"): each record says local or remote, no reset.
+     */
+    public static String misfitWithCrossedFins(JsonNode a, JsonNode b) {
+        for (JsonNode r : new JsonNode[] {a, b}) {
+            String i = text(r, "close_initiator");
+            if (!"local".equals(i) && !"remote".equals(i)) {
+                return "FINs crossed (TIME_WAIT on both sides), but a record says " + i;
+            }
+        }
+        return null;
+    }
+
     public static String text(JsonNode record, String field) {
         JsonNode n = record.get(field);
         return n == null || n.isNull() ? null : n.asText();
