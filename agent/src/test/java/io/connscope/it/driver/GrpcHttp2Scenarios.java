@@ -1,5 +1,6 @@
 package io.connscope.it.driver;
 
+import io.connscope.it.driver.clients.GrpcEcho;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -19,9 +20,6 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -58,30 +56,15 @@ import java.util.regex.Pattern;
  */
 public final class GrpcHttp2Scenarios {
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
     static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("connscope.Test/Echo")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            .setRequestMarshaller(GrpcEcho.BYTES).setResponseMarshaller(GrpcEcho.BYTES).build();
     static final MethodDescriptor<byte[], byte[]> COUNT = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("connscope.Test/Count")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            .setRequestMarshaller(GrpcEcho.BYTES).setResponseMarshaller(GrpcEcho.BYTES).build();
     static final MethodDescriptor<byte[], byte[]> HOLD = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("connscope.Test/Hold")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            .setRequestMarshaller(GrpcEcho.BYTES).setResponseMarshaller(GrpcEcho.BYTES).build();
 
     /** Frames by connection ("side local remote") and kind ("OUTBOUND_PING"), from gRPC's frame loggers. */
     private static final Map<String, Map<String, AtomicInteger>> FRAMES = new ConcurrentHashMap<>();

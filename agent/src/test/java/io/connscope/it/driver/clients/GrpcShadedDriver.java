@@ -2,16 +2,9 @@ package io.connscope.it.driver.clients;
 
 import io.connscope.it.driver.Watchdog;
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -37,13 +30,11 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 import java.io.File;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -98,55 +89,10 @@ public final class GrpcShadedDriver {
     }
 
     private static void grpc(String mode, File certDir) throws Exception {
-        AtomicInteger served = new AtomicInteger();
-        AtomicInteger messagesServed = new AtomicInteger();
-        Set<Integer> clientPorts = new TreeSet<>();
-        AtomicReference<String> session = new AtomicReference<>("none");
-        ServerServiceDefinition echo = ServerServiceDefinition.builder("connscope.Echo")
-                .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
-                    served.incrementAndGet();
-                    response.onNext(request);
-                    response.onCompleted();
-                }))
-                .addMethod(STREAM, ServerCalls.asyncBidiStreamingCall(response -> {
-                    served.incrementAndGet();
-                    return new StreamObserver<byte[]>() {
-                        @Override
-                        public void onNext(byte[] value) {
-                            messagesServed.incrementAndGet();
-                            response.onNext(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            response.onError(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            response.onCompleted();
-                        }
-                    };
-                }))
-                .build();
-        ServerInterceptor peers = new ServerInterceptor() {
-            @Override
-            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                              ServerCallHandler<Q, A> next) {
-                SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-                synchronized (clientPorts) {
-                    clientPorts.add(((InetSocketAddress) remote).getPort());
-                }
-                Object ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-                if (ssl != null) {
-                    session.set(ssl.getClass().getName());
-                }
-                return next.startCall(call, headers);
-            }
-        };
+        GrpcEcho.Counts counts = new GrpcEcho.Counts();
 
         NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerInterceptors.intercept(echo, peers));
+                .addService(GrpcEcho.service(counts));
         NioEventLoopGroup nio = null;
         if (mode.equals("nio")) {
             nio = new NioEventLoopGroup(2);
@@ -237,14 +183,14 @@ public final class GrpcShadedDriver {
             nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
         String ports;
-        synchronized (clientPorts) {
-            ports = clientPorts.toString().replace(" ", "");
+        synchronized (counts.clientPorts) {
+            ports = counts.clientPorts.toString().replace(" ", "");
         }
         System.out.println("RESULT scenario=" + mode + " default_client_channel=" + defaultClientChannel()
-                + " event_loops=" + loops + " ssl_session=" + session.get());
+                + " event_loops=" + loops + " ssl_session=" + counts.session.get());
         System.out.println("RESULT scenario=" + mode + " server_port=" + serverPort + " client_ports=" + ports
-                + " calls_made=" + made + " calls_served=" + served.get()
-                + " stream_messages_sent=" + STREAM_MESSAGES + " stream_messages_served=" + messagesServed.get()
+                + " calls_made=" + made + " calls_served=" + counts.calls.get()
+                + " stream_messages_sent=" + STREAM_MESSAGES + " stream_messages_served=" + counts.messages.get()
                 + " stream_messages_received=" + messagesReceived);
     }
 

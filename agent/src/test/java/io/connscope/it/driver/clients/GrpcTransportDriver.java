@@ -3,25 +3,16 @@ package io.connscope.it.driver.clients;
 import io.connscope.it.driver.Watchdog;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 import java.io.File;
@@ -75,52 +66,7 @@ public final class GrpcTransportDriver {
 
     private static void grpc(String mode, String serverBuilderClass, String channelBuilderClass, File certDir)
             throws Throwable {
-        AtomicInteger served = new AtomicInteger();
-        AtomicInteger messagesServed = new AtomicInteger();
-        Set<Integer> clientPorts = new TreeSet<>();
-        AtomicReference<String> session = new AtomicReference<>("none");
-        ServerServiceDefinition echo = ServerServiceDefinition.builder("connscope.Echo")
-                .addMethod(GrpcEcho.UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
-                    served.incrementAndGet();
-                    response.onNext(request);
-                    response.onCompleted();
-                }))
-                .addMethod(GrpcEcho.STREAM, ServerCalls.asyncBidiStreamingCall(response -> {
-                    served.incrementAndGet();
-                    return new StreamObserver<byte[]>() {
-                        @Override
-                        public void onNext(byte[] value) {
-                            messagesServed.incrementAndGet();
-                            response.onNext(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            response.onError(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            response.onCompleted();
-                        }
-                    };
-                }))
-                .build();
-        ServerInterceptor peers = new ServerInterceptor() {
-            @Override
-            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                                                              ServerCallHandler<Q, A> next) {
-                SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-                synchronized (clientPorts) {
-                    clientPorts.add(((InetSocketAddress) remote).getPort());
-                }
-                Object ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-                if (ssl != null) {
-                    session.set(ssl.getClass().getName());
-                }
-                return next.startCall(call, headers);
-            }
-        };
+        GrpcEcho.Counts counts = new GrpcEcho.Counts();
         ServerCredentials serverCredentials = certDir == null ? InsecureServerCredentials.create()
                 : TlsServerCredentials.create(new File(certDir, "cert.pem"), new File(certDir, "key.pem"));
         ChannelCredentials channelCredentials = certDir == null ? InsecureChannelCredentials.create()
@@ -131,7 +77,7 @@ public final class GrpcTransportDriver {
                 Class.forName(serverBuilderClass), "forAddress",
                 MethodType.methodType(Class.forName(serverBuilderClass), SocketAddress.class, ServerCredentials.class))
                 .invoke(new InetSocketAddress("127.0.0.1", 0), serverCredentials);
-        Server server = serverBuilder.addService(ServerInterceptors.intercept(echo, peers)).build().start();
+        Server server = serverBuilder.addService(GrpcEcho.service(counts)).build().start();
         int serverPort = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
         ManagedChannelBuilder<?> channelBuilder = (ManagedChannelBuilder<?>) MethodHandles.publicLookup().findStatic(
                 Class.forName(channelBuilderClass), "forAddress",
@@ -192,15 +138,15 @@ public final class GrpcTransportDriver {
             throw new AssertionError("the server did not terminate");
         }
         String ports;
-        synchronized (clientPorts) {
-            ports = clientPorts.toString().replace(" ", "");
+        synchronized (counts.clientPorts) {
+            ports = counts.clientPorts.toString().replace(" ", "");
         }
         System.out.println("RESULT scenario=" + mode + " channel_builder=" + channelBuilder.getClass().getName()
                 + " server_builder=" + serverBuilder.getClass().getName() + " transports=" + transports
-                + " ssl_session=" + session.get());
+                + " ssl_session=" + counts.session.get());
         System.out.println("RESULT scenario=" + mode + " server_port=" + serverPort + " client_ports=" + ports
-                + " calls_made=" + made + " calls_served=" + served.get()
-                + " stream_messages_sent=" + GrpcEcho.STREAM_MESSAGES + " stream_messages_served=" + messagesServed.get()
+                + " calls_made=" + made + " calls_served=" + counts.calls.get()
+                + " stream_messages_sent=" + GrpcEcho.STREAM_MESSAGES + " stream_messages_served=" + counts.messages.get()
                 + " stream_messages_received=" + streamed.get());
     }
 
