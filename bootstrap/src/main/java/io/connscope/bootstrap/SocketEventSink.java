@@ -153,6 +153,10 @@ public interface SocketEventSink {
     /** The socket's output was shut down: a FIN is sent now (a half-close). */
     void onShutdownOutput(FileDescriptor fd);
 
+    /** The socket's output was shut down, and its FIN sent. */
+    default void onShutdownOutputDone(FileDescriptor fd) {
+    }
+
     /**
      * Netty's native transports (epoll) have sockets of their own ({@code io.netty.channel.unix.Socket}) with an int
      * descriptor and no {@link FileDescriptor}: the agent makes one per TCP socket, holding the same int (never
@@ -184,6 +188,9 @@ public interface SocketEventSink {
     void onNativeOption(Object socket, String setter, Object value);
 
     void onNativeShutdownOutput(Object socket);
+
+    default void onNativeShutdownOutputDone(Object socket) {
+    }
 
     /** The native socket is about to be closed; its descriptor is still valid. */
     void onNativeClose(Object socket);

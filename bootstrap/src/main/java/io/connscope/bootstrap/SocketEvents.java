@@ -268,6 +268,13 @@ public final class SocketEvents {
         }
     }
 
+    public static void shutdownOutputDone(FileDescriptor fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onShutdownOutputDone(fd);
+        }
+    }
+
     // -- sockets of Netty's native transports (epoll): no java.io.FileDescriptor, the agent keeps one per socket --
 
     public static void nativeConnectStart(Object socket, int fd, Object remote) {
@@ -326,6 +333,13 @@ public final class SocketEvents {
         SocketEventSink s = sink;
         if (s != null && socket != null) {
             s.onNativeShutdownOutput(socket);
+        }
+    }
+
+    public static void nativeShutdownOutputDone(Object socket) {
+        SocketEventSink s = sink;
+        if (s != null && socket != null) {
+            s.onNativeShutdownOutputDone(socket);
         }
     }
 

@@ -33,10 +33,21 @@ public enum CloseInitiator {
     public static final class Verdict {
         public final CloseInitiator initiator;
         public final String reason;
+        /**
+         * The looks at the socket could not order the two FINs (the peer's came while this side's
+         * {@code shutdownOutput} ran): the kernel's state of the closed socket tells, read later by
+         * {@link #settledByKernel}. Until then {@link #initiator} is this side's best guess.
+         */
+        public final boolean kernelDecides;
 
         Verdict(CloseInitiator initiator, String reason) {
+            this(initiator, reason, false);
+        }
+
+        private Verdict(CloseInitiator initiator, String reason, boolean kernelDecides) {
             this.initiator = initiator;
             this.reason = reason;
+            this.kernelDecides = kernelDecides;
         }
 
         @Override
@@ -66,6 +77,12 @@ public enum CloseInitiator {
     // The verdicts whose reason is fixed text, shared: a close makes none.
     private static final Verdict SHUTDOWN_FIRST = new Verdict(LOCAL, "shutdownOutput sent FIN first");
     private static final Verdict PEER_FIN_BEFORE_SHUTDOWN = new Verdict(REMOTE, "peer FIN pending, unread at shutdownOutput");
+    private static final Verdict FINS_MET_AT_SHUTDOWN = new Verdict(LOCAL,
+            "the peer's FIN came during shutdownOutput, not checked with the kernel", true);
+    private static final Verdict SETTLED_LOCAL = new Verdict(LOCAL,
+            "the peer's FIN came during shutdownOutput; the kernel keeps TIME_WAIT here: this side's FIN was first");
+    private static final Verdict SETTLED_REMOTE = new Verdict(REMOTE,
+            "the peer's FIN came during shutdownOutput; the kernel keeps no TIME_WAIT here: the peer's FIN was first");
     private static final Verdict PEER_FIN_READ = new Verdict(REMOTE, "peer FIN read as end-of-stream");
     private static final Verdict NOT_SEEN = new Verdict(UNKNOWN, "close not seen");
     private static final Verdict PEER_RESET_PENDING = new Verdict(REMOTE_RESET, "peer reset pending at close");
@@ -87,6 +104,11 @@ public enum CloseInitiator {
             return new Verdict(LOCAL_RESET, "connection timed out on " + history.timedOutOn
                     + ": the kernel gave up (keep-alive probes or retransmissions unanswered)");
         }
+        if (history.shutdownOutputNanos != 0 && history.peerFinDuringShutdown) {
+            // No look can order FINs that met: one before the shutdown system call found none pending, one after
+            // it found the peer's. Whether the peer's FIN came first is in the kernel's state of the socket.
+            return FINS_MET_AT_SHUTDOWN;
+        }
         if (history.shutdownOutputNanos != 0 && history.peerFinBeforeShutdown) {
             // A TLS close: close_notify, then shutdownOutput, with the peer's FIN already in, not yet read.
             return PEER_FIN_BEFORE_SHUTDOWN;
@@ -99,6 +121,15 @@ public enum CloseInitiator {
             return PEER_FIN_READ;
         }
         return null;
+    }
+
+    /**
+     * The verdict for FINs that met at {@code shutdownOutput}, from the kernel's state of the closed socket:
+     * {@code thisSideFirst} when this side's row is in a state only the first FIN's sender passes through
+     * (FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT); otherwise (LAST_ACK, or the row gone) the peer's FIN was first.
+     */
+    public static Verdict settledByKernel(boolean thisSideFirst) {
+        return thisSideFirst ? SETTLED_LOCAL : SETTLED_REMOTE;
     }
 
     /** The verdict from a look at the socket just before close; for when {@link #decideFromHistory} gave none. */
@@ -132,6 +163,11 @@ public enum CloseInitiator {
         public long shutdownOutputNanos;
         /** The peer's FIN had arrived, unread, when this side shut its output down: the peer was first. */
         public boolean peerFinBeforeShutdown;
+        /**
+         * The peer's FIN was not in at this side's shutdownOutput but was right after it: the FINs met, and only
+         * the kernel knows which was first.
+         */
+        public boolean peerFinDuringShutdown;
         public boolean resetSeen;
         public String resetSeenOn;
         /** The kernel timed the connection out (ETIMEDOUT on a read or write). */

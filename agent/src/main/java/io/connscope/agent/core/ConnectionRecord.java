@@ -304,6 +304,19 @@ public final class ConnectionRecord {
         return verdict == null ? null : verdict.initiator;
     }
 
+    /** The close's FINs met and the kernel's state of the socket is to tell which was first (the reporter asks it). */
+    public boolean closeInitiatorForKernel() {
+        CloseInitiator.Verdict v = verdict;
+        return v != null && v.kernelDecides;
+    }
+
+    /** The reporter thread: the kernel told whether this side's FIN was first. */
+    public void settleCloseInitiator(boolean thisSideFirst) {
+        if (closeInitiatorForKernel()) {
+            verdict = CloseInitiator.settledByKernel(thisSideFirst);
+        }
+    }
+
     /** Why the initiator was decided as it was, for people; null while open. */
     public String closeDetail() {
         return verdict == null ? null : verdict.reason;

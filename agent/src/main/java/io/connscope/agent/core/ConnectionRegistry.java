@@ -447,6 +447,11 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     @Override
+    public void onNativeShutdownOutputDone(Object socket) {
+        natives.onShutdownOutputDone(socket);
+    }
+
+    @Override
     public void onNativeClose(Object socket) {
         natives.onClose(socket);
     }
@@ -518,6 +523,18 @@ public final class ConnectionRegistry implements SocketEventSink {
                 r.history.peerFinBeforeShutdown = true;
             }
             r.history.shutdownOutputNanos = System.nanoTime();
+        }
+    }
+
+    @Override
+    public void onShutdownOutputDone(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos != 0
+                && !r.history.peerFinBeforeShutdown && !r.history.peerFinDuringShutdown
+                && inspector.peerFinPending(fd)) {
+            // Not in before the FIN went, in now: between the two looks (microseconds, or longer when this thread
+            // was descheduled) the FINs met, and their order is the kernel's to tell (the reporter asks it).
+            r.history.peerFinDuringShutdown = true;
         }
     }
 

@@ -169,6 +169,13 @@ final class NativeSockets {
         }
     }
 
+    void onShutdownOutputDone(Object socket) {
+        FileDescriptor descriptor = sockets.get(socket);
+        if (descriptor != null) {
+            registry.onShutdownOutputDone(descriptor);
+        }
+    }
+
     void onClose(Object socket) {
         FileDescriptor descriptor = sockets.get(socket);
         if (descriptor != null) {

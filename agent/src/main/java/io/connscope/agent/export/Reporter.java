@@ -222,6 +222,10 @@ public final class Reporter implements ConnectionListener {
                     if (first != null) {
                         batch.add(first);
                         queue.drainTo(batch, BATCH - 1);
+                        KernelSampler k = kernel;
+                        if (k != null) {
+                            k.settleCloseInitiators(batch);
+                        }
                         for (Object item : batch) {
                             write(item);
                         }
@@ -358,6 +362,11 @@ public final class Reporter implements ConnectionListener {
             return;
         }
         ConnectionRecord r = (ConnectionRecord) item;
+        KernelSampler k = kernel;
+        if (k != null && r.closeInitiatorForKernel()) {
+            // Reported outside a batch (at exit): settled alone.
+            k.settleCloseInitiators(java.util.List.of(r));
+        }
         if (export != null) {
             exportSafely(export, r);
         }
@@ -366,7 +375,6 @@ public final class Reporter implements ConnectionListener {
             failed++;
         }
         summary.addFinished(r);
-        KernelSampler k = kernel;
         if (k != null) {
             k.onClosed(r);
         }

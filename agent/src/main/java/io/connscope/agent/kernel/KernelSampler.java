@@ -213,8 +213,8 @@ public final class KernelSampler {
         Map<KernelPeer, KernelSnapshot.PeerCounts> peers = new HashMap<>();
         seenOpen.clear();
         sampleNumber = sampleNumber == Integer.MAX_VALUE ? 1 : sampleNumber + 1;
-        int rows = read(procNet.resolve("tcp"), byTuple, peerOf, peers, nowMillis)
-                + read(procNet.resolve("tcp6"), byTuple, peerOf, peers, nowMillis);
+        RowSink sink = r -> sampleRow(r, byTuple, peerOf, peers, nowMillis);
+        int rows = read(procNet.resolve("tcp"), sink) + read(procNet.resolve("tcp6"), sink);
         int[] range = ints(procSys.resolve("ip_local_port_range"), 2);
         int[] twReuse = ints(procSys.resolve("tcp_tw_reuse"), 1);
         KernelSnapshot s = new KernelSnapshot(nowMillis, rows, System.nanoTime() - start, range[0], range[1],
@@ -223,8 +223,13 @@ public final class KernelSampler {
         return s;
     }
 
-    private int read(Path file, Map<Endpoints, ConnectionRecord> byTuple, Map<ConnectionRecord, KernelPeer> peerOf,
-                     Map<KernelPeer, KernelSnapshot.PeerCounts> peers, long nowMillis) throws IOException {
+    /** A row of /proc/net/tcp*, parsed into the one reused {@link TcpRow}. */
+    private interface RowSink {
+        void accept(TcpRow row);
+    }
+
+    /** Streams {@code file} through the fixed buffer; each row goes to {@code sink}. Returns the rows. */
+    private int read(Path file, RowSink sink) throws IOException {
         if (!Files.exists(file)) {
             return 0; // no IPv6 in this kernel
         }
@@ -234,7 +239,7 @@ public final class KernelSampler {
             while (true) {
                 int n = in.read(buffer, filled, buffer.length - filled);
                 if (n < 0) {
-                    if (filled > 0 && consume(buffer, 0, filled, byTuple, peerOf, peers, nowMillis)) {
+                    if (filled > 0 && consume(buffer, 0, filled, sink)) {
                         rows++;
                     }
                     return rows;
@@ -243,7 +248,7 @@ public final class KernelSampler {
                 int lineStart = 0;
                 for (int i = 0; i < filled; i++) {
                     if (buffer[i] == '\n') {
-                        if (consume(buffer, lineStart, i, byTuple, peerOf, peers, nowMillis)) {
+                        if (consume(buffer, lineStart, i, sink)) {
                             rows++;
                         }
                         lineStart = i + 1;
@@ -261,26 +266,31 @@ public final class KernelSampler {
     }
 
     /** One line: counted when it is a row. */
-    private boolean consume(byte[] line, int from, int to, Map<Endpoints, ConnectionRecord> byTuple,
-                            Map<ConnectionRecord, KernelPeer> peerOf, Map<KernelPeer, KernelSnapshot.PeerCounts> peers,
-                            long nowMillis) {
+    private boolean consume(byte[] line, int from, int to, RowSink sink) {
         TcpRow r = row;
         if (!r.parse(line, from, to)) {
             return false;
         }
+        sink.accept(r);
+        return true;
+    }
+
+    /** A sample's look at one row. */
+    private void sampleRow(TcpRow r, Map<Endpoints, ConnectionRecord> byTuple, Map<ConnectionRecord, KernelPeer> peerOf,
+                           Map<KernelPeer, KernelSnapshot.PeerCounts> peers, long nowMillis) {
         if (r.state() == TcpRow.TIME_WAIT) {
             KernelPeer peer = closes.firstInSample(r.endpoints(), sampleNumber);
             if (peer != null) {
                 counts(peers, peer).timeWait++;
             }
-            return true;
+            return;
         }
         if (r.state() == TcpRow.LISTEN) {
-            return true;
+            return;
         }
         ConnectionRecord c = byTuple.get(r.endpoints());
         if (c == null || !seenOpen.add(c)) {
-            return true;
+            return;
         }
         KernelSnapshot.PeerCounts counts = counts(peers, peerOf.get(c));
         counts.open++;
@@ -289,7 +299,48 @@ public final class KernelSampler {
             counts.maxUnansweredProbes = Math.max(counts.maxUnansweredProbes, r.probesOut());
             c.noteUnansweredProbes(r.probesOut(), nowMillis);
         }
-        return true;
+    }
+
+    /**
+     * The reporter thread, before it reports {@code finished}: closes whose FINs met at shutdownOutput
+     * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
+     * them all. This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
+     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone.
+     */
+    public synchronized void settleCloseInitiators(List<?> finished) {
+        Map<Endpoints, ConnectionRecord> waiting = null;
+        for (Object item : finished) {
+            if (item instanceof ConnectionRecord && ((ConnectionRecord) item).closeInitiatorForKernel()) {
+                ConnectionRecord r = (ConnectionRecord) item;
+                Endpoints tuple = new Endpoints();
+                if (tuple.set(r)) {
+                    if (waiting == null) {
+                        waiting = new HashMap<>();
+                    }
+                    waiting.put(tuple, r);
+                }
+            }
+        }
+        if (waiting == null) {
+            return;
+        }
+        Map<Endpoints, ConnectionRecord> byTuple = waiting;
+        Set<ConnectionRecord> first = Collections.newSetFromMap(new IdentityHashMap<>());
+        RowSink sink = r -> {
+            ConnectionRecord c = byTuple.get(r.endpoints());
+            if (c != null && TcpRow.sentTheFirstFin(r.state())) {
+                first.add(c);
+            }
+        };
+        try {
+            read(procNet.resolve("tcp"), sink);
+            read(procNet.resolve("tcp6"), sink);
+        } catch (IOException | RuntimeException e) {
+            return; // unsettled: the looks' guess stands, and its reason says the kernel was not asked
+        }
+        for (ConnectionRecord c : byTuple.values()) {
+            c.settleCloseInitiator(first.contains(c));
+        }
     }
 
     private static KernelSnapshot.PeerCounts counts(Map<KernelPeer, KernelSnapshot.PeerCounts> peers, KernelPeer peer) {

@@ -22,8 +22,12 @@ import java.nio.ByteOrder;
 public final class TcpRow {
 
     public static final int ESTABLISHED = 0x01;
+    public static final int FIN_WAIT1 = 0x04;
+    public static final int FIN_WAIT2 = 0x05;
     public static final int TIME_WAIT = 0x06;
+    public static final int LAST_ACK = 0x09;
     public static final int LISTEN = 0x0A;
+    public static final int CLOSING = 0x0B;
     /** {@code tr} of a row whose keep-alive timer runs. */
     public static final int TIMER_KEEPALIVE = 2;
 
@@ -40,6 +44,15 @@ public final class TcpRow {
 
     public int state() {
         return state;
+    }
+
+    /**
+     * Whether a closed socket in {@code state} sent its FIN before the peer's arrived (RFC 793's active close:
+     * FIN_WAIT1, FIN_WAIT2, and CLOSING when the FINs crossed, then TIME_WAIT). The passive side goes CLOSE_WAIT,
+     * LAST_ACK, then away.
+     */
+    public static boolean sentTheFirstFin(int state) {
+        return state == FIN_WAIT1 || state == FIN_WAIT2 || state == CLOSING || state == TIME_WAIT;
     }
 
     public int timer() {

@@ -9,6 +9,8 @@ import static io.connscope.agent.core.CloseInitiator.POLLHUP;
 import static io.connscope.agent.core.CloseInitiator.POLLIN;
 import static io.connscope.agent.core.CloseInitiator.POLLRDHUP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CloseInitiatorTest {
 
@@ -40,6 +42,37 @@ class CloseInitiatorTest {
         h.eofNanos = 5;
         h.shutdownOutputNanos = 10;
         assertEquals(CloseInitiator.REMOTE, CloseInitiator.decide(h, QUIET).initiator);
+    }
+
+    @Test
+    void finsThatMetAtOurShutdownOutputAreTheKernelsToOrder() {
+        CloseHistory h = new CloseHistory();
+        h.shutdownOutputNanos = 5;
+        h.peerFinDuringShutdown = true;
+        h.eofNanos = 10; // a reader thread saw the FIN after the shutdown: still not an order
+        CloseInitiator.Verdict guess = CloseInitiator.decide(h, QUIET);
+        assertEquals(CloseInitiator.LOCAL, guess.initiator);
+        assertTrue(guess.kernelDecides, guess.toString());
+        assertTrue(guess.reason.contains("not checked"), guess.reason);
+        CloseInitiator.Verdict local = CloseInitiator.settledByKernel(true);
+        CloseInitiator.Verdict remote = CloseInitiator.settledByKernel(false);
+        assertEquals(CloseInitiator.LOCAL, local.initiator);
+        assertEquals(CloseInitiator.REMOTE, remote.initiator);
+        assertFalse(local.kernelDecides || remote.kernelDecides);
+    }
+
+    @Test
+    void aSettledRecordKeepsTheKernelsAnswer() {
+        ConnectionRecord r = new ConnectionRecord();
+        r.history.shutdownOutputNanos = 5;
+        r.history.peerFinDuringShutdown = true;
+        r.verdict = CloseInitiator.decide(r.history, QUIET);
+        assertTrue(r.closeInitiatorForKernel());
+        r.settleCloseInitiator(false);
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator());
+        assertFalse(r.closeInitiatorForKernel());
+        r.settleCloseInitiator(true); // once settled, a second answer changes nothing
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator());
     }
 
     @Test

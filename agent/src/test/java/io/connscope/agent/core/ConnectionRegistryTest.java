@@ -356,10 +356,37 @@ class ConnectionRegistryTest {
     void halfCloseBeforeThePeersFinIsLocal() {
         FileDescriptor fd = connected();
         registry.onShutdownOutput(fd);
+        registry.onShutdownOutputDone(fd);
         registry.onRead(fd, 0L, 0, -1, null);
         registry.onClose(fd);
         assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
         assertEquals("shutdownOutput sent FIN first", finished.get(0).closeDetail());
+        assertFalse(finished.get(0).closeInitiatorForKernel());
+    }
+
+    @Test
+    void aPeerFinFirstSeenRightAfterTheShutdownIsLeftForTheKernel() {
+        FileDescriptor fd = connected();
+        registry.onShutdownOutput(fd);
+        kernel.finPending = true; // in between the look before the FIN went and the look after
+        registry.onShutdownOutputDone(fd);
+        registry.onRead(fd, 0L, 0, -1, null);
+        registry.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(CloseInitiator.LOCAL, r.closeInitiator(), "this side's guess until the reporter asks the kernel");
+        assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
+    }
+
+    @Test
+    void aPeerFinPendingBeforeTheShutdownNeedsNoKernel() {
+        FileDescriptor fd = connected();
+        kernel.finPending = true;
+        registry.onShutdownOutput(fd);
+        registry.onShutdownOutputDone(fd);
+        registry.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator());
+        assertFalse(r.closeInitiatorForKernel());
     }
 
     @Test

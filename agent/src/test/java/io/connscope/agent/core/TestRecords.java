@@ -52,4 +52,12 @@ public final class TestRecords {
         r.verdict = new CloseInitiator.Verdict(initiator, "test");
         return closed(r);
     }
+
+    /** The record, closed after FINs that met at shutdownOutput: its initiator is for the kernel to settle. */
+    public static ConnectionRecord closedWithFinsMet(ConnectionRecord r) {
+        r.history.shutdownOutputNanos = System.nanoTime();
+        r.history.peerFinDuringShutdown = true;
+        r.verdict = CloseInitiator.decideFromHistory(r.history);
+        return closed(r);
+    }
 }

@@ -223,4 +223,55 @@ class KernelSamplerTest {
         assertNull(closes.firstInSample(kept, 1));
         assertEquals(peerChoices[(int) last[1]], closes.firstInSample(kept, 2));
     }
+
+    /**
+     * FINs that met at shutdownOutput are ordered by this side's row: TIME_WAIT when this side's FIN was first;
+     * none (LAST_ACK, then gone) when the peer's was. Real sockets on loopback, closed in both orders.
+     */
+    @Test
+    void finsThatMetAtShutdownAreOrderedByThisSidesRow() throws Exception {
+        KernelSampler sampler = sampler();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // This side first: its FIN, the peer's end-of-stream, the peer's FIN.
+            Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket firstPeer = server.accept();
+            ConnectionRecord firstRecord = TestRecords.open(first, Direction.OUTBOUND);
+            first.shutdownOutput();
+            assertEquals(-1, firstPeer.getInputStream().read());
+            firstPeer.close();
+            assertEquals(-1, first.getInputStream().read());
+            first.close();
+
+            // The peer first: its FIN is in before this side closes.
+            Socket second = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket secondPeer = server.accept();
+            ConnectionRecord secondRecord = TestRecords.open(second, Direction.OUTBOUND);
+            secondPeer.close();
+            assertEquals(-1, second.getInputStream().read());
+            second.shutdownOutput();
+            second.close();
+
+            // A close the looks decided is left as it is.
+            Socket third = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket thirdPeer = server.accept();
+            ConnectionRecord thirdRecord = TestRecords.closedBy(TestRecords.open(third, Direction.OUTBOUND),
+                    io.connscope.agent.core.CloseInitiator.REMOTE);
+            third.close();
+            thirdPeer.close();
+
+            TestRecords.closedWithFinsMet(firstRecord);
+            TestRecords.closedWithFinsMet(secondRecord);
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, secondRecord.closeInitiator(),
+                    "before the kernel is asked: this side's guess");
+            sampler.settleCloseInitiators(List.of("not a record", firstRecord, secondRecord, thirdRecord));
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, firstRecord.closeInitiator(),
+                    firstRecord.closeDetail());
+            assertTrue(firstRecord.closeDetail().contains("keeps TIME_WAIT here"), firstRecord.closeDetail());
+            assertEquals(io.connscope.agent.core.CloseInitiator.REMOTE, secondRecord.closeInitiator(),
+                    secondRecord.closeDetail());
+            assertTrue(secondRecord.closeDetail().contains("no TIME_WAIT here"), secondRecord.closeDetail());
+            assertEquals(io.connscope.agent.core.CloseInitiator.REMOTE, thirdRecord.closeInitiator());
+            assertEquals("test", thirdRecord.closeDetail());
+        }
+    }
 }

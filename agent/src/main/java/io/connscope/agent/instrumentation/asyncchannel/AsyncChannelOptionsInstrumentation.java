@@ -50,5 +50,10 @@ public final class AsyncChannelOptionsInstrumentation implements SocketInstrumen
         public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
             SocketEvents.shutdownOutput(fd);
         }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.shutdownOutputDone(fd);
+        }
     }
 }

@@ -162,6 +162,13 @@ public final class NettyNativeSocketInstrumentation implements SocketInstrumenta
                 SocketEvents.nativeShutdownOutput(socket);
             }
         }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.This Object socket, @Advice.Argument(1) boolean output) {
+            if (output) {
+                SocketEvents.nativeShutdownOutputDone(socket);
+            }
+        }
     }
 
     public static final class ReadAddressAdvice {

@@ -96,6 +96,11 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
         public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
             SocketEvents.shutdownOutput(fd);
         }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.shutdownOutputDone(fd);
+        }
     }
 
     public static final class OptionAdvice {

@@ -78,6 +78,11 @@ public final class NioSocketImplInstrumentation implements SocketInstrumentation
         public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
             SocketEvents.shutdownOutput(fd);
         }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd) {
+            SocketEvents.shutdownOutputDone(fd);
+        }
     }
 
     public static final class OptionAdvice {
