@@ -36,6 +36,8 @@ public final class HttpConnectionTracker {
     private int state = IDLE;
     /** Written under the lock, volatile for {@link #requests()}. */
     private volatile int requests;
+    /** Written under the lock, volatile for {@link #traceContextMalformed()}. */
+    private volatile int traceContextMalformed;
     /** Whether {@link #responseHead} belongs to the current request (false until its response starts). */
     private boolean responseStarted;
     /** When the current request started, on the monotonic clock the caller already read for the byte counters. */
@@ -305,17 +307,34 @@ public final class HttpConnectionTracker {
             return;
         }
         exchangeReported = true;
+        TraceHeaders trace = requestHead.traceContext();
+        if (trace != null && trace.malformed() > 0) {
+            traceContextMalformed += trace.malformed();
+        }
         if (listener == null) {
             return;
         }
         boolean haveResponse = responseStarted && !responseHead.inHead();
+        boolean traced = trace != null && trace.found();
+        boolean ids = traced && trace.hasIds();
         listener.onExchange(new HttpExchange(requests, HttpExchange.versionText(requestHead.version),
                 HttpTokens.text(requestHead.connection, requestHead.connectionLength),
                 HttpTokens.text(requestHead.keepAlive, requestHead.keepAliveLength),
                 haveResponse ? responseHead.status : 0,
                 haveResponse ? HttpTokens.text(responseHead.connection, responseHead.connectionLength) : null,
                 haveResponse ? HttpTokens.text(responseHead.keepAlive, responseHead.keepAliveLength) : null,
-                anchorMillis + Math.floorDiv(requestStartedNanos - anchorNanos, 1_000_000L)));
+                anchorMillis + Math.floorDiv(requestStartedNanos - anchorNanos, 1_000_000L),
+                ids ? TraceHeaders.traceIdHex(trace.traceIdHigh(), trace.traceIdLow()) : null,
+                ids ? TraceHeaders.spanIdHex(trace.spanId()) : null,
+                traced ? HttpExchange.sampled(trace.sampled()) : null));
+    }
+
+    /**
+     * Malformed trace headers in this connection's requests so far (each ignored). Without the lock: a volatile
+     * int, read by the reporter.
+     */
+    public int traceContextMalformed() {
+        return traceContextMalformed;
     }
 
     /**
@@ -335,7 +354,8 @@ public final class HttpConnectionTracker {
         }
         requests++;
         if (listener != null) {
-            listener.onExchange(new HttpExchange(requests, "HTTP/2", null, null, 0, null, null, nowMillis));
+            listener.onExchange(new HttpExchange(requests, "HTTP/2", null, null, 0, null, null, nowMillis, null, null,
+                    null));
         }
     }
 

@@ -22,16 +22,25 @@ public final class HttpExchange {
     public final int grpcStatus;
     /** HTTP/2: the error code of the RST_STREAM that ended the stream ({@code cancel}, ...), or null. */
     public final String resetCode;
+    /**
+     * The trace context the request carried (see {@link TraceHeaders} for which header wins): the trace id as 32
+     * lowercase hex digits and the span id of the request's sender as 16, or null when it named none.
+     */
+    public final String traceId;
+    public final String spanId;
+    /** Whether its trace context said sampled; null when it said nothing about sampling (or carried none). */
+    public final Boolean sampled;
 
     HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
-                 String responseConnection, String responseKeepAlive, long startedAtMillis) {
+                 String responseConnection, String responseKeepAlive, long startedAtMillis, String traceId,
+                 String spanId, Boolean sampled) {
         this(index, httpVersion, requestConnection, requestKeepAlive, status, responseConnection, responseKeepAlive,
-                startedAtMillis, -1, null);
+                startedAtMillis, -1, null, traceId, spanId, sampled);
     }
 
     private HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
                          String responseConnection, String responseKeepAlive, long startedAtMillis, int grpcStatus,
-                         String resetCode) {
+                         String resetCode, String traceId, String spanId, Boolean sampled) {
         this.index = index;
         this.reused = index > 1;
         this.httpVersion = httpVersion;
@@ -43,12 +52,24 @@ public final class HttpExchange {
         this.startedAtMillis = startedAtMillis;
         this.grpcStatus = grpcStatus;
         this.resetCode = resetCode;
+        this.traceId = traceId;
+        this.spanId = spanId;
+        this.sampled = sampled;
     }
 
-    /** One HTTP/2 stream a client opened; {@code status} 0 when no response head came. */
+    /**
+     * One HTTP/2 stream a client opened; {@code status} 0 when no response head came; the trace context as for
+     * HTTP/1.x ({@code sampled} 1, 0, or -1 when not said).
+     */
     public static HttpExchange ofHttp2Stream(int index, int status, int grpcStatus, String resetCode,
-                                             long startedAtMillis) {
-        return new HttpExchange(index, "HTTP/2", null, null, status, null, null, startedAtMillis, grpcStatus, resetCode);
+                                             long startedAtMillis, String traceId, String spanId, int sampled) {
+        return new HttpExchange(index, "HTTP/2", null, null, status, null, null, startedAtMillis, grpcStatus, resetCode,
+                traceId, spanId, sampled(sampled));
+    }
+
+    /** A sampled flag of 1, 0 or -1 as true, false or null. */
+    static Boolean sampled(int sampled) {
+        return sampled < 0 ? null : sampled == 1;
     }
 
     static String versionText(int version) {

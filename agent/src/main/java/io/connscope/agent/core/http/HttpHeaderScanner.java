@@ -3,8 +3,9 @@ package io.connscope.agent.core.http;
 /**
  * Reads one HTTP/1.x message head (start line and headers) as it streams by, chunk after chunk, and keeps only
  * what connection management needs: the HTTP version, the status code, and the values of {@code Connection},
- * {@code Keep-Alive}. Every other header, the request target (and so any query string) and the body are
- * skipped without being stored.
+ * {@code Keep-Alive}; and of a request, its trace context (the trace headers' values go byte by byte into
+ * {@link TraceHeaders}, which keeps only the ids and the sampled flag). Every other header ({@code tracestate} and
+ * {@code baggage} too), the request target (and so any query string) and the body are skipped without being stored.
  *
  * <p>Allocation-free per message: the buffers are allocated once per connection, each when first needed (the value
  * buffers when their header first appears, the line and name buffers when a line comes split across reads, which
@@ -29,6 +30,15 @@ final class HttpHeaderScanner {
     private static final long CONNECTION_TAIL_FOLD = Words.caseFold("nection:");
     private static final long KEEP_ALIVE_HEAD_FOLD = Words.caseFold("keep-ali");
     private static final long KEEP_ALIVE_TAIL_FOLD = Words.caseFold("p-alive:");
+    /** The trace headers' first bytes: "tracepar", "x-b3-" and "b3:", for the skip test of other headers. */
+    private static final long TRACEPARENT_HEAD = Words.of("tracepar");
+    private static final long TRACEPARENT_HEAD_FOLD = Words.caseFold("tracepar");
+    private static final long X_B3 = Words.of("x-b3-");
+    private static final long X_B3_FOLD = Words.caseFold("x-b3-");
+    private static final long B3 = Words.of("b3:");
+    private static final long B3_FOLD = Words.caseFold("b3:");
+    private static final long FIVE_BYTES = Words.mask(5);
+    private static final long THREE_BYTES = Words.mask(3);
 
     /** For {@link #indexOf}: '\n' and '\r' in every byte of a word, and each byte's low and high bit. */
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
@@ -44,6 +54,8 @@ final class HttpHeaderScanner {
     private static final int TARGET_NONE = 0;
     private static final int TARGET_CONNECTION = 1;
     private static final int TARGET_KEEP_ALIVE = 2;
+    /** A request's trace header, which one in {@link #traceHeader}. */
+    private static final int TARGET_TRACE = 3;
     /** A header line whose name the chunk ends too soon to tell. */
     private static final int UNDECIDED = -1;
     /** "connection:" and "keep-alive:" alike. */
@@ -65,7 +77,11 @@ final class HttpHeaderScanner {
     private int nameLength;
     private boolean nameOverflow;
     private int target;
+    private int traceHeader;
     private boolean valueStarted;
+
+    /** A request's trace context; made when a request first carries a trace header. */
+    TraceHeaders trace;
 
     /** Made when the header is first seen (most connections never see Keep-Alive); its length is -1 until then. */
     byte[] connection;
@@ -91,6 +107,21 @@ final class HttpHeaderScanner {
         keepAliveLength = -1;
         version = 0;
         status = 0;
+        if (trace != null) {
+            trace.begin();
+        }
+    }
+
+    /**
+     * The request's trace context, resolved (see {@link TraceHeaders#resolve}), or null when it carried no trace
+     * header. A header cut off by the end of the connection is not counted.
+     */
+    TraceHeaders traceContext() {
+        if (trace == null) {
+            return null;
+        }
+        trace.resolve();
+        return trace;
     }
 
     boolean inHead() {
@@ -120,7 +151,8 @@ final class HttpHeaderScanner {
                 }
             } else if (phase == NAME && nameLength == 0 && !nameOverflow) {
                 int first = bytes.byteAt(address + i);
-                int kept = first == '\r' || first == '\n' ? UNDECIDED : targetAhead(bytes, address + i, length - i, first);
+                int kept = first == '\r' || first == '\n' ? UNDECIDED
+                        : targetAhead(bytes, address + i, length - i, first, request);
                 if (kept == TARGET_NONE) {
                     // A header connscope does not keep: only its end matters.
                     int end = newline(bytes, address, i, length);
@@ -212,12 +244,24 @@ final class HttpHeaderScanner {
 
     /**
      * Which header a line starting here is, from its first {@link #NAME_COLON_LENGTH} bytes: Connection, Keep-Alive,
-     * neither, or {@link #UNDECIDED} when the chunk ends too soon to tell (its name is then read byte by byte).
+     * neither, or {@link #UNDECIDED} when the chunk ends too soon to tell, or when it may be a request's trace header
+     * (its name is then read byte by byte).
      */
-    private static int targetAhead(ByteSource bytes, long address, int remaining, int first) {
+    private static int targetAhead(ByteSource bytes, long address, int remaining, int first, boolean request) {
         int lower = lower((byte) first);
         if (lower != 'c' && lower != 'k') {
-            return TARGET_NONE;
+            if (!request || (lower != 't' && lower != 'x' && lower != 'b')) {
+                return TARGET_NONE;
+            }
+            if (remaining < 8) {
+                return UNDECIDED;
+            }
+            // One word tells a trace header from the others that start so (Transfer-Encoding, X-Forwarded-For).
+            long head = bytes.longAt(address);
+            boolean maybe = lower == 't' ? (head | TRACEPARENT_HEAD_FOLD) == TRACEPARENT_HEAD
+                    : lower == 'x' ? ((head | X_B3_FOLD) & FIVE_BYTES) == X_B3
+                    : ((head | B3_FOLD) & THREE_BYTES) == B3;
+            return maybe ? UNDECIDED : TARGET_NONE;
         }
         if (remaining < NAME_COLON_LENGTH) {
             return UNDECIDED;
@@ -235,6 +279,15 @@ final class HttpHeaderScanner {
 
     /** Value bytes of a kept header (no newline among them), as {@link #step} keeps them. */
     private void appendValue(ByteSource bytes, long address, int length) {
+        if (target == TARGET_TRACE) {
+            for (int k = 0; k < length; k++) {
+                int b = bytes.byteAt(address + k);
+                if (b != '\r') {
+                    trace.valueByte(b);
+                }
+            }
+            return;
+        }
         byte[] into = target == TARGET_CONNECTION ? connection : keepAlive;
         int used = target == TARGET_CONNECTION ? connectionLength : keepAliveLength;
         for (int k = 0; k < length; k++) {
@@ -311,6 +364,8 @@ final class HttpHeaderScanner {
                         connection[connectionLength++] = b;
                     } else if (target == TARGET_KEEP_ALIVE && keepAliveLength < VALUE_CAPACITY) {
                         keepAlive[keepAliveLength++] = b;
+                    } else if (target == TARGET_TRACE) {
+                        trace.valueByte(b);
                     }
                 }
                 break;
@@ -338,6 +393,12 @@ final class HttpHeaderScanner {
                 keepAlive = new byte[VALUE_CAPACITY];
             }
             keepAliveLength = Math.max(keepAliveLength, 0);
+        } else if (target == TARGET_TRACE) {
+            if (trace == null) {
+                trace = new TraceHeaders();
+                trace.begin();
+            }
+            trace.beginValue(traceHeader);
         }
     }
 
@@ -350,6 +411,8 @@ final class HttpHeaderScanner {
             while (keepAliveLength > 0 && isSpace(keepAlive[keepAliveLength - 1])) {
                 keepAliveLength--;
             }
+        } else if (target == TARGET_TRACE) {
+            trace.endValue();
         }
         target = TARGET_NONE;
     }
@@ -416,6 +479,12 @@ final class HttpHeaderScanner {
         }
         if (nameIs("keep-alive")) {
             return TARGET_KEEP_ALIVE;
+        }
+        if (request) {
+            traceHeader = TraceHeaders.headerOf(name, nameLength);
+            if (traceHeader >= 0) {
+                return TARGET_TRACE;
+            }
         }
         return TARGET_NONE;
     }

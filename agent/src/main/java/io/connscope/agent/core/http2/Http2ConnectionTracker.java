@@ -181,7 +181,8 @@ public final class Http2ConnectionTracker {
     private void finish(int slot) {
         if (listener != null && streams.byClient(slot) && streams.reported(slot)) {
             listener.onExchange(HttpExchange.ofHttp2Stream(streams.index(slot), streams.status(slot),
-                    streams.grpcStatus(slot), streams.resetCodeName(slot), streams.startedAtMillis(slot)));
+                    streams.grpcStatus(slot), streams.resetCodeName(slot), streams.startedAtMillis(slot), null, null,
+                    -1));
         }
         streams.remove(slot);
     }
