@@ -352,6 +352,16 @@ public final class ConnectionRecord {
         return protocol == PROTOCOL_TLS && tlsPlaintext != PROTOCOL_OTHER ? null : 0;
     }
 
+    /**
+     * Malformed trace-context headers ({@code traceparent}, {@code b3}, {@code X-B3-*}) in the requests the
+     * connection carried, HTTP/1.x or HTTP/2: each was ignored. 0 when none (or not HTTP).
+     */
+    public int traceContextMalformed() {
+        Http2ConnectionTracker h2 = http2;
+        HttpConnectionTracker h = http;
+        return (h2 == null ? 0 : h2.traceContextMalformed()) + (h == null ? 0 : h.traceContextMalformed());
+    }
+
     /** A byte array as a {@link io.connscope.agent.core.http.ByteSource}, re-pointed for each read or write. */
     static final class HeapBytes implements io.connscope.agent.core.http.ByteSource {
         byte[] array;

@@ -1,5 +1,7 @@
 package io.connscope.agent.core.http2;
 
+import io.connscope.agent.core.http.TraceHeaders;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,10 +9,10 @@ import java.nio.charset.StandardCharsets;
  * parsed for it) in place of the header itself.
  *
  * <p>{@link #OTHER} is every header connscope must not look at: {@code :path}, {@code :authority}, cookies and the
- * rest are skipped, never stored. Each other kind names one header whose value is recorded. Today both are numbers;
- * a later kind whose value is kept as bytes (trace context: {@code traceparent}, {@code b3}, {@code x-b3-traceid})
- * adds its name to {@link #NAMES} and its own capture rule in the decoder, and the name matching, which compares
- * against every name here at once, stays as it is.
+ * rest are skipped, never stored. Each other kind names one header whose value is recorded. The status codes are
+ * numbers; the trace headers' values ({@code traceparent}, {@code b3}, {@code x-b3-traceid}, ...) go symbol by
+ * symbol to {@link TraceHeaders}, which keeps their ids as numbers. The name matching compares against every name
+ * here at once.
  *
  * <p>Candidates for a name are a bit set, bit {@code k} for kind {@code k} (at most 31 kinds).
  */
@@ -19,13 +21,15 @@ final class HeaderKind {
     static final int OTHER = 0;
     static final int STATUS = 1;
     static final int GRPC_STATUS = 2;
+    /** The trace headers, in the order of {@link TraceHeaders#NAMES}: kind {@code TRACE + h} is header {@code h}. */
+    static final int TRACE = 3;
 
     /** Each kind's name (index = kind), lowercase as HTTP/2 requires. */
-    private static final byte[][] NAMES = {null, ascii(":status"), ascii("grpc-status")};
+    private static final byte[][] NAMES = names();
     /** Decimal values: the fewest and most digits, and the least value, of a valid one; 0 digits means no number. */
-    private static final int[] MIN_DIGITS = {0, 3, 1};
-    private static final int[] MAX_DIGITS = {0, 3, 9};
-    private static final int[] MIN_VALUE = {0, 100, 0};
+    private static final int[] MIN_DIGITS = {0, 3, 1, 0, 0, 0, 0, 0, 0};
+    private static final int[] MAX_DIGITS = {0, 3, 9, 0, 0, 0, 0, 0, 0};
+    private static final int[] MIN_VALUE = {0, 100, 0, 0, 0, 0, 0, 0, 0};
 
     /** Every kind but OTHER: where a name whose length is not known yet (Huffman-coded) starts. */
     static final int ALL = (1 << NAMES.length) - 2;
@@ -60,6 +64,21 @@ final class HeaderKind {
     static int matched(int candidates, long length) {
         int exact = candidates & withLength(length);
         return exact == 0 ? OTHER : Integer.numberOfTrailingZeros(exact);
+    }
+
+    private static byte[][] names() {
+        byte[][] names = new byte[TRACE + TraceHeaders.NAMES.length][];
+        names[STATUS] = ascii(":status");
+        names[GRPC_STATUS] = ascii("grpc-status");
+        for (int h = 0; h < TraceHeaders.NAMES.length; h++) {
+            names[TRACE + h] = ascii(TraceHeaders.NAMES[h]);
+        }
+        return names;
+    }
+
+    /** Whether the kind is a trace header, whose value goes to {@link TraceHeaders}. */
+    static boolean trace(int kind) {
+        return kind >= TRACE;
     }
 
     /** Whether the kind's value is a decimal number. */

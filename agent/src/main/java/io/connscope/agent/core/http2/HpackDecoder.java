@@ -1,10 +1,13 @@
 package io.connscope.agent.core.http2;
 
 import io.connscope.agent.core.http.ByteSource;
+import io.connscope.agent.core.http.TraceHeaders;
 
 /**
  * Decodes the header blocks one side of an HTTP/2 connection sends, keeping only what connscope records: the
- * {@code :status} and {@code grpc-status} of each block.
+ * {@code :status} and {@code grpc-status} of each block, and its trace context (the values of {@code traceparent},
+ * {@code b3} and {@code x-b3-*} go symbol by symbol into {@link TraceHeaders}; {@code tracestate}, {@code baggage}
+ * and every other header are skipped like any other).
  *
  * <p>Every representation of RFC 7541 is followed, so the dynamic table stays in step with the sender's encoder,
  * but no header name or value is stored: a name is compared with the kept names as its bytes (or Huffman symbols)
@@ -45,6 +48,10 @@ public final class HpackDecoder {
     private boolean broken;
     private int status = -1;
     private int grpcStatus = -1;
+    /** The block's trace headers; made when the first one comes (most connections carry none). */
+    private TraceHeaders trace;
+    /** Whether the current block had a trace header. */
+    private boolean traced;
 
     private int state = REPRESENTATION;
     private int integerOf;
@@ -68,6 +75,8 @@ public final class HpackDecoder {
     /** A name's kinds still matching after {@link #matched} symbols. */
     private int candidates;
     private int matched;
+    /** Whether the value being read is a trace header's, fed to {@link #trace}. */
+    private boolean tracing;
     /** A kept value's number so far, while it is still a valid one. */
     private boolean numeric;
     private int number;
@@ -103,6 +112,22 @@ public final class HpackDecoder {
         }
         status = -1;
         grpcStatus = -1;
+        traced = false;
+        if (trace != null) {
+            trace.begin();
+        }
+    }
+
+    /**
+     * The trace context of the last complete block, resolved ({@link TraceHeaders#resolve}), or null when the block
+     * had no trace header (or the decoder is broken).
+     */
+    public TraceHeaders traceContext() {
+        if (!traced || broken) {
+            return null;
+        }
+        trace.resolve();
+        return trace;
     }
 
     /**
@@ -246,7 +271,15 @@ public final class HpackDecoder {
             record(HpackStaticTable.kind(index), HpackStaticTable.value(index));
         } else {
             int d = index - HpackStaticTable.LENGTH;
-            record(table.kind(d), table.value(d));
+            int entryKind = table.kind(d);
+            if (HeaderKind.trace(entryKind)) {
+                // The same trace header again (a retry, say): what its value held when it was added.
+                traceHeaders().replay(entryKind - HeaderKind.TRACE, table.value(d), table.traceHigh(d),
+                        table.traceLow(d), table.spanId(d));
+                traced = true;
+            } else {
+                record(entryKind, table.value(d));
+            }
         }
         state = REPRESENTATION;
     }
@@ -291,6 +324,11 @@ public final class HpackDecoder {
             numeric = HeaderKind.numeric(kind);
             number = 0;
             digits = 0;
+            tracing = HeaderKind.trace(kind);
+            if (tracing) {
+                traceHeaders().beginValue(kind - HeaderKind.TRACE);
+                traced = true;
+            }
         } else {
             // A raw name's length rules out most kept names before its first byte.
             candidates = huffman ? HeaderKind.ALL : HeaderKind.withLength(length);
@@ -307,7 +345,7 @@ public final class HpackDecoder {
 
     /** Whether the string's content still matters: a name that may be a kept one, a kept value still a number. */
     private boolean tracking() {
-        return inValue ? numeric : candidates != 0;
+        return inValue ? numeric || tracing : candidates != 0;
     }
 
     private void stringBytes(ByteSource src, long address, int n) {
@@ -354,6 +392,8 @@ public final class HpackDecoder {
     private void symbol(int c) {
         if (!inValue) {
             candidates = HeaderKind.narrow(candidates, matched++, c);
+        } else if (tracing) {
+            trace.valueByte(c);
         } else if (c < '0' || c > '9' || digits == HeaderKind.maxDigits(kind)) {
             numeric = false;
         } else {
@@ -376,6 +416,17 @@ public final class HpackDecoder {
             state = STRING_START;
             return;
         }
+        if (tracing) {
+            tracing = false;
+            trace.endValue();
+            if (indexing) {
+                int h = kind - HeaderKind.TRACE;
+                table.add(nameLength, length, kind, trace.lastOutcome(h), trace.lastHigh(h), trace.lastLow(h),
+                        trace.lastSpan(h));
+            }
+            state = REPRESENTATION;
+            return;
+        }
         int value = numeric ? HeaderKind.number(kind, number, digits) : -1;
         record(kind, value);
         if (indexing) {
@@ -392,8 +443,17 @@ public final class HpackDecoder {
         }
     }
 
+    private TraceHeaders traceHeaders() {
+        if (trace == null) {
+            trace = new TraceHeaders();
+            trace.begin();
+        }
+        return trace;
+    }
+
     private void breakDown() {
         broken = true;
+        tracing = false;
         status = -1;
         grpcStatus = -1;
     }

@@ -17,6 +17,10 @@ final class HpackDynamicTable {
     private int[] lengths;
     private byte[] kinds;
     private int[] values;
+    /** A trace header's ids per entry ({@link HeaderKind#trace}); made when the first such entry is added. */
+    private long[] traceHighs;
+    private long[] traceLows;
+    private long[] spanIds;
     private int newest = -1;
     private int count;
     private long size;
@@ -54,8 +58,25 @@ final class HpackDynamicTable {
         return values[slot(d)];
     }
 
+    long traceHigh(int d) {
+        return traceHighs == null ? 0 : traceHighs[slot(d)];
+    }
+
+    long traceLow(int d) {
+        return traceLows == null ? 0 : traceLows[slot(d)];
+    }
+
+    long spanId(int d) {
+        return spanIds == null ? 0 : spanIds[slot(d)];
+    }
+
     /** Adds an entry, evicting the oldest as §4.4 says; one larger than the table empties it and is not added. */
     void add(long nameLength, long valueLength, int kind, int value) {
+        add(nameLength, valueLength, kind, value, 0, 0, 0);
+    }
+
+    /** {@link #add(long, long, int, int)} for a trace header, with the ids its value held. */
+    void add(long nameLength, long valueLength, int kind, int value, long traceHigh, long traceLow, long spanId) {
         long entrySize = nameLength + valueLength + ENTRY_OVERHEAD;
         if (entrySize > maxSize) {
             count = 0;
@@ -69,6 +90,16 @@ final class HpackDynamicTable {
         lengths[newest] = (int) (nameLength << 16 | valueLength);
         kinds[newest] = (byte) kind;
         values[newest] = value;
+        if (traceHighs == null && (traceHigh | traceLow | spanId) != 0) {
+            traceHighs = new long[lengths.length];
+            traceLows = new long[lengths.length];
+            spanIds = new long[lengths.length];
+        }
+        if (traceHighs != null) {
+            traceHighs[newest] = traceHigh;
+            traceLows[newest] = traceLow;
+            spanIds[newest] = spanId;
+        }
         count++;
         size += entrySize;
     }
@@ -110,14 +141,27 @@ final class HpackDynamicTable {
         int[] oldLengths = lengths;
         byte[] oldKinds = kinds;
         int[] oldValues = values;
+        long[] oldHighs = traceHighs;
+        long[] oldLows = traceLows;
+        long[] oldSpans = spanIds;
         int oldMask = oldLengths.length - 1;
         allocate(capacity);
+        if (oldHighs != null) {
+            traceHighs = new long[capacity];
+            traceLows = new long[capacity];
+            spanIds = new long[capacity];
+        }
         // Oldest first, so the newest ends at count - 1.
         for (int i = 0; i < count; i++) {
             int from = (newest - count + 1 + i) & oldMask;
             lengths[i] = oldLengths[from];
             kinds[i] = oldKinds[from];
             values[i] = oldValues[from];
+            if (oldHighs != null) {
+                traceHighs[i] = oldHighs[from];
+                traceLows[i] = oldLows[from];
+                spanIds[i] = oldSpans[from];
+            }
         }
         newest = count - 1;
     }

@@ -4,6 +4,7 @@ import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.CloseReason;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http.HttpExchange;
+import io.connscope.agent.core.http.TraceHeaders;
 
 /**
  * Follows one HTTP/2 connection from its frames, for any client or server: the streams each side opened (a
@@ -26,6 +27,8 @@ public final class Http2ConnectionTracker {
     private final Http2Streams streams = new Http2Streams();
     private final Http2Activity activity = new Http2Activity();
     private String unparsed;
+    /** Malformed trace headers in the clients' header blocks; volatile for the reporter, which reads it unlocked. */
+    private volatile int traceContextMalformed;
 
     /**
      * @param listener      receives each finished stream as an exchange, or null
@@ -110,10 +113,25 @@ public final class Http2ConnectionTracker {
             slot = open(streamId, true, nowNanos);
         }
         if (slot < 0) {
+            if (fromClient) {
+                countMalformedTrace();
+            }
             return;
         }
         if (!fromClient) {
             streams.noteStatus(slot, status, grpcStatus);
+        } else {
+            TraceHeaders trace = this.fromClient.hpack.traceContext();
+            if (trace != null) {
+                // The request head (or, rarely, trailers with trace headers: then those, as the last word).
+                if (trace.malformed() > 0) {
+                    traceContextMalformed += trace.malformed();
+                }
+                if (trace.found()) {
+                    streams.noteTrace(slot, trace.hasIds(), trace.traceIdHigh(), trace.traceIdLow(), trace.spanId(),
+                            trace.sampled());
+                }
+            }
         }
         if (endStream) {
             endStream(slot, fromClient);
@@ -180,14 +198,29 @@ public final class Http2ConnectionTracker {
     /** A stream closed: its exchange is reported (a client's), and it no longer counts as open. */
     private void finish(int slot) {
         if (listener != null && streams.byClient(slot) && streams.reported(slot)) {
+            boolean ids = streams.hasTraceIds(slot);
             listener.onExchange(HttpExchange.ofHttp2Stream(streams.index(slot), streams.status(slot),
-                    streams.grpcStatus(slot), streams.resetCodeName(slot), streams.startedAtMillis(slot), null, null,
-                    -1));
+                    streams.grpcStatus(slot), streams.resetCodeName(slot), streams.startedAtMillis(slot),
+                    ids ? TraceHeaders.traceIdHex(streams.traceHigh(slot), streams.traceLow(slot)) : null,
+                    ids ? TraceHeaders.spanIdHex(streams.spanId(slot)) : null, streams.sampled(slot)));
         }
         streams.remove(slot);
     }
 
     // -- what the connection showed --
+
+    /** A client's block on a stream not followed (too many open): its malformed trace headers still count. */
+    private void countMalformedTrace() {
+        TraceHeaders trace = fromClient.hpack.traceContext();
+        if (trace != null && trace.malformed() > 0) {
+            traceContextMalformed += trace.malformed();
+        }
+    }
+
+    /** Malformed trace headers the clients' requests carried (each ignored). Read without the lock. */
+    public int traceContextMalformed() {
+        return traceContextMalformed;
+    }
 
     /** Requests: the streams clients opened. Read without the lock by the reporter (a volatile int). */
     public int requests() {

@@ -18,6 +18,8 @@ final class Http2Streams {
     private static final int BY_CLIENT = 4;
     /** Its exchange was reported already (an upgrade request, as HTTP/1.1). */
     private static final int NOT_REPORTED = 8;
+    /** Its request named a trace id and span id ({@link #traceHighs}, ...). */
+    private static final int TRACE_IDS = 16;
 
     private int[] ids = new int[4];
     private int[] indexes = new int[4];
@@ -26,6 +28,11 @@ final class Http2Streams {
     private byte[] grpcStatuses = new byte[4];
     private byte[] resetCodes = new byte[4];
     private long[] startedAtMillis = new long[4];
+    private long[] traceHighs = new long[4];
+    private long[] traceLows = new long[4];
+    private long[] spanIds = new long[4];
+    /** 1 sampled, 0 not, -1 not said (or no trace context). */
+    private byte[] sampled = new byte[4];
     private int count;
 
     /** Written under the tracker's lock, read without it by the reporter. */
@@ -87,6 +94,7 @@ final class Http2Streams {
         grpcStatuses[slot] = -1;
         resetCodes[slot] = -1;
         startedAtMillis[slot] = nowMillis;
+        sampled[slot] = -1;
         return slot;
     }
 
@@ -98,6 +106,41 @@ final class Http2Streams {
         grpcStatuses = Arrays.copyOf(grpcStatuses, capacity);
         resetCodes = Arrays.copyOf(resetCodes, capacity);
         startedAtMillis = Arrays.copyOf(startedAtMillis, capacity);
+        traceHighs = Arrays.copyOf(traceHighs, capacity);
+        traceLows = Arrays.copyOf(traceLows, capacity);
+        spanIds = Arrays.copyOf(spanIds, capacity);
+        sampled = Arrays.copyOf(sampled, capacity);
+    }
+
+    /** The trace context of the stream's request head (ids when {@code hasIds}; sampled 1, 0 or -1). */
+    void noteTrace(int slot, boolean hasIds, long traceHigh, long traceLow, long spanId, int sampled) {
+        if (hasIds) {
+            flags[slot] |= TRACE_IDS;
+            traceHighs[slot] = traceHigh;
+            traceLows[slot] = traceLow;
+            spanIds[slot] = spanId;
+        }
+        this.sampled[slot] = (byte) sampled;
+    }
+
+    boolean hasTraceIds(int slot) {
+        return (flags[slot] & TRACE_IDS) != 0;
+    }
+
+    long traceHigh(int slot) {
+        return traceHighs[slot];
+    }
+
+    long traceLow(int slot) {
+        return traceLows[slot];
+    }
+
+    long spanId(int slot) {
+        return spanIds[slot];
+    }
+
+    int sampled(int slot) {
+        return sampled[slot];
     }
 
     /** The final status (a 1xx interim response gives way to the next), and a gRPC status from the trailers. */
@@ -129,6 +172,10 @@ final class Http2Streams {
         grpcStatuses[slot] = grpcStatuses[last];
         resetCodes[slot] = resetCodes[last];
         startedAtMillis[slot] = startedAtMillis[last];
+        traceHighs[slot] = traceHighs[last];
+        traceLows[slot] = traceLows[last];
+        spanIds[slot] = spanIds[last];
+        sampled[slot] = sampled[last];
     }
 
     void unreported(int slot) {
