@@ -53,6 +53,7 @@ public final class ConnectionJson {
         keepAlive(sb, r.keepAlive(), r.tcpUserTimeoutMillis()).append(',');
         field(sb, "thread", r.thread()).append(',');
         sb.append("\"requests\":").append(r.requests() == null ? "null" : r.requests().toString()).append(',');
+        sb.append("\"trace_context_malformed\":").append(r.traceContextMalformed()).append(',');
         sb.append("\"tls_handshakes\":").append(r.tlsHandshakes()).append(',');
         sb.append("\"preexisting\":").append(r.preexisting()).append(',');
         sb.append("\"keepalive_probes_unanswered_max\":").append(r.maxUnansweredProbes()).append(',');
@@ -82,6 +83,9 @@ public final class ConnectionJson {
         field(sb, "response_keep_alive", e.responseKeepAlive).append(',');
         sb.append("\"grpc_status\":").append(e.grpcStatus < 0 ? "null" : Integer.toString(e.grpcStatus)).append(',');
         field(sb, "reset", e.resetCode).append(',');
+        field(sb, "trace_id", e.traceId).append(',');
+        field(sb, "span_id", e.spanId).append(',');
+        sb.append("\"sampled\":").append(e.sampled == null ? "null" : e.sampled.toString()).append(',');
         field(sb, "pool", c.pool());
         return sb.append('}').toString();
     }

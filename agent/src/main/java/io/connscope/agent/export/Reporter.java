@@ -93,6 +93,8 @@ public final class Reporter implements ConnectionListener {
     private Thread worker;
     private long reported;
     private long failed;
+    /** Malformed trace-context headers of the finished connections' requests (each ignored). */
+    private long traceContextMalformed;
     private long exportErrors;
 
     public Reporter(int queueSize, ConsoleLevel console, long summaryIntervalSeconds, Path eventsFile,
@@ -375,6 +377,7 @@ public final class Reporter implements ConnectionListener {
             failed++;
         }
         summary.addFinished(r);
+        traceContextMalformed += r.traceContextMalformed();
         if (k != null) {
             k.onClosed(r);
         }
@@ -470,8 +473,16 @@ public final class Reporter implements ConnectionListener {
                 .append(reported - failed).append(" closed, ").append(open.size()).append(" open, ")
                 .append(failed).append(" failed connects; tracked sockets ").append(registry.trackedSockets())
                 .append(", untracked sockets ").append(registry.untracked())
-                .append(", dropped reports ").append(dropped.get())
-                .append(", internal errors ").append(SocketEvents.adviceFailures()).append('\n');
+                .append(", dropped reports ").append(dropped.get());
+        long malformed = traceContextMalformed;
+        for (ConnectionRecord r : open) {
+            malformed += r.traceContextMalformed();
+        }
+        if (malformed > 0) {
+            // Only when there were some: the line stays as it was for everyone else.
+            sb.append(", malformed trace context headers ").append(malformed);
+        }
+        sb.append(", internal errors ").append(SocketEvents.adviceFailures()).append('\n');
         Throwable firstError = SocketEvents.firstAdviceFailure();
         if (firstError != null && when.equals("exit")) {
             // Kept from the application, but not hidden: what to put in a bug report.

@@ -25,7 +25,7 @@ class ConnectionJsonTest {
     private static final List<String> FIELDS = List.of("type", "id", "direction", "local_address", "local_port",
             "remote_address", "remote_port", "opened_at", "closed_at", "connect_ms", "duration_ms", "bytes_sent",
             "bytes_received", "close_initiator", "close_reason", "state", "error", "keepalive", "thread", "requests",
-            "tls_handshakes", "preexisting", "keepalive_probes_unanswered_max", "http2");
+            "trace_context_malformed", "tls_handshakes", "preexisting", "keepalive_probes_unanswered_max", "http2");
 
     private static List<String> topLevelKeys(String json) {
         List<String> keys = new ArrayList<>();
@@ -74,7 +74,7 @@ class ConnectionJsonTest {
         assertTrue(json.contains("\"bytes_sent\":12,\"bytes_received\":0"), json);
         assertTrue(json.contains("\"close_initiator\":\"remote\",\"close_reason\":null,\"state\":\"closed\",\"error\":null"), json);
         assertTrue(json.contains("\"keepalive\":{\"enabled\":false,\"idle_s\":7200,\"interval_s\":75,\"count\":9,\"user_timeout_ms\":null,\"source\":\"os_default\"}"), json);
-        assertTrue(json.endsWith("\"requests\":0,\"tls_handshakes\":0,\"preexisting\":false,\"keepalive_probes_unanswered_max\":0,"
+        assertTrue(json.endsWith("\"requests\":0,\"trace_context_malformed\":0,\"tls_handshakes\":0,\"preexisting\":false,\"keepalive_probes_unanswered_max\":0,"
                 + "\"http2\":null}"), json);
         assertTrue(json.startsWith("{\"type\":\"connection\",\"id\":"), json);
         Matcher closedAt = Pattern.compile("\"closed_at\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z)\"").matcher(json);

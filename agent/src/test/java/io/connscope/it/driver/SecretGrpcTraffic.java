@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * gRPC (HTTP/2 in the clear) full of things connscope must never record, each marked {@code SECRET}: the method
- * (the {@code :path}), the {@code :authority}, request metadata (authorization, a custom header, a binary one),
+ * (the {@code :path}), the {@code :authority}, request metadata (authorization, tracestate, baggage, a custom header, a binary one),
  * response headers and trailers, and both messages. Prints {@code RESULT grpc_port=PORT calls=N}.
  */
 public final class SecretGrpcTraffic {
@@ -75,6 +75,8 @@ public final class SecretGrpcTraffic {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer SECRET-authorization");
         headers.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "SECRET-api-key");
+        headers.put(Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER), "congo=SECRET-tracestate");
+        headers.put(Metadata.Key.of("baggage", Metadata.ASCII_STRING_MARSHALLER), "userId=SECRET-baggage");
         headers.put(Metadata.Key.of("x-token-bin", Metadata.BINARY_BYTE_MARSHALLER),
                 "SECRET-binary".getBytes(StandardCharsets.US_ASCII));
         int port = server.getPort();

@@ -15,15 +15,22 @@ import java.util.Locale;
 
 /**
  * HTTP/1.1 traffic full of things connscope must never record, each marked {@code SECRET}: in the request target
- * (path and query string), in request and response headers (Authorization, Cookie, Set-Cookie, custom ones) and
- * in both bodies; beside them the Connection and Keep-Alive headers, which it does record. Plain and over TLS
- * (the JDK's SSLSocket), from a raw socket client and from HttpURLConnection. Args: a PKCS12 keystore (changeit).
+ * (path and query string), in request and response headers (Authorization, Cookie, Set-Cookie, tracestate, baggage,
+ * custom ones) and in both bodies; beside them the Connection and Keep-Alive headers and a traceparent, which it
+ * does record. Plain and over TLS (the JDK's SSLSocket), from a raw socket client and from HttpURLConnection. Args: a
+ * PKCS12 keystore (changeit).
  */
 public final class SecretTraffic {
 
+    /** The trace context the raw clients' requests carry, which connscope does record (its ids). */
+    public static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    public static final String SPAN_ID = "00f067aa0ba902b7";
+    static final String TRACEPARENT = "00-" + TRACE_ID + "-" + SPAN_ID + "-01";
     static final String REQUEST = "POST /SECRET-path/account?token=SECRET-query&user=SECRET-user HTTP/1.1\r\n"
             + "Host: 127.0.0.1\r\nAuthorization: Bearer SECRET-authorization\r\nCookie: sid=SECRET-cookie\r\n"
-            + "X-Api-Key: SECRET-api-key\r\nConnection: keep-alive\r\nKeep-Alive: timeout=15\r\n";
+            + "X-Api-Key: SECRET-api-key\r\ntraceparent: " + TRACEPARENT + "\r\n"
+            + "tracestate: congo=SECRET-tracestate\r\n"
+            + "Baggage: userId=SECRET-baggage\r\nConnection: keep-alive\r\nKeep-Alive: timeout=15\r\n";
     static final String REQUEST_BODY = "password=SECRET-request-body";
     static final String RESPONSE_BODY = "{\"balance\":\"SECRET-response-body\"}";
 
@@ -48,6 +55,8 @@ public final class SecretTraffic {
                     + "/SECRET-path/account?token=SECRET-query").openConnection();
             c.setRequestProperty("Authorization", "Bearer SECRET-authorization");
             c.setRequestProperty("Cookie", "sid=SECRET-cookie");
+            c.setRequestProperty("tracestate", "congo=SECRET-tracestate");
+            c.setRequestProperty("baggage", "userId=SECRET-baggage");
             c.setConnectTimeout(10_000);
             c.setReadTimeout(10_000);
             c.setDoOutput(true);

@@ -49,13 +49,16 @@ class WhatIsRecordedIT {
             "connscope.http2.client.pings_sent", "connscope.http2.client.pings_acked",
             "connscope.http2.server.pings_sent", "connscope.http2.server.pings_acked",
             "connscope.http2.ping.rtt_min_ms", "connscope.http2.ping.rtt_avg_ms", "connscope.http2.ping.rtt_max_ms",
-            "connscope.http2.client.resets", "connscope.http2.server.resets", "connscope.http2.goaways");
+            "connscope.http2.client.resets", "connscope.http2.server.resets", "connscope.http2.goaways",
+            "connscope.http.trace_context.malformed");
     /** The attributes of each span event the README lists, by event name. */
     private static final java.util.Map<String, Set<String>> EVENT_ATTRIBUTES = java.util.Map.of(
             "http.request", Set.of("connscope.http.request.index", "connscope.connection.reused",
                     "network.protocol.version", "http.response.status_code", "connscope.http.request.connection",
                     "connscope.http.request.keep_alive", "connscope.http.response.connection",
-                    "connscope.http.response.keep_alive", "rpc.grpc.status_code", "connscope.http2.reset"),
+                    "connscope.http.response.keep_alive", "rpc.grpc.status_code", "connscope.http2.reset",
+                    "connscope.http.request.trace_id", "connscope.http.request.span_id",
+                    "connscope.http.request.sampled"),
             "connscope.http2.goaway", Set.of("connscope.http2.sender", "connscope.http2.error_code",
                     "connscope.http2.last_stream_id", "connscope.http2.goaway.debug"),
             "connscope.http2.rst_stream", Set.of("connscope.http2.sender", "connscope.http2.error_code",
@@ -93,11 +96,31 @@ class WhatIsRecordedIT {
                     assertEquals("keep-alive", n.path("response_connection").asText(), n + context);
                     assertEquals("timeout=30, max=100", n.path("response_keep_alive").asText(), n + context);
                     assertEquals(200, n.path("status").asInt(), n + context);
+                    assertEquals(SecretTraffic.TRACE_ID, n.path("trace_id").asText(), n + context);
+                    assertEquals(SecretTraffic.SPAN_ID, n.path("span_id").asText(), n + context);
+                    assertTrue(n.path("sampled").asBoolean(), n + context);
                 }
             }
             assertEquals(8, raw, "the raw clients' requests, both sides, with their Keep-Alive header" + context);
             assertEquals(10, r.records().stream().filter(n -> "request".equals(n.path("type").asText())).count(),
                     "all requests, both sides" + context);
+
+            // ... and their trace context, on the span events too (8 raw requests, of 10 events).
+            int traced = 0;
+            for (Span s : receiver.spans()) {
+                for (Span.Event e : s.getEventsList()) {
+                    java.util.Map<String, String> a = new java.util.HashMap<>();
+                    e.getAttributesList().forEach(kv -> a.put(kv.getKey(), kv.getValue().hasStringValue()
+                            ? kv.getValue().getStringValue() : String.valueOf(kv.getValue().getBoolValue())));
+                    if (a.containsKey("connscope.http.request.trace_id")) {
+                        traced++;
+                        assertEquals(SecretTraffic.TRACE_ID, a.get("connscope.http.request.trace_id"), e + context);
+                        assertEquals(SecretTraffic.SPAN_ID, a.get("connscope.http.request.span_id"), e + context);
+                        assertEquals("true", a.get("connscope.http.request.sampled"), e + context);
+                    }
+                }
+            }
+            assertEquals(8, traced, "span events with the raw requests' trace context" + context);
 
             assertOnlyWhatTheReadmeLists(r, receiver, context);
         }

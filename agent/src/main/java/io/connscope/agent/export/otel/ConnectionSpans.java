@@ -271,6 +271,10 @@ final class ConnectionSpans {
         if (r.tlsHandshakes() > 0) {
             b.put(TLS_HANDSHAKES, (long) r.tlsHandshakes());
         }
+        int malformed = r.traceContextMalformed();
+        if (malformed > 0) {
+            b.put(TRACE_CONTEXT_MALFORMED, (long) malformed);
+        }
         Http2Summary h2 = r.http2();
         if (h2 != null) {
             http2Attributes(b, h2);
@@ -327,6 +331,11 @@ final class ConnectionSpans {
             b.put(GRPC_STATUS, (long) e.grpcStatus);
         }
         putIfNotNull(b, H2_RESET, e.resetCode);
+        putIfNotNull(b, REQUEST_TRACE_ID, e.traceId);
+        putIfNotNull(b, REQUEST_SPAN_ID, e.spanId);
+        if (e.sampled != null) {
+            b.put(REQUEST_SAMPLED, e.sampled);
+        }
         return b.build();
     }
 

@@ -64,6 +64,11 @@ final class ConnscopeAttributes {
     static final AttributeKey<String> REQUEST_KEEP_ALIVE = stringKey("connscope.http.request.keep_alive");
     static final AttributeKey<String> RESPONSE_CONNECTION = stringKey("connscope.http.response.connection");
     static final AttributeKey<String> RESPONSE_KEEP_ALIVE = stringKey("connscope.http.response.keep_alive");
+    /** The trace context a request carried (traceparent, b3 or X-B3-*): ids as lowercase hex. */
+    static final AttributeKey<String> REQUEST_TRACE_ID = stringKey("connscope.http.request.trace_id");
+    static final AttributeKey<String> REQUEST_SPAN_ID = stringKey("connscope.http.request.span_id");
+    static final AttributeKey<Boolean> REQUEST_SAMPLED = booleanKey("connscope.http.request.sampled");
+    static final AttributeKey<Long> TRACE_CONTEXT_MALFORMED = longKey("connscope.http.trace_context.malformed");
     static final AttributeKey<String> DROPPED_KIND = stringKey("connscope.dropped.kind");
     static final AttributeKey<String> PORT_RANGE = stringKey("connscope.kernel.port_range");
     static final AttributeKey<Long> TCP_TW_REUSE = longKey("connscope.kernel.tcp_tw_reuse");
