@@ -8,7 +8,7 @@ package io.connscope.agent.core.http;
  * start), and must begin with a request line ({@code METHOD SP}); a response starts with the first response bytes
  * after a request and begins with {@code HTTP/1.}. A 1xx interim response is followed by more of the same
  * request. Only the heads are read, and of them only the version, status, {@code Connection} and
- * {@code Keep-Alive}. Bodies are skipped unread.
+ * {@code Keep-Alive}, and a request's trace context ({@link TraceHeaders}). Bodies are skipped unread.
  *
  * <p>Reads and writes of one connection may run on different threads, so the methods synchronize on the
  * tracker (a lock per connection, uncontended in practice). Nothing is allocated per read or write; an
