@@ -68,6 +68,12 @@ public final class TraceHeaders {
     private final long[] lows = new long[NAMES.length];
     private final long[] spans = new long[NAMES.length];
 
+    /** The last value read on its own, before a repeat in its head made it malformed (HPACK's table keeps it). */
+    private int valueOutcome;
+    private long valueHigh;
+    private long valueLow;
+    private long valueSpan;
+
     /** The value being read: whose it is, and the hex fields between its dashes. */
     private int header = -1;
     private int length;
@@ -220,6 +226,10 @@ public final class TraceHeaders {
                 span = fieldLow[h == TRACEPARENT ? 2 : 1];
             }
         }
+        valueOutcome = outcome;
+        valueHigh = high;
+        valueLow = low;
+        valueSpan = span;
         store(h, outcome, high, low, span);
     }
 
@@ -289,21 +299,24 @@ public final class TraceHeaders {
         spans[h] = span;
     }
 
-    /** The outcome of the header whose value last ended (HPACK keeps it for a dynamic table entry). */
-    public int lastOutcome(int h) {
-        return outcomes[h];
+    /**
+     * The outcome of the value that last ended, on its own: what HPACK's dynamic table keeps for its entry (a repeat
+     * of its header in the same block makes the block's header malformed, not the value).
+     */
+    public int lastValueOutcome() {
+        return valueOutcome;
     }
 
-    public long lastHigh(int h) {
-        return highs[h];
+    public long lastValueHigh() {
+        return valueHigh;
     }
 
-    public long lastLow(int h) {
-        return lows[h];
+    public long lastValueLow() {
+        return valueLow;
     }
 
-    public long lastSpan(int h) {
-        return spans[h];
+    public long lastValueSpan() {
+        return valueSpan;
     }
 
     /** Header {@code h} again, as an earlier value left it: an HPACK indexed field naming a table entry. */

@@ -420,9 +420,8 @@ public final class HpackDecoder {
             tracing = false;
             trace.endValue();
             if (indexing) {
-                int h = kind - HeaderKind.TRACE;
-                table.add(nameLength, length, kind, trace.lastOutcome(h), trace.lastHigh(h), trace.lastLow(h),
-                        trace.lastSpan(h));
+                table.add(nameLength, length, kind, trace.lastValueOutcome(), trace.lastValueHigh(),
+                        trace.lastValueLow(), trace.lastValueSpan());
             }
             state = REPRESENTATION;
             return;

@@ -143,6 +143,94 @@ class HpackTraceContextTest {
         }
     }
 
+    /**
+     * Random blocks from one encoder per connection, with table size updates that shrink, evict and grow the
+     * dynamic table (its ring and the ids kept beside each trace entry): every block's trace context is what the same
+     * headers give {@link TraceHeaders} directly.
+     */
+    @Test
+    void followsTheTableThroughRandomBlocksSizeUpdatesAndEvictions() throws Exception {
+        Random random = new Random(2727);
+        int[] tableSizes = {0, 64, 256, 1024, 4096, 16384, 65536};
+        String[] names = {"traceparent", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags",
+            "tracestate", "baggage", "content-type"};
+        // A small pool of values, so the encoder finds many of them in its table and sends an index.
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String trace = TraceHeaders.traceIdHex(random.nextLong(), random.nextLong() | 1);
+            String span = TraceHeaders.spanIdHex(random.nextLong() | 1);
+            values.add("00-" + trace + "-" + span + "-0" + random.nextInt(2));
+            values.add(trace + "-" + span + "-" + "01d".charAt(random.nextInt(3)));
+            values.add(random.nextBoolean() ? trace : trace.substring(16));
+            values.add(span);
+        }
+        values.add("0");
+        values.add("1");
+        values.add("true");
+        values.add("00-" + "0".repeat(32) + "-00f067aa0ba902b7-01");
+        values.add("garbage");
+        int traced = 0;
+        for (int connection = 0; connection < 30; connection++) {
+            DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder((name, value) -> value.length() % 7 == 1,
+                    true, 16, random.nextBoolean() ? 0 : 512);
+            HpackDecoder decoder = new HpackDecoder();
+            for (int block = 0; block < 200; block++) {
+                if (random.nextInt(20) == 0) {
+                    int size = tableSizes[random.nextInt(tableSizes.length)];
+                    decoder.maxTableSize(size);
+                    encoder.configuration().maxHeaderTableSize(size);
+                }
+                Http2Headers headers = new DefaultHttp2Headers(false);
+                headers.method("GET").path("/p" + random.nextInt(4));
+                List<String[]> trace = new ArrayList<>();
+                for (int n = random.nextInt(5); n > 0; n--) {
+                    String name = names[random.nextInt(names.length)];
+                    String value = values.get(random.nextInt(values.size()));
+                    headers.add(name, value);
+                    trace.add(new String[] {name, value});
+                }
+                byte[] bytes = encode(encoder, headers);
+                decoder.beginBlock();
+                int cut = random.nextInt(bytes.length + 1);
+                decoder.feed(ByteSource.of(bytes), 0, cut);
+                decoder.feed(ByteSource.of(bytes), cut, bytes.length - cut);
+                String where = "connection " + connection + ", block " + block + ": " + headers;
+                assertTrue(decoder.endBlock(), where);
+                String expected = oracle(trace);
+                assertEquals(expected, context(decoder), where);
+                traced += expected.equals("none") ? 0 : 1;
+            }
+        }
+        assertTrue(traced > 3000, "blocks with trace headers: " + traced);
+    }
+
+    /** The trace context of these headers in this order, fed to a fresh {@link TraceHeaders} as text. */
+    private static String oracle(List<String[]> headers) {
+        TraceHeaders t = new TraceHeaders();
+        t.begin();
+        boolean any = false;
+        for (String[] h : headers) {
+            byte[] name = h[0].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int kind = TraceHeaders.headerOf(name, name.length);
+            if (kind < 0) {
+                continue;
+            }
+            any = true;
+            t.beginValue(kind);
+            for (int i = 0; i < h[1].length(); i++) {
+                t.valueByte(h[1].charAt(i));
+            }
+            t.endValue();
+        }
+        if (!any) {
+            return "none";
+        }
+        t.resolve();
+        String ids = t.hasIds() ? "trace=" + TraceHeaders.traceIdHex(t.traceIdHigh(), t.traceIdLow()) + " span="
+                + TraceHeaders.spanIdHex(t.spanId()) : "trace=null span=null";
+        return ids + " sampled=" + (t.sampled() < 0 ? "null" : t.sampled() == 1) + " malformed=" + t.malformed();
+    }
+
     @Test
     void theEncoderReallyUsedHuffmanCodesAndTheTable() throws Exception {
         // So that the test above covers what it says: the traceparent's bytes do not appear raw when Huffman-coded,
