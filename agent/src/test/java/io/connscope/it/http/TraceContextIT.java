@@ -7,6 +7,9 @@ import io.connscope.it.TestJars;
 import io.connscope.it.Truth;
 import io.connscope.it.driver.TraceContextHttp2Traffic;
 import io.connscope.it.driver.TraceContextTraffic;
+import io.connscope.it.otel.OtlpReceiver;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -31,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and over TLS from a raw client ({@link TraceContextTraffic}: every form, valid and malformed, one head written in
  * 5-byte pieces) and from the JDK HttpClient to the JDK HttpServer; HTTP/2 from the JDK HttpClient to Jetty over TLS
  * (Huffman-coded values) and from gRPC in the clear ({@link TraceContextHttp2Traffic}: raw values, a repeat sent as
- * a table index). Checked exactly against the ids the drivers generated and printed; malformed headers counted on
- * each connection and at exit; and no {@code tracestate}, {@code baggage} or other header value anywhere in the
+ * a table index). Checked exactly against the ids the drivers generated and printed, in the request objects and in
+ * the spans' {@code http.request} events (exported to an OTLP receiver); malformed headers counted on each connection
+ * (JSON and span) and at exit; and no {@code tracestate}, {@code baggage} or other header value anywhere in the
  * agent's output.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,15 +46,31 @@ class TraceContextIT {
 
     Fork.Result http1;
     Fork.Result http2;
+    OtlpReceiver receiver1;
+    OtlpReceiver receiver2;
 
     @BeforeAll
     void runDrivers(@TempDir Path dir) throws Exception {
         Path keystore = FailingHandlersIT.keystore(dir);
-        List<String> args = List.of("-Dconnscope.events.requests=true");
+        receiver1 = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP);
+        receiver2 = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP);
+        List<String> args = new ArrayList<>(receiver1.agentSettings());
+        args.add("-Dconnscope.events.requests=true");
         http1 = Fork.run(args, TraceContextTraffic.class.getName(), keystore.toString());
+        args = new ArrayList<>(receiver2.agentSettings());
+        args.add("-Dconnscope.events.requests=true");
         List<Path> jars = new ArrayList<>(TestJars.jetty());
         jars.addAll(TestJars.grpc());
         http2 = Fork.run(args, jars, TraceContextHttp2Traffic.class.getName(), keystore.toString());
+    }
+
+    @AfterAll
+    void stopReceivers() {
+        for (OtlpReceiver r : new OtlpReceiver[] {receiver1, receiver2}) {
+            if (r != null) {
+                r.close();
+            }
+        }
     }
 
     @Test
@@ -67,10 +87,19 @@ class TraceContextIT {
         }
     }
 
-    /** The scenario's requests, on each side, in order, with exactly the trace context the driver sent. */
-    private static void checkScenario(Fork.Result r, String scenario, String version) throws Exception {
+    @Test
+    void spanEventsCarryTheSameTraceContextAndSpansTheMalformedCount() {
+        for (String scenario : List.of("plain", "tls", "httpclient")) {
+            checkSpans(http1, receiver1, scenario);
+        }
+        for (String scenario : List.of("jetty", "grpc")) {
+            checkSpans(http2, receiver2, scenario);
+        }
+    }
+
+    /** What the driver sent in the scenario, per request in order: "trace_id span_id sampled", null where none. */
+    private static List<String> expected(Fork.Result r, String scenario) {
         Truth summary = scenarioLine(r, scenario);
-        int port = summary.port("port");
         List<String> expected = new ArrayList<>();
         for (Truth t : Truth.parse(r.stdout)) {
             if (t.type.equals("TRACE") && scenario.equals(t.name())) {
@@ -79,6 +108,53 @@ class TraceContextIT {
             }
         }
         assertEquals(summary.num("requests"), expected.size(), summary.line);
+        return expected;
+    }
+
+    /** The connection spans of the scenario's server port, on each side: their request events and malformed count. */
+    private static void checkSpans(Fork.Result r, OtlpReceiver receiver, String scenario) {
+        Truth summary = scenarioLine(r, scenario);
+        String port = summary.get("port");
+        List<String> expected = expected(r, scenario);
+        for (String direction : List.of("outbound", "inbound")) {
+            List<Span.Event> events = new ArrayList<>();
+            long malformed = 0;
+            int spans = 0;
+            for (Span s : receiver.spans()) {
+                if (port.equals(OtlpReceiver.attribute(s.getAttributesList(), "server.port"))
+                        && direction.equals(OtlpReceiver.attribute(s.getAttributesList(),
+                        "connscope.connection.direction"))) {
+                    spans++;
+                    String m = OtlpReceiver.attribute(s.getAttributesList(), "connscope.http.trace_context.malformed");
+                    malformed += m == null ? 0 : Long.parseLong(m);
+                    for (Span.Event e : s.getEventsList()) {
+                        if (e.getName().equals("http.request")) {
+                            events.add(e);
+                        }
+                    }
+                }
+            }
+            String context = scenario + ", " + direction + ", " + spans + " spans:\n"
+                    + receiver.spans().stream().map(s -> OtlpReceiver.render(s.getAttributesList()))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            events.sort(Comparator.comparingLong(Span.Event::getTimeUnixNano).thenComparingLong(e -> Long.parseLong(
+                    OtlpReceiver.attribute(e.getAttributesList(), "connscope.http.request.index"))));
+            List<String> actual = new ArrayList<>();
+            for (Span.Event e : events) {
+                actual.add(OtlpReceiver.attribute(e.getAttributesList(), "connscope.http.request.trace_id") + " "
+                        + OtlpReceiver.attribute(e.getAttributesList(), "connscope.http.request.span_id") + " "
+                        + OtlpReceiver.attribute(e.getAttributesList(), "connscope.http.request.sampled"));
+            }
+            assertEquals(expected, actual, "span events' trace context, " + context);
+            assertEquals(summary.num("malformed"), malformed, "connscope.http.trace_context.malformed, " + context);
+        }
+    }
+
+    /** The scenario's requests, on each side, in order, with exactly the trace context the driver sent. */
+    private static void checkScenario(Fork.Result r, String scenario, String version) throws Exception {
+        Truth summary = scenarioLine(r, scenario);
+        int port = summary.port("port");
+        List<String> expected = expected(r, scenario);
         String context = "\n" + r.describe();
         for (String direction : List.of("outbound", "inbound")) {
             List<JsonNode> requests = requestObjects(r, port, direction);
@@ -137,8 +213,12 @@ class TraceContextIT {
     @Test
     void noTracestateBaggageOrOtherHeaderValueIsRecorded() {
         for (Fork.Result r : List.of(http1, http2)) {
+            OtlpReceiver receiver = r == http1 ? receiver1 : receiver2;
+            assertFalse(receiver.spans().isEmpty(), "spans arrived\n" + r.describe());
             for (String[] place : List.of(new String[] {"the JSON Lines file", r.eventsText()},
-                    new String[] {"stderr", r.stderr}, new String[] {"stdout", r.stdout})) {
+                    new String[] {"stderr", r.stderr}, new String[] {"stdout", r.stdout},
+                    new String[] {"spans", receiver.resourceSpans().toString()},
+                    new String[] {"metrics", receiver.resourceMetrics().toString()})) {
                 assertFalse(place[1].toUpperCase(Locale.ROOT).contains("SECRET"), place[0] + " holds a secret "
                         + "(tracestate, baggage, a target or a trace header's other fields):\n" + r.describe());
             }
