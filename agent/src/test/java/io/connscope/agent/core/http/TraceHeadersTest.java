@@ -110,7 +110,8 @@ class TraceHeadersTest {
         assertEquals(ok(TRACE, SPAN, true), read(TraceHeaders.TRACEPARENT, traceparent("01", TRACE, SPAN, "01")));
         assertEquals(ok(TRACE, SPAN, true), read(TraceHeaders.TRACEPARENT,
                 traceparent("cc", TRACE, SPAN, "01") + "-what-ever comes NEXT"));
-        assertEquals(ok(TRACE, SPAN, false), read(TraceHeaders.TRACEPARENT, traceparent("fe", TRACE, SPAN, "00") + "-"));
+        assertEquals(ok(TRACE, SPAN, false),
+                read(TraceHeaders.TRACEPARENT, traceparent("fe", TRACE, SPAN, "00") + "-"));
         // ... but not when anything else follows them, nor when it is shorter.
         assertEquals(none(1), read(TraceHeaders.TRACEPARENT, traceparent("01", TRACE, SPAN, "01") + "x-y"));
         assertEquals(none(1), read(TraceHeaders.TRACEPARENT, traceparent("01", TRACE, SPAN, "0")));
@@ -126,7 +127,8 @@ class TraceHeadersTest {
         assertEquals(ok(TRACE, SPAN, true), read(TraceHeaders.B3, TRACE + "-" + SPAN + "-d"), "debug is sampled");
         assertEquals(ok(TRACE, SPAN, true), read(TraceHeaders.B3, TRACE + "-" + SPAN + "-1-05e3ac9a4f6e3b90"));
         // A 64-bit trace id, padded to 128 bits with leading zeros.
-        assertEquals(ok("0000000000000000" + TRACE_16, SPAN, true), read(TraceHeaders.B3, TRACE_16 + "-" + SPAN + "-1"));
+        assertEquals(ok("0000000000000000" + TRACE_16, SPAN, true),
+                read(TraceHeaders.B3, TRACE_16 + "-" + SPAN + "-1"));
         // The sampling state alone: a decision, no ids.
         assertEquals("trace=null span=null sampled=false malformed=0", read(TraceHeaders.B3, "0"));
         assertEquals("trace=null span=null sampled=true malformed=0", read(TraceHeaders.B3, "1"));

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -171,8 +172,8 @@ class HpackTraceContextTest {
         values.add("garbage");
         int traced = 0;
         for (int connection = 0; connection < 30; connection++) {
-            DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder((name, value) -> value.length() % 7 == 1,
-                    true, 16, random.nextBoolean() ? 0 : 512);
+            DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder(
+                    (name, value) -> value.length() % 7 == 1, true, 16, random.nextBoolean() ? 0 : 512);
             HpackDecoder decoder = new HpackDecoder();
             for (int block = 0; block < 200; block++) {
                 if (random.nextInt(20) == 0) {
@@ -255,10 +256,10 @@ class HpackTraceContextTest {
         int a = first.length / 3;
         int b = 2 * first.length / 3;
         byte[] frames = concat(Http2FrameReader.PREFACE, Http2ConnectionTrackerTest.settings(),
-                frame(Http2FrameReader.HEADERS, Http2FrameReader.FLAG_END_STREAM, 1, java.util.Arrays.copyOfRange(first, 0, a)),
-                frame(Http2FrameReader.CONTINUATION, 0, 1, java.util.Arrays.copyOfRange(first, a, b)),
+                frame(Http2FrameReader.HEADERS, Http2FrameReader.FLAG_END_STREAM, 1, Arrays.copyOfRange(first, 0, a)),
+                frame(Http2FrameReader.CONTINUATION, 0, 1, Arrays.copyOfRange(first, a, b)),
                 frame(Http2FrameReader.CONTINUATION, Http2FrameReader.FLAG_END_HEADERS, 1,
-                        java.util.Arrays.copyOfRange(first, b, first.length)),
+                        Arrays.copyOfRange(first, b, first.length)),
                 headers(3, true, bad), headers(5, true, none));
         for (int i = 0; i < frames.length; i++) {
             t.onClientBytes(ByteSource.of(frames), i, 1, 1_000_000L);
@@ -292,7 +293,8 @@ class HpackTraceContextTest {
             spans[i] = random.nextLong() | 1;
             String span = TraceHeaders.spanIdHex(spans[i]);
             String trace = TraceHeaders.traceIdHex(random.nextLong(), random.nextLong() | 1);
-            Http2Headers h = i % 3 == 0 ? request("traceparent", "00-" + trace + "-" + span + "-01", "tracestate", "x=y")
+            Http2Headers h = i % 3 == 0
+                    ? request("traceparent", "00-" + trace + "-" + span + "-01", "tracestate", "x=y")
                     : i % 3 == 1 ? request("b3", trace + "-" + span + "-1")
                     : request("x-b3-traceid", trace, "x-b3-spanid", span, "x-b3-sampled", "1");
             encoded[i] = encode(encoder, h);
