@@ -14,7 +14,12 @@ package io.connscope.agent.core.http;
 final class HttpHeaderScanner {
 
     static final int VALUE_CAPACITY = 64;
-    private static final int NAME_CAPACITY = 16;
+    /**
+     * Enough for "keep-alive", "connection" and every trace header's name. Taken from {@link TraceHeaders} so that
+     * its class is loaded with this one: left to the first request that needs it, the class was loaded from inside
+     * compiled code of the head scan, on the application's thread, and its loading allocated some 25 KB there.
+     */
+    private static final int NAME_CAPACITY = Math.max(16, TraceHeaders.LONGEST_NAME);
     private static final int LINE_WINDOW = 12;
 
     /** "HTTP/1.", with which every HTTP/1.x version starts (see {@link Words}). */

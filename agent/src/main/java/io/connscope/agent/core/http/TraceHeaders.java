@@ -39,6 +39,8 @@ public final class TraceHeaders {
     public static final int X_B3_FLAGS = 5;
     public static final String[] NAMES = {"traceparent", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled",
         "x-b3-flags"};
+    /** The longest of {@link #NAMES}. */
+    static final int LONGEST_NAME = longest(NAMES);
 
     /**
      * A header's outcome, as {@link #lastOutcome} gives it (a small int, so HPACK's dynamic table can keep it in
@@ -98,6 +100,14 @@ public final class TraceHeaders {
     private long spanId;
     private int sampled = -1;
     private int malformed;
+
+    private static int longest(String[] names) {
+        int longest = 0;
+        for (String n : names) {
+            longest = Math.max(longest, n.length());
+        }
+        return longest;
+    }
 
     /** The index in {@link #NAMES} of a lowercase header name held in {@code name[0..length)}, or -1. */
     public static int headerOf(byte[] name, int length) {
