@@ -104,7 +104,8 @@ public enum CloseInitiator {
             return new Verdict(LOCAL_RESET, "connection timed out on " + history.timedOutOn
                     + ": the kernel gave up (keep-alive probes or retransmissions unanswered)");
         }
-        if (history.shutdownOutputNanos != 0 && history.peerFinDuringShutdown) {
+        if (history.shutdownOutputNanos != 0 && history.peerFinDuringShutdown
+                && (history.eofNanos == 0 || history.eofNanos > history.shutdownOutputNanos)) {
             // No look can order FINs that met: one before the shutdown system call found none pending, one after
             // it found the peer's. Whether the peer's FIN came first is in the kernel's state of the socket.
             return FINS_MET_AT_SHUTDOWN;

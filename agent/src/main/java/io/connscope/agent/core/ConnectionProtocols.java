@@ -317,6 +317,9 @@ final class ConnectionProtocols {
                     seen && verdict.initiator == CloseInitiator.REMOTE_RESET,
                     seen && verdict.initiator == CloseInitiator.LOCAL_RESET);
             r.closeReason = seen ? reason : null;
+            if (verdict.kernelDecides) {
+                r.closeReasonIfPeerFirst = h2.closeReasonIfPeerFirst();
+            }
         }
         if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
             // Collected without close: report its last exchange, but there is no telling why it ended.
@@ -324,6 +327,9 @@ final class ConnectionProtocols {
         } else if (h != null) {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
                     verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
+            if (verdict.kernelDecides) {
+                r.closeReasonIfPeerFirst = h.closeReasonIfPeerFirst(r.direction == Direction.OUTBOUND);
+            }
         }
     }
 

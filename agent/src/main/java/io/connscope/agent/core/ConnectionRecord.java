@@ -133,6 +133,8 @@ public final class ConnectionRecord {
         return v != null ? v : (tlsReadBytes = new HeapBytes());
     }
     String closeReason;
+    /** For a close whose FINs met: the protocol's reason had the peer's FIN been first (the kernel tells later). */
+    String closeReasonIfPeerFirst;
     /** The client pool the connection belongs to (opened inside its scope), or null. */
     volatile String pool;
     /** Whether its pool holds it idle right now (false: in use, or not pooled). */
@@ -310,10 +312,18 @@ public final class ConnectionRecord {
         return v != null && v.kernelDecides;
     }
 
-    /** The reporter thread: the kernel told whether this side's FIN was first. */
+    /**
+     * The reporter thread: the kernel told whether this side's FIN was first. When the peer's was, the protocol's
+     * reason is the one for a peer that closed first (as if the close had shown it), unless a pool's reason stands.
+     */
     public void settleCloseInitiator(boolean thisSideFirst) {
         if (closeInitiatorForKernel()) {
             verdict = CloseInitiator.settledByKernel(thisSideFirst);
+            if (!thisSideFirst && closeReasonIfPeerFirst != null
+                    && (poolCloseReason == null || !poolCloseReason.equals(closeReason))) {
+                closeReason = closeReasonIfPeerFirst;
+            }
+            closeReasonIfPeerFirst = null;
         }
     }
 

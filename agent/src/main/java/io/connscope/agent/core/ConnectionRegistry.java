@@ -531,9 +531,11 @@ public final class ConnectionRegistry implements SocketEventSink {
         ConnectionRecord r = table.get(fd);
         if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos != 0
                 && !r.history.peerFinBeforeShutdown && !r.history.peerFinDuringShutdown
+                && (r.history.eofNanos == 0 || r.history.eofNanos > r.history.shutdownOutputNanos)
                 && inspector.peerFinPending(fd)) {
-            // Not in before the FIN went, in now: between the two looks (microseconds, or longer when this thread
-            // was descheduled) the FINs met, and their order is the kernel's to tell (the reporter asks it).
+            // Not in before the FIN went (nor read as end-of-stream before), in now: between the two looks
+            // (microseconds, or longer when this thread was descheduled) the FINs met, and their order is the
+            // kernel's to tell (the reporter asks it). A FIN read before stays in the poll's answer: not this.
             r.history.peerFinDuringShutdown = true;
         }
     }

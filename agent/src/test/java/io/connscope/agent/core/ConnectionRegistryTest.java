@@ -378,6 +378,46 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPeerFinReadBeforeTheShutdownIsNotAMeeting() {
+        // HttpCore 4 closes with shutdownOutput after it read the server's end-of-stream: the FIN stays in poll's
+        // answer, but it was read before the shutdown, and so was first.
+        FileDescriptor fd = connected();
+        registry.onRead(fd, 0L, 0, -1, null);
+        kernel.finPending = true;
+        registry.onShutdownOutput(fd);
+        registry.onShutdownOutputDone(fd);
+        registry.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator(), r.closeDetail());
+        assertFalse(r.closeInitiatorForKernel());
+    }
+
+    @Test
+    void aMeetingTheKernelSettlesForThePeerGivesTheReasonOfAPeerThatClosedFirst() {
+        for (boolean thisSideFirst : new boolean[] {true, false}) {
+            finished.clear();
+            kernel.finPending = false;
+            Memory m = new Memory();
+            ConnectionRegistry http = withMemory(m);
+            FileDescriptor fd = connected(http);
+            String req = "GET /idle HTTP/1.1\r\nHost: x\r\n\r\n";
+            String res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+            http.onWrite(fd, m.put(req), 0, req.length(), null);
+            http.onRead(fd, m.put(res), 0, res.length(), null);
+            http.onShutdownOutput(fd);
+            kernel.finPending = true;
+            http.onShutdownOutputDone(fd);
+            http.onClose(fd);
+            ConnectionRecord r = finished.get(0);
+            assertEquals("application_close", r.closeReason(), "the guess: this side closed an idle connection");
+            r.settleCloseInitiator(thisSideFirst);
+            assertEquals(thisSideFirst ? CloseInitiator.LOCAL : CloseInitiator.REMOTE, r.closeInitiator());
+            assertEquals(thisSideFirst ? "application_close" : "stale", r.closeReason(),
+                    "a client whose server closed the idle connection first");
+        }
+    }
+
+    @Test
     void aPeerFinPendingBeforeTheShutdownNeedsNoKernel() {
         FileDescriptor fd = connected();
         kernel.finPending = true;

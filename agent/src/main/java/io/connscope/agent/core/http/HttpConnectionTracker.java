@@ -50,6 +50,8 @@ public final class HttpConnectionTracker {
     private volatile boolean staleCheckDue;
     /** The current request went out after the peer's FIN had arrived. */
     private boolean sentAfterPeerClosed;
+    /** Whether the connection closed in the middle of an exchange (set by {@link #onClose}). */
+    private boolean endedMidExchange;
     /** Whether the connection speaks HTTP/2 (its streams are reported by the client library). */
     private boolean http2;
     /**
@@ -377,16 +379,28 @@ public final class HttpConnectionTracker {
      * @param localReset   whether this side reset it (SO_LINGER 0: some pools close that way on purpose)
      */
     public synchronized String onClose(boolean client, boolean closedByPeer, boolean peerReset, boolean localReset) {
-        boolean midExchange = state == REQUEST || (state == RESPONSE && responseHead.inHead());
+        endedMidExchange = state == REQUEST || (state == RESPONSE && responseHead.inHead());
         if (state == EARLY_RESPONSE) {
             // Its request never showed up: whatever it answered is already counted.
             state = RESPONSE;
         }
         reportExchange();
+        return closeReason(client, closedByPeer, peerReset, localReset);
+    }
+
+    /**
+     * After {@link #onClose}: the reason had the peer's FIN come first, for a close whose FINs met and whose order
+     * the kernel tells later ({@code CloseInitiator.Verdict#kernelDecides}).
+     */
+    public synchronized String closeReasonIfPeerFirst(boolean client) {
+        return closeReason(client, true, false, false);
+    }
+
+    private String closeReason(boolean client, boolean closedByPeer, boolean peerReset, boolean localReset) {
         if (requests == 0) {
             return null;
         }
-        if (midExchange) {
+        if (endedMidExchange) {
             if (client && sentAfterPeerClosed && (closedByPeer || peerReset)) {
                 // The request went out on a connection the server had already closed while it sat idle.
                 return CloseReason.STALE;

@@ -20,6 +20,8 @@ public final class Http2ConnectionTracker {
     private final HttpConnectionTracker.ExchangeListener listener;
     /** Whether this side of the connection is the client (PING round trips are measured for this side's PINGs). */
     private final boolean localIsClient;
+    /** Whether streams were still open when the connection closed (set by {@link #onClose}). */
+    private boolean streamsOpenAtClose;
     private final long anchorMillis;
     private final long anchorNanos;
     private final Http2FrameReader fromClient = new Http2FrameReader(this, true);
@@ -243,10 +245,23 @@ public final class Http2ConnectionTracker {
      * @param localReset   whether this side reset it
      */
     public synchronized String onClose(boolean closedByPeer, boolean peerReset, boolean localReset) {
-        boolean streamsOpen = streams.openCount() > 0;
+        streamsOpenAtClose = streams.openCount() > 0;
         for (int slot = streams.openCount() - 1; slot >= 0; slot--) {
             finish(slot);
         }
+        return closeReason(closedByPeer, peerReset, localReset);
+    }
+
+    /**
+     * After {@link #onClose}: the reason had the peer's FIN come first, for a close whose FINs met and whose order
+     * the kernel tells later ({@code CloseInitiator.Verdict#kernelDecides}).
+     */
+    public synchronized String closeReasonIfPeerFirst() {
+        return closeReason(true, false, false);
+    }
+
+    private String closeReason(boolean closedByPeer, boolean peerReset, boolean localReset) {
+        boolean streamsOpen = streamsOpenAtClose;
         String goAway = activity.firstGoAwayReason();
         if (goAway != null) {
             return goAway;
