@@ -61,6 +61,7 @@ public final class Bench {
         final int springRounds;
         final int springWarmMinSeconds;
         final int springWarmMaxSeconds;
+        final int springChurnWarmSeconds;
 
         Settings(boolean smoke) {
             this.smoke = smoke;
@@ -78,12 +79,14 @@ public final class Bench {
             jmhWarmupMillis = smoke ? 100 : 2_000;
             jmhIterationMillis = smoke ? 100 : 1_000;
             jmhIterations = smoke ? 1 : 5;
-            // The Spring workload: several fresh JVM sets (SpringWorkloads), so many rounds in each that the three
-            // loads' rounds of all sets take about as long as the warm-ups; about 11 minutes in all.
+            // The Spring workload: several fresh JVM sets (SpringWorkloads), each JVM warmed until its JIT is quiet,
+            // then 8 rounds of each load (24 over the sets, so the medians' intervals are the 7th to 18th of 24).
             springSets = smoke ? 1 : 3;
             springRounds = smoke ? 1 : 8;
             springWarmMinSeconds = 10;
             springWarmMaxSeconds = 90;
+            // The churn's warm-up: the request path is warm by then (GET / kept alive); accepting and closing are not.
+            springChurnWarmSeconds = smoke ? 1 : 4;
         }
     }
 

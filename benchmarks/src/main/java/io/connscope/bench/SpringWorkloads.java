@@ -80,7 +80,7 @@ final class SpringWorkloads {
                     rounds(set, jvms, keepAlive, call);
                     // Churn last in a set, as in the suite's other servers: its TIME_WAIT sockets beside no kept-alive run.
                     for (Variant v : Variant.values()) {
-                        churn.run.run(jvms.port(v), settings.warmSeconds);
+                        churn.run.run(jvms.port(v), settings.springChurnWarmSeconds);
                     }
                     rounds(set, jvms, churn);
                 }
@@ -112,7 +112,8 @@ final class SpringWorkloads {
 
     /**
      * Runs {@code load} in 1 s runs for at least {@code minSeconds}, then until the JVM's JIT compilers have been
-     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each), or
+     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each) that each served
+     * at least 90 % of the best rate so far (a JVM the machine starved of CPU also compiles nothing), or
      * {@link Bench.Settings#springWarmMaxSeconds} in all. Pinned to one CPU, the compiler threads share it with the
      * requests, and a Spring application takes 20 s and more to reach its rate without an agent, the OpenTelemetry
      * agent's longer (its rate stays flat at a tenth of its final one for tens of seconds, while C2 works through
@@ -128,14 +129,17 @@ final class SpringWorkloads {
         List<Double> rates = new ArrayList<>();
         int quiet = 0;
         long jitNanos = 0;
+        double best = 0;
         while (rates.size() < settings.springWarmMaxSeconds) {
             long before = CpuTime.compilerNanos(pid);
-            rates.add(load.run.run(port, 1).rate);
+            double rate = load.run.run(port, 1).rate;
+            rates.add(rate);
+            best = Math.max(best, rate);
             long after = CpuTime.compilerNanos(pid);
             long spent = before < 0 || after < 0 ? 0 : after - before;
             jitNanos += Math.max(0, spent);
             // Negative: a compiler thread ended in the run, its time unknown: not a quiet run.
-            quiet = spent >= 0 && spent < QUIET_JIT_NANOS ? quiet + 1 : 0;
+            quiet = spent >= 0 && spent < QUIET_JIT_NANOS && rate >= 0.9 * best ? quiet + 1 : 0;
             if (rates.size() >= minSeconds && quiet >= QUIET_RUNS) {
                 break;
             }
