@@ -112,8 +112,8 @@ final class SpringWorkloads {
 
     /**
      * Runs {@code load} in 1 s runs for at least {@code minSeconds}, then until the JVM's JIT compilers have been
-     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each) that each served
-     * at least 90 % of the best rate so far (a JVM the machine starved of CPU also compiles nothing), or
+     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each) in which the JVM
+     * itself ran (at least {@link #RUNNING_NANOS} of CPU: a JVM the machine starved of CPU also compiles nothing), or
      * {@link Bench.Settings#springWarmMaxSeconds} in all. Pinned to one CPU, the compiler threads share it with the
      * requests, and a Spring application takes 20 s and more to reach its rate without an agent, the OpenTelemetry
      * agent's longer (its rate stays flat at a tenth of its final one for tens of seconds, while C2 works through
@@ -129,17 +129,16 @@ final class SpringWorkloads {
         List<Double> rates = new ArrayList<>();
         int quiet = 0;
         long jitNanos = 0;
-        double best = 0;
         while (rates.size() < settings.springWarmMaxSeconds) {
             long before = CpuTime.compilerNanos(pid);
-            double rate = load.run.run(port, 1).rate;
-            rates.add(rate);
-            best = Math.max(best, rate);
+            long cpu = CpuTime.nanos(pid);
+            rates.add(load.run.run(port, 1).rate);
+            long ran = CpuTime.since(pid, cpu);
             long after = CpuTime.compilerNanos(pid);
             long spent = before < 0 || after < 0 ? 0 : after - before;
             jitNanos += Math.max(0, spent);
             // Negative: a compiler thread ended in the run, its time unknown: not a quiet run.
-            quiet = spent >= 0 && spent < QUIET_JIT_NANOS && rate >= 0.9 * best ? quiet + 1 : 0;
+            quiet = spent >= 0 && spent < QUIET_JIT_NANOS && (ran < 0 || ran >= RUNNING_NANOS) ? quiet + 1 : 0;
             if (rates.size() >= minSeconds && quiet >= QUIET_RUNS) {
                 break;
             }
@@ -155,6 +154,8 @@ final class SpringWorkloads {
     private static final int QUIET_RUNS = 3;
     /** 2 % of a 1 s run. */
     private static final long QUIET_JIT_NANOS = 20_000_000L;
+    /** A quarter of a 1 s run: less, and the machine's other work kept the JVM from running (and compiling). */
+    private static final long RUNNING_NANOS = 250_000_000L;
 
     private static double mean(List<Double> values) {
         double sum = 0;
