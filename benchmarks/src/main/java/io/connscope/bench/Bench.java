@@ -44,7 +44,7 @@ public final class Bench {
     /** "At most 8 MB", read strictly: 8,000,000 bytes, not 8 MiB. */
     static final long JAR_LIMIT = 8_000_000L;
 
-    /** Durations and counts: the full run (about 20 minutes on 2 cores) or the smoke run (about 140 s). */
+    /** Durations and counts: the full run (about 35 minutes on 2 cores) or the smoke run (about 190 s). */
     static final class Settings {
         final boolean smoke;
         final int warmSeconds;
