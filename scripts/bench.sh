@@ -2,11 +2,12 @@
 # The benchmark suite (README, "Performance"): every workload without an agent, with connscope and with the
 # OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
-#   scripts/bench.sh           full run (about 20 minutes on 2 cores): writes benchmarks/results.md and the README block
-#   scripts/bench.sh --smoke   tiny durations (about 140 s): checks that every workload produces its row
-#   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, grpc, clients, startup, attach, memory, jar, jmh):
+#   scripts/bench.sh           full run (about 35 minutes on 2 cores): writes benchmarks/results.md and the README block
+#   scripts/bench.sh --smoke   tiny durations (about 190 s): checks that every workload produces its row
+#   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, grpc, clients, spring, startup, attach, memory, jar, jmh):
 #                              writes benchmarks/target/results-only.md, not the README
 #   --no-build                 use the jars already built
+# The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run).
 # The jmh step runs SocketPathsBenchmark (with and without the agent) and Http2ExchangeBenchmark (the agent's HTTP/2
 # frame following alone), both with JMH's GC profiler (-prof gc).
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.

@@ -44,7 +44,7 @@ public final class Bench {
     /** "At most 8 MB", read strictly: 8,000,000 bytes, not 8 MiB. */
     static final long JAR_LIMIT = 8_000_000L;
 
-    /** Durations and counts: the full run (about 20 minutes on 2 cores) or the smoke run (about 140 s). */
+    /** Durations and counts: the full run (about 35 minutes on 2 cores) or the smoke run (about 190 s). */
     static final class Settings {
         final boolean smoke;
         final int warmSeconds;
@@ -57,6 +57,11 @@ public final class Bench {
         final int jmhWarmupMillis;
         final int jmhIterationMillis;
         final int jmhIterations;
+        final int springSets;
+        final int springRounds;
+        final int springWarmMinSeconds;
+        final int springWarmMaxSeconds;
+        final int springChurnWarmSeconds;
 
         Settings(boolean smoke) {
             this.smoke = smoke;
@@ -74,6 +79,14 @@ public final class Bench {
             jmhWarmupMillis = smoke ? 100 : 2_000;
             jmhIterationMillis = smoke ? 100 : 1_000;
             jmhIterations = smoke ? 1 : 5;
+            // The Spring workload: several fresh JVM sets (SpringWorkloads), each JVM warmed until its JIT is quiet,
+            // then 8 rounds of each load (24 over the sets, so the medians' intervals are the 7th to 18th of 24).
+            springSets = smoke ? 1 : 3;
+            springRounds = smoke ? 1 : 8;
+            springWarmMinSeconds = 10;
+            springWarmMaxSeconds = 90;
+            // The churn's warm-up: the request path is warm by then (GET / kept alive); accepting and closing are not.
+            springChurnWarmSeconds = smoke ? 1 : 4;
         }
     }
 
@@ -103,6 +116,7 @@ public final class Bench {
         Path agent = Paths.get("agent/target/connscope-agent.jar");
         Path otel = Paths.get("benchmarks/target/otel/opentelemetry-javaagent.jar");
         Path demo = Paths.get("demo-app/target/connscope-demo.jar");
+        Path spring = Paths.get("benchmarks/spring-app/target/connscope-spring-app.jar");
         Path work = Paths.get("benchmarks/target/bench-run");
         List<String> only = List.of();
         for (int i = 0; i < args.length; i++) {
@@ -113,6 +127,7 @@ public final class Bench {
                 case "--agent": agent = Paths.get(args[++i]); break;
                 case "--otel": otel = Paths.get(args[++i]); break;
                 case "--demo": demo = Paths.get(args[++i]); break;
+                case "--spring": spring = Paths.get(args[++i]); break;
                 case "--work": work = Paths.get(args[++i]); break;
                 case "--only": only = Arrays.asList(args[++i].split(",")); break;
                 default:
@@ -130,7 +145,7 @@ public final class Bench {
             System.err.println("bench: --only runs part of the suite: it does not rewrite " + readme);
             System.exit(64);
         }
-        for (Path p : List.of(agent, otel, demo)) {
+        for (Path p : List.of(agent, otel, demo, spring)) {
             if (!Files.isRegularFile(p)) {
                 System.err.println("bench: missing " + p.toAbsolutePath() + " (build with: mvn -B -q package -DskipTests)");
                 System.exit(64);
@@ -139,7 +154,7 @@ public final class Bench {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         Path selfJar = Paths.get(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Variant.Jars jars = new Variant.Jars(agent.toAbsolutePath(), otel.toAbsolutePath(), demo.toAbsolutePath(),
-                System.getProperty("java.class.path"));
+                spring.toAbsolutePath(), System.getProperty("java.class.path"));
         Settings settings = new Settings(smoke);
         long start = System.nanoTime();
         int missing;
@@ -179,6 +194,7 @@ public final class Bench {
         STEPS.put("jdk-server", 2);
         STEPS.put("grpc", 1);
         STEPS.put("clients", 3);
+        STEPS.put("spring", 6);
         STEPS.put("startup", 1);
         STEPS.put("attach", 1);
         STEPS.put("memory", 1);
@@ -193,6 +209,8 @@ public final class Bench {
         // drain is also this workload's, once.
         step("grpc", "gRPC unary calls (grpc-java client and server JVMs)", this::grpc);
         step("clients", "client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
+        step("spring", "Spring Boot application (keep-alive, outbound calls to nginx, churn) over fresh JVM sets",
+                () -> new SpringWorkloads(this, settings, processes, report, jars.spring.toString()).run());
         step("startup", "startup", this::startup);
         step("attach", "attach", this::attach);
         step("memory", "memory per open connection", this::memory);
@@ -229,7 +247,7 @@ public final class Bench {
         return order;
     }
 
-    private List<String> javaCommand(Variant v, String... rest) {
+    List<String> javaCommand(Variant v, String... rest) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(v.jvmArgs(jars));
@@ -239,7 +257,7 @@ public final class Bench {
 
     // -- keep-alive server and connection churn server: the demo's server under wrk and ab --
 
-    private static final Pattern SERVING = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
+    static final Pattern SERVING = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/");
     private static final Pattern WRK_RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern WRK_REQUESTS = Pattern.compile("(\\d+) requests in ");
     private static final Pattern AB_RATE = Pattern.compile("Requests per second:\\s+([0-9.]+)");
@@ -335,8 +353,12 @@ public final class Bench {
     }
 
     private Run wrk(String wrk, int port, int seconds) throws Exception {
+        return wrk(wrk, port, "/", seconds);
+    }
+
+    Run wrk(String wrk, int port, String path, int seconds) throws Exception {
         Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(wrk, "-t1", "-c8", "-d" + seconds + "s",
-                "http://127.0.0.1:" + port + "/")), seconds + 30L);
+                "http://127.0.0.1:" + port + path)), seconds + 30L);
         Matcher m = WRK_RATE.matcher(f.output);
         Matcher requests = WRK_REQUESTS.matcher(f.output);
         if (f.exitCode != 0 || !m.find() || !requests.find() || f.output.contains("Non-2xx")
@@ -347,9 +369,13 @@ public final class Bench {
     }
 
     private Run ab(String ab, int port, int seconds) throws Exception {
+        return ab(ab, port, "/", seconds);
+    }
+
+    Run ab(String ab, int port, String path, int seconds) throws Exception {
         // -t before -n: -t alone caps the requests at 50,000.
         Processes.Finished f = processes.run(Pinning.PEER.apply(List.of(ab, "-q", "-t", String.valueOf(seconds),
-                "-n", "10000000", "-c", "4", "http://127.0.0.1:" + port + "/")), seconds + 30L);
+                "-n", "10000000", "-c", "4", "http://127.0.0.1:" + port + path)), seconds + 30L);
         Matcher m = AB_RATE.matcher(f.output);
         Matcher failed = AB_FAILED.matcher(f.output);
         Matcher requests = AB_REQUESTS.matcher(f.output);
@@ -683,7 +709,7 @@ public final class Bench {
      * (about 0.1 s of a core each time, README "Where the overhead goes"), although that workload made none. Not in
      * the smoke run.
      */
-    private void awaitTimeWaitDrained() throws InterruptedException {
+    void awaitTimeWaitDrained() throws InterruptedException {
         if (settings.smoke) {
             return;
         }

@@ -2,7 +2,9 @@ package io.connscope.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.EnumMap;
 import java.util.List;
@@ -68,6 +70,32 @@ final class CpuTime {
     static long since(long pid, long before) {
         long now = nanos(pid);
         return before < 0 || now < 0 ? -1 : now - before;
+    }
+
+    /**
+     * The CPU time so far of the process's JIT compiler threads (named "C1 CompilerThread..." and "C2 CompilerThread...",
+     * cut to 15 characters in {@code /proc/PID/task/TID/comm}), or -1 when unreadable. A compiler thread that ends
+     * takes its time with it (the JVM starts and stops them as the queue grows and drains): a difference of two
+     * readings can then be negative.
+     */
+    static long compilerNanos(long pid) {
+        Path tasks = Paths.get("/proc", String.valueOf(pid), "task");
+        long sum = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path t : threads) {
+                try {
+                    String name = Files.readString(t.resolve("comm"), StandardCharsets.US_ASCII);
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        sum += parse(Files.readString(t.resolve("stat"), StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** utime + stime (fields 14 and 15) of a {@code /proc/PID/stat} line, in nanoseconds. */

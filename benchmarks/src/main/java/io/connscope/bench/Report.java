@@ -10,8 +10,8 @@ import java.util.Locale;
 /** The results table: one row per measurement, each with its target and PASS or FAIL (or "-" for none). */
 final class Report {
 
-    /** Rows a complete run produces: 8 throughput, startup, attach, memory, jar, 5 JMH. */
-    static final int EXPECTED_ROWS = 17;
+    /** Rows a complete run produces: 11 throughput, 3 CPU targets, startup, attach, memory, jar, 5 JMH. */
+    static final int EXPECTED_ROWS = 23;
     static final String BEGIN = "<!-- benchmark-results:begin (scripts/bench.sh rewrites this block) -->";
     static final String END = "<!-- benchmark-results:end -->";
 
@@ -61,6 +61,23 @@ final class Report {
         cpuRows.add(new String[] {workload, micros(none), micros(cs), micros(otel),
                 addedMicros(cs, none, cpu.addedInterval(Variant.CONNSCOPE)),
                 addedMicros(otel, none, cpu.addedInterval(Variant.OTEL))});
+    }
+
+    /**
+     * A target on the CPU time connscope adds per request: the upper bound of the 95 % interval of the median over
+     * rounds of what it adds ({@link CpuTime#addedInterval}), as a share of no agent's CPU per request, at most
+     * {@code maximumAddedShare}. So a run whose rounds cannot tell the cost from the target does not pass it.
+     */
+    void cpuTarget(String workload, CpuTime cpu, double maximumAddedShare) {
+        double none = cpu.micros(Variant.NONE);
+        double cs = cpu.micros(Variant.CONNSCOPE);
+        double otel = cpu.micros(Variant.OTEL);
+        double[] interval = cpu.addedInterval(Variant.CONNSCOPE);
+        boolean pass = interval[1] / none <= maximumAddedShare;
+        add(workload + ": CPU per request", micros(none), micros(cs), micros(otel),
+                addedShare(cs, none, interval), addedShare(otel, none, cpu.addedInterval(Variant.OTEL)),
+                String.format(Locale.ROOT, "adds ≤ %.0f %% (95 %% interval's upper end)", maximumAddedShare * 100),
+                pass ? "PASS" : "FAIL");
     }
 
     void startup(Rounds millis, double maximumAddedMillis) {
@@ -177,6 +194,12 @@ final class Report {
     private static String addedMicros(double with, double without, double[] interval) {
         return String.format(Locale.ROOT, "%+.2f µs, %+.1f %% (%+.2f to %+.2f)", with - without,
                 (with / without - 1) * 100, interval[0], interval[1]);
+    }
+
+    /** As {@link #addedMicros}, with the interval's upper end as a share of {@code without}. */
+    private static String addedShare(double with, double without, double[] interval) {
+        return String.format(Locale.ROOT, "%+.2f µs, %+.1f %% (%+.2f to %+.2f; at most %+.1f %%)", with - without,
+                (with / without - 1) * 100, interval[0], interval[1], interval[1] / without * 100);
     }
 
     private static String ms(double value) {

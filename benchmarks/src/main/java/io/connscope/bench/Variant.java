@@ -34,17 +34,22 @@ enum Variant {
         }
     }
 
-    /** The jars a run uses: the built agent and demo, the fetched OpenTelemetry agent, the driver's class path. */
+    /**
+     * The jars a run uses: the built agent, demo and Spring Boot application, the fetched OpenTelemetry agent, the
+     * driver's class path.
+     */
     static final class Jars {
         final Path connscope;
         final Path otel;
         final Path demo;
+        final Path spring;
         final String classPath;
 
-        Jars(Path connscope, Path otel, Path demo, String classPath) {
+        Jars(Path connscope, Path otel, Path demo, Path spring, String classPath) {
             this.connscope = connscope;
             this.otel = otel;
             this.demo = demo;
+            this.spring = spring;
             this.classPath = classPath;
         }
     }

@@ -33,6 +33,7 @@ class BenchSmokeIT {
                 Bench.class.getName(), "--smoke", "--out", out.toString(),
                 "--agent", root.resolve("agent/target/connscope-agent.jar").toString(),
                 "--demo", root.resolve("demo-app/target/connscope-demo.jar").toString(),
+                "--spring", module.resolve("spring-app/target/connscope-spring-app.jar").toString(),
                 "--otel", target.resolve("otel/opentelemetry-javaagent.jar").toString(),
                 "--work", target.resolve("bench-smoke").toString())
                 .redirectErrorStream(true).redirectOutput(target.resolve("bench-smoke.log").toFile()).start();
@@ -53,14 +54,16 @@ class BenchSmokeIT {
         }
         for (String workload : List.of("Keep-alive server: demo server", "Connection churn server: demo server",
                 "Keep-alive server: JDK HttpServer", "Connection churn server: JDK HttpServer", "JDK HttpClient",
-                "Apache HttpClient", "Client churn", "gRPC unary", "Startup", "Attach", "Memory", "Agent jar size",
+                "Apache HttpClient", "Client churn", "gRPC unary",
+                "Spring Boot keep-alive", "Spring Boot outbound call", "Spring Boot churn",
+                "Spring Boot keep-alive: `GET /` (Tomcat) under `wrk -t1 -c8`: CPU per request", "Startup", "Attach", "Memory", "Agent jar size",
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose",
                 "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
         }
         // Every throughput workload has its CPU per request, for all three variants.
         List<String> cpu = table(lines, "| CPU per request |");
-        assertEquals(8, cpu.size(), "CPU rows in " + out + ":\n" + String.join("\n", cpu));
+        assertEquals(11, cpu.size(), "CPU rows in " + out + ":\n" + String.join("\n", cpu));
         for (String row : cpu) {
             String[] cells = row.split("\\|");
             assertTrue(cells.length == 7 && !row.contains("NaN"), "a CPU row without a number: " + row);

@@ -113,6 +113,59 @@ class ReportTest {
         assertTrue(Double.isNaN(new CpuTime().micros(Variant.NONE)));
     }
 
+    /**
+     * The CPU target is judged by the upper end of the interval of what connscope adds, as a share of no agent's CPU
+     * per request: a median under 2 % whose interval reaches past it does not pass.
+     */
+    @Test
+    void aCpuTargetPassesOnlyWhenItsIntervalStaysUnderIt() {
+        Report report = new Report();
+        report.cpuTarget("sure", addedPerRound(100, 1.0, 1.5, 1.2, 0.8, 1.1, 1.3, 0.9), 0.02);
+        report.cpuTarget("unsure", addedPerRound(100, 1.0, 1.5, 1.2, 0.8, 1.1, 1.3, 2.5), 0.02);
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        // 7 rounds: the interval is the 1st to the 7th value (k = 1).
+        assertTrue(table.contains("| sure: CPU per request | 100.00 µs | 101.11 µs | 110.00 µs | +1.11 µs, +1.1 % "
+                + "(+0.80 to +1.50; at most +1.5 %) | +10.00 µs, +10.0 % (+10.00 to +10.00; at most +10.0 %) "
+                + "| adds ≤ 2 % (95 % interval's upper end) | PASS |"), table);
+        assertTrue(table.contains("(+0.80 to +2.50; at most +2.5 %)") && table.contains("| adds ≤ 2 % (95 % interval's "
+                + "upper end) | FAIL |"), table);
+        assertTrue(table.contains("Targets: 1 PASS, 1 FAIL"), table);
+    }
+
+    /**
+     * Rounds of 1,000 requests: no agent at {@code none} µs a request and OTel at 10 % more in every round; connscope
+     * adds {@code added[round]}.
+     */
+    private static CpuTime addedPerRound(double none, double... added) {
+        CpuTime cpu = new CpuTime();
+        for (int round = 0; round < added.length; round++) {
+            cpu.add(round, Variant.NONE, Math.round(none * 1_000_000), 1_000);
+            cpu.add(round, Variant.CONNSCOPE, Math.round((none + added[round]) * 1_000_000), 1_000);
+            cpu.add(round, Variant.OTEL, Math.round(none * 1.1 * 1_000_000), 1_000);
+        }
+        return cpu;
+    }
+
+    /**
+     * Several fresh JVM sets feed one tally: set s's round r is round s * roundsPerSet + r, so no set's rounds
+     * overwrite another's, and the variants' turns go on rotating from one set to the next.
+     */
+    @Test
+    void theRoundsOfAllJvmSetsFeedOneTally() {
+        Rounds r = new Rounds();
+        for (int set = 0; set < 3; set++) {
+            for (int round = 0; round < 2; round++) {
+                int global = ServerSet.round(set, 2, round);
+                r.add(global, Variant.NONE, 100);
+                r.add(global, Variant.CONNSCOPE, 100 - set); // each set's JVMs a little different
+            }
+        }
+        assertEquals(6, r.size());
+        assertEquals(0.99, r.medianRatio(Variant.CONNSCOPE), 1e-9);
+        assertEquals(List.of(4, 5), List.of(ServerSet.round(2, 2, 0), ServerSet.round(2, 2, 1)));
+        assertEquals(Bench.order(2), Bench.order(ServerSet.round(1, 2, 0)), "the second set starts where the first ended");
+    }
+
     /** utime and stime are fields 14 and 15, counted after the command name, which may hold spaces and parentheses. */
     @Test
     void cpuTimeIsReadPastTheCommandName() {

@@ -1,0 +1,167 @@
+package io.connscope.bench;
+
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The real-application workload: a Spring Boot application (Tomcat, {@code benchmarks/spring-app}) in each variant,
+ * under three loads: {@code GET /} kept alive ({@code wrk -t1 -c8}), {@code GET /call} kept alive, whose handler
+ * calls nginx through a RestClient on a pooled Apache HttpClient 5 (eight pooled connections reused), and
+ * {@code GET /} under {@code ab -c4} without {@code -k} (a connection per request).
+ *
+ * <p>Measured over several fresh JVM sets ({@link ServerSet}): where C2 puts its inlining and which code it compiles
+ * again differs from one JVM start to the next of the same application, and over a Spring application that spread
+ * is as large as what an agent costs. So each set starts the three variants' JVMs fresh, warms each until its JIT
+ * compilers are quiet, then runs short interleaved rounds, recorded under a global round index so that the rounds of all
+ * sets feed the same medians and intervals.
+ */
+final class SpringWorkloads {
+
+    static final String KEEP_ALIVE_ROW = "Spring Boot keep-alive: `GET /` (Tomcat) under `wrk -t1 -c8`";
+    static final String CALL_ROW = "Spring Boot outbound call: `GET /call`, RestClient on pooled Apache HttpClient 5"
+            + " to nginx, under `wrk -t1 -c8`";
+    static final String CHURN_ROW = "Spring Boot churn: `GET /` under `ab -c4` (no -k)";
+    /** The targets for a real application: a throughput ratio of 0.98, and 2 % more CPU per request. */
+    static final double MINIMUM_RATIO = 0.98;
+    static final double MAXIMUM_ADDED_CPU = 0.02;
+
+    private final Bench bench;
+    private final Bench.Settings settings;
+    private final Processes processes;
+    private final Report report;
+    private final String jar;
+
+    SpringWorkloads(Bench bench, Bench.Settings settings, Processes processes, Report report, String jar) {
+        this.bench = bench;
+        this.settings = settings;
+        this.processes = processes;
+        this.report = report;
+        this.jar = jar;
+    }
+
+    /** One load: what it runs, and its rounds and CPU time over all sets. */
+    private static final class Load {
+        final String row;
+        final Measure run;
+        final Rounds rounds = new Rounds();
+        final CpuTime cpu = new CpuTime();
+
+        Load(String row, Measure run) {
+            this.row = row;
+            this.run = run;
+        }
+    }
+
+    private interface Measure {
+        Bench.Run run(int port, int seconds) throws Exception;
+    }
+
+    void run() throws Exception {
+        String wrk = Bench.Tools.find("wrk");
+        String ab = Bench.Tools.find("ab");
+        Load keepAlive = new Load(KEEP_ALIVE_ROW, (port, s) -> bench.wrk(wrk, port, "/", s));
+        Load call = new Load(CALL_ROW, (port, s) -> bench.wrk(wrk, port, "/call", s));
+        Load churn = new Load(CHURN_ROW, (port, s) -> bench.ab(ab, port, "/", s));
+        try (Nginx nginx = Nginx.start(Paths.get(System.getProperty("java.io.tmpdir")))) {
+            String downstream = "--downstream=http://127.0.0.1:" + nginx.port() + "/";
+            for (int set = 0; set < settings.springSets; set++) {
+                try (ServerSet jvms = ServerSet.start(processes, v -> Bench.Pinning.UNDER_TEST.apply(
+                        bench.javaCommand(v, "-jar", jar, downstream)), Bench.SERVING, 180)) {
+                    // Both kept-alive endpoints warmed before either is measured: the dispatcher's call sites then
+                    // have seen both handlers, as in the measured rounds.
+                    for (Variant v : Variant.values()) {
+                        warm(set, v, jvms.pid(v), jvms.port(v), keepAlive, settings.springWarmMinSeconds);
+                        warm(set, v, jvms.pid(v), jvms.port(v), call, settings.springWarmMinSeconds / 2);
+                    }
+                    // The previous set's churn left TIME_WAIT sockets (its start and warm-up mostly outlast them).
+                    bench.awaitTimeWaitDrained();
+                    rounds(set, jvms, keepAlive, call);
+                    // Churn last in a set, as in the suite's other servers: its TIME_WAIT sockets beside no kept-alive run.
+                    for (Variant v : Variant.values()) {
+                        churn.run.run(jvms.port(v), settings.springChurnWarmSeconds);
+                    }
+                    rounds(set, jvms, churn);
+                }
+            }
+        }
+        for (Load l : List.of(keepAlive, call, churn)) {
+            report.throughput(l.row, "req/s", l.rounds, MINIMUM_RATIO);
+        }
+        for (Load l : List.of(keepAlive, call, churn)) {
+            report.cpuTarget(l.row, l.cpu, MAXIMUM_ADDED_CPU);
+            report.cpu(l.row, l.cpu);
+        }
+    }
+
+    /** The set's measured rounds: in each, every load in turn, the variants in {@link Bench#order} of the global round. */
+    private void rounds(int set, ServerSet jvms, Load... loads) throws Exception {
+        for (int r = 0; r < settings.springRounds; r++) {
+            int round = ServerSet.round(set, settings.springRounds, r);
+            for (Load l : loads) {
+                for (Variant v : Bench.order(round)) {
+                    long before = CpuTime.nanos(jvms.pid(v));
+                    Bench.Run run = l.run.run(jvms.port(v), settings.runSeconds);
+                    l.rounds.add(round, v, run.rate);
+                    l.cpu.add(round, v, CpuTime.since(jvms.pid(v), before), run.requests);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code load} in 1 s runs for at least {@code minSeconds}, then until the JVM's JIT compilers have been
+     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each) in which the JVM
+     * itself ran (at least {@link #RUNNING_NANOS} of CPU: a JVM the machine starved of CPU also compiles nothing), or
+     * {@link Bench.Settings#springWarmMaxSeconds} in all. Pinned to one CPU, the compiler threads share it with the
+     * requests, and a Spring application takes 20 s and more to reach its rate without an agent, the OpenTelemetry
+     * agent's longer (its rate stays flat at a tenth of its final one for tens of seconds, while C2 works through
+     * the queue, so that a rate that stopped rising says nothing); a fixed warm-up long enough for the slowest
+     * variant would cost the others' time in every set. Where the compiler threads' time cannot be read, the
+     * minimum. In the smoke run, one run of {@link Bench.Settings#warmSeconds}.
+     */
+    private void warm(int set, Variant v, long pid, int port, Load load, int minSeconds) throws Exception {
+        if (settings.smoke) {
+            load.run.run(port, settings.warmSeconds);
+            return;
+        }
+        List<Double> rates = new ArrayList<>();
+        int quiet = 0;
+        long jitNanos = 0;
+        while (rates.size() < settings.springWarmMaxSeconds) {
+            long before = CpuTime.compilerNanos(pid);
+            long cpu = CpuTime.nanos(pid);
+            rates.add(load.run.run(port, 1).rate);
+            long ran = CpuTime.since(pid, cpu);
+            long after = CpuTime.compilerNanos(pid);
+            long spent = before < 0 || after < 0 ? 0 : after - before;
+            jitNanos += Math.max(0, spent);
+            // Negative: a compiler thread ended in the run, its time unknown: not a quiet run.
+            quiet = spent >= 0 && spent < QUIET_JIT_NANOS && (ran < 0 || ran >= RUNNING_NANOS) ? quiet + 1 : 0;
+            if (rates.size() >= minSeconds && quiet >= QUIET_RUNS) {
+                break;
+            }
+        }
+        int n = rates.size();
+        System.out.printf(Locale.ROOT, "bench: spring set %d/%d, %s: warmed %s for %d s (JIT %.1f s of CPU;"
+                        + " last %d s: %,.0f req/s)%n", set + 1, settings.springSets, v.label,
+                load.row.substring(0, load.row.indexOf(':')), n, jitNanos / 1e9, Math.min(n, QUIET_RUNS),
+                mean(rates.subList(Math.max(0, n - QUIET_RUNS), n)));
+    }
+
+    /** Runs in a row whose JIT compiler threads used under {@link #QUIET_JIT_NANOS}: the warm-up's end. */
+    private static final int QUIET_RUNS = 3;
+    /** 2 % of a 1 s run. */
+    private static final long QUIET_JIT_NANOS = 20_000_000L;
+    /** A quarter of a 1 s run: less, and the machine's other work kept the JVM from running (and compiling). */
+    private static final long RUNNING_NANOS = 250_000_000L;
+
+    private static double mean(List<Double> values) {
+        double sum = 0;
+        for (double v : values) {
+            sum += v;
+        }
+        return sum / values.size();
+    }
+}
