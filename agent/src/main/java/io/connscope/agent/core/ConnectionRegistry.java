@@ -556,7 +556,9 @@ public final class ConnectionRegistry implements SocketEventSink {
             r.closeDeferred = true;
             return;
         }
-        String poolReason = pools.closeReasonNow(r);
+        // Client pools close only their own (outbound) connections: an accepted one skips the thread-local lookup
+        // (on a server's worker thread, a probe among the framework's many thread locals; seen in Tomcat's profile).
+        String poolReason = r.direction == Direction.OUTBOUND ? pools.closeReasonNow(r) : null;
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }

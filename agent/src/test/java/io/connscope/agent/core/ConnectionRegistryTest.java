@@ -753,6 +753,20 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolsReasonIsNeverAnAcceptedConnections() {
+        // A client pool's scope on a server's worker thread (a request handler calling out) says nothing of the
+        // inbound connections that thread closes.
+        FileDescriptor listener = new FileDescriptor();
+        FileDescriptor in = new FileDescriptor();
+        registry.onAccepted(listener, in, CLIENT);
+        registry.onScope(null, "pool_idle_timeout");
+        registry.onClose(in);
+        registry.onScopeEnd();
+        assertEquals(Direction.INBOUND, finished.get(0).direction());
+        assertNull(finished.get(0).closeReason(), "no pool's reason on an accepted connection");
+    }
+
+    @Test
     void aPoolSweepTellsAnIdleTimeoutFromAFullPoolByHowLongTheConnectionSatIdle() throws InterruptedException {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
