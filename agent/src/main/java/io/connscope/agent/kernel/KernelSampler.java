@@ -93,18 +93,13 @@ public final class KernelSampler {
         return sampler;
     }
 
-    /**
-     * Samples take at most this share of one core (0.2 %): a host with very many sockets is sampled less often. A
-     * larger share was a large part of connscope's whole cost under connection churn, whose TIME_WAIT rows make
-     * every sample long.
-     */
-    static final int MAX_CPU_SHARE_INVERSE = 500;
+    /** Samples take at most this share of one core: a host with very many sockets is sampled less often. */
+    static final int MAX_CPU_SHARE_INVERSE = 100;
 
     /**
      * How long to wait before the next sample: the configured interval, or longer when a sample took more than
-     * 0.2 % of it (reading /proc/net/tcp costs several microseconds per row, of every socket in the network
-     * namespace, most of it the kernel's printing of the rows; a host with 100,000 sockets would otherwise spend a
-     * noticeable share of a core on it).
+     * 1% of it (reading /proc/net/tcp costs a few microseconds per row, of every socket in the network namespace,
+     * and a host with 100,000 sockets would otherwise spend a noticeable share of a core on it).
      */
     static long nextSleepNanos(long intervalNanos, long sampleNanos) {
         return Math.max(intervalNanos, sampleNanos * MAX_CPU_SHARE_INVERSE);
@@ -147,7 +142,7 @@ public final class KernelSampler {
                         + TimeUnit.NANOSECONDS.toMillis(took) + " ms of CPU; sampling every "
                         + TimeUnit.NANOSECONDS.toSeconds(sleep) + " s instead of "
                         + TimeUnit.NANOSECONDS.toSeconds(intervalNanos) + " s while samples cost this much"
-                        + " (at most 0.2 % of a core; reported once)");
+                        + " (at most 1% of a core; reported once)");
             }
             try {
                 TimeUnit.NANOSECONDS.sleep(sleep);
