@@ -1,7 +1,6 @@
 package io.connscope.it.driver;
 
 import javax.net.ssl.SSLContext;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,8 +42,8 @@ public final class SecretTraffic {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket plain = new ServerSocket(0, 50, loopback);
              ServerSocket secure = tls.getServerSocketFactory().createServerSocket(0, 50, loopback)) {
-            serve(plain);
-            serve(secure);
+            PlainHttp.serve(plain, SecretTraffic::answer);
+            PlainHttp.serve(secure, SecretTraffic::answer);
             try (Socket s = new Socket(loopback, plain.getLocalPort())) {
                 exchange(s, 2);
             }
@@ -84,29 +83,11 @@ public final class SecretTraffic {
             out.write((REQUEST + "Content-Length: " + REQUEST_BODY.length() + "\r\n\r\n" + REQUEST_BODY)
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            int length = contentLength(readHead(in));
+            int length = contentLength(PlainHttp.readHead(in));
             if (!new String(in.readNBytes(length), StandardCharsets.US_ASCII).equals(RESPONSE_BODY)) {
                 throw new IllegalStateException("unexpected body");
             }
         }
-    }
-
-    /** One thread per connection: answers every request with secrets beside Connection and Keep-Alive. */
-    private static void serve(ServerSocket listener) {
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    Socket s = listener.accept();
-                    Thread t = new Thread(() -> answer(s), "http-server-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException closed) {
-                // The listener is closed at the end.
-            }
-        }, "http-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
     }
 
     private static void answer(Socket s) {
@@ -115,7 +96,7 @@ public final class SecretTraffic {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             while (true) {
-                String head = readHead(in);
+                String head = PlainHttp.readHead(in);
                 if (head == null) {
                     return;
                 }
@@ -129,24 +110,6 @@ public final class SecretTraffic {
         } catch (IOException e) {
             // The client went away.
         }
-    }
-
-    /** The head up to the blank line, or null at end-of-stream before any byte. */
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                if (head.size() == 0) {
-                    return null;
-                }
-                throw new IOException("end-of-stream inside a head");
-            }
-            head.write(b);
-            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.US_ASCII);
     }
 
     private static int contentLength(String head) {

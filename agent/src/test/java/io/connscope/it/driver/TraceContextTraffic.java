@@ -3,7 +3,6 @@ package io.connscope.it.driver;
 import com.sun.net.httpserver.HttpServer;
 
 import javax.net.ssl.SSLContext;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -124,8 +123,8 @@ public final class TraceContextTraffic {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket plain = new ServerSocket(0, 50, loopback);
              ServerSocket secure = tls.getServerSocketFactory().createServerSocket(0, 50, loopback)) {
-            serve(plain);
-            serve(secure);
+            PlainHttp.serve(plain, TraceContextTraffic::answer);
+            PlainHttp.serve(secure, TraceContextTraffic::answer);
             try (Socket socket = new Socket(loopback, plain.getLocalPort())) {
                 exchange("plain", plain.getLocalPort(), socket, requests());
             }
@@ -160,7 +159,7 @@ public final class TraceContextTraffic {
                 out.write(head);
                 out.flush();
             }
-            readHead(in);
+            PlainHttp.readHead(in);
             malformed += r.malformed;
             printTruth(name, port, i + 1, r);
         }
@@ -216,54 +215,17 @@ public final class TraceContextTraffic {
         server.stop(0);
     }
 
-    /** One thread per connection: answers every request 200 with no body. */
-    private static void serve(ServerSocket listener) {
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    Socket s = listener.accept();
-                    Thread t = new Thread(() -> answer(s), "http-server-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException closed) {
-                // The listener is closed at the end.
-            }
-        }, "http-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
     private static void answer(Socket s) {
         try (s) {
             s.setSoTimeout(10_000);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            while (readHead(in) != null) {
+            while (PlainHttp.readHead(in) != null) {
                 out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }
         } catch (IOException e) {
             // The client went away.
         }
-    }
-
-    /** The head up to the blank line, or null at end-of-stream before any byte. */
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                if (head.size() == 0) {
-                    return null;
-                }
-                throw new IOException("end-of-stream inside a head");
-            }
-            head.write(b);
-            matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3))
-                    ? matched + 1 : 0;
-        }
-        return head.toString(StandardCharsets.US_ASCII);
     }
 }
