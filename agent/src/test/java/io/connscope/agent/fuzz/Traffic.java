@@ -124,7 +124,17 @@ public final class Traffic {
      * placed at a nonzero address, bounded to exactly its bytes.
      */
     public void feed(boolean split, Reader reader) {
-        reads(split, (s, from, to) -> {
+        feed(split, reader, (segment, whole) -> { });
+    }
+
+    /** Told when a segment begins, before its reads (an empty segment has none). */
+    public interface SegmentStart {
+        void begin(Segment segment, boolean whole);
+    }
+
+    /** {@link #feed(boolean, Reader)}, telling {@code start} where each segment begins. */
+    public void feed(boolean split, Reader reader, SegmentStart start) {
+        reads(split, start, (s, from, to) -> {
             // Placed past a guard, so that the parser's addresses are not array indexes by chance.
             int base = 7;
             byte[] copy = new byte[base + (to - from)];
@@ -138,7 +148,7 @@ public final class Traffic {
         void read(Segment segment, int from, int to);
     }
 
-    private void reads(boolean split, Read read) {
+    private void reads(boolean split, SegmentStart start, Read read) {
         int offset = 0;
         int c = 0;
         for (Segment s : segments) {
@@ -147,6 +157,7 @@ public final class Traffic {
             while (c < cuts.length && cuts[c] <= offset) {
                 c++;
             }
+            start.begin(s, !split);
             if (split) {
                 while (c < cuts.length && cuts[c] < offset + end) {
                     int to = cuts[c] - offset;
@@ -169,7 +180,7 @@ public final class Traffic {
      */
     public boolean splitReadsPass(ReadTest test) {
         boolean[] pass = {true};
-        reads(true, (s, from, to) -> {
+        reads(true, (segment, whole) -> { }, (s, from, to) -> {
             if (!test.passes(s, new Segment(s.fromClient, Arrays.copyOfRange(s.bytes, from, to)), from == 0)) {
                 pass[0] = false;
             }

@@ -198,6 +198,11 @@ public final class HpackDecoder {
         return table.size();
     }
 
+    /** The dynamic table's limit now (the last size update's), for tests. */
+    long tableMaxSize() {
+        return table.maxSize();
+    }
+
     /** The first byte of a representation (RFC 7541 §6): its pattern says the kind and the prefix of its integer. */
     private void representation(int b) {
         if (b >= 0x80) {

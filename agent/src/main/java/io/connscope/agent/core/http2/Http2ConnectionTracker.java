@@ -209,6 +209,16 @@ public final class Http2ConnectionTracker {
         streams.remove(slot);
     }
 
+    /** The HPACK decoder of one direction's header blocks (tests check its table against its bounds). */
+    HpackDecoder decoder(boolean ofClient) {
+        return (ofClient ? fromClient : fromServer).hpack;
+    }
+
+    /** Open streams followed now (tests check it against {@link Http2Streams#MAX_TRACKED}). */
+    synchronized int openStreams() {
+        return streams.openCount();
+    }
+
     // -- what the connection showed --
 
     /** A client's block on a stream not followed (too many open): its malformed trace headers still count. */
