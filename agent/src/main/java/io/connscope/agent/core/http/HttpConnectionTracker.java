@@ -46,6 +46,11 @@ public final class HttpConnectionTracker {
     private final long anchorMillis;
     private final long anchorNanos;
     private boolean exchangeReported;
+    /**
+     * A request whose response went by first (EARLY_RESPONSE) has more head to come: its next bytes go on with the
+     * head, not to the looksLikeRequest test, as they would in one read.
+     */
+    private boolean answeredHeadPending;
     /** A request on a reused connection began; whether the peer had closed first is still to be checked. */
     private volatile boolean staleCheckDue;
     /** The current request went out after the peer's FIN had arrived. */
@@ -192,6 +197,18 @@ public final class HttpConnectionTracker {
         if (length <= 0 || http2 || switched) {
             return;
         }
+        if (answeredHeadPending) {
+            // The rest of a head whose response went by first: the head is read to its end before the exchange
+            // is reported, whatever reads it came in.
+            requestHead.feed(bytes, address, length);
+            if (!requestHead.inHead()) {
+                answeredHeadPending = false;
+                if (!responseHead.inHead()) {
+                    reportExchange();
+                }
+            }
+            return;
+        }
         if (state != REQUEST && looksLikeRequest(bytes, address, length)) {
             if (state == RESPONSE) {
                 reportExchange();
@@ -209,7 +226,9 @@ public final class HttpConnectionTracker {
                 // Its response went by first; the exchange ends as soon as the request head is read.
                 requestHead.feed(bytes, address, length);
                 state = RESPONSE;
-                if (!responseHead.inHead()) {
+                if (requestHead.inHead()) {
+                    answeredHeadPending = true;
+                } else if (!responseHead.inHead()) {
                     reportExchange();
                 }
                 return;
@@ -305,6 +324,7 @@ public final class HttpConnectionTracker {
     }
 
     private void reportExchange() {
+        answeredHeadPending = false;
         if (exchangeReported || requests == 0) {
             return;
         }

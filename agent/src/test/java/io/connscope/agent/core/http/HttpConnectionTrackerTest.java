@@ -41,6 +41,22 @@ class HttpConnectionTrackerTest {
         }
     }
 
+    /** Found by fuzzing (HttpConnectionTrackerFuzzTestInputs/conversation/regression-early-response-...). */
+    @Test
+    void aRequestWhoseResponseWentByFirstIsReadToTheEndOfItsHeadWhateverItsReads() {
+        response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        requestInPieces("GET /a HTTP/1.1\r\nHost: x\r\n"
+                + "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nConnection: close\r\n\r\n", 5);
+        assertEquals(1, exchanges.size());
+        HttpExchange e = exchanges.get(0);
+        assertEquals("HTTP/1.1", e.httpVersion, "the version ends the request line, in a later read");
+        assertEquals("close", e.requestConnection);
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", e.traceId);
+        assertEquals(200, e.status);
+        request("GET /b HTTP/1.1\r\n\r\n");
+        assertEquals(2, tracker.requests(), "the next request still starts a new exchange");
+    }
+
     @Test
     void aSwitchingProtocolsResponseEndsHttp1AndSaysWhereTheOtherProtocolStarts() {
         request("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
