@@ -241,7 +241,7 @@ final class ConnectionProtocols {
                 ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
                 if (key != null) {
                     engines.onConnectionHello(r, key);
-                } else {
+                } else if (ClientHelloKey.isRecordHeaderAlone(memory, start, length)) {
                     r.awaitingHelloBody = true;
                 }
             } else {

@@ -33,6 +33,15 @@ public final class ClientHelloKey {
     }
 
     /**
+     * Whether a read of a connection's first bytes is a ClientHello's 5-byte record header and nothing more: a server
+     * that reads the header on its own reads the message, random first, next ({@link #ofMessage}). A first read cut
+     * anywhere else leaves the next one in the middle of the message, where no random can be told.
+     */
+    public static boolean isRecordHeaderAlone(ByteSource bytes, long address, int length) {
+        return length == 5 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03;
+    }
+
+    /**
      * The key of a ClientHello handshake message without its record header (what a server reads after reading
      * the 5-byte header on its own), or null.
      */

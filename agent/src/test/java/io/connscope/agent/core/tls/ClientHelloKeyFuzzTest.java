@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The TLS ClientHello reader on fuzzed first bytes of a connection, as the registry reads them: the first read decides
  * whether it is a ClientHello record ({@link HttpConnectionTracker#looksLikeTlsClientHello}); its random is read from
- * that read ({@link ClientHelloKey#ofRecord}), or, after a record header read alone, from the next
+ * that read ({@link ClientHelloKey#ofRecord}), or, after a record header read alone
+ * ({@link ClientHelloKey#isRecordHeaderAlone}), from the next
  * ({@link ClientHelloKey#ofMessage}). No read goes outside its bytes; a key found from split reads is the key of the
  * whole. Seeds: {@code ClientHelloKeyFuzzTestInputs/hello/}.
  */
@@ -39,7 +40,7 @@ class ClientHelloKeyFuzzTest {
                 ClientHelloKey key = ClientHelloKey.ofRecord(bytes, address, length);
                 if (key != null) {
                     keys.add(key);
-                } else {
+                } else if (ClientHelloKey.isRecordHeaderAlone(bytes, address, length)) {
                     awaitingBody[0] = true;
                 }
             } else if (awaitingBody[0]) {

@@ -70,4 +70,19 @@ public class TlsRendezvousTest {
         r.forget(ClientHelloKey.ofRecord(ByteSource.of(clientHello(4)), 0, 64));
         assertEquals(1, r.waiting());
     }
+
+    /** Found by fuzzing: a first read cut inside the ClientHello left the next read to be taken for its message. */
+    @Test
+    void onlyARecordHeaderReadAloneAwaitsTheMessageInTheNextRead() {
+        byte[] hello = new byte[64];
+        hello[0] = 0x16;
+        hello[1] = 0x03;
+        hello[2] = 0x01;
+        hello[5] = 0x01;
+        io.connscope.agent.core.http.ByteSource bytes = io.connscope.agent.core.http.ByteSource.of(hello);
+        org.junit.jupiter.api.Assertions.assertTrue(ClientHelloKey.isRecordHeaderAlone(bytes, 0, 5));
+        org.junit.jupiter.api.Assertions.assertFalse(ClientHelloKey.isRecordHeaderAlone(bytes, 0, 10),
+                "the next read starts inside the message: no random there");
+        org.junit.jupiter.api.Assertions.assertFalse(ClientHelloKey.isRecordHeaderAlone(bytes, 1, 5));
+    }
 }
