@@ -115,7 +115,8 @@ public final class TcpRow {
             return false;
         }
         long probes = c.decimal();
-        if (probes < 0 || state < 0 || timer < 0 || retransmits < 0) {
+        // The kernel prints icsk_probes_out, a u8; a number past an int is no row (found by fuzzing: it went negative).
+        if (probes < 0 || probes > Integer.MAX_VALUE || state < 0 || timer < 0 || retransmits < 0) {
             return false;
         }
         probesOut = (int) probes;

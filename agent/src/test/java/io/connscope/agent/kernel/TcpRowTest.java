@@ -80,4 +80,12 @@ class TcpRowTest {
             assertFalse(row.parse(b, 0, b.length), line);
         }
     }
+
+    /** Found by fuzzing (TcpRowFuzzTestInputs/rows/regression-probes-past-an-int): the count went negative. */
+    @Test
+    void aProbeCountPastAnIntIsNoRow() {
+        byte[] line = ("   4: 0100007F:B1C1 0100007F:B920 06 00000000:00000000 03:000011E9 00000000     0 "
+                + "222222222222222222 0 3 00000000adc0d7fb").getBytes(StandardCharsets.US_ASCII);
+        assertFalse(new TcpRow().parse(line, 0, line.length));
+    }
 }
