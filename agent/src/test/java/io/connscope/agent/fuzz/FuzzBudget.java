@@ -7,7 +7,7 @@ package io.connscope.agent.fuzz;
  */
 public final class FuzzBudget {
 
-    public static final String CI = "5s";
+    public static final String CI = "4s";
 
     private FuzzBudget() {
     }
