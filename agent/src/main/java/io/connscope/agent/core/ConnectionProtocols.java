@@ -64,6 +64,8 @@ final class ConnectionProtocols {
 
     private void lookAt(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
+        // Set by an earlier read (a ClientHello's record header read alone), not by this one's classify below.
+        boolean helloBodyDue = r.awaitingHelloBody;
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN) {
             // Not returning when it is not HTTP: a read on another thread may have classified the connection
             // while this write waited for the lock, and the write is then the ClientHello awaited below.
@@ -81,12 +83,13 @@ final class ConnectionProtocols {
             }
             return;
         }
-        if (r.awaitingHelloBody && towardServer) {
-            // A server read the ClientHello's record header alone; its body, with the random, comes next.
+        if (helloBodyDue && towardServer) {
+            // A server read the ClientHello's record header alone; its body, with the random, comes next. Only
+            // next: a read after that starts inside the message, where the random cannot be told (found by fuzzing).
+            r.awaitingHelloBody = false;
             ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
                     chunkLength(address, iovCount, n));
             if (key != null) {
-                r.awaitingHelloBody = false;
                 engines.onConnectionHello(r, key);
             }
             return;

@@ -653,6 +653,44 @@ class ConnectionRegistryTest {
         assertEquals(1, finished.get(0).tlsHandshakes());
     }
 
+    /**
+     * Found by fuzzing (ClientHelloKeyFuzzTestInputs/hello/regression-message-read-in-pieces-after-its-header): only
+     * the read right after a record header read alone starts the message; a later one starts inside it, and bytes
+     * there that look like a message must not tie the connection to an engine.
+     */
+    @Test
+    void onlyTheReadRightAfterTheRecordHeaderIsTakenForTheClientHelloMessage() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = new FileDescriptor();
+        tls.onAccepted(null, fd, CLIENT);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(9);
+        byte[] other = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(10);
+        long at = m.top;
+        System.arraycopy(hello, 0, m.bytes, m.top, 25);
+        m.top += 25;
+        long forged = m.top;
+        System.arraycopy(other, 5, m.bytes, m.top, other.length - 5);
+        m.top += other.length - 5;
+        tls.onRead(fd, at, 0, 5, null);                          // the record header alone
+        tls.onRead(fd, at + 5, 0, 20, null);                     // the message, too short for its random
+        tls.onRead(fd, forged, 0, other.length - 5, null);       // inside the message: looks like another one
+        Object engine = new Object();
+        java.nio.ByteBuffer[] net = {java.nio.ByteBuffer.wrap(other)};
+        java.nio.ByteBuffer[] plain = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(engine, false, net, 0, 1, plain, 0, 1);
+        net[0].position(other.length);
+        tls.onEngineExit(engine, false, net, 0, 1, plain, 0, 1);
+        byte[] req = "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer[] net2 = {java.nio.ByteBuffer.allocate(16)};
+        java.nio.ByteBuffer[] plain2 = {java.nio.ByteBuffer.allocate(256)};
+        tls.onEngineEnter(engine, false, net2, 0, 1, plain2, 0, 1);
+        plain2[0].put(req);
+        tls.onEngineExit(engine, false, net2, 0, 1, plain2, 0, 1);
+        tls.onClose(fd);
+        assertNull(finished.get(0).requests(), "the other engine's plaintext did not reach this connection");
+    }
+
     @Test
     void withBothEndsInOneJvmTheClientsEngineMeetsTheClientsConnection() {
         Memory m = new Memory();

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The TLS ClientHello reader on fuzzed first bytes of a connection, as the registry reads them: the first read decides
  * whether it is a ClientHello record ({@link HttpConnectionTracker#looksLikeTlsClientHello}); its random is read from
  * that read ({@link ClientHelloKey#ofRecord}), or, after a record header read alone
- * ({@link ClientHelloKey#isRecordHeaderAlone}), from the next
+ * ({@link ClientHelloKey#isRecordHeaderAlone}), from the next read only
  * ({@link ClientHelloKey#ofMessage}). No read goes outside its bytes; a key found from split reads is the key of the
  * whole. Seeds: {@code ClientHelloKeyFuzzTestInputs/hello/}.
  */
@@ -44,9 +44,9 @@ class ClientHelloKeyFuzzTest {
                     awaitingBody[0] = true;
                 }
             } else if (awaitingBody[0]) {
+                awaitingBody[0] = false;
                 ClientHelloKey key = ClientHelloKey.ofMessage(bytes, address, length);
                 if (key != null) {
-                    awaitingBody[0] = false;
                     keys.add(key);
                 }
             }
