@@ -58,6 +58,14 @@ final class Http2Activity {
     /** The debug text of each kept GOAWAY; made at the GOAWAY, which comes once or twice in a connection's life. */
     final String[] goAwayDebug = new String[GOAWAYS_KEPT];
 
+    /**
+     * A count one more, stopping at the largest int: a peer can send RST_STREAM, PING and GOAWAY frames without end
+     * on one connection, and a count that wrapped would go negative (and index the kept resets below 0).
+     */
+    static int plusOne(int count) {
+        return count == Integer.MAX_VALUE ? count : count + 1;
+    }
+
     void maxConcurrentStreams(boolean fromClient, long value) {
         maxConcurrentStreams[fromClient ? CLIENT : SERVER] = value;
     }
@@ -72,9 +80,12 @@ final class Http2Activity {
         if (resets == null) {
             resets = new int[2][Http2ErrorCode.KNOWN + 1];
         }
-        resets[fromClient ? CLIENT : SERVER][Http2ErrorCode.slot(code)]++;
+        int[] bySide = resets[fromClient ? CLIENT : SERVER];
+        int slot = Http2ErrorCode.slot(code);
+        bySide[slot] = plusOne(bySide[slot]);
         if (fromPeer) {
-            int k = peerResets++;
+            int k = peerResets;
+            peerResets = plusOne(k);
             if (k < PEER_RESETS_KEPT) {
                 if (peerResetAtMillis == null) {
                     peerResetAtMillis = new long[PEER_RESETS_KEPT];
@@ -91,7 +102,9 @@ final class Http2Activity {
     void ping(boolean fromClient, boolean ack, long payload, long nowNanos, boolean localIsClient) {
         int sender = fromClient ? CLIENT : SERVER;
         if (!ack) {
-            if (pingsSent[sender]++ == 0) {
+            int sent = pingsSent[sender];
+            pingsSent[sender] = plusOne(sent);
+            if (sent == 0) {
                 firstPingNanos[sender] = nowNanos;
             } else {
                 minPingIntervalNanos[sender] = Math.min(minPingIntervalNanos[sender], nowNanos - lastPingNanos[sender]);
@@ -100,7 +113,7 @@ final class Http2Activity {
             for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
                 if (earlyAck[sender][i] && earlyAckPayload[sender][i] == payload) {
                     earlyAck[sender][i] = false;
-                    pingsAcked[sender]++;
+                    pingsAcked[sender] = plusOne(pingsAcked[sender]);
                     return;
                 }
             }
@@ -123,7 +136,7 @@ final class Http2Activity {
         int pinger = 1 - sender;
         for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
             if (inFlightNanos[pinger][i] != 0 && inFlightPayload[pinger][i] == payload) {
-                pingsAcked[pinger]++;
+                pingsAcked[pinger] = plusOne(pingsAcked[pinger]);
                 if ((pinger == CLIENT) == localIsClient) {
                     long rtt = Math.max(0, nowNanos - inFlightNanos[pinger][i]);
                     rttCount++;
@@ -159,7 +172,8 @@ final class Http2Activity {
     }
 
     void goAway(boolean fromClient, int lastStreamId, long code, byte[] debug, int debugLength, long atMillis) {
-        int k = goAways++;
+        int k = goAways;
+        goAways = plusOne(k);
         if (k >= GOAWAYS_KEPT) {
             return;
         }

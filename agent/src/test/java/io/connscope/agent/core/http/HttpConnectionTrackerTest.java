@@ -41,6 +41,21 @@ class HttpConnectionTrackerTest {
         }
     }
 
+    /** Found by fuzzing (HttpConnectionTrackerFuzzTestInputs/conversation/regression-cr-inside-a-header-name). */
+    @Test
+    void aCarriageReturnInsideAHeaderNameMakesItNoKeptHeaderWhereverTheReadsSplitIt() {
+        String head = "HTTP/1.1 200 OK\r\nCo\rnnection: close\r\nKeep-Alive: timeout=5\r\n\r\n";
+        for (int piece : new int[] {head.length(), 1, 3, 20}) {
+            exchanges.clear();
+            tracker = new HttpConnectionTracker(exchanges::add);
+            request("GET / HTTP/1.1\r\n\r\n");
+            responseInPieces(head, piece);
+            assertEquals(1, exchanges.size());
+            assertNull(exchanges.get(0).responseConnection, "reads of " + piece + " bytes");
+            assertEquals("timeout=5", exchanges.get(0).responseKeepAlive, "reads of " + piece + " bytes");
+        }
+    }
+
     /** Found by fuzzing (HttpConnectionTrackerFuzzTestInputs/conversation/regression-early-response-...). */
     @Test
     void aRequestWhoseResponseWentByFirstIsReadToTheEndOfItsHeadWhateverItsReads() {

@@ -393,4 +393,23 @@ class Http2ConnectionTrackerTest {
         }
         return out.toByteArray();
     }
+
+    /**
+     * A peer may send RST_STREAM, PING and GOAWAY without end on one connection (no stream id is spent on a reset of
+     * an unknown stream): the counts stop at the largest int instead of wrapping, which indexed the kept resets
+     * below 0 and threw on every later reset.
+     */
+    @Test
+    void countsOfEndlessFramesStopAtTheLargestIntInsteadOfGoingNegative() {
+        Http2Activity activity = new Http2Activity();
+        activity.peerResets = Integer.MAX_VALUE;
+        activity.goAways = Integer.MAX_VALUE;
+        activity.pingsSent[Http2Activity.SERVER] = Integer.MAX_VALUE;
+        activity.reset(false, 3, 8, true, 0);
+        activity.goAway(false, 1, 0, new byte[0], 0, 0);
+        activity.ping(false, false, 7, 1, true);
+        assertEquals(Integer.MAX_VALUE, activity.peerResets);
+        assertEquals(Integer.MAX_VALUE, activity.goAways);
+        assertEquals(Integer.MAX_VALUE, activity.pingsSent[Http2Activity.SERVER]);
+    }
 }
