@@ -221,7 +221,7 @@ public final class Traffic {
 
     // -- seeds --
 
-    /** A seed: segments as sent, no cuts. {@code sides[i]} true for the client's. */
+    /** A seed: the segments as sent (each at most 64 KiB), no cuts. */
     public static byte[] seed(List<Segment> segments) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0);
