@@ -7,7 +7,7 @@ package io.connscope.agent.fuzz;
  */
 public final class FuzzBudget {
 
-    public static final String CI = "4s";
+    public static final String CI = "3s";
 
     private FuzzBudget() {
     }
