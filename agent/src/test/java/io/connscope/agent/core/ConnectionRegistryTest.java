@@ -441,6 +441,27 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void threadsStartedFromTheAgentsThreadsAreNotTracedButTheApplicationsAre() throws Exception {
+        // As the OpenTelemetry SDK and OkHttp start their workers: a plain Thread, created on an agent thread.
+        Thread own = new AgentThread(() -> {
+            Thread worker = new Thread(() -> registry.onAccepted(null, new FileDescriptor(), CLIENT), "sdk-worker");
+            worker.start();
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "connscope-test");
+        own.start();
+        own.join();
+        assertEquals(0, registry.trackedSockets());
+        Thread app = new Thread(() -> registry.onAccepted(null, new FileDescriptor(), CLIENT), "app");
+        app.start();
+        app.join();
+        assertEquals(1, registry.trackedSockets());
+    }
+
+    @Test
     void socketsBeyondCapacityAreCountedNotTraced() {
         ConnectionRegistry small = new ConnectionRegistry(16, kernel, OS, finished::add);
         List<FileDescriptor> fds = new ArrayList<>();
