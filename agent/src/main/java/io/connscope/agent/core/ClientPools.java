@@ -73,6 +73,8 @@ final class ClientPools {
 
     void onPoolDiscard(Object entry) {
         ConnectionRecord r = registry.connectionOf(entry);
+        // The entry may be given a new connection next (httpcore5 reuses its entries): not this one any more.
+        registry.ownerDiscarded(entry);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }

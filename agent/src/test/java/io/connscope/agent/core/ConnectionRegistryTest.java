@@ -11,7 +11,9 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -936,6 +938,44 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolEntryIsFollowedToItsConnectionOnceUntilThePoolDiscardsIt() {
+        Object entry = new Object(); // as httpcore5's PoolEntry: reused by its pool for the next connection
+        FileDescriptor first = connected();
+        kernel.entries.put(entry, first);
+        int before = kernel.ownerWalks;
+        for (int i = 0; i < 5; i++) {
+            registry.onPooled(entry, "SomePool", false);
+            registry.onPooled(entry, "SomePool", true);
+        }
+        assertEquals(1, kernel.ownerWalks - before, "leases and returns after the first follow no fields");
+        assertTrue(registry.openConnections(false).get(0).pooledIdle());
+
+        // An asynchronous pool: the discarded connection closes later, after the entry has its next one.
+        registry.onPoolDiscard(entry);
+        FileDescriptor second = connected();
+        kernel.entries.put(entry, second);
+        registry.onPooled(entry, null, false);
+        registry.onClose(first);
+        List<ConnectionRecord> open = registry.openConnections(false);
+        assertEquals(1, open.size());
+        assertTrue(finished.get(0).pooledIdle(), "the discarded connection was not handed out again");
+        assertFalse(open.get(0).pooledIdle(), "the entry's new connection was handed out");
+    }
+
+    @Test
+    void anOwnerWhoseConnectionClosedIsFollowedAgain() {
+        Object wrapper = new Object();
+        FileDescriptor fd = connected();
+        kernel.entries.put(wrapper, fd);
+        registry.onPooled(wrapper, "SomePool", true);
+        registry.onClose(fd);
+        int before = kernel.ownerWalks;
+        registry.onPooled(wrapper, "SomePool", false);
+        assertEquals(1, kernel.ownerWalks - before, "a closed connection is not remembered");
+        assertEquals(1, finished.size());
+    }
+
+    @Test
     void aPoolDiscardExplainsACloseThatAnotherThreadRunsLater() throws Exception {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -1164,9 +1204,14 @@ class ConnectionRegistryTest {
             return pooledTimes;
         }
 
+        /** Library objects (tests' pool entries) to the socket each holds now; how often an owner was followed. */
+        final Map<Object, FileDescriptor> entries = new IdentityHashMap<>();
+        int ownerWalks;
+
         @Override
         public FileDescriptor descriptorOfOwner(Object owner) {
-            return owner instanceof FileDescriptor ? (FileDescriptor) owner : null;
+            ownerWalks++;
+            return owner instanceof FileDescriptor ? (FileDescriptor) owner : entries.get(owner);
         }
 
         int keepAliveReads;
