@@ -121,16 +121,32 @@ final class ConnectionProtocols {
 
     /**
      * A client's request on a reused connection has just gone out (in the clear, or as TLS records right after
-     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection was stale. One
-     * zero-timeout poll per reused request, none per read or write.
+     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection
+     * was stale. One zero-timeout poll per reused request that follows at least {@link #STALE_CHECK_MIN_IDLE_NANOS}
+     * without bytes from the server, none per read or write.
      */
     void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        HttpConnectionTracker h = r.http;
-        if (h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck() && fd != null
-                && inspector.peerFinPending(fd)) {
-            h.sentAfterPeerClosed();
+        if (staleCheckDue(r) && fd != null && inspector.peerFinPending(fd)) {
+            r.http.sentAfterPeerClosed();
         }
     }
+
+    /**
+     * Whether {@link #checkStale}'s poll is due now (taking it: once per reused request); for a caller that finds
+     * the descriptor only then (a TLS socket's, through its fields).
+     */
+    boolean staleCheckDue(ConnectionRecord r) {
+        HttpConnectionTracker h = r.http;
+        return h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck()
+                && System.nanoTime() - r.lastReceivedNanos >= STALE_CHECK_MIN_IDLE_NANOS;
+    }
+
+    /**
+     * A server's FIN on an idle connection comes from its idle timeout (seconds, in every server connscope has
+     * met), not within a millisecond of its last response: a connection a busy pool hands straight on is not
+     * polled, which saved a system call per request of a pooled client under load.
+     */
+    static final long STALE_CHECK_MIN_IDLE_NANOS = 1_000_000L;
 
     private void feed(ConnectionRecord r, int protocol, boolean towardServer, long address, int length, long nowNanos) {
         if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {

@@ -21,6 +21,7 @@ public final class ConnectionRecord {
     private static final VarHandle BYTES_SENT;
     private static final VarHandle BYTES_RECEIVED;
     private static final VarHandle LAST_ACTIVITY;
+    private static final VarHandle LAST_RECEIVED;
 
     static {
         try {
@@ -28,6 +29,7 @@ public final class ConnectionRecord {
             BYTES_SENT = lookup.findVarHandle(ConnectionRecord.class, "bytesSent", long.class);
             BYTES_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "bytesReceived", long.class);
             LAST_ACTIVITY = lookup.findVarHandle(ConnectionRecord.class, "lastActivityNanos", long.class);
+            LAST_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "lastReceivedNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,6 +77,8 @@ public final class ConnectionRecord {
     private volatile long bytesReceived;
     /** nanoTime of the last read or write that moved bytes. */
     volatile long lastActivityNanos;
+    /** nanoTime of the last read that moved bytes: how long a client's connection sat since its last response. */
+    volatile long lastReceivedNanos;
 
     final CloseInitiator.CloseHistory history = new CloseInitiator.CloseHistory();
     CloseInitiator.Verdict verdict;
@@ -174,6 +178,7 @@ public final class ConnectionRecord {
     void addReceived(long n, long nowNanos) {
         BYTES_RECEIVED.setRelease(this, bytesReceived + n);
         LAST_ACTIVITY.setRelease(this, nowNanos);
+        LAST_RECEIVED.setRelease(this, nowNanos);
     }
 
     public ConnectionState state() {

@@ -1044,11 +1044,46 @@ class ConnectionRegistryTest {
         http.onWrite(fd, m.put(req), 0, req.length(), null);
         http.onRead(fd, m.put("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0, 38, null);
         kernel.finPending = true; // the server closed the idle connection
+        sleepAtLeast(ConnectionProtocols.STALE_CHECK_MIN_IDLE_NANOS);
         http.onWrite(fd, m.put(req), 0, req.length(), null);
         http.onRead(fd, 0, 0, -1, null);
         http.onClose(fd);
         assertEquals("stale", finished.get(0).closeReason());
         assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aConnectionHandedStraightOnIsNotPolledForAStaleFinAndOneThatSatIdleIsOncePerRequest() {
+        Memory m = new Memory();
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
+        String req = "GET / HTTP/1.1\r\n\r\n";
+        String resp = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        long reqAt = m.put(req);
+        long respAt = m.put(resp);
+        int requests = 200;
+        for (int i = 0; i < requests; i++) {
+            http.onWrite(fd, reqAt, 0, req.length(), null);
+            http.onWrite(fd, reqAt, 0, req.length(), null); // the same request's body: no second poll
+            http.onRead(fd, respAt, 0, resp.length(), null);
+        }
+        // Back to back, each request follows its response within microseconds (a descheduled one may not).
+        assertTrue(kernel.finPolls < requests / 4, kernel.finPolls + " polls for " + requests + " requests");
+        int before = kernel.finPolls;
+        for (int i = 0; i < 3; i++) {
+            sleepAtLeast(ConnectionProtocols.STALE_CHECK_MIN_IDLE_NANOS);
+            http.onWrite(fd, reqAt, 0, req.length(), null);
+            http.onWrite(fd, reqAt, 0, req.length(), null);
+            http.onRead(fd, respAt, 0, resp.length(), null);
+        }
+        assertEquals(3, kernel.finPolls - before);
+    }
+
+    private static void sleepAtLeast(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+        }
     }
 
     @Test
@@ -1223,9 +1258,11 @@ class ConnectionRegistryTest {
         }
 
         boolean finPending;
+        int finPolls;
 
         @Override
         public boolean peerFinPending(FileDescriptor fd) {
+            finPolls++;
             return finPending;
         }
 
