@@ -194,6 +194,7 @@ public final class Reporter implements ConnectionListener {
         }
         synchronized (this) {
             if (!exitWritten) {
+                settle(List.of(item));
                 write(item);
                 flush();
             } else {
@@ -224,10 +225,7 @@ public final class Reporter implements ConnectionListener {
                     if (first != null) {
                         batch.add(first);
                         queue.drainTo(batch, BATCH - 1);
-                        KernelSampler k = kernel;
-                        if (k != null) {
-                            k.settleCloseInitiators(batch);
-                        }
+                        settle(batch);
                         for (Object item : batch) {
                             write(item);
                         }
@@ -343,8 +341,22 @@ public final class Reporter implements ConnectionListener {
     }
 
     private void writeQueued() {
-        for (Object item; (item = queue.poll()) != null; ) {
+        List<Object> items = new ArrayList<>();
+        queue.drainTo(items);
+        settle(items);
+        for (Object item : items) {
             write(item);
+        }
+    }
+
+    /**
+     * Asks the kernel, once for all of {@code items}, who sent the first FIN of the connections whose FINs met
+     * (see {@code CloseInitiator.Verdict#kernelDecides}). Unsettled when /proc cannot be read: the guess stands.
+     */
+    private void settle(List<?> items) {
+        KernelSampler k = kernel;
+        if (k != null) {
+            k.settleCloseInitiators(items);
         }
     }
 
@@ -364,11 +376,6 @@ public final class Reporter implements ConnectionListener {
             return;
         }
         ConnectionRecord r = (ConnectionRecord) item;
-        KernelSampler k = kernel;
-        if (k != null && r.closeInitiatorForKernel()) {
-            // Reported outside a batch (at exit): settled alone.
-            k.settleCloseInitiators(java.util.List.of(r));
-        }
         if (export != null) {
             exportSafely(export, r);
         }
@@ -378,6 +385,7 @@ public final class Reporter implements ConnectionListener {
         }
         summary.addFinished(r);
         traceContextMalformed += r.traceContextMalformed();
+        KernelSampler k = kernel;
         if (k != null) {
             k.onClosed(r);
         }
