@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * connscope's options: the one table that the agent reads, {@code help} prints and the README shows.
+ * connscope's options: the one table that the agent reads, {@code help} prints and docs/options.md shows.
  *
  * <p>Each option has a key ({@code connscope.*}, also accepted as an agent argument and as a
  * {@code CONNSCOPE_*} environment variable), a type that says what is accepted, a default and a description.

@@ -56,7 +56,7 @@ public final class ConnectionRecord {
 
     /**
      * The local address as its shared InetAddress ({@link AddressCanon}) and the port: 40 bytes less per open
-     * connection than an InetSocketAddress kept whole (README, Performance). See {@link #localAddress()}.
+     * connection than an InetSocketAddress kept whole (docs/performance.md). See {@link #localAddress()}.
      */
     private InetAddress localInet;
     private int localPort;

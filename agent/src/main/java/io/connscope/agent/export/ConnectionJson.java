@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * One connection as one JSON object on one line (JSON Lines). The field names and their meaning are part of
- * connscope's interface and documented in the README; change them only with it.
+ * connscope's interface and documented in docs/json-lines.md; change them only with it.
  */
 public final class ConnectionJson {
 

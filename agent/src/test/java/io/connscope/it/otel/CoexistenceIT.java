@@ -254,9 +254,9 @@ class CoexistenceIT {
                 "connscope's own export traffic is not in its data" + context);
         assertTrue(run.records().stream().noneMatch(r -> r.path("remote_port").asInt() == connscopes.port()), context);
         // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows:
-        // real TCP connections of this JVM, reported like any other (see README, "Beside the OpenTelemetry Java agent").
+        // real TCP connections of this JVM, reported like any other (see docs/opentelemetry.md, "Beside the OpenTelemetry Java agent").
         // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows: real
-        // TCP connections of this JVM, reported like any other (README, "Beside the OpenTelemetry Java agent").
+        // TCP connections of this JVM, reported like any other (docs/opentelemetry.md, "Beside the OpenTelemetry Java agent").
         List<Span> otelAgentExports = connscopes.spans().stream()
                 .filter(s -> otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))).collect(Collectors.toList());
         // It closes while the JVM exits (the other agent's shutdown hook), racing connscope's exit report: it is

@@ -9,7 +9,7 @@ import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 /**
  * The attribute keys connscope exports: OpenTelemetry semantic conventions where one exists, {@code connscope.*}
- * for what only connscope knows. Part of connscope's interface, documented in the README.
+ * for what only connscope knows. Part of connscope's interface, documented in docs/opentelemetry.md.
  */
 final class ConnscopeAttributes {
 
