@@ -104,7 +104,7 @@ public final class Demo {
             }
         }
         ConnscopeView view = ConnscopeView.subscribe();
-        String report = view.attached()
+        String htmlReport = view.attached()
                 ? ConnscopeView.requestReport(reportFile != null ? reportFile : defaultReportFile()) : null;
         if (!view.attached()) {
             out.println("demo: connscope is not attached: the scenarios run, but there is nothing to compare. Run "
@@ -153,8 +153,8 @@ public final class Demo {
         if (view.attached()) {
             out.println("demo: connscope's own lines are on stderr; its per-peer summary follows at exit.");
         }
-        if (report != null) {
-            out.println("demo: connscope writes its HTML report at exit to " + Paths.get(report).toAbsolutePath()
+        if (htmlReport != null) {
+            out.println("demo: connscope writes its HTML report at exit to " + Paths.get(htmlReport).toAbsolutePath()
                     + " (open it in a browser)");
         }
         return failedScenarios == 0 ? 0 : 1;
