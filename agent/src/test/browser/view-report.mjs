@@ -3,7 +3,7 @@
 // filters leave, the tooltip of a hovered connection, and every console error. ReportBrowserIT compares it with the
 // JSON Lines file the report was made from; scripts/screenshot.sh uses it for docs/report.png.
 //
-// usage: node view-report.mjs REPORT.html [--screenshot PNG] [--mode check|timing|screenshot] [--width N] [--height N]
+// usage: node view-report.mjs REPORT.html [--mode check|timing|screenshot] [--screenshot PNG [--full-page]] [--width N] [--height N]
 import { chromium } from "playwright-core";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
@@ -33,6 +33,7 @@ try {
   out.openMillis = Date.now() - started;
   out.pageReadyMillis = await page.evaluate(() => performance.now());
   out.firstDrawMillis = await page.evaluate(() => window.connscopeReport.stats.drawMillis);
+  out.timings = await page.evaluate(() => window.connscopeReport.timings);
 
   const header = () => page.evaluate(() => {
     const t = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
@@ -96,7 +97,7 @@ try {
   if (screenshot) {
     await page.evaluate(() => { document.getElementById("timeline-wrap").style.height = ""; window.connscopeReport.render(); });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
-    await page.screenshot({ path: screenshot, fullPage: mode === "screenshot" });
+    await page.screenshot({ path: screenshot, fullPage: args.includes("--full-page") });
     out.screenshot = screenshot;
   }
 } finally {
