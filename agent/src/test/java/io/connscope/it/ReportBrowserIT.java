@@ -86,6 +86,19 @@ class ReportBrowserIT {
         assertTrue(Files.size(dir.resolve("exit-report.png")) > 10_000, "a screenshot");
     }
 
+    /** A report file that cannot be written: one line on stderr says so, and the application is unaffected. */
+    @Test
+    void anUnwritableReportFileIsOneLineOnStderr() throws Exception {
+        Path blocker = outDir().resolve("not-a-directory");
+        Files.write(blocker, new byte[0]);
+        String target = blocker.resolve("report.html").toString();
+        Fork.Result run = Fork.run(List.of("-Dconnscope.report.file=" + target), "io.connscope.it.driver.ReportTraffic");
+        long lines = run.stderr.lines().filter(l -> l.contains("HTML report")).count();
+        assertEquals(1, lines, "one line about the report\n" + run.describe());
+        assertTrue(run.stderr.contains("connscope: cannot write the HTML report '" + target + "'"), run.describe());
+        assertFalse(run.records().isEmpty(), "the events file is written as ever\n" + run.describe());
+    }
+
     /** Everything the page shows, against the JSON Lines. */
     private static void check(Expected e, JsonNode view, String what) throws Exception {
         assertEquals("[]", view.get("consoleErrors").toString(), what + ": console errors");
