@@ -47,6 +47,7 @@ try {
              keepalive: c("keepalive"), pings: c("pings"), timeWait: c("time_wait"), ports: c("ports"), pools: c("pools") };
   }));
   const stats = () => page.evaluate(() => JSON.parse(JSON.stringify(window.connscopeReport.stats)));
+  out.glance = await page.evaluate(() => Array.from(document.querySelectorAll("#glance li")).map((li) => li.textContent));
   out.header = await header();
   out.rows = await rows();
   out.statsFirstScreen = await stats();

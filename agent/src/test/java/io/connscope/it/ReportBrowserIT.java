@@ -133,6 +133,18 @@ class ReportBrowserIT {
             assertEquals(p.bars, all.get("barsByPeer").path(p.id()).asLong(0), what + " " + p.id() + ": bars");
             assertEquals(p.ticks, all.get("ticksByPeer").path(p.id()).asLong(0), what + " " + p.id() + ": ticks");
         }
+        // Every connection has its lane, coloured by its initiator, with a tick per request.
+        Map<Long, JsonNode> lanes = new LinkedHashMap<>();
+        all.get("drawnLanes").forEach(l -> lanes.put(l.get(0).asLong(), l));
+        assertEquals(e.byId.keySet(), lanes.keySet(), what + ": a lane per connection");
+        for (JsonNode c : e.byId.values()) {
+            JsonNode lane = lanes.get(c.get("id").asLong());
+            String state = c.get("state").asText();
+            String colour = state.equals("failed") || state.equals("open") ? state : c.path("close_initiator").asText("unknown");
+            assertEquals(colour, lane.get(1).asText(), what + ": the colour of connection " + c);
+            assertEquals(e.requestsOf.getOrDefault(c.get("id").asLong(), 0L), lane.get(2).asLong(),
+                    what + ": request ticks on connection " + c);
+        }
         JsonNode zoomed = view.get("statsZoomed");
         assertTrue(zoomed.get("ticksNew").asLong() + zoomed.get("ticksReused").asLong() < e.ticksNew + e.ticksReused,
                 what + ": zoomed into the middle quarter, fewer ticks are drawn: " + zoomed);
@@ -192,6 +204,8 @@ class ReportBrowserIT {
     static final class Expected {
         final Map<String, Peer> peers = new java.util.TreeMap<>();
         final Map<Long, JsonNode> byId = new LinkedHashMap<>();
+        /** Request objects per connection id. */
+        final Map<Long, Long> requestsOf = new LinkedHashMap<>();
         long closed, open, failed, requests, bars, resets, ticksNew, ticksReused;
 
         Expected(List<JsonNode> records) {
@@ -232,6 +246,7 @@ class ReportBrowserIT {
             for (JsonNode r : records) {
                 if (r.path("type").asText().equals("request")) {
                     Peer p = peerOf.get(r.get("connection_id").asLong());
+                    requestsOf.merge(r.get("connection_id").asLong(), 1L, Long::sum);
                     if (p != null) {
                         p.ticks++;
                         if (r.get("reused").asBoolean()) {

@@ -347,7 +347,6 @@ public final class Reporter implements ConnectionListener {
                 registry.expungeCollected();
                 writeQueued();
                 exitNanos = System.nanoTime();
-                wantsSpool();
                 for (ConnectionRecord r : registry.openConnections(true)) {
                     if (claimedAtExit.add(r)) {
                         openAtExit.add(r);
@@ -406,7 +405,7 @@ public final class Reporter implements ConnectionListener {
         TelemetryExport export = this.export;
         if (item instanceof RequestEvent) {
             RequestEvent e = (RequestEvent) item;
-            if (requestEvents || wantsSpool()) {
+            if (wantsSpool() | requestEvents) {
                 writeLine(ConnectionJson.toJson(e.connection, e.exchange), requestEvents);
             }
             if (export != null) {
@@ -432,7 +431,8 @@ public final class Reporter implements ConnectionListener {
         if (k != null) {
             k.onClosed(r);
         }
-        boolean json = events != null || wantsSpool() || ConnectionFeed.active();
+        // Not short-circuited: the report's file opens with the first line it wants, whatever else wants one.
+        boolean json = wantsSpool() | events != null | ConnectionFeed.active();
         // The clock only for the lines that print it (a churning JVM reports thousands of closes a second).
         long now = console == ConsoleLevel.CONNECTIONS || json ? System.nanoTime() : 0;
         if (console == ConsoleLevel.CONNECTIONS) {
@@ -478,7 +478,7 @@ public final class Reporter implements ConnectionListener {
 
     /** To the HTML report's lines, and to the events file when {@code toEvents}. */
     private void writeLine(String json, boolean toEvents) {
-        if (spoolOut != null) {
+        if (wantsSpool()) {
             try {
                 spoolOut.write(json);
                 spoolOut.write('\n');
