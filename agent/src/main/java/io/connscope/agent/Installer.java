@@ -103,6 +103,10 @@ final class Installer {
                 otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan,
                         config.otelOverrides(), System.err) : null,
                 eventsPerSpan > 0, config.number(Option.KERNEL_INTERVAL));
+        String report = config.string(Option.REPORT_FILE);
+        if (!report.isEmpty()) {
+            reporter.reportTo(Paths.get(report));
+        }
         reporter.limitConsoleLines(config.number(Option.CONSOLE_LINES_PER_SECOND),
                 Option.CONSOLE_LINES_PER_SECOND.key());
         NativeMemory memory = NativeMemory.open(inst);

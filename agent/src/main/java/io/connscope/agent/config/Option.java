@@ -28,6 +28,10 @@ public enum Option {
             "Write JSON Lines to this file: one object per finished connection and, at exit, one per open one."),
     EVENTS_REQUESTS("connscope.events.requests", Type.BOOLEAN, "false",
             "With connscope.events.file, also write one object per HTTP/1.x request (\"type\":\"request\")."),
+    REPORT_FILE("connscope.report.file", Type.PATH, "",
+            "At exit, write an HTML report of every connection and its HTTP requests to this file: one page "
+                    + "with everything embedded (java -jar connscope-agent.jar report EVENTS.jsonl makes the same "
+                    + "from an events file). Requests are then followed as with connscope.events.requests."),
     MAX_CONNECTIONS("connscope.max.connections", Type.range(16, 10_000_000), "100000",
             "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
     QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",

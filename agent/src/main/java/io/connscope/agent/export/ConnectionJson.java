@@ -175,7 +175,8 @@ public final class ConnectionJson {
         return sb.append(value == null ? "null" : String.format(Locale.ROOT, "%.3f", value));
     }
 
-    static StringBuilder field(StringBuilder sb, String name, String value) {
+    /** {@code "name":"value"} with the value escaped as JSON, or {@code "name":null}. */
+    public static StringBuilder field(StringBuilder sb, String name, String value) {
         sb.append('"').append(name).append("\":");
         if (value == null) {
             return sb.append("null");
