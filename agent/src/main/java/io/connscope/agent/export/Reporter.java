@@ -93,6 +93,14 @@ public final class Reporter implements ConnectionListener {
     private BufferedWriter spoolOut;
     /** Set once the spool could not be made or written: not tried again. */
     private boolean spoolFailed;
+    /**
+     * Most bytes the report's lines take on disk: a long-running JVM (the demo's --loop, a service) would otherwise
+     * fill the disk, and a browser does not open a page much larger anyway (100,000 connections are some 70 MB).
+     */
+    static final long SPOOL_LIMIT_BYTES = 256L << 20;
+    private long spoolBytes;
+    /** Connection and request lines past {@link #SPOOL_LIMIT_BYTES}, left out of the report and said at exit. */
+    private long spoolLeftOut;
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
     private boolean exitWritten;
@@ -486,8 +494,11 @@ public final class Reporter implements ConnectionListener {
 
     /** To the HTML report's lines, and to the events file when {@code toEvents}. */
     private void writeLine(String json, boolean toEvents) {
-        if (wantsSpool()) {
+        if (wantsSpool() && spoolBytes + json.length() + 1 > SPOOL_LIMIT_BYTES) {
+            spoolLeftOut++;
+        } else if (spoolOut != null) {
             try {
+                spoolBytes += json.length() + 1;
                 spoolOut.write(json);
                 spoolOut.write('\n');
             } catch (IOException e) {
@@ -572,7 +583,9 @@ public final class Reporter implements ConnectionListener {
                         summaryLine), page);
             }
             out.println("connscope: HTML report of " + w.connections + " connections written to "
-                    + reportFile.toAbsolutePath());
+                    + reportFile.toAbsolutePath() + (spoolLeftOut == 0 ? "" : "; " + spoolLeftOut
+                    + " later connection and request lines left out (the report keeps at most "
+                    + (SPOOL_LIMIT_BYTES >> 20) + " MB of them)"));
         } catch (IOException | RuntimeException e) {
             out.println("connscope: cannot write the HTML report '" + reportFile + "': " + e);
         } finally {
