@@ -94,6 +94,9 @@ final class ConnectionProtocols {
         int protocol = r.protocol;
         if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
             // TLS connections are followed through their plaintext, not their records.
+            if (protocol == ConnectionRecord.PROTOCOL_TLS && written && towardServer && r.tlsHandshakeEndNanos == 0) {
+                noteClientHandshake(r, address, iovCount, n, nowNanos);
+            }
             return;
         }
         if (iovCount <= 0) {
@@ -146,7 +149,7 @@ final class ConnectionProtocols {
             if (used > 0 && towardServer) {
                 h.onRequestBytes(memory, address, length, nowNanos);
             } else if (used > 0) {
-                used = h.onResponseBytes(memory, address, length);
+                used = h.onResponseBytes(memory, address, length, nowNanos);
             }
             if (used < length && h.switchedProtocols()) {
                 switchProtocol(r, towardServer, address + used, length - used, nowNanos);
@@ -178,6 +181,24 @@ final class ConnectionProtocols {
             }
         }
         feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
+    }
+
+    /**
+     * A TLS client's write while its handshake is not known to be over: the first is the ClientHello, the next one
+     * that is not a ClientHello again (after a HelloRetryRequest) is the client's last handshake flight (TLS 1.3:
+     * its Finished, when the handshake is complete on its side; TLS 1.2: its key exchange and Finished, one round
+     * trip before the server's Finished). Once per connection, no allocation; later writes stop at the volatile read.
+     */
+    private void noteClientHandshake(ConnectionRecord r, long address, int iovCount, long n, long nowNanos) {
+        if (r.tlsHelloNanos == 0) {
+            r.tlsHelloNanos = nowNanos;
+            return;
+        }
+        long start = chunkStart(address, iovCount);
+        if (chunkLength(address, iovCount, n) >= 6 && memory.byteAt(start) == 0x16 && memory.byteAt(start + 5) == 0x01) {
+            return;
+        }
+        r.tlsHandshakeEndNanos = nowNanos;
     }
 
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
@@ -301,7 +322,7 @@ final class ConnectionProtocols {
             if (towardServer) {
                 h.onRequestBytes(view, off, n, System.nanoTime());
             } else {
-                h.onResponseBytes(view, off, n);
+                h.onResponseBytes(view, off, n, System.nanoTime());
             }
             markInUse(r, h.requests());
         }

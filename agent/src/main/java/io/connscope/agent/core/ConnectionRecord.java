@@ -70,6 +70,14 @@ public final class ConnectionRecord {
     volatile long connectedNanos;
     long closedAtMillis;
     long closedNanos;
+    /**
+     * An outbound TLS connection: nanoTime when its ClientHello was written, and when the client's last handshake
+     * flight was (see {@code ConnectionProtocols.noteClientHandshake}); 0 until seen.
+     */
+    volatile long tlsHelloNanos;
+    volatile long tlsHandshakeEndNanos;
+    /** Its pool held it idle before it carried any request: opened ahead of the requests that use it. */
+    volatile boolean openedAhead;
 
     private volatile long bytesSent;
     private volatile long bytesReceived;
@@ -266,6 +274,31 @@ public final class ConnectionRecord {
     /** Wall-clock close time, 0 while open. */
     public long closedAtMillis() {
         return closedAtMillis;
+    }
+
+    /** nanoTime when the connect started (outbound) or the accept returned (inbound). */
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    /** nanoTime when the connect completed; 0 while connecting or when it failed. */
+    public long connectedNanos() {
+        return connectedNanos;
+    }
+
+    /** nanoTime when an outbound TLS connection's ClientHello was written; 0 when not seen. */
+    public long tlsHelloNanos() {
+        return tlsHelloNanos;
+    }
+
+    /** nanoTime when an outbound TLS connection's client sent its last handshake flight; 0 when not seen. */
+    public long tlsHandshakeEndNanos() {
+        return tlsHandshakeEndNanos;
+    }
+
+    /** Whether its pool held it idle before it carried a request (a pool that opens connections ahead). */
+    public boolean openedAhead() {
+        return openedAhead;
     }
 
     /** Milliseconds the connect took; -1 for inbound connections and connects that did not complete. */
