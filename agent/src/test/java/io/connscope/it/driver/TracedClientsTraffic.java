@@ -1,0 +1,84 @@
+package io.connscope.it.driver;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Requests with no trace header of their own, for a tracer agent to trace (the OpenTelemetry Java agent puts its
+ * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection, and
+ * HttpURLConnection, two, each to its own JDK HttpServer. Prints {@code REQ name=S port=P local_port=L} per request
+ * (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N}.
+ */
+public final class TracedClientsTraffic {
+
+    private static final BlockingQueue<Integer> CLIENT_PORTS = new LinkedBlockingQueue<>();
+
+    private TracedClientsTraffic() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Watchdog.start(100_000);
+        HttpServer server = server();
+        int port = server.getAddress().getPort();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("status " + response.statusCode());
+            }
+            truth("httpclient", port);
+        }
+        System.out.println("SCENARIO name=httpclient port=" + port + " requests=3");
+        server.stop(0);
+
+        server = server();
+        port = server.getAddress().getPort();
+        for (int i = 0; i < 2; i++) {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/x").toURL()
+                    .openConnection();
+            c.setConnectTimeout(20_000);
+            c.setReadTimeout(20_000);
+            try (InputStream in = c.getInputStream()) {
+                in.readAllBytes();
+            }
+            truth("urlconnection", port);
+        }
+        System.out.println("SCENARIO name=urlconnection port=" + port + " requests=2");
+        server.stop(0);
+        System.out.println("DONE");
+        System.exit(0);
+    }
+
+    private static HttpServer server() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
+            byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private static void truth(String name, int port) throws InterruptedException {
+        System.out.println("REQ name=" + name + " port=" + port + " local_port="
+                + CLIENT_PORTS.poll(20, TimeUnit.SECONDS));
+    }
+}
