@@ -32,11 +32,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code urlconnection}: HttpURLConnection, three sampled requests on its kept-alive connection;</li>
  *   <li>{@code httpclient-tls}: the HttpClient over TLS (SSLEngine), sampled, sampled, unsampled;</li>
  *   <li>{@code urlconnection-tls}: HttpsURLConnection (SSLSocket), two sampled requests;</li>
+ *   <li>{@code h2-tls}: the HttpClient over h2 (TLS, ALPN) to Jetty 12, sampled, sampled, unsampled, sampled, as
+ *   streams of one connection;</li>
  *   <li>{@code long}: the HttpClient, 300 sampled requests on one connection.</li>
  * </ul>
  * Prints its ground truth, per request: {@code REQ name=S port=P local_port=L trace_id=T span_id=S sampled=B}, with
  * the client's local port as the server saw it (so the test groups requests by connection); {@code SCENARIO name=S
- * port=P requests=N} per scenario. Args: a PKCS12 keystore (changeit).
+ * port=P requests=N} per scenario. Args: a PKCS12 keystore (changeit). Class path: Jetty's jars.
  */
 public final class TraceSpansTraffic {
 
@@ -82,6 +84,8 @@ public final class TraceSpansTraffic {
         }
         scenario("urlconnection-tls", server, 2);
 
+        h2(args[0], tls);
+
         server = plainServer();
         HttpClient longLived = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int i = 0; i < 300; i++) {
@@ -91,6 +95,41 @@ public final class TraceSpansTraffic {
 
         System.out.println("DONE");
         System.exit(0);
+    }
+
+    private static void h2(String keystore, SSLContext tls) throws Exception {
+        org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setKeyStorePath(keystore);
+        ssl.setKeyStorePassword("changeit");
+        ssl.setKeyStoreType("PKCS12");
+        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
+                new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
+        org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
+                new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+                new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(config));
+        secure.setHost("127.0.0.1");
+        secure.setPort(0);
+        server.addConnector(secure);
+        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) {
+                CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress()).getPort());
+                response.setStatus(200);
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
+                return true;
+            }
+        });
+        server.start();
+        int port = secure.getLocalPort();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls).build();
+        for (boolean sampled : new boolean[] {true, true, false, true}) {
+            send(client, "h2-tls", "https", port, sampled);
+        }
+        System.out.println("SCENARIO name=h2-tls port=" + port + " requests=4");
+        server.stop();
     }
 
     private static HttpServer plainServer() throws IOException {

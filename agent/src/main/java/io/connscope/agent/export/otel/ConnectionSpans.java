@@ -187,10 +187,6 @@ final class ConnectionSpans {
         return droppedLinks;
     }
 
-    RequestTraceSpans requestSpans() {
-        return requestSpans;
-    }
-
     private SpanContext emit(ConnectionRecord r, Segment s, long endEpochNanos, boolean continued) {
         long start = s == null ? openedEpochNanos(r) : s.startEpochNanos;
         SpanBuilder b = tracer.spanBuilder(name(r)).setNoParent()

@@ -292,6 +292,10 @@ public final class OtelExport implements TelemetryExport {
             Thread.currentThread().interrupt();
         }
         String lost = failures.describeDropped(spans.droppedEvents());
+        long links = spans.droppedLinks();
+        if (links > 0) {
+            lost = (lost == null ? "" : lost + ", ") + links + " span links";
+        }
         if (lost != null) {
             err.println("connscope: OpenTelemetry export dropped " + lost);
         }

@@ -51,9 +51,6 @@ final class RequestTraceSpans {
 
     private final Tracer tracer;
     private final boolean reusedSpans;
-    /** Written by the reporter thread only. */
-    private volatile long setupSpans;
-    private volatile long reusedSpansMade;
 
     RequestTraceSpans(Tracer tracer, boolean reusedSpans) {
         this.tracer = tracer;
@@ -100,14 +97,6 @@ final class RequestTraceSpans {
         }
     }
 
-    long setupSpans() {
-        return setupSpans;
-    }
-
-    long reusedSpans() {
-        return reusedSpansMade;
-    }
-
     /** When the connection was ready for its first request: the TLS handshake's end, or else the connect's. */
     private static long readyNanos(ConnectionRecord c) {
         if (c.tlsHelloNanos() != 0) {
@@ -130,7 +119,6 @@ final class RequestTraceSpans {
             connect.setAttribute(NETWORK_PEER_PORT, (long) c.remotePort());
         }
         connect.end(epochNanos(c, connected), TimeUnit.NANOSECONDS);
-        setupSpans++;
         long hello = c.tlsHelloNanos();
         long done = c.tlsHandshakeEndNanos();
         if (hello != 0 && done != 0) {
@@ -152,7 +140,6 @@ final class RequestTraceSpans {
             span.setAttribute(CONNECTION_IDLE_BEFORE_MS, e.idleBeforeNanos / 1e6);
         }
         span.end(requestEpochNanos, TimeUnit.NANOSECONDS);
-        reusedSpansMade++;
     }
 
     private Span start(String name, SpanContext parent, long startEpochNanos, ConnectionRecord c,
