@@ -101,6 +101,27 @@ class TraceSpansIT {
     }
 
     @Test
+    void noOtherConnectionGetsSetupSpansNotEvenTheAcceptedOnes() {
+        for (Fork.Result r : List.of(defaults, withReused)) {
+            OtlpReceiver receiver = r == defaults ? receiverDefaults : receiverReused;
+            int openers = 0;
+            int tlsOpeners = 0;
+            for (String scenario : SCENARIOS) {
+                for (Request q : requests(r, scenario)) {
+                    if (q.index == 1 && q.sampled) {
+                        openers++;
+                        tlsOpeners += scenario.endsWith("-tls") ? 1 : 0;
+                    }
+                }
+            }
+            assertEquals(openers, receiver.spans().stream().filter(s -> s.getName().startsWith("socket connect "))
+                    .count(), "connect spans in all");
+            assertEquals(tlsOpeners, receiver.spans().stream().filter(s -> s.getName().startsWith("TLS client "))
+                    .count(), "TLS handshake spans in all");
+        }
+    }
+
+    @Test
     void reusedRequestsGetASpanOnlyWithTheOption() {
         for (String scenario : SCENARIOS) {
             checkReused(defaults, receiverDefaults, scenario, false);
