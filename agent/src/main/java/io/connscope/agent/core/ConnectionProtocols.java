@@ -4,6 +4,7 @@ import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
+import io.connscope.agent.core.tls.ServerHelloScan;
 
 import java.io.FileDescriptor;
 
@@ -96,6 +97,8 @@ final class ConnectionProtocols {
             // TLS connections are followed through their plaintext, not their records.
             if (protocol == ConnectionRecord.PROTOCOL_TLS && written && towardServer && r.tlsHandshakeEndNanos == 0) {
                 noteClientHandshake(r, address, iovCount, n, nowNanos);
+            } else if (protocol == ConnectionRecord.PROTOCOL_TLS && !written && r.tlsScan != null) {
+                scanServerHello(r, address, iovCount, n);
             }
             return;
         }
@@ -192,6 +195,7 @@ final class ConnectionProtocols {
     private void noteClientHandshake(ConnectionRecord r, long address, int iovCount, long n, long nowNanos) {
         if (r.tlsHelloNanos == 0) {
             r.tlsHelloNanos = nowNanos;
+            r.tlsScan = new ServerHelloScan();
             return;
         }
         long start = chunkStart(address, iovCount);
@@ -199,6 +203,28 @@ final class ConnectionProtocols {
             return;
         }
         r.tlsHandshakeEndNanos = nowNanos;
+    }
+
+    /** An outbound TLS connection's read while its ServerHello is not read through: did the handshake resume? */
+    private void scanServerHello(ConnectionRecord r, long address, int iovCount, long n) {
+        ServerHelloScan scan = r.tlsScan;
+        int result = ServerHelloScan.UNDECIDED;
+        if (iovCount <= 0) {
+            result = scan.feed(memory, address, (int) Math.min(n, Integer.MAX_VALUE));
+        } else {
+            long remaining = n;
+            for (int i = 0; i < iovCount && remaining > 0 && result == ServerHelloScan.UNDECIDED; i++) {
+                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
+                if (take > 0) {
+                    result = scan.feed(memory, memory.longAt(address + 16L * i), (int) take);
+                    remaining -= take;
+                }
+            }
+        }
+        if (result != ServerHelloScan.UNDECIDED) {
+            r.tlsResumption = result;
+            r.tlsScan = null;
+        }
     }
 
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */

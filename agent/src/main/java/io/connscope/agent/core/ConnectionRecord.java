@@ -76,6 +76,10 @@ public final class ConnectionRecord {
      */
     volatile long tlsHelloNanos;
     volatile long tlsHandshakeEndNanos;
+    /** Reads the server's first flight of an outbound TLS connection until it tells; null before and after. */
+    volatile io.connscope.agent.core.tls.ServerHelloScan tlsScan;
+    /** What that scan decided: one of ServerHelloScan's results ({@code UNDECIDED} until then). */
+    volatile int tlsResumption;
     /** Its pool held it idle before it carried any request: opened ahead of the requests that use it. */
     volatile boolean openedAhead;
 
@@ -294,6 +298,13 @@ public final class ConnectionRecord {
     /** nanoTime when an outbound TLS connection's client sent its last handshake flight; 0 when not seen. */
     public long tlsHandshakeEndNanos() {
         return tlsHandshakeEndNanos;
+    }
+
+    /** Whether an outbound TLS connection's handshake resumed a session; null when not known. */
+    public Boolean tlsResumed() {
+        int r = tlsResumption;
+        return r == io.connscope.agent.core.tls.ServerHelloScan.RESUMED ? Boolean.TRUE
+                : r == io.connscope.agent.core.tls.ServerHelloScan.FULL ? Boolean.FALSE : null;
     }
 
     /** Whether its pool held it idle before it carried a request (a pool that opens connections ahead). */

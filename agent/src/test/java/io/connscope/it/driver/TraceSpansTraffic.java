@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code httpclient}: one client, requests sampled, sampled, unsampled, sampled on its one connection; then a
  *   second client whose first request is unsampled and its second sampled;</li>
  *   <li>{@code urlconnection}: HttpURLConnection, three sampled requests on its kept-alive connection;</li>
- *   <li>{@code httpclient-tls}: the HttpClient over TLS (SSLEngine), sampled, sampled, unsampled;</li>
+ *   <li>{@code httpclient-tls}: the HttpClient over TLS (SSLEngine), sampled, sampled, unsampled; then a second
+ *   client (same SSLContext, so its handshake resumes the session), one sampled request;</li>
  *   <li>{@code urlconnection-tls}: HttpsURLConnection (SSLSocket), two sampled requests;</li>
  *   <li>{@code h2-tls}: the HttpClient over h2 (TLS, ALPN) to Jetty 12, sampled, sampled, unsampled, sampled, as
  *   streams of one connection;</li>
@@ -74,7 +75,10 @@ public final class TraceSpansTraffic {
         for (boolean sampled : new boolean[] {true, true, false}) {
             send(secure, "httpclient-tls", "https", server.getAddress().getPort(), sampled);
         }
-        scenario("httpclient-tls", server, 3);
+        // Another client with the same SSLContext: its connection resumes the first one's TLS session.
+        HttpClient resuming = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+        send(resuming, "httpclient-tls", "https", server.getAddress().getPort(), true);
+        scenario("httpclient-tls", server, 4);
 
         server = tlsServer(tls);
         // One factory for both: HttpsURLConnection's keep-alive cache reuses a connection only for the same one.

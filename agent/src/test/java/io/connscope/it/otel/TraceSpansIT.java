@@ -122,6 +122,24 @@ class TraceSpansIT {
     }
 
     @Test
+    void theTlsHandshakeSpanSaysWhetherTheSessionWasResumed() {
+        for (Fork.Result r : List.of(defaults, withReused)) {
+            OtlpReceiver receiver = r == defaults ? receiverDefaults : receiverReused;
+            for (String scenario : List.of("httpclient-tls", "urlconnection-tls")) {
+                Set<String> openers = requests(r, scenario).stream().filter(q -> q.index == 1 && q.sampled)
+                        .map(q -> q.spanId).collect(Collectors.toSet());
+                List<String> resumed = named(receiver, "TLS client handshake 127.0.0.1").stream()
+                        .filter(s -> openers.contains(hex(s.getParentSpanId())))
+                        .sorted(java.util.Comparator.comparingLong(Span::getStartTimeUnixNano))
+                        .map(s -> attribute(s.getAttributesList(), "tls.resumed")).collect(Collectors.toList());
+                // The first connection to a server made a new session; the httpclient's second client resumed it.
+                assertEquals(scenario.equals("httpclient-tls") ? List.of("false", "true") : List.of("false"), resumed,
+                        scenario + ": tls.resumed of the handshakes in order\n" + r.describe());
+            }
+        }
+    }
+
+    @Test
     void reusedRequestsGetASpanOnlyWithTheOption() {
         for (String scenario : SCENARIOS) {
             checkReused(defaults, receiverDefaults, scenario, false);

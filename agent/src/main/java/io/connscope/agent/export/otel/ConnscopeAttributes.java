@@ -33,6 +33,7 @@ final class ConnscopeAttributes {
     static final AttributeKey<String> HTTP_CONNECTION_STATE = stringKey("http.connection.state");
     static final AttributeKey<String> ERROR_TYPE = stringKey("error.type");
     static final AttributeKey<String> THREAD_NAME = stringKey("thread.name");
+    static final AttributeKey<Boolean> TLS_RESUMED = booleanKey("tls.resumed");
     static final AttributeKey<Boolean> OTEL_METRIC_OVERFLOW = booleanKey("otel.metric.overflow");
 
     // connscope's own.

@@ -126,6 +126,10 @@ final class RequestTraceSpans {
             if (peer != null) {
                 tls.setAttribute(SERVER_ADDRESS, peerText);
             }
+            Boolean resumed = c.tlsResumed();
+            if (resumed != null) {
+                tls.setAttribute(TLS_RESUMED, resumed);
+            }
             tls.end(epochNanos(c, done), TimeUnit.NANOSECONDS);
         }
     }
