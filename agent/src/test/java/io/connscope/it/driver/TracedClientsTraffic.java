@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Requests with no trace header of their own, for a tracer agent to trace (the OpenTelemetry Java agent puts its
- * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection, and
- * HttpURLConnection, two, each to its own JDK HttpServer. Prints {@code REQ name=S port=P local_port=L} per request
+ * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection,
+ * HttpURLConnection, two, OkHttp and Apache HttpClient 5 (classic), three each, each to its own JDK HttpServer.
+ * Class path: OkHttp's and Apache HttpClient 5's jars. Prints {@code REQ name=S port=P local_port=L} per request
  * (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N}.
  */
 public final class TracedClientsTraffic {
@@ -58,6 +59,36 @@ public final class TracedClientsTraffic {
             truth("urlconnection", port);
         }
         System.out.println("SCENARIO name=urlconnection port=" + port + " requests=2");
+        server.stop(0);
+
+        server = server();
+        port = server.getAddress().getPort();
+        okhttp3.OkHttpClient okhttp = new okhttp3.OkHttpClient.Builder()
+                .protocols(java.util.List.of(okhttp3.Protocol.HTTP_1_1)).build();
+        for (int i = 0; i < 3; i++) {
+            try (okhttp3.Response response = okhttp.newCall(new okhttp3.Request.Builder()
+                    .url("http://127.0.0.1:" + port + "/x").build()).execute()) {
+                response.body().string();
+            }
+            truth("okhttp", port);
+        }
+        System.out.println("SCENARIO name=okhttp port=" + port + " requests=3");
+        server.stop(0);
+
+        server = server();
+        port = server.getAddress().getPort();
+        try (org.apache.hc.client5.http.impl.classic.CloseableHttpClient apache =
+                     org.apache.hc.client5.http.impl.classic.HttpClients.createDefault()) {
+            for (int i = 0; i < 3; i++) {
+                apache.execute(new org.apache.hc.client5.http.classic.methods.HttpGet("http://127.0.0.1:" + port + "/x"),
+                        response -> {
+                            org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
+                            return response.getCode();
+                        });
+                truth("apache5", port);
+            }
+        }
+        System.out.println("SCENARIO name=apache5 port=" + port + " requests=3");
         server.stop(0);
         System.out.println("DONE");
         System.exit(0);
