@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Requests with no trace header of their own, for a tracer agent to trace (the OpenTelemetry Java agent puts its
  * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection,
- * HttpURLConnection, two, OkHttp and Apache HttpClient 5 (classic), three each, each to its own JDK HttpServer.
- * Class path: OkHttp's and Apache HttpClient 5's jars. Prints {@code REQ name=S port=P local_port=L} per request
+ * HttpURLConnection, two, OkHttp and Apache HttpClient 5 (classic), three each, each to its own JDK HttpServer;
+ * gRPC (h2c), three unary calls. Class path: OkHttp's, Apache HttpClient 5's and gRPC's jars. Prints {@code REQ name=S port=P local_port=L} per request
  * (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N}.
  */
 public final class TracedClientsTraffic {
@@ -90,8 +90,46 @@ public final class TracedClientsTraffic {
         }
         System.out.println("SCENARIO name=apache5 port=" + port + " requests=3");
         server.stop(0);
+
+        grpc();
         System.out.println("DONE");
         System.exit(0);
+    }
+
+    /** gRPC (grpc-netty-shaded, h2c): three unary calls on one channel, so on one connection. */
+    private static void grpc() throws Exception {
+        io.grpc.ServerServiceDefinition service = io.grpc.ServerInterceptors.intercept(
+                io.grpc.ServerServiceDefinition.builder("connscope.Test")
+                        .addMethod(GrpcHttp2Scenarios.ECHO, io.grpc.stub.ServerCalls.asyncUnaryCall(
+                                (byte[] req, io.grpc.stub.StreamObserver<byte[]> out) -> {
+                                    out.onNext(req);
+                                    out.onCompleted();
+                                })).build(),
+                new io.grpc.ServerInterceptor() {
+                    @Override
+                    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
+                            io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
+                        java.net.SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                        CLIENT_PORTS.add(((InetSocketAddress) remote).getPort());
+                        return next.startCall(call, headers);
+                    }
+                });
+        io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+                .forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+        int port = server.getPort();
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            for (int i = 0; i < 3; i++) {
+                io.grpc.stub.ClientCalls.blockingUnaryCall(channel, GrpcHttp2Scenarios.ECHO, io.grpc.CallOptions.DEFAULT,
+                        "hello".getBytes(StandardCharsets.US_ASCII));
+                truth("grpc", port);
+            }
+        } finally {
+            channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+            server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        System.out.println("SCENARIO name=grpc port=" + port + " requests=3");
     }
 
     private static HttpServer server() throws Exception {

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the JDK HttpClient
- * (HTTP/1.1), HttpURLConnection, OkHttp and Apache HttpClient 5 ({@link TracedClientsTraffic}, no trace header of
+ * (HTTP/1.1), HttpURLConnection, OkHttp, Apache HttpClient 5 and gRPC ({@link TracedClientsTraffic}, no trace header of
  * their own): each connection's
  * {@code socket connect} span is a child of the OpenTelemetry agent's CLIENT span of the request that opened it, in
  * the same trace, and the receiver got that parent; reused requests get none; every link from a connection span
@@ -48,12 +48,13 @@ class TraceSpansWithOtelAgentIT {
                     "-Dotel.metrics.exporter=none", "-Dotel.logs.exporter=none", "-Dotel.bsp.schedule.delay=200"));
             List<Path> classpath = new ArrayList<>(jars("connscope.clients.okhttp.newest"));
             classpath.addAll(jars("connscope.clients.httpclient5.newest"));
+            classpath.addAll(io.connscope.it.TestJars.grpc());
             Fork.Result run = Fork.startPlaced(args, classpath, Map.of(), TracedClientsTraffic.class.getName())
                     .await();
             assertEquals(0, run.exit, run.describe());
             // The OpenTelemetry agent exports on its own schedule: give its last batch a moment.
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (clientSpans(receiver).size() < 11 && System.nanoTime() < deadline) {
+            while (clientSpans(receiver).size() < 14 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             Map<String, Span> clients = new HashMap<>();
@@ -63,8 +64,8 @@ class TraceSpansWithOtelAgentIT {
             String context = "\n" + receiver.spans().stream().map(s -> s.getName() + " " + s.getKind() + " "
                     + hex(s.getTraceId()) + "/" + hex(s.getSpanId()) + " parent " + hex(s.getParentSpanId()))
                     .collect(Collectors.joining("\n")) + "\n" + run.describe();
-            assertEquals(11, clients.size(), "the OpenTelemetry agent's client spans" + context);
-            for (String scenario : List.of("httpclient", "urlconnection", "okhttp", "apache5")) {
+            assertEquals(14, clients.size(), "the OpenTelemetry agent's client spans" + context);
+            for (String scenario : List.of("httpclient", "urlconnection", "okhttp", "apache5", "grpc")) {
                 String port = null;
                 Set<Integer> connections = new HashSet<>();
                 for (Truth t : Truth.parse(run.stdout)) {
