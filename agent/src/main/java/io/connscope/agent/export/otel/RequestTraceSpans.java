@@ -22,7 +22,8 @@ import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
  * <ul>
  *   <li>for the request that opened a new outbound connection, {@code socket connect <ip>:<port>} from connect start
  *       to connect end, and for TLS {@code TLS client handshake <ip>} from the ClientHello to the client's last
- *       handshake flight;</li>
+ *       handshake flight, with {@code tls.resumed} when the server's first flight told
+ *       ({@link io.connscope.agent.core.tls.ServerHelloScan});</li>
  *   <li>optionally ({@code connscope.otel.reused.spans}), for a request on a reused connection, a zero-length
  *       {@code connection reused} span with its index on the connection, the connection's age and how long it sat
  *       idle before the request.</li>
@@ -97,12 +98,13 @@ final class RequestTraceSpans {
         }
     }
 
-    /** When the connection was ready for its first request: the TLS handshake's end, or else the connect's. */
+    /**
+     * When the connection was ready for its first request: the TLS handshake's end, or else (not TLS, or its end not
+     * seen) the connect's.
+     */
     private static long readyNanos(ConnectionRecord c) {
-        if (c.tlsHelloNanos() != 0) {
-            return c.tlsHandshakeEndNanos();
-        }
-        return c.connectedNanos();
+        long handshakeEnd = c.tlsHandshakeEndNanos();
+        return c.tlsHelloNanos() != 0 && handshakeEnd != 0 ? handshakeEnd : c.connectedNanos();
     }
 
     private void setup(ConnectionRecord c, SpanContext parent, SpanContext connectionSpan) {
