@@ -60,7 +60,11 @@ public enum Option {
                     + "long-lived connections show before they close."),
     OTEL_REQUEST_EVENTS("connscope.otel.request.events", Type.range(0, 10_000), "128",
             "Most span events per connection span, one per HTTP request; 0 for none. Requests beyond are "
-                    + "counted on the span (connscope.http.request_events.dropped).");
+                    + "counted on the span (connscope.http.request_events.dropped)."),
+    OTEL_REUSED_SPANS("connscope.otel.reused.spans", Type.BOOLEAN, "false",
+            "For each sampled request on a reused connection, a zero-length span \"connection reused\" in the "
+                    + "request's own trace, under the span its traceparent or B3 header names: the request's index on "
+                    + "the connection, the connection's age and its idle time before the request.");
 
     private final String key;
     private final Type type;

@@ -71,6 +71,9 @@ final class ClientPools {
             }
             HttpConnectionTracker h = r.http;
             r.requestsWhenPooled = h == null ? 0 : h.requests();
+            if (idle && r.requestsWhenPooled == 0 && (r.http2 == null || r.http2.requests() == 0)) {
+                r.openedAhead = true;
+            }
             r.pooledIdle = idle;
         }
     }

@@ -4,6 +4,7 @@ import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
+import io.connscope.agent.core.tls.ServerHelloScan;
 
 import java.io.FileDescriptor;
 
@@ -94,6 +95,11 @@ final class ConnectionProtocols {
         int protocol = r.protocol;
         if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
             // TLS connections are followed through their plaintext, not their records.
+            if (protocol == ConnectionRecord.PROTOCOL_TLS && written && towardServer && r.tlsHandshakeEndNanos == 0) {
+                noteClientHandshake(r, address, iovCount, n, nowNanos);
+            } else if (protocol == ConnectionRecord.PROTOCOL_TLS && !written && r.tlsScan != null) {
+                scanServerHello(r, address, iovCount, n);
+            }
             return;
         }
         if (iovCount <= 0) {
@@ -162,7 +168,7 @@ final class ConnectionProtocols {
             if (used > 0 && towardServer) {
                 h.onRequestBytes(memory, address, length, nowNanos);
             } else if (used > 0) {
-                used = h.onResponseBytes(memory, address, length);
+                used = h.onResponseBytes(memory, address, length, nowNanos);
             }
             if (used < length && h.switchedProtocols()) {
                 switchProtocol(r, towardServer, address + used, length - used, nowNanos);
@@ -194,6 +200,47 @@ final class ConnectionProtocols {
             }
         }
         feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
+    }
+
+    /**
+     * A TLS client's write while its handshake is not known to be over: the first is the ClientHello, the next one
+     * that is not a ClientHello again (after a HelloRetryRequest) is the client's last handshake flight (TLS 1.3:
+     * its Finished, when the handshake is complete on its side; TLS 1.2: its key exchange and Finished, one round
+     * trip before the server's Finished). Once per connection, no allocation; later writes stop at the volatile read.
+     */
+    private void noteClientHandshake(ConnectionRecord r, long address, int iovCount, long n, long nowNanos) {
+        if (r.tlsHelloNanos == 0) {
+            r.tlsHelloNanos = nowNanos;
+            r.tlsScan = new ServerHelloScan();
+            return;
+        }
+        long start = chunkStart(address, iovCount);
+        if (chunkLength(address, iovCount, n) >= 6 && memory.byteAt(start) == 0x16 && memory.byteAt(start + 5) == 0x01) {
+            return;
+        }
+        r.tlsHandshakeEndNanos = nowNanos;
+    }
+
+    /** An outbound TLS connection's read while its ServerHello is not read through: did the handshake resume? */
+    private void scanServerHello(ConnectionRecord r, long address, int iovCount, long n) {
+        ServerHelloScan scan = r.tlsScan;
+        int result = ServerHelloScan.UNDECIDED;
+        if (iovCount <= 0) {
+            result = scan.feed(memory, address, (int) Math.min(n, Integer.MAX_VALUE));
+        } else {
+            long remaining = n;
+            for (int i = 0; i < iovCount && remaining > 0 && result == ServerHelloScan.UNDECIDED; i++) {
+                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
+                if (take > 0) {
+                    result = scan.feed(memory, memory.longAt(address + 16L * i), (int) take);
+                    remaining -= take;
+                }
+            }
+        }
+        if (result != ServerHelloScan.UNDECIDED) {
+            r.tlsResumption = result;
+            r.tlsScan = null;
+        }
     }
 
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
@@ -317,7 +364,7 @@ final class ConnectionProtocols {
             if (towardServer) {
                 h.onRequestBytes(view, off, n, System.nanoTime());
             } else {
-                h.onResponseBytes(view, off, n);
+                h.onResponseBytes(view, off, n, System.nanoTime());
             }
             markInUse(r, h.requests());
         }

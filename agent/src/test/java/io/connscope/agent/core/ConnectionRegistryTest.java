@@ -648,6 +648,31 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void anOutboundTlsConnectionKnowsWhenItsClientHelloAndItsLastHandshakeFlightWentOut() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = connected(tls);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(7);
+        // ChangeCipherSpec, then an encrypted record: TLS 1.3's Finished as the JDK sends it.
+        byte[] finished = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[] data = {0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[][] writes = {hello, hello, finished, data};
+        long[] before = new long[writes.length];
+        for (int i = 0; i < writes.length; i++) {
+            long address = m.top;
+            System.arraycopy(writes[i], 0, m.bytes, m.top, writes[i].length);
+            m.top += writes[i].length;
+            before[i] = System.nanoTime();
+            tls.onWrite(fd, address, 0, writes[i].length, null);
+        }
+        ConnectionRecord r = tls.openConnections(false).get(0);
+        assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the first ClientHello");
+        assertTrue(r.tlsHandshakeEndNanos() >= before[2] && r.tlsHandshakeEndNanos() < before[3],
+                "the write after it that is no ClientHello again (one after a HelloRetryRequest is)");
+        tls.onClose(fd);
+    }
+
+    @Test
     void aServerThatReadsTheClientHellosHeaderFirstStillFindsItsEngine() {
         Memory m = new Memory();
         ConnectionRegistry tls = withMemory(m);

@@ -62,6 +62,9 @@ public final class HttpConnectionTracker {
     private boolean responseStarted;
     /** When the current request started, on the monotonic clock the caller already read for the byte counters. */
     private long requestStartedNanos;
+    /** When response bytes last came (0: none yet, or not told), and what that made the current request wait. */
+    private long lastResponseNanos;
+    private long idleBeforeNanos = -1;
     /** The connection's open time on both clocks: turns {@link #requestStartedNanos} into wall-clock time. */
     private final long anchorMillis;
     private final long anchorNanos;
@@ -224,6 +227,7 @@ public final class HttpConnectionTracker {
             responseStarted = answered;
             exchangeReported = false;
             requestStartedNanos = nowNanos;
+            idleBeforeNanos = requests > 1 && lastResponseNanos != 0 ? Math.max(0, nowNanos - lastResponseNanos) : -1;
             requestHead.begin(true);
             beginRequestFraming();
             if (answered) {
@@ -359,6 +363,17 @@ public final class HttpConnectionTracker {
      * switched).
      */
     public synchronized int onResponseBytes(ByteSource bytes, long address, int length) {
+        return onResponseBytes(bytes, address, length, 0);
+    }
+
+    /**
+     * {@link #onResponseBytes(ByteSource, long, int)} at {@code nowNanos} ({@link System#nanoTime()}, 0 when not
+     * read): the time a next request's idle wait counts from.
+     */
+    public synchronized int onResponseBytes(ByteSource bytes, long address, int length, long nowNanos) {
+        if (nowNanos != 0 && length > 0) {
+            lastResponseNanos = nowNanos;
+        }
         if (switched) {
             return 0;
         }
@@ -501,7 +516,7 @@ public final class HttpConnectionTracker {
                 anchorMillis + Math.floorDiv(requestStartedNanos - anchorNanos, 1_000_000L),
                 ids ? TraceHeaders.traceIdHex(trace.traceIdHigh(), trace.traceIdLow()) : null,
                 ids ? TraceHeaders.spanIdHex(trace.spanId()) : null,
-                traced ? HttpExchange.sampled(trace.sampled()) : null));
+                traced ? HttpExchange.sampled(trace.sampled()) : null, idleBeforeNanos));
     }
 
     /**

@@ -182,6 +182,25 @@ class HttpConnectionTrackerTest {
     }
 
     @Test
+    void aRequestOnAReusedConnectionSaysHowLongItSatIdleSinceTheLastResponseByte() {
+        byte[] req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] body = "Hello".getBytes(StandardCharsets.ISO_8859_1);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 1_000L);
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 2_000L);
+        tracker.onResponseBytes(ByteSource.of(body), 0, body.length, 5_000L);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 9_000L);
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 9_500L);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 10_000L);
+        assertEquals(2, exchanges.size());
+        assertEquals(-1, exchanges.get(0).idleBeforeNanos, "the first request: none");
+        assertEquals(4_000L, exchanges.get(1).idleBeforeNanos, "from the body's last read, not the head's");
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 10_100L);
+        tracker.onResponseBytes(ByteSource.of(body), 0, body.length, 10_200L);
+        assertEquals(500L, exchanges.get(2).idleBeforeNanos);
+    }
+
+    @Test
     void anInterimResponseIsNotASwitch() {
         request("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
         byte[] b = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
