@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark suite (README, "Performance"): every workload without an agent, with connscope and with the
+# The benchmark suite (docs/performance.md): every workload without an agent, with connscope and with the
 # OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
-#   scripts/bench.sh           full run (about 35 minutes on 2 cores): writes benchmarks/results.md and the README block
+#   scripts/bench.sh           full run (about 35 minutes on 2 cores): writes benchmarks/results.md and the results block of docs/performance.md
 #   scripts/bench.sh --smoke   tiny durations (about 190 s): checks that every workload produces its row
 #   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, grpc, clients, spring, startup, attach, memory, jar, jmh):
-#                              writes benchmarks/target/results-only.md, not the README
+#                              writes benchmarks/target/results-only.md, not docs/performance.md
 #   --no-build                 use the jars already built
 # The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run).
 # The jmh step runs SocketPathsBenchmark (with and without the agent) and Http2ExchangeBenchmark (the agent's HTTP/2
@@ -54,6 +54,6 @@ if $smoke; then
 elif [ -n "$only" ]; then
   args+=(--only "$only" --out benchmarks/target/results-only.md)
 else
-  args+=(--out benchmarks/results.md --readme README.md)
+  args+=(--out benchmarks/results.md --results-page docs/performance.md)
 fi
 exec "$java_bin" -cp "benchmarks/target/connscope-benchmarks.jar:benchmarks/target/lib/*" io.connscope.bench.Bench "${args[@]}"

@@ -197,7 +197,7 @@ run() { # name, title, nginx upstream block extra, proxy settings, ab concurrenc
   #   agree:        it says local and only the upstream holds TIME_WAIT, or it says remote and only nginx does;
   #   simultaneous: it says local and both sides hold TIME_WAIT: each sent its FIN before it had the other's;
   #   race:         it says local but nginx holds TIME_WAIT: nginx's FIN arrived between connscope's look at the
-  #                 socket and the upstream's own close, microseconds apart (README, "Who closed first");
+  #                 socket and the upstream's own close, microseconds apart (docs/close-initiator.md);
   #   differ:       anything else (it says remote but the upstream holds TIME_WAIT, or no TIME_WAIT row found).
   local agree=0 simultaneous=0 race=0 differ=0 port initiator sides
   while read -r port initiator; do

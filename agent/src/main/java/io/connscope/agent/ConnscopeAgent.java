@@ -22,7 +22,7 @@ import java.util.jar.JarFile;
 
 /**
  * Entry points: {@code premain} for {@code -javaagent:connscope-agent.jar}, {@code agentmain} for attach, and
- * {@code main} for {@code java -jar connscope-agent.jar help|list|attach}.
+ * {@code main} for {@code java -jar connscope-agent.jar help|list|attach|report}.
  *
  * <p>This class must not touch any class of {@code io.connscope.bootstrap} (nor anything that does) before
  * {@link #defineBootstrapClasses} has defined them in the boot loader, where the advice inlined into JDK classes
@@ -168,7 +168,10 @@ public final class ConnscopeAgent {
         if (args[0].equals("attach")) {
             System.exit(AttachCommand.attach(AttachCommand.rest(args), System.out, System.err));
         }
-        System.err.println("connscope: unknown command '" + args[0] + "'. Commands: help, list, attach");
+        if (args[0].equals("report")) {
+            System.exit(io.connscope.agent.report.ReportCommand.run(AttachCommand.rest(args), System.out, System.err));
+        }
+        System.err.println("connscope: unknown command '" + args[0] + "'. Commands: help, list, attach, report");
         System.exit(2);
     }
 
@@ -177,6 +180,7 @@ public final class ConnscopeAgent {
                 + "Usage: java -javaagent:connscope-agent.jar[=option=value,...] -jar your-app.jar\n"
                 + "       java -jar connscope-agent.jar attach PID [option=value ...]   into a running JVM\n"
                 + "       java -jar connscope-agent.jar list                            JVMs it can attach to\n"
+                + "       java -jar connscope-agent.jar report EVENTS.jsonl [-o report.html]   an HTML report\n"
                 + "       java -jar connscope-agent.jar help\n\n"
                 + "Options, highest precedence first: agent arguments (attach options are agent arguments),\n"
                 + "-D system properties, environment variables, lines of the connscope.config.file properties file,\n"

@@ -101,8 +101,13 @@ final class Installer {
                 config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
                 config.bool(Option.EVENTS_REQUESTS), System.err,
                 otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan,
-                        config.otelOverrides(), System.err) : null,
-                eventsPerSpan > 0, config.number(Option.KERNEL_INTERVAL));
+                        config.bool(Option.OTEL_REUSED_SPANS), config.otelOverrides(), System.err) : null,
+                // Requests are wanted whatever the events: their trace context makes links and spans.
+                true, config.number(Option.KERNEL_INTERVAL));
+        String report = config.string(Option.REPORT_FILE);
+        if (!report.isEmpty()) {
+            reporter.reportTo(Paths.get(report));
+        }
         reporter.limitConsoleLines(config.number(Option.CONSOLE_LINES_PER_SECOND),
                 Option.CONSOLE_LINES_PER_SECOND.key());
         NativeMemory memory = NativeMemory.open(inst);

@@ -75,7 +75,7 @@ public final class Checks {
 
     /**
      * Whether two records fit a close after which both sides hold TIME_WAIT: the FINs crossed on the wire, and each
-     * side is first by its own look (README, "Who closed first"): each record says local or remote, no reset.
+     * side is first by its own look (docs/close-initiator.md): each record says local or remote, no reset.
      */
     public static String misfitWithCrossedFins(JsonNode a, JsonNode b) {
         for (JsonNode r : new JsonNode[] {a, b}) {

@@ -1,18 +1,16 @@
 package io.connscope.it;
 
 import io.connscope.agent.config.Option;
+import io.connscope.docs.DocPages;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** {@code java -jar connscope-agent.jar help}: exits 0, lists every option, and matches the README's table. */
+/** {@code java -jar connscope-agent.jar help}: exits 0, lists every option, and matches docs/options.md's table. */
 class HelpIT {
 
     private static Fork.Result help;
@@ -58,19 +56,17 @@ class HelpIT {
     }
 
     @Test
-    void readmeOptionTableMatchesHelp() throws Exception {
-        Path readme = Fork.testClasses().toAbsolutePath().getParent().getParent().getParent().resolve("README.md");
-        assertTrue(Files.exists(readme), "the README must show the option table, but there is no README.md at " + readme);
+    void optionsPageTableMatchesHelp() throws Exception {
         String helpTable = table(help().stdout);
         if (helpTable == null) {
             fail("help prints no option table\n" + help().describe());
         }
-        String text = new String(Files.readAllBytes(readme), StandardCharsets.UTF_8).replace("\r\n", "\n");
+        String text = DocPages.read("docs/options.md");
         if (!text.contains(helpTable)) {
-            String readmeTable = table(text);
-            fail("README.md (" + readme + ") does not contain the option table that help prints.\n--- help prints:\n"
-                    + helpTable + "\n--- README.md has:\n" + (readmeTable == null ? "(no line starting '| Option')"
-                    : readmeTable.lines().takeWhile(l -> l.startsWith("|")).reduce((a, b) -> a + "\n" + b).orElse("")));
+            String pageTable = table(text);
+            fail("docs/options.md does not contain the option table that help prints.\n--- help prints:\n"
+                    + helpTable + "\n--- docs/options.md has:\n" + (pageTable == null ? "(no line starting '| Option')"
+                    : pageTable.lines().takeWhile(l -> l.startsWith("|")).reduce((a, b) -> a + "\n" + b).orElse("")));
         }
     }
 }

@@ -114,7 +114,7 @@ class JarContentsIT {
     }
 
     /**
-     * README, Performance: the agent jar is at most 8 MB, read strictly as 8,000,000 bytes (Byte Buddy and the OTLP
+     * docs/performance.md: the agent jar is at most 8 MB, read strictly as 8,000,000 bytes (Byte Buddy and the OTLP
      * exporters are most of it).
      */
     @Test

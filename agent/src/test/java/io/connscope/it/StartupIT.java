@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What connscope costs a JVM's start. Every JDK class it instruments must be instrumented as the application loads
  * it, not rewritten in place (retransformed) at start: a rewrite at start loads Byte Buddy's rewriting machinery
- * before {@code main}, some 0.2 s (README, Performance). It happens as soon as connscope's own start loads a class
+ * before {@code main}, some 0.2 s (docs/performance.md). It happens as soon as connscope's own start loads a class
  * it also instruments, as when its socket inspector's lookups loaded {@code sun.nio.ch.Net} (instrumented),
  * or (on JDK 25) when they initialized {@code InetAddress}, or connscope read a file through {@code Files}: both
  * loaded {@code SocketChannelImpl}. Nor may connscope load one after installing its instrumentation (then it is

@@ -10,8 +10,8 @@ import java.util.Locale;
 /** The results table: one row per measurement, each with its target and PASS or FAIL (or "-" for none). */
 final class Report {
 
-    /** Rows a complete run produces: 11 throughput, 3 CPU targets, startup, attach, memory, jar, 5 JMH. */
-    static final int EXPECTED_ROWS = 23;
+    /** Rows a complete run produces: 11 throughput, 4 CPU targets, startup, attach, memory, jar, 5 JMH. */
+    static final int EXPECTED_ROWS = 24;
     static final String BEGIN = "<!-- benchmark-results:begin (scripts/bench.sh rewrites this block) -->";
     static final String END = "<!-- benchmark-results:end -->";
 
@@ -165,15 +165,15 @@ final class Report {
         return sb.toString();
     }
 
-    /** Replaces what is between the results markers of {@code readme} with {@code markdown}. */
-    static void replaceBlock(Path readme, String markdown) throws IOException {
-        String text = Files.readString(readme);
+    /** Replaces what is between the results markers of {@code page} (docs/performance.md) with {@code markdown}. */
+    static void replaceBlock(Path page, String markdown) throws IOException {
+        String text = Files.readString(page);
         int begin = text.indexOf(BEGIN);
         int end = text.indexOf(END);
         if (begin < 0 || end < begin) {
-            throw new IOException(readme + " has no results block (" + BEGIN + " ... " + END + ")");
+            throw new IOException(page + " has no results block (" + BEGIN + " ... " + END + ")");
         }
-        Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n" + markdown + text.substring(end));
+        Files.writeString(page, text.substring(0, begin + BEGIN.length()) + "\n" + markdown + text.substring(end));
     }
 
     private static String rate(double value, String unit) {

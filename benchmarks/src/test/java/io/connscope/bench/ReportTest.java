@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The driver's arithmetic and its README rewrite, without running a workload. */
+/** The driver's arithmetic and its rewrite of docs/performance.md's results block, without running a workload. */
 class ReportTest {
 
     @Test
@@ -220,16 +220,36 @@ class ReportTest {
     }
 
     @Test
-    void theReadmeBlockIsReplacedAndTheRestKept(@TempDir Path dir) throws IOException {
-        Path readme = dir.resolve("README.md");
-        Files.writeString(readme, "# t\nbefore\n" + Report.BEGIN + "\nold table\n" + Report.END + "\nafter\n");
-        Report.replaceBlock(readme, "new table\n");
-        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnew table\n" + Report.END + "\nafter\n", Files.readString(readme));
-        Report.replaceBlock(readme, "newer\n");
-        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnewer\n" + Report.END + "\nafter\n", Files.readString(readme));
+    void theResultsBlockIsReplacedAndTheRestKept(@TempDir Path dir) throws IOException {
+        Path page = dir.resolve("performance.md");
+        Files.writeString(page, "# t\nbefore\n" + Report.BEGIN + "\nold table\n" + Report.END + "\nafter\n");
+        Report.replaceBlock(page, "new table\n");
+        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnew table\n" + Report.END + "\nafter\n", Files.readString(page));
+        Report.replaceBlock(page, "newer\n");
+        assertEquals("# t\nbefore\n" + Report.BEGIN + "\nnewer\n" + Report.END + "\nafter\n", Files.readString(page));
 
         Path none = dir.resolve("other.md");
         Files.writeString(none, "no block\n");
         assertThrows(IOException.class, () -> Report.replaceBlock(none, "x"));
+    }
+
+    /**
+     * scripts/bench.sh passes {@code --results-page docs/performance.md}: that page must hold the block, once, or a
+     * full run (35 minutes) would fail only at its end.
+     */
+    @Test
+    void thePerformancePageHoldsOneResultsBlock() throws IOException {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("docs/performance.md"))) {
+            dir = dir.getParent();
+        }
+        assertTrue(dir != null, "no docs/performance.md above " + Path.of("").toAbsolutePath());
+        String text = Files.readString(dir.resolve("docs/performance.md"));
+        assertEquals(text.indexOf(Report.BEGIN), text.lastIndexOf(Report.BEGIN), "one begin marker");
+        assertEquals(text.indexOf(Report.END), text.lastIndexOf(Report.END), "one end marker");
+        assertTrue(text.indexOf(Report.BEGIN) >= 0 && text.indexOf(Report.END) > text.indexOf(Report.BEGIN),
+                "docs/performance.md has no results block (" + Report.BEGIN + " ... " + Report.END + ")");
+        String script = Files.readString(dir.resolve("scripts/bench.sh"));
+        assertTrue(script.contains("--results-page docs/performance.md"), "scripts/bench.sh rewrites docs/performance.md");
     }
 }

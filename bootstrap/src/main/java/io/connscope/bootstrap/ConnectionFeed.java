@@ -16,6 +16,8 @@ import java.util.function.Consumer;
 public final class ConnectionFeed {
 
     private static final CopyOnWriteArrayList<Consumer<String>> SUBSCRIBERS = new CopyOnWriteArrayList<>();
+    /** Where connscope writes its HTML report at exit: connscope.report.file, or what an application asked for. */
+    private static volatile String reportFile;
 
     private ConnectionFeed() {
     }
@@ -31,6 +33,28 @@ public final class ConnectionFeed {
     /** True when someone listens: the reporter builds the JSON only then (or when it writes the file anyway). */
     public static boolean active() {
         return !SUBSCRIBERS.isEmpty();
+    }
+
+    /**
+     * Asks connscope for its HTML report at exit, in {@code file}, when {@code connscope.report.file} does not name
+     * one already; returns the file it will be written to. The demo asks so that its two-command quick start ends
+     * with a report. Call it before the connections of interest: the report holds what is reported after.
+     */
+    public static synchronized String requestReport(String file) {
+        if (reportFile == null) {
+            reportFile = file;
+        }
+        return reportFile;
+    }
+
+    /** The report's file, or null for none. */
+    public static String reportFile() {
+        return reportFile;
+    }
+
+    /** Called by the agent at start with connscope.report.file: it wins over any {@link #requestReport}. */
+    public static synchronized void configureReport(String file) {
+        reportFile = file;
     }
 
     /** Called by the reporter with one connection's JSON object. */

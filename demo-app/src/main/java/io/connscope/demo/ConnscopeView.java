@@ -38,6 +38,19 @@ final class ConnscopeView {
         return attached;
     }
 
+    /**
+     * Asks connscope for its HTML report at exit, in {@code file}, unless connscope.report.file names one already;
+     * returns the file it will be in, or null when connscope is not attached (or is older than the report).
+     */
+    static String requestReport(String file) {
+        try {
+            Class<?> feed = Class.forName("io.connscope.bootstrap.ConnectionFeed");
+            return (String) feed.getMethod("requestReport", String.class).invoke(null, file);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
+    }
+
     private void onConnection(String json) {
         SeenConnection c = new SeenConnection(JsonObject.parse(json));
         synchronized (seen) {

@@ -3,6 +3,9 @@ package io.connscope.demo;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +39,7 @@ public final class Demo {
         boolean serve = false;
         int port = 8080;
         int delayMillis = 0;
+        String reportFile = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             try {
@@ -45,6 +49,9 @@ public final class Demo {
                         break;
                     case "--loop":
                         loop = true;
+                        break;
+                    case "--report":
+                        reportFile = args[++i];
                         break;
                     case "--port":
                         port = Integer.parseInt(args[++i]);
@@ -97,6 +104,8 @@ public final class Demo {
             }
         }
         ConnscopeView view = ConnscopeView.subscribe();
+        String htmlReport = view.attached()
+                ? ConnscopeView.requestReport(reportFile != null ? reportFile : defaultReportFile()) : null;
         if (!view.attached()) {
             out.println("demo: connscope is not attached: the scenarios run, but there is nothing to compare. Run "
                     + "java -javaagent:agent/target/connscope-agent.jar -jar demo-app/target/connscope-demo.jar");
@@ -144,6 +153,10 @@ public final class Demo {
         if (view.attached()) {
             out.println("demo: connscope's own lines are on stderr; its per-peer summary follows at exit.");
         }
+        if (htmlReport != null) {
+            out.println("demo: connscope writes its HTML report at exit to " + Paths.get(htmlReport).toAbsolutePath()
+                    + " (open it in a browser)");
+        }
         return failedScenarios == 0 ? 0 : 1;
     }
 
@@ -162,6 +175,17 @@ public final class Demo {
         return 0;
     }
 
+    /** Beside the demo's jar ({@code demo-app/target/connscope-report.html}), else in the working directory. */
+    static String defaultReportFile() {
+        try {
+            Path jar = Paths.get(Demo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dir = Files.isDirectory(jar) ? jar : jar.getParent();
+            return dir.resolve("connscope-report.html").toString();
+        } catch (Exception | Error e) {
+            return "connscope-report.html";
+        }
+    }
+
     private static void usage(PrintStream out) {
         out.println("usage: java -javaagent:connscope-agent.jar -jar connscope-demo.jar [scenario...] [--slow-seconds N] "
                 + "[--loop]");
@@ -170,6 +194,8 @@ public final class Demo {
         out.println("  --slow-seconds N  slow-response's and h2-slow-response's delay (default " + SEED_SLOW_SECONDS + ", " + ALL_SLOW_SECONDS
                 + " when all scenarios run)");
         out.println("  --loop            repeat the scenarios until stopped (for dashboards and alerts)");
+        out.println("  --report FILE     where connscope writes its HTML report at exit (default connscope-report.html"
+                + " beside the demo's jar; connscope.report.file wins)");
         out.println("  serve --port N    only the \"Hello there!\" server on 127.0.0.1:N (default 8080; 0 for any)");
         out.println("  --delay-ms N      with serve: each response waits N ms (default 0)");
     }

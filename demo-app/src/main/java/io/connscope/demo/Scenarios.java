@@ -333,9 +333,10 @@ final class Scenarios {
                         o.http2Pings("client", "acked"));
                 report.expect("inbound PINGs from the client (the server's count)", server.pingsReceived.get(),
                         i.http2Pings("client", "sent"));
-                // An ACK read before its PING's write was reported (another thread, loopback) counts, untimed.
-                report.expect("outbound PING round trips measured (1 to one per ACK)", true,
-                        o.http2RoundTrips() >= Math.min(1, result.acksReceived)
+                // An ACK read before its PING's write was reported (another thread, loopback) counts, untimed: on a
+                // busy machine one or two ACKs can all lose that race, three in a row hardly.
+                report.expect("outbound PING round trips measured (at most one per ACK, one of three at least)", true,
+                        o.http2RoundTrips() >= (result.acksReceived >= 3 ? 1 : 0)
                                 && o.http2RoundTrips() <= result.acksReceived);
                 report.expect("outbound PINGs about 1 s apart", true, result.pingsSent < 2
                         || Math.abs(o.http2PingIntervalMillis("client") - 1000) < 250);

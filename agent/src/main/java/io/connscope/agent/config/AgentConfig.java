@@ -281,7 +281,7 @@ public final class AgentConfig {
         return java.util.Collections.unmodifiableMap(otelOverrides);
     }
 
-    /** The options as {@code help} prints them and the README shows them: a Markdown table. */
+    /** The options as {@code help} prints them and docs/options.md shows them: a Markdown table. */
     public static String optionTable() {
         StringBuilder sb = new StringBuilder();
         sb.append("| Option (-D or agent argument) | Environment variable | Default | Accepts | What it does |\n");

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * connscope's options: the one table that the agent reads, {@code help} prints and the README shows.
+ * connscope's options: the one table that the agent reads, {@code help} prints and docs/options.md shows.
  *
  * <p>Each option has a key ({@code connscope.*}, also accepted as an agent argument and as a
  * {@code CONNSCOPE_*} environment variable), a type that says what is accepted, a default and a description.
@@ -28,6 +28,10 @@ public enum Option {
             "Write JSON Lines to this file: one object per finished connection and, at exit, one per open one."),
     EVENTS_REQUESTS("connscope.events.requests", Type.BOOLEAN, "false",
             "With connscope.events.file, also write one object per HTTP/1.x request (\"type\":\"request\")."),
+    REPORT_FILE("connscope.report.file", Type.PATH, "",
+            "At exit, write an HTML report of every connection and its HTTP requests to this file: one page "
+                    + "with everything embedded (java -jar connscope-agent.jar report EVENTS.jsonl makes the same "
+                    + "from an events file). Requests are then followed as with connscope.events.requests."),
     MAX_CONNECTIONS("connscope.max.connections", Type.range(16, 10_000_000), "100000",
             "Most sockets tracked at once; sockets beyond are not traced and are counted as untracked."),
     QUEUE_SIZE("connscope.queue.size", Type.range(16, 1_000_000), "65536",
@@ -56,7 +60,11 @@ public enum Option {
                     + "long-lived connections show before they close."),
     OTEL_REQUEST_EVENTS("connscope.otel.request.events", Type.range(0, 10_000), "128",
             "Most span events per connection span, one per HTTP request; 0 for none. Requests beyond are "
-                    + "counted on the span (connscope.http.request_events.dropped).");
+                    + "counted on the span (connscope.http.request_events.dropped)."),
+    OTEL_REUSED_SPANS("connscope.otel.reused.spans", Type.BOOLEAN, "false",
+            "For each sampled request on a reused connection, a zero-length span \"connection reused\" in the "
+                    + "request's own trace, under the span its traceparent or B3 header names: the request's index on "
+                    + "the connection, the connection's age and its idle time before the request.");
 
     private final String key;
     private final Type type;

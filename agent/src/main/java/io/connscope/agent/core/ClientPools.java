@@ -18,8 +18,12 @@ final class ClientPools {
     private final ConnectionTable<PoolLimits> pools;
     /** Client-library scopes running on this thread (innermost first): the pool of new connections, why closes happen. */
     private final ThreadLocal<Scope> scopes = new ThreadLocal<>();
-    /** Connection limits a pool looked up last on this thread, in ms (-1 none): {time to live, idle timeout}. */
-    private final ThreadLocal<long[]> poolLimits = ThreadLocal.withInitial(() -> new long[] {-1, -1});
+    /**
+     * Connection limits a pool looked up last on this thread, as the library's own (immutable) duration objects,
+     * null when none: {time to live, idle timeout}. Read into milliseconds only when a connection is discarded: the
+     * lookups run on every lease.
+     */
+    private final ThreadLocal<Object[]> poolLimits = ThreadLocal.withInitial(() -> new Object[2]);
 
     ClientPools(int capacity, ConnectionRegistry registry, SocketInspector inspector) {
         this.registry = registry;
@@ -67,18 +71,24 @@ final class ClientPools {
             }
             HttpConnectionTracker h = r.http;
             r.requestsWhenPooled = h == null ? 0 : h.requests();
+            if (idle && r.requestsWhenPooled == 0 && (r.http2 == null || r.http2.requests() == 0)) {
+                r.openedAhead = true;
+            }
             r.pooledIdle = idle;
         }
     }
 
     void onPoolDiscard(Object entry) {
         ConnectionRecord r = registry.connectionOf(entry);
+        // The entry may be given a new connection next (httpcore5 reuses its entries): not this one any more.
+        registry.ownerDiscarded(entry);
         if (r == null || r.state != ConnectionState.OPEN) {
             return;
         }
         PoolExpiry times = inspector.poolEntryTimes(entry);
-        long[] limits = poolLimits.get();
-        String reason = times == null ? null : times.reason(System.currentTimeMillis(), limits[0], limits[1]);
+        Object[] limits = poolLimits.get();
+        String reason = times == null ? null : times.reason(System.currentTimeMillis(),
+                millisOrNone(limits[0]), millisOrNone(limits[1]));
         if (reason == null) {
             reason = closeReasonNow(r);
         }
@@ -121,7 +131,11 @@ final class ClientPools {
     }
 
     void onPoolLimit(Object duration, boolean lifetime) {
-        poolLimits.get()[lifetime ? 0 : 1] = inspector.durationMillis(duration);
+        poolLimits.get()[lifetime ? 0 : 1] = duration;
+    }
+
+    private long millisOrNone(Object duration) {
+        return duration == null ? -1 : inspector.durationMillis(duration);
     }
 
     /** Forgets pools the application dropped. */

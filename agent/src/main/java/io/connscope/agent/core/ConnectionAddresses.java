@@ -13,7 +13,7 @@ import java.net.InetSocketAddress;
 final class ConnectionAddresses {
 
     private final SocketInspector inspector;
-    /** Shared InetAddress objects for the addresses records keep (README, Performance: heap per connection). */
+    /** Shared InetAddress objects for the addresses records keep (docs/performance.md: heap per connection). */
     private final AddressCanon shared = new AddressCanon();
     /** Listening sockets (weak keys) to the address they are bound to. */
     private final ConnectionTable<InetSocketAddress> listenerAddresses;

@@ -4,6 +4,7 @@ import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
+import io.connscope.agent.core.tls.ServerHelloScan;
 
 import java.io.FileDescriptor;
 
@@ -97,6 +98,11 @@ final class ConnectionProtocols {
         int protocol = r.protocol;
         if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
             // TLS connections are followed through their plaintext, not their records.
+            if (protocol == ConnectionRecord.PROTOCOL_TLS && written && towardServer && r.tlsHandshakeEndNanos == 0) {
+                noteClientHandshake(r, address, iovCount, n, nowNanos);
+            } else if (protocol == ConnectionRecord.PROTOCOL_TLS && !written && r.tlsScan != null) {
+                scanServerHello(r, address, iovCount, n);
+            }
             return;
         }
         if (iovCount <= 0) {
@@ -124,16 +130,32 @@ final class ConnectionProtocols {
 
     /**
      * A client's request on a reused connection has just gone out (in the clear, or as TLS records right after
-     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection was stale. One
-     * zero-timeout poll per reused request, none per read or write.
+     * its plaintext was seen): if the server's FIN was already waiting, the pooled connection
+     * was stale. One zero-timeout poll per reused request that follows at least {@link #STALE_CHECK_MIN_IDLE_NANOS}
+     * without bytes from the server, none per read or write.
      */
     void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        HttpConnectionTracker h = r.http;
-        if (h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck() && fd != null
-                && inspector.peerFinPending(fd)) {
-            h.sentAfterPeerClosed();
+        if (staleCheckDue(r) && fd != null && inspector.peerFinPending(fd)) {
+            r.http.sentAfterPeerClosed();
         }
     }
+
+    /**
+     * Whether {@link #checkStale}'s poll is due now (taking it: once per reused request); for a caller that finds
+     * the descriptor only then (a TLS socket's, through its fields).
+     */
+    boolean staleCheckDue(ConnectionRecord r) {
+        HttpConnectionTracker h = r.http;
+        return h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck()
+                && System.nanoTime() - r.lastReceivedNanos >= STALE_CHECK_MIN_IDLE_NANOS;
+    }
+
+    /**
+     * A server's FIN on an idle connection comes from its idle timeout (seconds, in every server connscope has
+     * met), not within a millisecond of its last response: a connection a busy pool hands straight on is not
+     * polled, which saved a system call per request of a pooled client under load.
+     */
+    static final long STALE_CHECK_MIN_IDLE_NANOS = 1_000_000L;
 
     private void feed(ConnectionRecord r, int protocol, boolean towardServer, long address, int length, long nowNanos) {
         if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
@@ -149,7 +171,7 @@ final class ConnectionProtocols {
             if (used > 0 && towardServer) {
                 h.onRequestBytes(memory, address, length, nowNanos);
             } else if (used > 0) {
-                used = h.onResponseBytes(memory, address, length);
+                used = h.onResponseBytes(memory, address, length, nowNanos);
             }
             if (used < length && h.switchedProtocols()) {
                 switchProtocol(r, towardServer, address + used, length - used, nowNanos);
@@ -181,6 +203,47 @@ final class ConnectionProtocols {
             }
         }
         feed(r, ConnectionRecord.PROTOCOL_HTTP2, towardServer, address, length, nowNanos);
+    }
+
+    /**
+     * A TLS client's write while its handshake is not known to be over: the first is the ClientHello, the next one
+     * that is not a ClientHello again (after a HelloRetryRequest) is the client's last handshake flight (TLS 1.3:
+     * its Finished, when the handshake is complete on its side; TLS 1.2: its key exchange and Finished, one round
+     * trip before the server's Finished). Once per connection, no allocation; later writes stop at the volatile read.
+     */
+    private void noteClientHandshake(ConnectionRecord r, long address, int iovCount, long n, long nowNanos) {
+        if (r.tlsHelloNanos == 0) {
+            r.tlsHelloNanos = nowNanos;
+            r.tlsScan = new ServerHelloScan();
+            return;
+        }
+        long start = chunkStart(address, iovCount);
+        if (chunkLength(address, iovCount, n) >= 6 && memory.byteAt(start) == 0x16 && memory.byteAt(start + 5) == 0x01) {
+            return;
+        }
+        r.tlsHandshakeEndNanos = nowNanos;
+    }
+
+    /** An outbound TLS connection's read while its ServerHello is not read through: did the handshake resume? */
+    private void scanServerHello(ConnectionRecord r, long address, int iovCount, long n) {
+        ServerHelloScan scan = r.tlsScan;
+        int result = ServerHelloScan.UNDECIDED;
+        if (iovCount <= 0) {
+            result = scan.feed(memory, address, (int) Math.min(n, Integer.MAX_VALUE));
+        } else {
+            long remaining = n;
+            for (int i = 0; i < iovCount && remaining > 0 && result == ServerHelloScan.UNDECIDED; i++) {
+                long take = Math.min(memory.longAt(address + 16L * i + 8), remaining);
+                if (take > 0) {
+                    result = scan.feed(memory, memory.longAt(address + 16L * i), (int) take);
+                    remaining -= take;
+                }
+            }
+        }
+        if (result != ServerHelloScan.UNDECIDED) {
+            r.tlsResumption = result;
+            r.tlsScan = null;
+        }
     }
 
     /** Where the first bytes of a read or write are: at {@code address}, or in the first of its iovecs. */
@@ -304,7 +367,7 @@ final class ConnectionProtocols {
             if (towardServer) {
                 h.onRequestBytes(view, off, n, System.nanoTime());
             } else {
-                h.onResponseBytes(view, off, n);
+                h.onResponseBytes(view, off, n, System.nanoTime());
             }
             markInUse(r, h.requests());
         }

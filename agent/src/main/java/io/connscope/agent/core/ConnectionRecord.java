@@ -21,6 +21,7 @@ public final class ConnectionRecord {
     private static final VarHandle BYTES_SENT;
     private static final VarHandle BYTES_RECEIVED;
     private static final VarHandle LAST_ACTIVITY;
+    private static final VarHandle LAST_RECEIVED;
 
     static {
         try {
@@ -28,6 +29,7 @@ public final class ConnectionRecord {
             BYTES_SENT = lookup.findVarHandle(ConnectionRecord.class, "bytesSent", long.class);
             BYTES_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "bytesReceived", long.class);
             LAST_ACTIVITY = lookup.findVarHandle(ConnectionRecord.class, "lastActivityNanos", long.class);
+            LAST_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "lastReceivedNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,7 +56,7 @@ public final class ConnectionRecord {
 
     /**
      * The local address as its shared InetAddress ({@link AddressCanon}) and the port: 40 bytes less per open
-     * connection than an InetSocketAddress kept whole (README, Performance). See {@link #localAddress()}.
+     * connection than an InetSocketAddress kept whole (docs/performance.md). See {@link #localAddress()}.
      */
     private InetAddress localInet;
     private int localPort;
@@ -70,11 +72,25 @@ public final class ConnectionRecord {
     volatile long connectedNanos;
     long closedAtMillis;
     long closedNanos;
+    /**
+     * An outbound TLS connection: nanoTime when its ClientHello was written, and when the client's last handshake
+     * flight was (see {@code ConnectionProtocols.noteClientHandshake}); 0 until seen.
+     */
+    volatile long tlsHelloNanos;
+    volatile long tlsHandshakeEndNanos;
+    /** Reads the server's first flight of an outbound TLS connection until it tells; null before and after. */
+    volatile io.connscope.agent.core.tls.ServerHelloScan tlsScan;
+    /** What that scan decided: one of ServerHelloScan's results ({@code UNDECIDED} until then). */
+    volatile int tlsResumption;
+    /** Its pool held it idle before it carried any request: opened ahead of the requests that use it. */
+    volatile boolean openedAhead;
 
     private volatile long bytesSent;
     private volatile long bytesReceived;
     /** nanoTime of the last read or write that moved bytes. */
     volatile long lastActivityNanos;
+    /** nanoTime of the last read that moved bytes: how long a client's connection sat since its last response. */
+    volatile long lastReceivedNanos;
 
     final CloseInitiator.CloseHistory history = new CloseInitiator.CloseHistory();
     CloseInitiator.Verdict verdict;
@@ -174,6 +190,7 @@ public final class ConnectionRecord {
     void addReceived(long n, long nowNanos) {
         BYTES_RECEIVED.setRelease(this, bytesReceived + n);
         LAST_ACTIVITY.setRelease(this, nowNanos);
+        LAST_RECEIVED.setRelease(this, nowNanos);
     }
 
     public ConnectionState state() {
@@ -266,6 +283,38 @@ public final class ConnectionRecord {
     /** Wall-clock close time, 0 while open. */
     public long closedAtMillis() {
         return closedAtMillis;
+    }
+
+    /** nanoTime when the connect started (outbound) or the accept returned (inbound). */
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    /** nanoTime when the connect completed; 0 while connecting or when it failed. */
+    public long connectedNanos() {
+        return connectedNanos;
+    }
+
+    /** nanoTime when an outbound TLS connection's ClientHello was written; 0 when not seen. */
+    public long tlsHelloNanos() {
+        return tlsHelloNanos;
+    }
+
+    /** nanoTime when an outbound TLS connection's client sent its last handshake flight; 0 when not seen. */
+    public long tlsHandshakeEndNanos() {
+        return tlsHandshakeEndNanos;
+    }
+
+    /** Whether an outbound TLS connection's handshake resumed a session; null when not known. */
+    public Boolean tlsResumed() {
+        int r = tlsResumption;
+        return r == io.connscope.agent.core.tls.ServerHelloScan.RESUMED ? Boolean.TRUE
+                : r == io.connscope.agent.core.tls.ServerHelloScan.FULL ? Boolean.FALSE : null;
+    }
+
+    /** Whether its pool held it idle before it carried a request (a pool that opens connections ahead). */
+    public boolean openedAhead() {
+        return openedAhead;
     }
 
     /** Milliseconds the connect took; -1 for inbound connections and connects that did not complete. */

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@link ClientPools}: what client libraries' pools say about their connections;</li>
  * <li>{@link NativeSockets}: Netty's native sockets, turned into descriptor events (the example for a transport);</li>
  * <li>{@link ConnectionAddresses}: a connection's local and peer addresses, asked of the kernel only when needed.</li>
+ * <li>{@link ConnectionOwners}: which connection a client library's object stands for, once found.</li>
  * </ul>
  */
 public final class ConnectionRegistry implements SocketEventSink {
@@ -50,6 +51,8 @@ public final class ConnectionRegistry implements SocketEventSink {
     private final ClientPools pools;
     private final NativeSockets natives;
     private final ConnectionAddresses addresses;
+    /** Client libraries' objects already followed to their connections. */
+    private final ConnectionOwners owners;
     /** The kernel's keep-alive defaults; refreshed by the reporter, since they are read at the time of use. */
     private volatile KeepAliveSettings osDefaults;
     /** connscope.options.read=always: keep-alive options and SO_LINGER read at every close. */
@@ -91,6 +94,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         this.pools = new ClientPools(capacity, this, inspector);
         this.natives = new NativeSockets(capacity, this, table, inspector);
         this.addresses = new ConnectionAddresses(capacity, inspector);
+        this.owners = new ConnectionOwners(capacity);
     }
 
     // -- connect --
@@ -355,12 +359,25 @@ public final class ConnectionRegistry implements SocketEventSink {
      * state, or null.
      */
     ConnectionRecord connectionOf(Object owner) {
+        ConnectionRecord known = owners.get(owner);
+        if (known != null) {
+            return known;
+        }
         FileDescriptor fd = inspector.descriptorOfOwner(owner);
         if (fd == null) {
             Object socket = inspector.nativeSocketOf(owner);
             fd = socket == null ? null : natives.descriptorOf(socket);
         }
-        return fd == null ? null : table.get(fd);
+        ConnectionRecord r = fd == null ? null : table.get(fd);
+        if (r != null) {
+            owners.remember(owner, r);
+        }
+        return r;
+    }
+
+    /** {@code owner}, a pool's entry, no longer stands for its connection: its pool is discarding it. */
+    void ownerDiscarded(Object owner) {
+        owners.forget(owner);
     }
 
     @Override
@@ -621,6 +638,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         tls.expungeCollected();
         pools.expungeCollected();
         addresses.expungeCollected();
+        owners.expungeCollected();
         natives.expungeCollected();
         List<ConnectionRecord> gone = table.expungeCollected();
         for (ConnectionRecord r : gone) {

@@ -141,8 +141,12 @@ final class TlsPlaintext {
         if (r != null) {
             protocols.lookPlain(r, r.tlsView(true), true, b, off, n);
             // The TLS records of this plaintext were written inside the call that just returned.
-            if (r.http != null && r.direction == Direction.OUTBOUND) {
-                protocols.checkStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
+            // Its descriptor is found (through the socket's fields) only when a poll is due: once per reused request.
+            if (protocols.staleCheckDue(r)) {
+                FileDescriptor fd = inspector.descriptorOfTlsSocket(tlsSocket);
+                if (fd != null && inspector.peerFinPending(fd)) {
+                    r.http.sentAfterPeerClosed();
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * One connection as one JSON object on one line (JSON Lines). The field names and their meaning are part of
- * connscope's interface and documented in the README; change them only with it.
+ * connscope's interface and documented in docs/json-lines.md; change them only with it.
  */
 public final class ConnectionJson {
 
@@ -175,7 +175,8 @@ public final class ConnectionJson {
         return sb.append(value == null ? "null" : String.format(Locale.ROOT, "%.3f", value));
     }
 
-    static StringBuilder field(StringBuilder sb, String name, String value) {
+    /** {@code "name":"value"} with the value escaped as JSON, or {@code "name":null}. */
+    public static StringBuilder field(StringBuilder sb, String name, String value) {
         sb.append('"').append(name).append("\":");
         if (value == null) {
             return sb.append("null");

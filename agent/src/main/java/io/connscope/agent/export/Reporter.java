@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Set;
@@ -50,8 +51,8 @@ public final class Reporter implements ConnectionListener {
     private static final Object WAKE = new Object();
     /** Whether the JSON Lines file gets one object per HTTP exchange. */
     private final boolean requestEvents;
-    /** Whether anything wants HTTP exchanges: the JSON Lines file or the exporter's span events. */
-    private final boolean wantsRequests;
+    /** Whether anything wants HTTP exchanges: the JSON Lines file, the HTML report or the exporter's span events. */
+    private boolean wantsRequests;
     private final TelemetryExport.Factory exportFactory;
     /** Built by the worker thread when it starts; null when there is none or it failed to start. */
     private volatile TelemetryExport export;
@@ -85,6 +86,21 @@ public final class Reporter implements ConnectionListener {
     /** Started with the reporter; null when off or not on Linux. */
     private volatile KernelSampler kernel;
     private BufferedWriter events;
+    /** connscope.report.file: the HTML report written at exit; null for none. */
+    private Path reportFile;
+    /** Every connection and request line, for the HTML report at exit: a temporary file, not the heap. */
+    private Path spool;
+    private BufferedWriter spoolOut;
+    /** Set once the spool could not be made or written: not tried again. */
+    private boolean spoolFailed;
+    /**
+     * Most bytes the report's lines take on disk: a long-running JVM (the demo's --loop, a service) would otherwise
+     * fill the disk, and a browser does not open a page much larger anyway (100,000 connections are some 70 MB).
+     */
+    static final long SPOOL_LIMIT_BYTES = 256L << 20;
+    private long spoolBytes;
+    /** Connection and request lines past {@link #SPOOL_LIMIT_BYTES}, left out of the report and said at exit. */
+    private long spoolLeftOut;
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
     private boolean exitWritten;
@@ -129,9 +145,50 @@ public final class Reporter implements ConnectionListener {
         lineBudget = new ConsoleLineBudget(perSecond, option);
     }
 
+    /**
+     * Writes the HTML report of every connection and its HTTP requests to {@code file} at exit; set before
+     * {@link #start}. The requests are then followed whatever {@code connscope.events.requests} says: the report
+     * draws them.
+     */
+    public void reportTo(Path file) {
+        reportFile = file;
+        wantsRequests = true;
+    }
+
+    /**
+     * The HTML report's file: connscope.report.file, or the one an application asked for through
+     * {@link ConnectionFeed#requestReport} (the demo); null for none.
+     */
+    private Path reportTarget() {
+        if (reportFile != null) {
+            return reportFile;
+        }
+        String requested = ConnectionFeed.reportFile();
+        return requested == null ? null : Paths.get(requested);
+    }
+
+    /** A temporary file for the report's lines; false (and one line on the console) when there can be none. */
+    private boolean openSpool(Path target) {
+        try {
+            spool = Files.createTempFile("connscope-report-", ".jsonl");
+            spool.toFile().deleteOnExit();
+            spoolOut = PlainFiles.writer(spool, StandardCharsets.UTF_8);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            out.println("connscope: cannot keep the lines for the HTML report '" + target + "': " + e + "; no report");
+            spool = null;
+            spoolFailed = true;
+            return false;
+        }
+    }
+
     /** Opens the events file and starts the worker thread and the shutdown hook. */
     public void start(ConnectionRegistry registry) {
         this.registry = registry;
+        if (reportFile != null) {
+            ConnectionFeed.configureReport(reportFile.toString());
+            openSpool(reportFile);
+        }
         if (eventsFile != null) {
             try {
                 Path parent = eventsFile.toAbsolutePath().getParent();
@@ -161,7 +218,7 @@ public final class Reporter implements ConnectionListener {
 
     @Override
     public boolean wantsRequests() {
-        return wantsRequests;
+        return wantsRequests || ConnectionFeed.reportFile() != null;
     }
 
     /** The kernel's view, or null when it is not sampled. */
@@ -194,6 +251,7 @@ public final class Reporter implements ConnectionListener {
         }
         synchronized (this) {
             if (!exitWritten) {
+                settle(List.of(item));
                 write(item);
                 flush();
             } else {
@@ -224,10 +282,7 @@ public final class Reporter implements ConnectionListener {
                     if (first != null) {
                         batch.add(first);
                         queue.drainTo(batch, BATCH - 1);
-                        KernelSampler k = kernel;
-                        if (k != null) {
-                            k.settleCloseInitiators(batch);
-                        }
+                        settle(batch);
                         for (Object item : batch) {
                             write(item);
                         }
@@ -301,7 +356,7 @@ public final class Reporter implements ConnectionListener {
                 for (ConnectionRecord r : registry.openConnections(true)) {
                     if (claimedAtExit.add(r)) {
                         openAtExit.add(r);
-                        writeLine(ConnectionJson.toJsonOpen(r, exitNanos));
+                        writeLine(ConnectionJson.toJsonOpen(r, exitNanos), true);
                     }
                 }
             } catch (Throwable t) {
@@ -323,6 +378,7 @@ public final class Reporter implements ConnectionListener {
                 closeEvents();
                 exitWritten = true;
             }
+            writeReport(openAtExit.size(), droppedBefore);
         }
         // Outside the lock: application threads closing sockets during the exit take it, and must not wait for
         // the exporter's flush. Nothing else feeds the exporter once exitWritten is set.
@@ -343,8 +399,22 @@ public final class Reporter implements ConnectionListener {
     }
 
     private void writeQueued() {
-        for (Object item; (item = queue.poll()) != null; ) {
+        List<Object> items = new ArrayList<>();
+        queue.drainTo(items);
+        settle(items);
+        for (Object item : items) {
             write(item);
+        }
+    }
+
+    /**
+     * Asks the kernel, once for all of {@code items}, who sent the first FIN of the connections whose FINs met
+     * (see {@code CloseInitiator.Verdict#kernelDecides}). Unsettled when /proc cannot be read: the guess stands.
+     */
+    private void settle(List<?> items) {
+        KernelSampler k = kernel;
+        if (k != null) {
+            k.settleCloseInitiators(items);
         }
     }
 
@@ -355,8 +425,8 @@ public final class Reporter implements ConnectionListener {
         TelemetryExport export = this.export;
         if (item instanceof RequestEvent) {
             RequestEvent e = (RequestEvent) item;
-            if (requestEvents) {
-                writeLine(ConnectionJson.toJson(e.connection, e.exchange));
+            if (wantsSpool() | requestEvents) {
+                writeLine(ConnectionJson.toJson(e.connection, e.exchange), requestEvents);
             }
             if (export != null) {
                 exportSafely(export, e);
@@ -364,11 +434,6 @@ public final class Reporter implements ConnectionListener {
             return;
         }
         ConnectionRecord r = (ConnectionRecord) item;
-        KernelSampler k = kernel;
-        if (k != null && r.closeInitiatorForKernel()) {
-            // Reported outside a batch (at exit): settled alone.
-            k.settleCloseInitiators(java.util.List.of(r));
-        }
         if (export != null) {
             exportSafely(export, r);
         }
@@ -378,10 +443,12 @@ public final class Reporter implements ConnectionListener {
         }
         summary.addFinished(r);
         traceContextMalformed += r.traceContextMalformed();
+        KernelSampler k = kernel;
         if (k != null) {
             k.onClosed(r);
         }
-        boolean json = events != null || ConnectionFeed.active();
+        // Not short-circuited: the report's file opens with the first line it wants, whatever else wants one.
+        boolean json = wantsSpool() | events != null | ConnectionFeed.active();
         // The clock only for the lines that print it (a churning JVM reports thousands of closes a second).
         long now = console == ConsoleLevel.CONNECTIONS || json ? System.nanoTime() : 0;
         if (console == ConsoleLevel.CONNECTIONS) {
@@ -392,7 +459,7 @@ public final class Reporter implements ConnectionListener {
         }
         if (json) {
             String line = ConnectionJson.toJson(r, now);
-            writeLine(line);
+            writeLine(line, true);
             ConnectionFeed.publish(line);
         }
     }
@@ -413,8 +480,35 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
-    private void writeLine(String json) {
-        if (events != null) {
+    /** Whether the HTML report's lines are kept; opens their file once a report is asked for. */
+    private boolean wantsSpool() {
+        if (spoolOut != null) {
+            return true;
+        }
+        if (spoolFailed || spool != null) {
+            return false;
+        }
+        Path target = reportTarget();
+        return target != null && openSpool(target);
+    }
+
+    /** To the HTML report's lines, and to the events file when {@code toEvents}. */
+    private void writeLine(String json, boolean toEvents) {
+        if (wantsSpool() && spoolBytes + json.length() + 1 > SPOOL_LIMIT_BYTES) {
+            spoolLeftOut++;
+        } else if (spoolOut != null) {
+            try {
+                spoolBytes += json.length() + 1;
+                spoolOut.write(json);
+                spoolOut.write('\n');
+            } catch (IOException e) {
+                out.println("connscope: cannot keep the lines for the HTML report: " + e + "; no report");
+                closeSpool();
+                spool = null;
+                spoolFailed = true;
+            }
+        }
+        if (events != null && toEvents) {
             try {
                 events.write(json);
                 events.write('\n');
@@ -443,6 +537,62 @@ public final class Reporter implements ConnectionListener {
             } catch (IOException e) {
                 out.println("connscope: cannot write to " + eventsFile + ": " + e + "; JSON Lines output is off");
                 closeEvents();
+            }
+        }
+    }
+
+    private void closeSpool() {
+        if (spoolOut != null) {
+            try {
+                spoolOut.close();
+            } catch (IOException ignored) {
+                // Then the report is written from what reached the file.
+            }
+            spoolOut = null;
+        }
+    }
+
+    /**
+     * connscope.report.file: the page from the lines kept, plus what only this JVM knows (the summary's counts and
+     * the kernel's last view). One line on the console says where it is, or why there is none.
+     */
+    private void writeReport(long openAtExit, long droppedAtExit) {
+        Path lines = spool;
+        Path reportFile = reportTarget();
+        if (reportFile == null || lines == null) {
+            return;
+        }
+        closeSpool();
+        try {
+            KernelSampler k = kernel;
+            String summaryLine = io.connscope.agent.report.RunSummary.summaryLine(
+                    System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+                            + " (" + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")",
+                    ProcessHandle.current().pid(), Instant.now().toString(), reported - failed, openAtExit, failed,
+                    registry.trackedSockets(), registry.untracked(), droppedAtExit, SocketEvents.adviceFailures(),
+                    k == null ? null : k.latest());
+            Path parent = reportFile.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            io.connscope.agent.report.HtmlReport.Written w;
+            try (java.io.BufferedReader in = PlainFiles.reader(lines, StandardCharsets.UTF_8);
+                 BufferedWriter page = PlainFiles.writer(reportFile, StandardCharsets.UTF_8)) {
+                w = io.connscope.agent.report.HtmlReport.write(in, List.of(
+                        io.connscope.agent.report.RunSummary.reportLine("this JVM, at exit", Instant.now().toString()),
+                        summaryLine), page);
+            }
+            out.println("connscope: HTML report of " + w.connections + " connections written to "
+                    + reportFile.toAbsolutePath() + (spoolLeftOut == 0 ? "" : "; " + spoolLeftOut
+                    + " later connection and request lines left out (the report keeps at most "
+                    + (SPOOL_LIMIT_BYTES >> 20) + " MB of them)"));
+        } catch (IOException | RuntimeException e) {
+            out.println("connscope: cannot write the HTML report '" + reportFile + "': " + e);
+        } finally {
+            try {
+                Files.deleteIfExists(lines);
+            } catch (IOException ignored) {
+                // deleteOnExit is still set.
             }
         }
     }

@@ -11,7 +11,9 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -441,6 +443,27 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void threadsStartedFromTheAgentsThreadsAreNotTracedButTheApplicationsAre() throws Exception {
+        // As the OpenTelemetry SDK and OkHttp start their workers: a plain Thread, created on an agent thread.
+        Thread own = new AgentThread(() -> {
+            Thread worker = new Thread(() -> registry.onAccepted(null, new FileDescriptor(), CLIENT), "sdk-worker");
+            worker.start();
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "connscope-test");
+        own.start();
+        own.join();
+        assertEquals(0, registry.trackedSockets());
+        Thread app = new Thread(() -> registry.onAccepted(null, new FileDescriptor(), CLIENT), "app");
+        app.start();
+        app.join();
+        assertEquals(1, registry.trackedSockets());
+    }
+
+    @Test
     void socketsBeyondCapacityAreCountedNotTraced() {
         ConnectionRegistry small = new ConnectionRegistry(16, kernel, OS, finished::add);
         List<FileDescriptor> fds = new ArrayList<>();
@@ -622,6 +645,31 @@ class ConnectionRegistryTest {
         tls.onClose(fd);
         assertEquals(2, finished.get(0).requests());
         assertEquals(1, finished.get(0).tlsHandshakes());
+    }
+
+    @Test
+    void anOutboundTlsConnectionKnowsWhenItsClientHelloAndItsLastHandshakeFlightWentOut() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = connected(tls);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(7);
+        // ChangeCipherSpec, then an encrypted record: TLS 1.3's Finished as the JDK sends it.
+        byte[] finished = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[] data = {0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[][] writes = {hello, hello, finished, data};
+        long[] before = new long[writes.length];
+        for (int i = 0; i < writes.length; i++) {
+            long address = m.top;
+            System.arraycopy(writes[i], 0, m.bytes, m.top, writes[i].length);
+            m.top += writes[i].length;
+            before[i] = System.nanoTime();
+            tls.onWrite(fd, address, 0, writes[i].length, null);
+        }
+        ConnectionRecord r = tls.openConnections(false).get(0);
+        assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the first ClientHello");
+        assertTrue(r.tlsHandshakeEndNanos() >= before[2] && r.tlsHandshakeEndNanos() < before[3],
+                "the write after it that is no ClientHello again (one after a HelloRetryRequest is)");
+        tls.onClose(fd);
     }
 
     @Test
@@ -953,6 +1001,44 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aPoolEntryIsFollowedToItsConnectionOnceUntilThePoolDiscardsIt() {
+        Object entry = new Object(); // as httpcore5's PoolEntry: reused by its pool for the next connection
+        FileDescriptor first = connected();
+        kernel.entries.put(entry, first);
+        int before = kernel.ownerWalks;
+        for (int i = 0; i < 5; i++) {
+            registry.onPooled(entry, "SomePool", false);
+            registry.onPooled(entry, "SomePool", true);
+        }
+        assertEquals(1, kernel.ownerWalks - before, "leases and returns after the first follow no fields");
+        assertTrue(registry.openConnections(false).get(0).pooledIdle());
+
+        // An asynchronous pool: the discarded connection closes later, after the entry has its next one.
+        registry.onPoolDiscard(entry);
+        FileDescriptor second = connected();
+        kernel.entries.put(entry, second);
+        registry.onPooled(entry, null, false);
+        registry.onClose(first);
+        List<ConnectionRecord> open = registry.openConnections(false);
+        assertEquals(1, open.size());
+        assertTrue(finished.get(0).pooledIdle(), "the discarded connection was not handed out again");
+        assertFalse(open.get(0).pooledIdle(), "the entry's new connection was handed out");
+    }
+
+    @Test
+    void anOwnerWhoseConnectionClosedIsFollowedAgain() {
+        Object wrapper = new Object();
+        FileDescriptor fd = connected();
+        kernel.entries.put(wrapper, fd);
+        registry.onPooled(wrapper, "SomePool", true);
+        registry.onClose(fd);
+        int before = kernel.ownerWalks;
+        registry.onPooled(wrapper, "SomePool", false);
+        assertEquals(1, kernel.ownerWalks - before, "a closed connection is not remembered");
+        assertEquals(1, finished.size());
+    }
+
+    @Test
     void aPoolDiscardExplainsACloseThatAnotherThreadRunsLater() throws Exception {
         Memory m = new Memory();
         ConnectionRegistry pooled = withMemory(m);
@@ -1021,11 +1107,49 @@ class ConnectionRegistryTest {
         http.onWrite(fd, m.put(req), 0, req.length(), null);
         http.onRead(fd, m.put("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0, 38, null);
         kernel.finPending = true; // the server closed the idle connection
+        sleepAtLeast(ConnectionProtocols.STALE_CHECK_MIN_IDLE_NANOS);
         http.onWrite(fd, m.put(req), 0, req.length(), null);
         http.onRead(fd, 0, 0, -1, null);
         http.onClose(fd);
         assertEquals("stale", finished.get(0).closeReason());
         assertEquals(CloseInitiator.REMOTE, finished.get(0).closeInitiator());
+    }
+
+    @Test
+    void aConnectionHandedStraightOnIsNotPolledForAStaleFinAndOneThatSatIdleIsOncePerRequest() {
+        Memory m = new Memory();
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
+        String req = "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+        String body = "hello";
+        String resp = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        long reqAt = m.put(req);
+        long bodyAt = m.put(body);
+        long respAt = m.put(resp);
+        int requests = 200;
+        for (int i = 0; i < requests; i++) {
+            http.onWrite(fd, reqAt, 0, req.length(), null);
+            http.onWrite(fd, bodyAt, 0, body.length(), null); // the same request's body: no second poll
+            http.onRead(fd, respAt, 0, resp.length(), null);
+        }
+        // Back to back, each request follows its response within microseconds (a descheduled one may not).
+        assertTrue(kernel.finPolls < requests / 4, kernel.finPolls + " polls for " + requests + " requests");
+        int before = kernel.finPolls;
+        for (int i = 0; i < 3; i++) {
+            sleepAtLeast(ConnectionProtocols.STALE_CHECK_MIN_IDLE_NANOS);
+            http.onWrite(fd, reqAt, 0, req.length(), null);
+            http.onWrite(fd, bodyAt, 0, body.length(), null);
+            http.onRead(fd, respAt, 0, resp.length(), null);
+        }
+        assertEquals(3, kernel.finPolls - before);
+        assertEquals(requests + 3, http.openConnections(false).get(0).requests());
+    }
+
+    private static void sleepAtLeast(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+        }
     }
 
     @Test
@@ -1181,9 +1305,14 @@ class ConnectionRegistryTest {
             return pooledTimes;
         }
 
+        /** Library objects (tests' pool entries) to the socket each holds now; how often an owner was followed. */
+        final Map<Object, FileDescriptor> entries = new IdentityHashMap<>();
+        int ownerWalks;
+
         @Override
         public FileDescriptor descriptorOfOwner(Object owner) {
-            return owner instanceof FileDescriptor ? (FileDescriptor) owner : null;
+            ownerWalks++;
+            return owner instanceof FileDescriptor ? (FileDescriptor) owner : entries.get(owner);
         }
 
         int keepAliveReads;
@@ -1195,9 +1324,11 @@ class ConnectionRegistryTest {
         }
 
         boolean finPending;
+        int finPolls;
 
         @Override
         public boolean peerFinPending(FileDescriptor fd) {
+            finPolls++;
             return finPending;
         }
 

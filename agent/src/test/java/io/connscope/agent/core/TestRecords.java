@@ -60,4 +60,10 @@ public final class TestRecords {
         r.verdict = CloseInitiator.decideFromHistory(r.history);
         return closed(r);
     }
+
+    /** The record's connect ended {@code afterNanos} after it started. */
+    public static ConnectionRecord connectedAfter(ConnectionRecord r, long afterNanos) {
+        r.connectedNanos = r.openedNanos + afterNanos;
+        return r;
+    }
 }

@@ -63,7 +63,7 @@ class KernelSamplerTest {
         }
     }
 
-    /** The cost of one sample with a few thousand rows (printed for the README), and that it stays bounded. */
+    /** The cost of one sample with a few thousand rows (printed for docs/kernel-view.md), and that it stays bounded. */
     @Test
     void sampleCost() throws Exception {
         KernelSampler sampler = sampler();

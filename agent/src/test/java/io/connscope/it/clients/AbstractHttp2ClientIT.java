@@ -358,7 +358,7 @@ abstract class AbstractHttp2ClientIT {
             p.expect(serverFirst ? "remote" : "local", initiator, what + ": close_initiator" + rows);
         } else if (timeWait.size() == 2) {
             // Both sides hold TIME_WAIT: the FINs crossed on the wire, and each side is first by its own clock (the
-            // README's "Who closed first"): local, or remote when nginx's FIN was in before the client's shutdown.
+            // docs/close-initiator.md): local, or remote when nginx's FIN was in before the client's shutdown.
             p.check("local".equals(initiator) || "remote".equals(initiator),
                     what + ": FINs crossed, but close_initiator is " + initiator + rows);
         } else {

@@ -228,7 +228,7 @@ class NginxIT {
             // the whole response (Content-Length). The kernel's TIME_WAIT row says who it was on each connection.
             // When the upstream holds it, the agent must say "local"; when the agent says "remote", nginx must hold
             // it. (nginx's FIN can land between the agent's look and the upstream's own close, microseconds apart:
-            // then the agent says "local" although nginx went first; see "Who closed first" in the README.)
+            // then the agent says "local" although nginx went first; see docs/close-initiator.md.)
             List<ProcNetTcp.Row> tw = ProcNetTcp.timeWait("127.0.0.1", nginxPort, port);
             if (tw.isEmpty()) {
                 p.check(false, "kernel: expected a TIME_WAIT row for " + nginxPort + "<->" + port + " but found none");

@@ -254,9 +254,9 @@ class CoexistenceIT {
                 "connscope's own export traffic is not in its data" + context);
         assertTrue(run.records().stream().noneMatch(r -> r.path("remote_port").asInt() == connscopes.port()), context);
         // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows:
-        // real TCP connections of this JVM, reported like any other (see README, "Beside the OpenTelemetry Java agent").
+        // real TCP connections of this JVM, reported like any other (see docs/opentelemetry.md, "Beside the OpenTelemetry Java agent").
         // The OpenTelemetry Java agent's export connections are the application's as far as connscope knows: real
-        // TCP connections of this JVM, reported like any other (README, "Beside the OpenTelemetry Java agent").
+        // TCP connections of this JVM, reported like any other (docs/opentelemetry.md, "Beside the OpenTelemetry Java agent").
         List<Span> otelAgentExports = connscopes.spans().stream()
                 .filter(s -> otelAgentPort.equals(attribute(s.getAttributesList(), "server.port"))).collect(Collectors.toList());
         // It closes while the JVM exits (the other agent's shutdown hook), racing connscope's exit report: it is
@@ -266,8 +266,19 @@ class CoexistenceIT {
             assertEquals("outbound", attribute(s.getAttributesList(), "connscope.connection.direction"), context);
             assertTrue(Integer.parseInt(attribute(s.getAttributesList(), "connscope.connection.requests")) >= 1, context);
         }
-        assertEquals(scenario.size() + otelAgentExports.size(), connscopes.spans().size(),
-                "nothing but the scenario's connections and the OpenTelemetry Java agent's exports" + context);
+        // In the requests' own traces: the connect span of each of the scenario's two connections, a child of the
+        // OpenTelemetry agent's client span of the request that opened it (README, "Connections in request traces").
+        List<Span> connects = connscopes.spans().stream().filter(s -> s.getName().equals("socket connect 127.0.0.1:"
+                + port)).collect(Collectors.toList());
+        assertEquals(2, connects.size(), "connect spans" + context);
+        for (Span c : connects) {
+            assertTrue(otelSpans.stream().anyMatch(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT
+                    && s.getSpanId().equals(c.getParentSpanId()) && s.getTraceId().equals(c.getTraceId())),
+                    "a connect span's parent is the OpenTelemetry agent's client span" + context);
+        }
+        assertEquals(scenario.size() + otelAgentExports.size() + connects.size(), connscopes.spans().size(),
+                "nothing but the scenario's connections, their connect spans and the OpenTelemetry Java agent's "
+                        + "exports" + context);
     }
 
     private static String render(OtlpReceiver receiver) {

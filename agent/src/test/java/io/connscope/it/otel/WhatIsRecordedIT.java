@@ -1,6 +1,7 @@
 package io.connscope.it.otel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.docs.DocPages;
 import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
 import io.connscope.it.TestJars;
@@ -10,8 +11,6 @@ import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,15 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the README says connscope records, and what it does not, checked on traffic full of secrets
+ * What docs/what-is-recorded.md says connscope records, and what it does not, checked on traffic full of secrets
  * ({@link SecretTraffic}: request targets with query strings, Authorization, Cookie, Set-Cookie and custom headers,
  * bodies; plain and TLS): none of it reaches the JSON Lines file, the console or OpenTelemetry (spans, span
  * events, metrics); the Connection and Keep-Alive headers do; and the JSON fields and span attributes are exactly
- * the ones the README lists.
+ * the ones docs/json-lines.md and docs/opentelemetry.md list.
  */
 class WhatIsRecordedIT {
 
-    /** The span and span event attributes the README's Spans section lists. */
+    /** The span and span event attributes docs/opentelemetry.md's Spans section lists. */
     private static final Set<String> SPAN_ATTRIBUTES = Set.of("network.transport", "network.type",
             "network.peer.address", "network.peer.port", "network.local.address", "network.local.port",
             "server.address", "server.port", "client.address", "client.port", "connscope.connection.id",
@@ -50,8 +49,10 @@ class WhatIsRecordedIT {
             "connscope.http2.server.pings_sent", "connscope.http2.server.pings_acked",
             "connscope.http2.ping.rtt_min_ms", "connscope.http2.ping.rtt_avg_ms", "connscope.http2.ping.rtt_max_ms",
             "connscope.http2.client.resets", "connscope.http2.server.resets", "connscope.http2.goaways",
-            "connscope.http.trace_context.malformed");
-    /** The attributes of each span event the README lists, by event name. */
+            "connscope.http.trace_context.malformed", "connscope.http.request_links.dropped",
+            "connscope.http.request.index", "connscope.connection.age_ms", "connscope.connection.idle_before_ms",
+            "tls.resumed");
+    /** The attributes of each span event docs/opentelemetry.md lists, by event name. */
     private static final java.util.Map<String, Set<String>> EVENT_ATTRIBUTES = java.util.Map.of(
             "http.request", Set.of("connscope.http.request.index", "connscope.connection.reused",
                     "network.protocol.version", "http.response.status_code", "connscope.http.request.connection",
@@ -170,20 +171,20 @@ class WhatIsRecordedIT {
         }
     }
 
-    /** The JSON fields are exactly the README's; the resource, span and span event attributes only those it lists. */
+    /** The JSON fields are exactly docs/json-lines.md's; the resource, span and span event attributes only those docs/opentelemetry.md lists. */
     private static void assertOnlyWhatTheReadmeLists(Fork.Result r, OtlpReceiver receiver, String context)
             throws Exception {
-        // The JSON fields are exactly the README's.
-        String readme = readme();
+        // The JSON fields are exactly docs/json-lines.md's.
+        String jsonLines = DocPages.read("docs/json-lines.md");
         for (String type : List.of("connection", "request")) {
-            Set<String> documented = readmeFields(readme, type);
+            Set<String> documented = documentedFields(jsonLines, type);
             for (JsonNode n : r.records()) {
                 if (type.equals(n.path("type").asText())) {
                     Set<String> fields = new TreeSet<>();
                     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
                         fields.add(it.next());
                     }
-                    assertEquals(documented, fields, "the fields of a " + type + " record against the README's "
+                    assertEquals(documented, fields, "the fields of a " + type + " record against docs/json-lines.md's "
                             + "table: " + n + context);
                 }
             }
@@ -198,11 +199,11 @@ class WhatIsRecordedIT {
         assertEquals(Set.of("service.name", "telemetry.sdk.language", "telemetry.sdk.name",
                 "telemetry.sdk.version"), resource, "resource attributes" + context);
 
-        // Span and span event attributes: only those the README lists.
+        // Span and span event attributes: only those docs/opentelemetry.md lists.
         for (Span s : receiver.spans()) {
             for (var kv : s.getAttributesList()) {
                 assertTrue(SPAN_ATTRIBUTES.contains(kv.getKey()), "span attribute " + kv.getKey()
-                        + " is not in the README" + context);
+                        + " is not in docs/opentelemetry.md" + context);
             }
             for (Span.Event e : s.getEventsList()) {
                 assertTrue(EVENT_ATTRIBUTES.containsKey(e.getName()), "span event " + e.getName() + context);
@@ -214,18 +215,13 @@ class WhatIsRecordedIT {
         }
     }
 
-    private static String readme() throws Exception {
-        Path readme = Fork.testClasses().toAbsolutePath().getParent().getParent().getParent().resolve("README.md");
-        return new String(Files.readAllBytes(readme), StandardCharsets.UTF_8).replace("\r\n", "\n");
-    }
-
-    /** The first column of the README's table of {@code "type":"TYPE"} objects, one field per name. */
-    static Set<String> readmeFields(String readme, String type) {
+    /** The first column of docs/json-lines.md's table of {@code "type":"TYPE"} objects, one field per name. */
+    static Set<String> documentedFields(String page, String type) {
         String title = "objects (`\"type\":\"" + type + "\"`):";
-        int at = readme.indexOf(title);
-        assertTrue(at >= 0, "the README has no table headed '" + title + "'");
+        int at = page.indexOf(title);
+        assertTrue(at >= 0, "docs/json-lines.md has no table headed '" + title + "'");
         Set<String> fields = new TreeSet<>();
-        String[] lines = readme.substring(at).split("\n");
+        String[] lines = page.substring(at).split("\n");
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty() && fields.isEmpty()) {

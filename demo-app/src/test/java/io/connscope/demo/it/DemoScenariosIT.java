@@ -236,7 +236,7 @@ class DemoScenariosIT {
         assertTrue(lines.contains("demo: 1 scenario(s), 1 with a MISMATCH (marked <<< MISMATCH)"), fork.describe());
     }
 
-    /** The README quick start: no arguments runs every scenario, quickly (slow-response with 3 s). */
+    /** The README's quick start: no arguments runs every scenario, quickly (slow-response with 3 s). */
     @Test
     void allScenariosByDefault() throws Exception {
         DemoFork fork = DemoFork.start(List.of());

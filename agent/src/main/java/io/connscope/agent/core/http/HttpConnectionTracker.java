@@ -8,7 +8,13 @@ package io.connscope.agent.core.http;
  * start), and must begin with a request line ({@code METHOD SP}); a response starts with the first response bytes
  * after a request and begins with {@code HTTP/1.}. A 1xx interim response is followed by more of the same
  * request. Only the heads are read, and of them only the version, status, {@code Connection} and
- * {@code Keep-Alive}, and a request's trace context ({@link TraceHeaders}). Bodies are skipped unread.
+ * {@code Keep-Alive}, the body's framing ({@code Content-Length}, {@code Transfer-Encoding}), and a request's trace
+ * context ({@link TraceHeaders}). Bodies are skipped unread.
+ *
+ * <p>Pipelining: a request line right after a complete request (its body skipped by its framing, see
+ * {@link MessageBody}), before any response, is the next request; the earlier ones wait, oldest first, for their
+ * responses ({@link PipelinedRequest}), which are told apart the same way when a server writes them back to back.
+ * Where a body's framing cannot be told, the bytes after it are not looked at, as without pipelining.
  *
  * <p>Reads and writes of one connection may run on different threads, so the methods synchronize on the
  * tracker (a lock per connection, uncontended in practice). Nothing is allocated per read or write; an
@@ -33,6 +39,20 @@ public final class HttpConnectionTracker {
     private final ExchangeListener listener;
     private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
     private final HttpHeaderScanner responseHead = new HttpHeaderScanner();
+    /** Requests pipelined before the current one that wait for their responses, oldest first; made at the first. */
+    private java.util.ArrayDeque<PipelinedRequest> waiting;
+    /** The current request's body, and a pipelined response's, while they are skipped; made when first needed. */
+    private MessageBody requestBody;
+    private MessageBody responseBody;
+    /** The current request's body is being skipped (pipelining is looked for after it). */
+    private boolean inRequestBody;
+    /** The current request's body cannot be told (a bad Content-Length): no pipelined request is looked for after it. */
+    private boolean requestFramingLost;
+    /** A pipelined response's body is being skipped, to find the next response in the same bytes. */
+    private boolean inResponseBody;
+    /** The response being read answers the oldest waiting request, not the current one. */
+    private boolean answeringWaiting;
+
     private int state = IDLE;
     /** Written under the lock, volatile for {@link #requests()}. */
     private volatile int requests;
@@ -42,6 +62,9 @@ public final class HttpConnectionTracker {
     private boolean responseStarted;
     /** When the current request started, on the monotonic clock the caller already read for the byte counters. */
     private long requestStartedNanos;
+    /** When response bytes last came (0: none yet, or not told), and what that made the current request wait. */
+    private long lastResponseNanos;
+    private long idleBeforeNanos = -1;
     /** The connection's open time on both clocks: turns {@link #requestStartedNanos} into wall-clock time. */
     private final long anchorMillis;
     private final long anchorNanos;
@@ -221,7 +244,9 @@ public final class HttpConnectionTracker {
             responseStarted = answered;
             exchangeReported = false;
             requestStartedNanos = nowNanos;
+            idleBeforeNanos = requests > 1 && lastResponseNanos != 0 ? Math.max(0, nowNanos - lastResponseNanos) : -1;
             requestHead.begin(true);
+            beginRequestFraming();
             if (answered) {
                 // Its response went by first; the exchange ends as soon as the request head is read.
                 requestHead.feed(bytes, address, length);
@@ -238,9 +263,117 @@ public final class HttpConnectionTracker {
             // late (after 100-continue) or a protocol this tracker does not follow. Nothing to count.
             return;
         }
-        if (requestHead.inHead()) {
-            requestHead.feed(bytes, address, length);
+        if (state != REQUEST) {
+            if (requestHead.inHead()) {
+                requestHead.feed(bytes, address, length);
+            }
+            return;
         }
+        feedRequest(bytes, address, length, nowNanos);
+    }
+
+    /**
+     * Bytes of the current request, whose response has not begun: its head, then its body, then, if more follows
+     * and looks like a request line, the next request, pipelined.
+     */
+    private void feedRequest(ByteSource bytes, long address, int length, long nowNanos) {
+        int offset = 0;
+        while (offset < length) {
+            if (requestHead.inHead()) {
+                offset += requestHead.feed(bytes, address + offset, length - offset);
+                if (requestHead.inHead()) {
+                    return;
+                }
+                frameRequestBody();
+                continue;
+            }
+            if (inRequestBody) {
+                offset += requestBody.skip(bytes, address + offset, length - offset);
+                if (!requestBody.done()) {
+                    return;
+                }
+                inRequestBody = false;
+                continue;
+            }
+            if (requestFramingLost || !looksLikeRequest(bytes, address + offset, length - offset)) {
+                return;
+            }
+            pipeline(nowNanos);
+        }
+    }
+
+    /** The current request's head has ended: skip its body by its framing before looking for a pipelined request. */
+    private void frameRequestBody() {
+        if (requestHead.chunked) {
+            body(true).chunked();
+            inRequestBody = true;
+        } else if (requestHead.contentLength == HttpHeaderScanner.BAD_LENGTH) {
+            requestFramingLost = true;
+        } else if (requestHead.contentLength > 0) {
+            body(true).length(requestHead.contentLength);
+            inRequestBody = true;
+        }
+    }
+
+    private MessageBody body(boolean request) {
+        if (request) {
+            return requestBody != null ? requestBody : (requestBody = new MessageBody());
+        }
+        return responseBody != null ? responseBody : (responseBody = new MessageBody());
+    }
+
+    private void beginRequestFraming() {
+        inRequestBody = false;
+        requestFramingLost = false;
+    }
+
+    /** Pipelined requests waiting for their responses at once, per connection; more are counted but not kept. */
+    static final int MAX_WAITING = 1024;
+
+    /**
+     * A request line follows the current request before its response: the current request waits for its response
+     * (kept only as far as someone listens for exchanges), and this one becomes the current one.
+     */
+    private void pipeline(long nowNanos) {
+        if (waiting == null) {
+            waiting = new java.util.ArrayDeque<>(4);
+        }
+        PipelinedRequest earlier = new PipelinedRequest(requests, requestHead.headMethod, requestStartedNanos);
+        TraceHeaders trace = requestHead.traceContext();
+        if (trace != null && trace.malformed() > 0) {
+            traceContextMalformed += trace.malformed();
+        }
+        if (listener != null) {
+            earlier.describe(requestHead, trace);
+        }
+        if (waiting.size() < MAX_WAITING) {
+            waiting.add(earlier);
+        } else {
+            // Too many unanswered: reported now, as unanswered, so that no request goes uncounted.
+            report(earlier, false);
+        }
+        requests++;
+        staleCheckDue = false; // sent right behind another request, not after the connection sat idle
+        sentAfterPeerClosed = false;
+        exchangeReported = false;
+        responseStarted = false;
+        requestStartedNanos = nowNanos;
+        requestHead.begin(true);
+        beginRequestFraming();
+    }
+
+    /** Reports a pipelined request's exchange: with the response just read, or ({@code answered} false) without. */
+    private void report(PipelinedRequest p, boolean answered) {
+        if (listener == null) {
+            return;
+        }
+        listener.onExchange(new HttpExchange(p.index, p.version,
+                p.connection, p.keepAlive,
+                answered ? responseHead.status : 0,
+                answered ? HttpTokens.text(responseHead.connection, responseHead.connectionLength) : null,
+                answered ? HttpTokens.text(responseHead.keepAlive, responseHead.keepAliveLength) : null,
+                anchorMillis + Math.floorDiv(p.startedNanos - anchorNanos, 1_000_000L),
+                p.traceId, p.spanId, p.sampled));
     }
 
     /**
@@ -249,6 +382,17 @@ public final class HttpConnectionTracker {
      * switched).
      */
     public synchronized int onResponseBytes(ByteSource bytes, long address, int length) {
+        return onResponseBytes(bytes, address, length, 0);
+    }
+
+    /**
+     * {@link #onResponseBytes(ByteSource, long, int)} at {@code nowNanos} ({@link System#nanoTime()}, 0 when not
+     * read): the time a next request's idle wait counts from.
+     */
+    public synchronized int onResponseBytes(ByteSource bytes, long address, int length, long nowNanos) {
+        if (nowNanos != 0 && length > 0) {
+            lastResponseNanos = nowNanos;
+        }
         if (switched) {
             return 0;
         }
@@ -272,19 +416,43 @@ public final class HttpConnectionTracker {
             return length;
         }
         while (offset < length) {
+            if (inResponseBody) {
+                // A pipelined response's body: the next response may follow in these bytes.
+                offset += responseBody.skip(bytes, address + offset, length - offset);
+                if (!responseBody.done()) {
+                    return length;
+                }
+                inResponseBody = false;
+                continue;
+            }
             if (state == REQUEST && !responseHead.inHead()) {
                 if (!startsWithHttp(bytes, address + offset, length - offset)) {
                     return length;
                 }
                 responseHead.begin(false);
-                responseStarted = true;
-                state = RESPONSE;
+                answeringWaiting = waiting != null && !waiting.isEmpty();
+                if (!answeringWaiting) {
+                    responseStarted = true;
+                    state = RESPONSE;
+                }
             }
             if (!responseHead.inHead()) {
                 return length;
             }
             int used = responseHead.feed(bytes, address + offset, length - offset);
             offset += used;
+            if (!responseHead.inHead() && answeringWaiting) {
+                if (responseHead.status >= 100 && responseHead.status < 200) {
+                    continue; // interim: its final response comes next
+                }
+                answeringWaiting = false;
+                PipelinedRequest answered = waiting.poll();
+                report(answered, true);
+                if (!frameResponseBody(answered.head)) {
+                    return length;
+                }
+                continue;
+            }
             if (!responseHead.inHead()) {
                 if (responseHead.status == 101) {
                     // The request is answered by the switch itself; what follows is not HTTP/1.x.
@@ -303,6 +471,26 @@ public final class HttpConnectionTracker {
             }
         }
         return length;
+    }
+
+    /**
+     * A pipelined request's response head has ended: skips its body by its framing, and returns whether the next
+     * response can be found after it (false: a body that runs until the connection closes, or framing unknown).
+     */
+    private boolean frameResponseBody(boolean toHead) {
+        int status = responseHead.status;
+        if (toHead || status == 204 || status == 304) {
+            return true;
+        }
+        if (responseHead.chunked) {
+            body(false).chunked();
+        } else if (responseHead.contentLength >= 0) {
+            body(false).length(responseHead.contentLength);
+        } else {
+            return false;
+        }
+        inResponseBody = !responseBody.done();
+        return true;
     }
 
     /** Whether a 101 Switching Protocols response ended HTTP/1.x on this connection. */
@@ -348,7 +536,7 @@ public final class HttpConnectionTracker {
                 anchorMillis + Math.floorDiv(requestStartedNanos - anchorNanos, 1_000_000L),
                 ids ? TraceHeaders.traceIdHex(trace.traceIdHigh(), trace.traceIdLow()) : null,
                 ids ? TraceHeaders.spanIdHex(trace.spanId()) : null,
-                traced ? HttpExchange.sampled(trace.sampled()) : null));
+                traced ? HttpExchange.sampled(trace.sampled()) : null, idleBeforeNanos));
     }
 
     /**
@@ -403,6 +591,11 @@ public final class HttpConnectionTracker {
         if (state == EARLY_RESPONSE) {
             // Its request never showed up: whatever it answered is already counted.
             state = RESPONSE;
+        }
+        if (waiting != null) {
+            for (PipelinedRequest p; (p = waiting.poll()) != null; ) {
+                report(p, false);
+            }
         }
         reportExchange();
         return closeReason(client, closedByPeer, peerReset, localReset);

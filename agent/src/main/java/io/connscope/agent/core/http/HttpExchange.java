@@ -30,17 +30,29 @@ public final class HttpExchange {
     public final String spanId;
     /** Whether its trace context said sampled; null when it said nothing about sampling (or carried none). */
     public final Boolean sampled;
+    /**
+     * HTTP/1.x: nanoseconds from the last response byte of the connection's previous exchange to this request's
+     * first byte (how long the connection sat idle before it); -1 for a first request, HTTP/2, or when unknown.
+     */
+    public final long idleBeforeNanos;
 
     HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
                  String responseConnection, String responseKeepAlive, long startedAtMillis, String traceId,
                  String spanId, Boolean sampled) {
         this(index, httpVersion, requestConnection, requestKeepAlive, status, responseConnection, responseKeepAlive,
-                startedAtMillis, -1, null, traceId, spanId, sampled);
+                startedAtMillis, -1, null, traceId, spanId, sampled, -1);
+    }
+
+    HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
+                 String responseConnection, String responseKeepAlive, long startedAtMillis, String traceId,
+                 String spanId, Boolean sampled, long idleBeforeNanos) {
+        this(index, httpVersion, requestConnection, requestKeepAlive, status, responseConnection, responseKeepAlive,
+                startedAtMillis, -1, null, traceId, spanId, sampled, idleBeforeNanos);
     }
 
     private HttpExchange(int index, String httpVersion, String requestConnection, String requestKeepAlive, int status,
                          String responseConnection, String responseKeepAlive, long startedAtMillis, int grpcStatus,
-                         String resetCode, String traceId, String spanId, Boolean sampled) {
+                         String resetCode, String traceId, String spanId, Boolean sampled, long idleBeforeNanos) {
         this.index = index;
         this.reused = index > 1;
         this.httpVersion = httpVersion;
@@ -55,6 +67,7 @@ public final class HttpExchange {
         this.traceId = traceId;
         this.spanId = spanId;
         this.sampled = sampled;
+        this.idleBeforeNanos = idleBeforeNanos;
     }
 
     /**
@@ -64,7 +77,7 @@ public final class HttpExchange {
     public static HttpExchange ofHttp2Stream(int index, int status, int grpcStatus, String resetCode,
                                              long startedAtMillis, String traceId, String spanId, int sampled) {
         return new HttpExchange(index, "HTTP/2", null, null, status, null, null, startedAtMillis, grpcStatus, resetCode,
-                traceId, spanId, sampled(sampled));
+                traceId, spanId, sampled(sampled), -1);
     }
 
     /** A sampled flag of 1, 0 or -1 as true, false or null. */

@@ -19,7 +19,7 @@ final class HttpHeaderScanner {
      * its class is loaded with this one: left to the first request that needs it, the class was loaded from inside
      * compiled code of the head scan, on the application's thread, and its loading allocated some 25 KB there.
      */
-    private static final int NAME_CAPACITY = Math.max(16, TraceHeaders.LONGEST_NAME);
+    private static final int NAME_CAPACITY = Math.max(17, TraceHeaders.LONGEST_NAME);
     private static final int LINE_WINDOW = 12;
 
     /** "HTTP/1.", with which every HTTP/1.x version starts (see {@link Words}). */
@@ -31,6 +31,17 @@ final class HttpHeaderScanner {
     private static final long CONNECTION_TAIL = Words.of("nection:");
     private static final long KEEP_ALIVE_HEAD = Words.of("keep-ali");
     private static final long KEEP_ALIVE_TAIL = Words.of("p-alive:");
+    /** "content-length:" in two words (bytes 0-7, 7-14), "transfer-encoding:" in three (0-7, 8-15, 10-17). */
+    private static final long CONTENT_LENGTH_HEAD = Words.of("content-");
+    private static final long CONTENT_LENGTH_TAIL = Words.of("-length:");
+    private static final long CONTENT_LENGTH_HEAD_FOLD = Words.caseFold("content-");
+    private static final long CONTENT_LENGTH_TAIL_FOLD = Words.caseFold("-length:");
+    private static final long TRANSFER_ENCODING_HEAD = Words.of("transfer");
+    private static final long TRANSFER_ENCODING_MIDDLE = Words.of("-encodin");
+    private static final long TRANSFER_ENCODING_TAIL = Words.of("ncoding:");
+    private static final long TRANSFER_ENCODING_HEAD_FOLD = Words.caseFold("transfer");
+    private static final long TRANSFER_ENCODING_MIDDLE_FOLD = Words.caseFold("-encodin");
+    private static final long TRANSFER_ENCODING_TAIL_FOLD = Words.caseFold("ncoding:");
     private static final long CONNECTION_HEAD_FOLD = Words.caseFold("connecti");
     private static final long CONNECTION_TAIL_FOLD = Words.caseFold("nection:");
     private static final long KEEP_ALIVE_HEAD_FOLD = Words.caseFold("keep-ali");
@@ -43,6 +54,7 @@ final class HttpHeaderScanner {
     private static final long B3 = Words.of("b3:");
     private static final long B3_FOLD = Words.caseFold("b3:");
     private static final long FIVE_BYTES = Words.mask(5);
+    private static final long HEAD_METHOD = Words.of("HEAD ");
     private static final long THREE_BYTES = Words.mask(3);
 
     /** For {@link #indexOf}: '\n' and '\r' in every byte of a word, and each byte's low and high bit. */
@@ -61,10 +73,19 @@ final class HttpHeaderScanner {
     private static final int TARGET_KEEP_ALIVE = 2;
     /** A request's trace header, which one in {@link #traceHeader}. */
     private static final int TARGET_TRACE = 3;
+    /** The body's framing: how the next message of a pipelined connection is found. */
+    private static final int TARGET_CONTENT_LENGTH = 4;
+    private static final int TARGET_TRANSFER_ENCODING = 5;
     /** A header line whose name the chunk ends too soon to tell. */
     private static final int UNDECIDED = -1;
     /** "connection:" and "keep-alive:" alike. */
     private static final int NAME_COLON_LENGTH = 11;
+    private static final int CONTENT_LENGTH_COLON_LENGTH = 15;
+    private static final int TRANSFER_ENCODING_COLON_LENGTH = 18;
+
+    /** {@link #contentLength} when the head had none, and when it had one that does not parse (or two that differ). */
+    static final long NO_LENGTH = -1;
+    static final long BAD_LENGTH = -2;
 
     private int phase = DONE;
     private boolean request;
@@ -94,6 +115,21 @@ final class HttpHeaderScanner {
     byte[] keepAlive;
     int keepAliveLength = -1;
 
+    /**
+     * The Content-Length, {@link #NO_LENGTH} or {@link #BAD_LENGTH}; and whether Transfer-Encoding names chunked.
+     * Parsed as the value streams by: {@link #lengthDigits} counts the value's digits, -1 once it has ended.
+     */
+    long contentLength = NO_LENGTH;
+    private long lengthValue;
+    private int lengthDigits;
+    boolean chunked;
+    /** The Transfer-Encoding value, made when the header is first seen; its length -1 until then. */
+    private byte[] transferEncoding;
+    private int transferEncodingLength = -1;
+
+    /** Whether a request's method is HEAD (its response has no body, whatever its Content-Length says). */
+    boolean headMethod;
+
     /** 10 for HTTP/1.0, 11 for HTTP/1.1, 0 unknown. */
     int version;
     /** The response status, 0 for requests or when unknown. */
@@ -110,6 +146,10 @@ final class HttpHeaderScanner {
         target = TARGET_NONE;
         connectionLength = -1;
         keepAliveLength = -1;
+        contentLength = NO_LENGTH;
+        chunked = false;
+        headMethod = false;
+        transferEncodingLength = -1;
         version = 0;
         status = 0;
         if (trace != null) {
@@ -171,7 +211,8 @@ final class HttpHeaderScanner {
                 }
                 if (kept != UNDECIDED) {
                     beginValue(kept);
-                    i += NAME_COLON_LENGTH;
+                    i += kept == TARGET_CONTENT_LENGTH ? CONTENT_LENGTH_COLON_LENGTH
+                            : kept == TARGET_TRANSFER_ENCODING ? TRANSFER_ENCODING_COLON_LENGTH : NAME_COLON_LENGTH;
                     continue;
                 }
             } else if (phase == VALUE) {
@@ -233,6 +274,7 @@ final class HttpHeaderScanner {
         // line, a response's version and status at the start.
         if (len >= 8) {
             if (request) {
+                headMethod = (bytes.longAt(address) & FIVE_BYTES) == HEAD_METHOD;
                 version = versionOf(bytes.longAt(address + len - 8));
             } else {
                 version = versionOf(bytes.longAt(address));
@@ -254,7 +296,16 @@ final class HttpHeaderScanner {
      */
     private static int targetAhead(ByteSource bytes, long address, int remaining, int first, boolean request) {
         int lower = lower((byte) first);
+        if (lower == 't' && remaining >= TRANSFER_ENCODING_COLON_LENGTH
+                && (bytes.longAt(address) | TRANSFER_ENCODING_HEAD_FOLD) == TRANSFER_ENCODING_HEAD
+                && (bytes.longAt(address + 8) | TRANSFER_ENCODING_MIDDLE_FOLD) == TRANSFER_ENCODING_MIDDLE
+                && (bytes.longAt(address + 10) | TRANSFER_ENCODING_TAIL_FOLD) == TRANSFER_ENCODING_TAIL) {
+            return TARGET_TRANSFER_ENCODING;
+        }
         if (lower != 'c' && lower != 'k') {
+            if (lower == 't' && remaining < TRANSFER_ENCODING_COLON_LENGTH) {
+                return UNDECIDED;
+            }
             if (!request || (lower != 't' && lower != 'x' && lower != 'b')) {
                 return TARGET_NONE;
             }
@@ -268,13 +319,17 @@ final class HttpHeaderScanner {
                     : ((head | B3_FOLD) & THREE_BYTES) == B3;
             return maybe ? UNDECIDED : TARGET_NONE;
         }
-        if (remaining < NAME_COLON_LENGTH) {
+        if (remaining < (lower == 'c' ? CONTENT_LENGTH_COLON_LENGTH : NAME_COLON_LENGTH)) {
             return UNDECIDED;
         }
         // Two overlapping words cover the 11 bytes; the fold lets either case through, letters only.
         long head = bytes.longAt(address);
         long tail = bytes.longAt(address + NAME_COLON_LENGTH - 8);
         if (lower == 'c') {
+            if ((head | CONTENT_LENGTH_HEAD_FOLD) == CONTENT_LENGTH_HEAD) {
+                return (bytes.longAt(address + CONTENT_LENGTH_COLON_LENGTH - 8) | CONTENT_LENGTH_TAIL_FOLD)
+                        == CONTENT_LENGTH_TAIL ? TARGET_CONTENT_LENGTH : TARGET_NONE;
+            }
             return (head | CONNECTION_HEAD_FOLD) == CONNECTION_HEAD && (tail | CONNECTION_TAIL_FOLD) == CONNECTION_TAIL
                     ? TARGET_CONNECTION : TARGET_NONE;
         }
@@ -284,6 +339,12 @@ final class HttpHeaderScanner {
 
     /** Value bytes of a kept header (no newline among them), as {@link #step} keeps them. */
     private void appendValue(ByteSource bytes, long address, int length) {
+        if (target == TARGET_CONTENT_LENGTH) {
+            for (int k = 0; k < length; k++) {
+                lengthByte(bytes.byteAt(address + k));
+            }
+            return;
+        }
         if (target == TARGET_TRACE) {
             for (int k = 0; k < length; k++) {
                 int b = bytes.byteAt(address + k);
@@ -293,8 +354,9 @@ final class HttpHeaderScanner {
             }
             return;
         }
-        byte[] into = target == TARGET_CONNECTION ? connection : keepAlive;
-        int used = target == TARGET_CONNECTION ? connectionLength : keepAliveLength;
+        byte[] into = target == TARGET_CONNECTION ? connection : target == TARGET_KEEP_ALIVE ? keepAlive : transferEncoding;
+        int used = target == TARGET_CONNECTION ? connectionLength
+                : target == TARGET_KEEP_ALIVE ? keepAliveLength : transferEncodingLength;
         for (int k = 0; k < length; k++) {
             byte b = (byte) bytes.byteAt(address + k);
             if (b == '\r' || (!valueStarted && (b == ' ' || b == '\t'))) {
@@ -307,8 +369,43 @@ final class HttpHeaderScanner {
         }
         if (target == TARGET_CONNECTION) {
             connectionLength = used;
-        } else {
+        } else if (target == TARGET_KEEP_ALIVE) {
             keepAliveLength = used;
+        } else {
+            transferEncodingLength = used;
+        }
+    }
+
+    /** One byte of a Content-Length value: digits, with spaces around them; anything else makes it unusable. */
+    private void lengthByte(int b) {
+        if (b == '\r' || contentLength == BAD_LENGTH) {
+            return;
+        }
+        if (b == ' ' || b == '\t') {
+            if (lengthDigits > 0) {
+                lengthDigits = -1; // the value ended; only spaces may follow
+            }
+            return;
+        }
+        if (b < '0' || b > '9' || lengthDigits < 0 || lengthValue > (Long.MAX_VALUE - 9) / 10) {
+            contentLength = BAD_LENGTH;
+            return;
+        }
+        lengthValue = lengthValue * 10 + (b - '0');
+        if (lengthDigits >= 0) {
+            lengthDigits++;
+        }
+    }
+
+    /** A Content-Length value ended: the head's length, unless it had another one that differs. */
+    private void endLength() {
+        if (contentLength == BAD_LENGTH) {
+            return;
+        }
+        if (lengthDigits == 0 || (contentLength != NO_LENGTH && contentLength != lengthValue)) {
+            contentLength = BAD_LENGTH;
+        } else {
+            contentLength = lengthValue;
         }
     }
 
@@ -366,6 +463,8 @@ final class HttpHeaderScanner {
                     nameLength = 0;
                     nameOverflow = false;
                     trimTrailingSpace();
+                } else if (target == TARGET_CONTENT_LENGTH) {
+                    lengthByte(b);
                 } else if (b != '\r') {
                     if (!valueStarted && (b == ' ' || b == '\t')) {
                         break;
@@ -375,6 +474,8 @@ final class HttpHeaderScanner {
                         connection[connectionLength++] = b;
                     } else if (target == TARGET_KEEP_ALIVE && keepAliveLength < VALUE_CAPACITY) {
                         keepAlive[keepAliveLength++] = b;
+                    } else if (target == TARGET_TRANSFER_ENCODING && transferEncodingLength < VALUE_CAPACITY) {
+                        transferEncoding[transferEncodingLength++] = b;
                     } else if (target == TARGET_TRACE) {
                         trace.valueByte(b);
                     }
@@ -404,6 +505,17 @@ final class HttpHeaderScanner {
                 keepAlive = new byte[VALUE_CAPACITY];
             }
             keepAliveLength = Math.max(keepAliveLength, 0);
+        } else if (target == TARGET_CONTENT_LENGTH) {
+            lengthValue = 0;
+            lengthDigits = 0;
+        } else if (target == TARGET_TRANSFER_ENCODING) {
+            if (transferEncoding == null) {
+                transferEncoding = new byte[VALUE_CAPACITY];
+            }
+            transferEncodingLength = Math.max(transferEncodingLength, 0);
+            if (transferEncodingLength > 0 && transferEncodingLength < VALUE_CAPACITY) {
+                transferEncoding[transferEncodingLength++] = ',';
+            }
         } else if (target == TARGET_TRACE) {
             if (trace == null) {
                 trace = new TraceHeaders();
@@ -422,6 +534,13 @@ final class HttpHeaderScanner {
             while (keepAliveLength > 0 && isSpace(keepAlive[keepAliveLength - 1])) {
                 keepAliveLength--;
             }
+        } else if (target == TARGET_CONTENT_LENGTH) {
+            endLength();
+        } else if (target == TARGET_TRANSFER_ENCODING) {
+            while (transferEncodingLength > 0 && isSpace(transferEncoding[transferEncodingLength - 1])) {
+                transferEncodingLength--;
+            }
+            chunked = HttpTokens.lastTokenIs(transferEncoding, transferEncodingLength, "chunked");
         } else if (target == TARGET_TRACE) {
             trace.endValue();
         }
@@ -435,6 +554,7 @@ final class HttpHeaderScanner {
     /** The start line read byte by byte (see {@link #startLineAtOnce} for a whole one). */
     private void finishStartLine() {
         if (request) {
+            headMethod = lineHeadLength >= 5 && (wordAt(lineHead, 0) & FIVE_BYTES) == HEAD_METHOD;
             // "... HTTP/1.1": the version is the line's last 8 bytes.
             if (lineLength >= 8) {
                 version = versionOf(wordAt(lineTail, (lineLength - 8) % LINE_WINDOW));
@@ -490,6 +610,12 @@ final class HttpHeaderScanner {
         }
         if (nameIs("keep-alive")) {
             return TARGET_KEEP_ALIVE;
+        }
+        if (nameIs("content-length")) {
+            return TARGET_CONTENT_LENGTH;
+        }
+        if (nameIs("transfer-encoding")) {
+            return TARGET_TRANSFER_ENCODING;
         }
         if (request) {
             traceHeader = TraceHeaders.headerOf(name, nameLength);

@@ -30,6 +30,22 @@ final class HttpTokens {
         return false;
     }
 
+    /** Whether the last token of a comma-separated list is {@code token} (Transfer-Encoding's final coding). */
+    static boolean lastTokenIs(byte[] value, int length, String token) {
+        int end = length;
+        while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == '\t' || value[end - 1] == ',')) {
+            end--;
+        }
+        int start = end;
+        while (start > 0 && value[start - 1] != ',') {
+            start--;
+        }
+        while (start < end && (value[start] == ' ' || value[start] == '\t')) {
+            start++;
+        }
+        return equalsIgnoreCase(value, start, end, token);
+    }
+
     /** The number after {@code name=} in "timeout=5, max=100", or -1. */
     static int parameter(byte[] value, int length, String name) {
         int i = 0;

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
 
 /**
- * connscope's metrics (names, units and attributes are documented in the README and final).
+ * connscope's metrics (names, units and attributes are documented in docs/opentelemetry.md and final).
  *
  * <p>Closes are events: counted and measured when a finished connection reaches the reporter thread. Totals that
  * grow while a connection lives (opened, requests, bytes, keep-alive) and the open connections of HTTP clients are

@@ -37,13 +37,27 @@ import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
  * show before they close. Request events wait in memory only until their span ends, bounded per span and in
  * total; what does not fit is counted ({@code connscope.http.request_events.dropped} on the span, and the
  * {@code span_event} kind of {@code connscope.export.dropped}).
+ *
+ * <p>Each span links to the sampled requests that ran on it ({@link RequestLinks}). A segment whose links reach the
+ * SDK's link limit is ended there and continued like a long-lived one, so no link is cut; only what exceeds the
+ * links held at once over all connections is left out, counted ({@code connscope.http.request_links.dropped}, and
+ * the {@code span_link} kind). Requests also get spans in their own traces ({@link RequestTraceSpans}), which link
+ * to the segment's span by the ids it reserved ({@link ConnectionSpanIds}).
  */
 final class ConnectionSpans {
 
     /** Request events held at once, over all connections, waiting for their spans to end. */
     static final int MAX_PENDING_EVENTS = 65_536;
+    /** Request links held at once, over all connections, waiting for their spans to end. */
+    static final int MAX_PENDING_LINKS = 65_536;
 
     private final Tracer tracer;
+    private final ConnectionSpanIds ids;
+    private final RequestTraceSpans requestSpans;
+    /** Request links per span: the SDK's link limit, less the one a continued segment spends on its previous. */
+    private final int linksPerSpan;
+    private int pendingLinks;
+    private volatile long droppedLinks;
     private final long maxSpanNanos;
     private final int maxEventsPerSpan;
     /** Connections with request events waiting or with an earlier span: reporter thread only. */
@@ -53,18 +67,31 @@ final class ConnectionSpans {
     private volatile long droppedEvents;
 
     ConnectionSpans(Tracer tracer, long maxSpanSeconds, int maxEventsPerSpan) {
+        this(tracer, new ConnectionSpanIds(), maxSpanSeconds, maxEventsPerSpan, 128, false);
+    }
+
+    /** @param linkLimit the tracer provider's most links per span */
+    ConnectionSpans(Tracer tracer, ConnectionSpanIds ids, long maxSpanSeconds, int maxEventsPerSpan, int linkLimit,
+                    boolean reusedSpans) {
         this.tracer = tracer;
+        this.ids = ids;
+        this.linksPerSpan = Math.max(1, linkLimit - 1);
+        this.requestSpans = new RequestTraceSpans(tracer, reusedSpans);
         this.maxSpanNanos = TimeUnit.SECONDS.toNanos(maxSpanSeconds);
         this.maxEventsPerSpan = maxEventsPerSpan;
     }
 
     /** The part of a connection's life not yet exported as a span. */
-    private static final class Segment {
+    private final class Segment {
         final long startEpochNanos;
         final SpanContext previous;
         final int index;
+        /** The ids its span will have. */
+        final SpanContext reserved = ids.reserve();
         final List<HttpExchange> events = new ArrayList<>(4);
+        final RequestLinks links = new RequestLinks(linksPerSpan);
         long dropped;
+        long droppedLinks;
 
         Segment(long startEpochNanos, SpanContext previous, int index) {
             this.startEpochNanos = startEpochNanos;
@@ -73,8 +100,9 @@ final class ConnectionSpans {
         }
     }
 
+    /** Always: requests are span events, links and spans in their own traces. */
     boolean wantsRequests() {
-        return maxEventsPerSpan > 0;
+        return true;
     }
 
     void onRequest(ConnectionRecord c, HttpExchange e) {
@@ -83,13 +111,32 @@ final class ConnectionSpans {
             s = new Segment(openedEpochNanos(c), null, 0);
             segments.put(c, s);
         }
-        if (s.events.size() < maxEventsPerSpan && pendingEvents < MAX_PENDING_EVENTS) {
-            s.events.add(e);
-            pendingEvents++;
-        } else {
-            s.dropped++;
-            droppedEvents++;
+        if (RequestLinks.linkable(e)) {
+            if (s.links.full()) {
+                // Ended where this request began, continued by a linked segment that has room for its links.
+                long at = Math.max(s.startEpochNanos, TimeUnit.MILLISECONDS.toNanos(e.startedAtMillis));
+                SpanContext ended = emit(c, s, at, true);
+                s = new Segment(at, ended, s.index + 1);
+                segments.put(c, s);
+            }
+            if (pendingLinks < MAX_PENDING_LINKS) {
+                s.links.add(e);
+                pendingLinks++;
+            } else {
+                s.droppedLinks++;
+                droppedLinks++;
+            }
         }
+        if (maxEventsPerSpan > 0) {
+            if (s.events.size() < maxEventsPerSpan && pendingEvents < MAX_PENDING_EVENTS) {
+                s.events.add(e);
+                pendingEvents++;
+            } else {
+                s.dropped++;
+                droppedEvents++;
+            }
+        }
+        requestSpans.onRequest(c, e, s.reserved);
     }
 
     void onFinished(ConnectionRecord r) {
@@ -118,6 +165,7 @@ final class ConnectionSpans {
             ConnectionRecord r = e.getKey();
             if (r.state() != ConnectionState.OPEN && r.closedAtMillis() != 0 && r.closedAtMillis() < staleBefore) {
                 pendingEvents -= e.getValue().events.size();
+                pendingLinks -= e.getValue().links.size();
                 it.remove();
             }
         }
@@ -135,6 +183,10 @@ final class ConnectionSpans {
         return droppedEvents;
     }
 
+    long droppedLinks() {
+        return droppedLinks;
+    }
+
     private SpanContext emit(ConnectionRecord r, Segment s, long endEpochNanos, boolean continued) {
         long start = s == null ? openedEpochNanos(r) : s.startEpochNanos;
         SpanBuilder b = tracer.spanBuilder(name(r)).setNoParent()
@@ -148,7 +200,22 @@ final class ConnectionSpans {
         if (continued) {
             b.setAttribute(CONTINUED, true);
         }
-        Span span = b.startSpan();
+        Span span;
+        if (s != null) {
+            ids.startingWith(s.reserved);
+            try {
+                span = b.startSpan();
+            } finally {
+                ids.done();
+            }
+            s.links.addTo(span);
+            pendingLinks -= s.links.size();
+            if (s.droppedLinks > 0) {
+                span.setAttribute(REQUEST_LINKS_DROPPED, s.droppedLinks);
+            }
+        } else {
+            span = b.startSpan();
+        }
         if (s != null) {
             for (HttpExchange e : s.events) {
                 span.addEvent("http.request", requestAttributes(e),

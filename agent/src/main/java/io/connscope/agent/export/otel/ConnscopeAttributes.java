@@ -9,7 +9,7 @@ import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 /**
  * The attribute keys connscope exports: OpenTelemetry semantic conventions where one exists, {@code connscope.*}
- * for what only connscope knows. Part of connscope's interface, documented in the README.
+ * for what only connscope knows. Part of connscope's interface, documented in docs/opentelemetry.md.
  */
 final class ConnscopeAttributes {
 
@@ -33,6 +33,7 @@ final class ConnscopeAttributes {
     static final AttributeKey<String> HTTP_CONNECTION_STATE = stringKey("http.connection.state");
     static final AttributeKey<String> ERROR_TYPE = stringKey("error.type");
     static final AttributeKey<String> THREAD_NAME = stringKey("thread.name");
+    static final AttributeKey<Boolean> TLS_RESUMED = booleanKey("tls.resumed");
     static final AttributeKey<Boolean> OTEL_METRIC_OVERFLOW = booleanKey("otel.metric.overflow");
 
     // connscope's own.
@@ -60,6 +61,11 @@ final class ConnscopeAttributes {
     static final AttributeKey<Boolean> CONTINUED = booleanKey("connscope.span.continued");
     static final AttributeKey<Long> REQUEST_EVENTS_DROPPED = longKey("connscope.http.request_events.dropped");
     static final AttributeKey<Long> REQUEST_INDEX = longKey("connscope.http.request.index");
+    /** Sampled requests a connection span could not link to (more than the pending links connscope holds). */
+    static final AttributeKey<Long> REQUEST_LINKS_DROPPED = longKey("connscope.http.request_links.dropped");
+    /** On {@code connection reused}: the connection's age and its idle time before the request. */
+    static final AttributeKey<Double> CONNECTION_AGE_MS = doubleKey("connscope.connection.age_ms");
+    static final AttributeKey<Double> CONNECTION_IDLE_BEFORE_MS = doubleKey("connscope.connection.idle_before_ms");
     static final AttributeKey<String> REQUEST_CONNECTION = stringKey("connscope.http.request.connection");
     static final AttributeKey<String> REQUEST_KEEP_ALIVE = stringKey("connscope.http.request.keep_alive");
     static final AttributeKey<String> RESPONSE_CONNECTION = stringKey("connscope.http.response.connection");

@@ -54,6 +54,14 @@ public final class OtelExport implements TelemetryExport {
 
     /** Distinct peers in the per-peer metrics; further peers share one overflow series. */
     static final int MAX_PEERS = 2000;
+    /**
+     * The instrumentation scope of every span and metric. The resource, service.name included, is the application's
+     * (OTEL_SERVICE_NAME, otel.service.name, OTEL_RESOURCE_ATTRIBUTES, read by autoconfigure): connscope's spans sit
+     * in the application's traces, and a service of their own would draw a false dependency edge in Jaeger.
+     */
+    static final String INSTRUMENTATION_SCOPE = "io.connscope";
+    /** Links per span unless otel.span.link.count.limit says otherwise: beyond, connection spans roll over. */
+    static final int DEFAULT_LINK_LIMIT = 1024;
     /** How long the exit waits for the last export. */
     static final long EXIT_FLUSH_MILLIS = 3000;
 
@@ -74,13 +82,15 @@ public final class OtelExport implements TelemetryExport {
     private long nextTick;
 
     private OtelExport(OpenTelemetrySdk sdk, ConnectionRegistry registry, Reporter reporter, ExportFailures failures,
-                       long maxSpanSeconds, int eventsPerSpan, PrintStream err) {
+                       long maxSpanSeconds, int eventsPerSpan, ConnectionSpanIds ids, int linkLimit, boolean reusedSpans,
+                       PrintStream err) {
         this.sdk = sdk;
         this.err = err;
         this.registry = registry;
         this.failures = failures;
-        this.spans = new ConnectionSpans(sdk.getTracer("io.connscope"), maxSpanSeconds, eventsPerSpan);
-        this.metrics = new ConnectionMetrics(sdk.getMeter("io.connscope"), MAX_PEERS,
+        this.spans = new ConnectionSpans(sdk.getTracer(INSTRUMENTATION_SCOPE), ids, maxSpanSeconds, eventsPerSpan,
+                linkLimit, reusedSpans);
+        this.metrics = new ConnectionMetrics(sdk.getMeter(INSTRUMENTATION_SCOPE), MAX_PEERS,
                 registry::openConnectionsForMetrics, () -> dropped(reporter),
                 () -> reporter.kernel() == null ? null : reporter.kernel().latest());
         // Long-lived connections are checked for span rollover a few times per maximum span duration.
@@ -88,9 +98,10 @@ public final class OtelExport implements TelemetryExport {
     }
 
     /** A factory for the reporter: builds the SDK on the reporter's thread. */
-    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, Map<String, String> overrides,
-                                                  PrintStream err) {
-        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, overrides, err);
+    public static TelemetryExport.Factory factory(long maxSpanSeconds, int eventsPerSpan, boolean reusedSpans,
+                                                  Map<String, String> overrides, PrintStream err) {
+        return (registry, reporter) -> start(registry, reporter, maxSpanSeconds, eventsPerSpan, reusedSpans, overrides,
+                err);
     }
 
     /**
@@ -98,17 +109,24 @@ public final class OtelExport implements TelemetryExport {
      * so that connscope can export elsewhere than the OpenTelemetry Java agent that reads the same {@code otel.*}.
      */
     static OtelExport start(ConnectionRegistry registry, Reporter reporter, long maxSpanSeconds, int eventsPerSpan,
-                            Map<String, String> overrides, PrintStream err) {
+                            boolean reusedSpans, Map<String, String> overrides, PrintStream err) {
         // The SDK logs each failed export through java.util.logging, into the application's log: connscope
         // reports outages itself, once (ExportFailures).
         SDK_LOGGER.setLevel(Level.OFF);
         CONSOLE_EXPORTER_LOGGER.setLevel(Level.INFO);
         ExportFailures failures = new ExportFailures(err);
         ReadSettings[] read = new ReadSettings[1];
+        ConnectionSpanIds ids = new ConnectionSpanIds();
+        int[] linkLimit = {DEFAULT_LINK_LIMIT};
         AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .setComponentLoader(ComponentLoader.forClassLoader(OtelExport.class.getClassLoader()))
                 .disableShutdownHook()
                 .addPropertiesSupplier(OtelExport::defaults)
+                .addPropertiesSupplier(() -> spanLimitDefaults(eventsPerSpan))
+                .addTracerProviderCustomizer((tracerProvider, config) -> {
+                    linkLimit[0] = config.getInt("otel.span.link.count.limit", 128);
+                    return tracerProvider.setIdGenerator(ids);
+                })
                 .addSpanExporterCustomizer((exporter, config) -> failures.spans(onAgentThreads(exporter, retry(config))))
                 .addSpanProcessorCustomizer((processor, config) ->
                         failures.spanQueue(processor, config.getInt("otel.bsp.max.queue.size", 2048)))
@@ -136,7 +154,19 @@ public final class OtelExport implements TelemetryExport {
             }
         }
         return new OtelExport(configured.getOpenTelemetrySdk(), registry, reporter, failures, maxSpanSeconds,
-                eventsPerSpan, err);
+                eventsPerSpan, ids, linkLimit[0], reusedSpans, err);
+    }
+
+    /**
+     * The SDK keeps the first 128 links and events of a span and only counts the rest: room for connscope's links
+     * (more roll the span over, see {@link ConnectionSpans}) and for the request events asked for, with some to
+     * spare for the connection's other events. The user's own otel.span.*.count.limit wins.
+     */
+    static Map<String, String> spanLimitDefaults(int eventsPerSpan) {
+        Map<String, String> d = new HashMap<>();
+        d.put("otel.span.link.count.limit", String.valueOf(DEFAULT_LINK_LIMIT));
+        d.put("otel.span.event.count.limit", String.valueOf(Math.max(128, eventsPerSpan + 64)));
+        return d;
     }
 
     /**
@@ -213,6 +243,7 @@ public final class OtelExport implements TelemetryExport {
         Map<String, Long> d = new LinkedHashMap<>();
         d.put("report", reporter.droppedReports());
         d.put("span_event", spans.droppedEvents());
+        d.put("span_link", spans.droppedLinks());
         d.put("span", failures.droppedSpans());
         d.put("metric_point", failures.droppedMetricPoints());
         return d;
@@ -261,6 +292,10 @@ public final class OtelExport implements TelemetryExport {
             Thread.currentThread().interrupt();
         }
         String lost = failures.describeDropped(spans.droppedEvents());
+        long links = spans.droppedLinks();
+        if (links > 0) {
+            lost = (lost == null ? "" : lost + ", ") + links + " span links";
+        }
         if (lost != null) {
             err.println("connscope: OpenTelemetry export dropped " + lost);
         }

@@ -72,6 +72,130 @@ class HttpConnectionTrackerTest {
         assertEquals(2, tracker.requests(), "the next request still starts a new exchange");
     }
 
+    // -- pipelining: requests sent before the responses to those ahead of them --
+
+    /** {@code n} requests of every framing a client uses, as one pipelined batch, with their responses. */
+    private static String[] pipelinedBatch(int n) {
+        StringBuilder requests = new StringBuilder();
+        StringBuilder responses = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            switch (i % 4) {
+                case 0:
+                    requests.append("GET /").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+                    responses.append("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nGET /");
+                    break;
+                case 1:
+                    requests.append("POST /").append(i).append(" HTTP/1.1\r\ncontent-length: 10\r\n\r\nGET / HTTP");
+                    responses.append("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "5;ext=1\r\nHTTP/\r\nA\r\n1.1 200 OK\r\n0\r\nTrailer: x\r\n\r\n");
+                    break;
+                case 2:
+                    requests.append("PUT /").append(i).append(" HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                            + "3\r\nabc\r\n0\r\n\r\n");
+                    responses.append("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+                    break;
+                default:
+                    requests.append("HEAD /").append(i).append(" HTTP/1.1\r\n\r\n");
+                    responses.append("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+                    break;
+            }
+        }
+        return new String[] {requests.toString(), responses.toString()};
+    }
+
+    @Test
+    void pipelinedRequestsInOneWriteCountOneByOneAndEachResponseAnswersItsOwn() {
+        String[] batch = pipelinedBatch(50);
+        request(batch[0]);
+        assertEquals(50, tracker.requests());
+        assertEquals(0, exchanges.size(), "none answered yet");
+        response(batch[1]);
+        assertEquals(50, exchanges.size());
+        for (int i = 0; i < 50; i++) {
+            HttpExchange e = exchanges.get(i);
+            assertEquals(i + 1, e.index);
+            assertEquals((i + 1) % 4 == 1 ? 201 : (i + 1) % 4 == 2 ? 204 : 200, e.status, "exchange " + e.index);
+            assertEquals("HTTP/1.1", e.httpVersion);
+        }
+        assertEquals("application_close", tracker.onClose(true, false, false, false), "nothing was left unanswered");
+    }
+
+    @Test
+    void pipelinedBytesSplitAnywhereGiveTheSameExchanges() {
+        String[] batch = pipelinedBatch(9);
+        byte[] req = batch[0].getBytes(StandardCharsets.ISO_8859_1);
+        byte[] res = batch[1].getBytes(StandardCharsets.ISO_8859_1);
+        for (int size = 1; size <= 64; size++) {
+            exchanges.clear();
+            tracker = new HttpConnectionTracker(exchanges::add);
+            requestInPieces(batch[0], size);
+            responseInPieces(batch[1], size);
+            assertEquals(9, tracker.requests(), "pieces of " + size);
+            assertEquals(9, exchanges.size(), "pieces of " + size);
+            for (int i = 0; i < 9; i++) {
+                assertEquals(i + 1, exchanges.get(i).index);
+                assertTrue(exchanges.get(i).status >= 200, "pieces of " + size + ": " + exchanges.get(i).status);
+            }
+        }
+        assertTrue(req.length > 64 && res.length > 64);
+    }
+
+    @Test
+    void responsesToPipelinedRequestsMayComeOneWriteEach() {
+        request("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+        assertEquals(3, tracker.requests());
+        response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        response("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(2, exchanges.size());
+        response("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+        assertEquals(List.of(200, 404, 200), exchanges.stream().map(e -> e.status).collect(java.util.stream.Collectors.toList()));
+        assertEquals("connection_close_by_client", tracker.onClose(true, true, false, false));
+    }
+
+    @Test
+    void pipelinedRequestsLeftUnansweredAreReportedAtCloseAsUnanswered() {
+        request("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n");
+        response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertEquals("error", tracker.onClose(true, true, false, false), "the server closed with requests unanswered");
+        assertEquals(3, exchanges.size());
+        assertEquals(List.of(200, 0, 0), exchanges.stream().map(e -> e.status).collect(java.util.stream.Collectors.toList()));
+        assertEquals(List.of(1, 2, 3), exchanges.stream().map(e -> e.index).collect(java.util.stream.Collectors.toList()));
+    }
+
+    @Test
+    void aBodyWhoseLengthCannotBeToldHidesWhatFollowsItAsBefore() {
+        request("POST /1 HTTP/1.1\r\nContent-Length: 1x\r\n\r\nGET /2 HTTP/1.1\r\n\r\n");
+        assertEquals(1, tracker.requests(), "a bad Content-Length: the rest may be body");
+        tracker = new HttpConnectionTracker(exchanges::add);
+        request("POST /1 HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nGET /2 HTTP/1.1\r\n\r\n");
+        assertEquals(1, tracker.requests(), "two lengths that differ");
+        tracker = new HttpConnectionTracker(exchanges::add);
+        request("POST /1 HTTP/1.1\r\nContent-Length:  19 \r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n");
+        assertEquals(2, tracker.requests(), "the body that looks like a request is skipped, the request after it counts");
+    }
+
+    @Test
+    void aResponseRunningToTheCloseEndsTheSearchForTheNext() {
+        request("GET /1 HTTP/1.0\r\n\r\nGET /2 HTTP/1.0\r\n\r\n");
+        response("HTTP/1.0 200 OK\r\n\r\nHTTP/1.0 200 OK\r\n\r\n");
+        assertEquals(1, exchanges.size(), "without a length, the first body runs to the close");
+        assertEquals(2, tracker.requests());
+    }
+
+    @Test
+    void veryDeepPipelinesAreCountedWithoutKeepingEveryRequest() {
+        StringBuilder many = new StringBuilder();
+        int n = HttpConnectionTracker.MAX_WAITING + 10;
+        for (int i = 0; i < n; i++) {
+            many.append("GET / HTTP/1.1\r\n\r\n");
+        }
+        request(many.toString());
+        assertEquals(n, tracker.requests());
+        assertEquals(9, exchanges.size(), "beyond the bound, reported at once, unanswered");
+        tracker.onClose(true, false, false, false);
+        assertEquals(n, exchanges.size());
+    }
+
     @Test
     void aSwitchingProtocolsResponseEndsHttp1AndSaysWhereTheOtherProtocolStarts() {
         request("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
@@ -86,6 +210,25 @@ class HttpConnectionTrackerTest {
         assertEquals(0, tracker.onResponseBytes(ByteSource.of(b), 0, b.length), "nothing after the switch is HTTP/1.x");
         request("GET /again HTTP/1.1\r\n\r\n");
         assertEquals(1, tracker.requests(), "bytes after the switch are not requests");
+    }
+
+    @Test
+    void aRequestOnAReusedConnectionSaysHowLongItSatIdleSinceTheLastResponseByte() {
+        byte[] req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] body = "Hello".getBytes(StandardCharsets.ISO_8859_1);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 1_000L);
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 2_000L);
+        tracker.onResponseBytes(ByteSource.of(body), 0, body.length, 5_000L);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 9_000L);
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 9_500L);
+        tracker.onRequestBytes(ByteSource.of(req), 0, req.length, 10_000L);
+        assertEquals(2, exchanges.size());
+        assertEquals(-1, exchanges.get(0).idleBeforeNanos, "the first request: none");
+        assertEquals(4_000L, exchanges.get(1).idleBeforeNanos, "from the body's last read, not the head's");
+        tracker.onResponseBytes(ByteSource.of(head), 0, head.length, 10_100L);
+        tracker.onResponseBytes(ByteSource.of(body), 0, body.length, 10_200L);
+        assertEquals(500L, exchanges.get(2).idleBeforeNanos);
     }
 
     @Test
