@@ -295,10 +295,15 @@ public final class HttpConnectionTracker {
                 inRequestBody = false;
                 continue;
             }
-            if (requestFramingLost || !looksLikeRequest(bytes, address + offset, length - offset)) {
+            if (requestFramingLost) {
                 return;
             }
-            pipeline(nowNanos);
+            int used = pipelinedMethod(bytes, address + offset, length - offset);
+            if (used < 0) {
+                return; // not a request line, or one whose method is not yet all here
+            }
+            pipeline(nowNanos, pipelinedHead);
+            offset += used;
         }
     }
 
@@ -325,6 +330,84 @@ public final class HttpConnectionTracker {
     private void beginRequestFraming() {
         inRequestBody = false;
         requestFramingLost = false;
+        methodSoFar = 0;
+        methodLength = 0;
+    }
+
+    /**
+     * The method of a request line that may follow a complete request, as far as it has come (bytes in order, the
+     * first lowest), and how many bytes: a pipelined request is told from the bytes after the one before it by a
+     * known method and its space, decided byte by byte across reads, so that the same bytes count the same however
+     * they were read (an unknown method is not taken for a pipelined request).
+     */
+    private long methodSoFar;
+    private int methodLength;
+    /** What {@link #pipelinedMethod} decided: whether the pipelined request is a HEAD. */
+    private boolean pipelinedHead;
+
+    /** Methods up to a word long are read (all but WebDAV's PROPPATCH, never seen pipelined). */
+    private static final int LONGEST_METHOD = 8;
+    private static final long HEAD_WORD = Words.of("HEAD");
+
+    /**
+     * Reads a pipelined request's method from {@code length} bytes at {@code address}, after what earlier reads
+     * gave: returns how many of these bytes it took (the method and its space) when a known method is complete, or
+     * -1 when these bytes are no request line (the check ends) or end before the method does (it goes on).
+     */
+    private int pipelinedMethod(ByteSource bytes, long address, int length) {
+        for (int i = 0; i < length; i++) {
+            int b = bytes.byteAt(address + i);
+            if (b == ' ' && methodLength > 0) {
+                boolean known = knownMethod(methodSoFar, methodLength);
+                pipelinedHead = known && methodSoFar == HEAD_WORD;
+                methodSoFar = 0;
+                methodLength = 0;
+                if (!known) {
+                    requestFramingLost = true; // not a request: nothing after it is looked at
+                    return -1;
+                }
+                return i + 1;
+            }
+            if (b < 'A' || b > 'Z' || methodLength == LONGEST_METHOD
+                    || !methodPrefix(methodSoFar | ((long) b << (8 * methodLength)), methodLength + 1)) {
+                methodSoFar = 0;
+                methodLength = 0;
+                requestFramingLost = true;
+                return -1;
+            }
+            methodSoFar |= (long) b << (8 * methodLength);
+            methodLength++;
+        }
+        return -1;
+    }
+
+    /** {@link #METHODS} as words ({@link Words}), for the byte-by-byte check above. */
+    private static final long[] METHOD_WORDS = new long[METHODS.length];
+
+    static {
+        for (int k = 0; k < METHODS.length; k++) {
+            METHOD_WORDS[k] = METHODS[k].length() <= LONGEST_METHOD ? Words.of(METHODS[k]) : 0;
+        }
+    }
+
+    private static boolean methodPrefix(long word, int length) {
+        long mask = Words.mask(length);
+        for (int k = 0; k < METHODS.length; k++) {
+            if (METHODS[k].length() >= length && METHODS[k].length() <= LONGEST_METHOD
+                    && (METHOD_WORDS[k] & mask) == word) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean knownMethod(long word, int length) {
+        for (int k = 0; k < METHODS.length; k++) {
+            if (METHODS[k].length() == length && METHOD_WORDS[k] == word) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Pipelined requests waiting for their responses at once, per connection; more are counted but not kept. */
@@ -334,7 +417,7 @@ public final class HttpConnectionTracker {
      * A request line follows the current request before its response: the current request waits for its response
      * (kept only as far as someone listens for exchanges), and this one becomes the current one.
      */
-    private void pipeline(long nowNanos) {
+    private void pipeline(long nowNanos, boolean head) {
         if (waiting == null) {
             waiting = new java.util.ArrayDeque<>(4);
         }
@@ -358,7 +441,8 @@ public final class HttpConnectionTracker {
         exchangeReported = false;
         responseStarted = false;
         requestStartedNanos = nowNanos;
-        requestHead.begin(true);
+        // Its method is read already (and maybe in an earlier read): the scanner starts after it.
+        requestHead.beginAfterMethod(head);
         beginRequestFraming();
     }
 

@@ -129,6 +129,8 @@ final class HttpHeaderScanner {
 
     /** Whether a request's method is HEAD (its response has no body, whatever its Content-Length says). */
     boolean headMethod;
+    /** The method was read before the start line was fed ({@link #beginAfterMethod}): not read from it. */
+    private boolean methodGiven;
 
     /** 10 for HTTP/1.0, 11 for HTTP/1.1, 0 unknown. */
     int version;
@@ -149,12 +151,20 @@ final class HttpHeaderScanner {
         contentLength = NO_LENGTH;
         chunked = false;
         headMethod = false;
+        methodGiven = false;
         transferEncodingLength = -1;
         version = 0;
         status = 0;
         if (trace != null) {
             trace.begin();
         }
+    }
+
+    /** Starts a request head whose method (and its space) the caller has read already: the rest of its start line. */
+    void beginAfterMethod(boolean head) {
+        begin(true);
+        methodGiven = true;
+        headMethod = head;
     }
 
     /**
@@ -274,7 +284,7 @@ final class HttpHeaderScanner {
         // line, a response's version and status at the start.
         if (len >= 8) {
             if (request) {
-                headMethod = (bytes.longAt(address) & FIVE_BYTES) == HEAD_METHOD;
+                headMethod = methodGiven ? headMethod : (bytes.longAt(address) & FIVE_BYTES) == HEAD_METHOD;
                 version = versionOf(bytes.longAt(address + len - 8));
             } else {
                 version = versionOf(bytes.longAt(address));
@@ -554,7 +564,8 @@ final class HttpHeaderScanner {
     /** The start line read byte by byte (see {@link #startLineAtOnce} for a whole one). */
     private void finishStartLine() {
         if (request) {
-            headMethod = lineHeadLength >= 5 && (wordAt(lineHead, 0) & FIVE_BYTES) == HEAD_METHOD;
+            headMethod = methodGiven ? headMethod
+                    : lineHeadLength >= 5 && (wordAt(lineHead, 0) & FIVE_BYTES) == HEAD_METHOD;
             // "... HTTP/1.1": the version is the line's last 8 bytes.
             if (lineLength >= 8) {
                 version = versionOf(wordAt(lineTail, (lineLength - 8) % LINE_WINDOW));
