@@ -47,6 +47,10 @@ public final class HostileTraffic {
     public static final int ENDLESS_HEAD_BYTES = 8 * MEGABYTE;
     public static final int HEADERS = 10_000;
     public static final int RESETS = 20;
+    /** PINGs, SETTINGS and HEADERS+RST_STREAM pairs in each HTTP/2 flood. */
+    public static final int FLOOD = 10_000;
+    public static final List<String> H2_CASES = List.of("h2-ping-flood", "h2-settings-flood", "h2-rapid-reset",
+            "h2-goaway-1mb", "h2-lying-lengths");
 
     private HostileTraffic() {
     }
@@ -69,6 +73,9 @@ public final class HostileTraffic {
         result("idle-connections", () -> idleConnections(idle));
         result("server-resets", HostileTraffic::serverResets);
         result("client-resets", HostileTraffic::clientResets);
+        for (String flood : H2_CASES) {
+            result(flood, () -> http2(flood));
+        }
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(100);
@@ -645,6 +652,198 @@ public final class HostileTraffic {
                 byServer.merge(o, 1, Integer::sum);
             }
             return "clients " + outcomes + "; server " + byServer;
+        }
+    }
+
+    private static final byte[] PREFACE = ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    private static final String[] FRAME_TYPES = {"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS",
+        "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+
+    private static void frame(ByteArrayOutputStream out, int length, int type, int flags, int stream, byte[] payload) {
+        out.write(length >>> 16);
+        out.write(length >>> 8);
+        out.write(length);
+        out.write(type);
+        out.write(flags);
+        out.write(stream >>> 24);
+        out.write(stream >>> 16);
+        out.write(stream >>> 8);
+        out.write(stream);
+        out.write(payload, 0, payload.length);
+    }
+
+    private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
+        frame(out, payload.length, type, flags, stream, payload);
+    }
+
+    /** A SETTINGS entry: 16-bit id, 32-bit value. */
+    private static byte[] setting(int id, int value) {
+        return new byte[]{(byte) (id >>> 8), (byte) id, (byte) (value >>> 24), (byte) (value >>> 16),
+            (byte) (value >>> 8), (byte) value};
+    }
+
+    /**
+     * What an HTTP/2 client sends in each case, after the preface and a SETTINGS frame that allows frames of up to
+     * 2^24-1 bytes (so that a 1 MB GOAWAY is legal): 10,000 PINGs; 10,000 SETTINGS that each change the HPACK
+     * table size; 10,000 streams opened by HEADERS and cancelled at once by RST_STREAM (the rapid reset of
+     * CVE-2023-44487); nothing more (the server sends a GOAWAY with 1 MB of debug data); or frames whose
+     * length fields lie: a PING that says 5 bytes, a DATA frame that says 16 MB and ends after 1,000.
+     */
+    private static byte[] http2Client(String name) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(PREFACE, 0, PREFACE.length);
+        frame(out, 4, 0, 0, setting(5, (1 << 24) - 1));
+        byte[] ping = new byte[8];
+        switch (name) {
+            case "h2-ping-flood":
+                for (int i = 0; i < FLOOD; i++) {
+                    ping[7] = (byte) i;
+                    ping[6] = (byte) (i >>> 8);
+                    frame(out, 6, 0, 0, ping);
+                }
+                break;
+            case "h2-settings-flood":
+                for (int i = 0; i < FLOOD; i++) {
+                    frame(out, 4, 0, 0, setting(1, (i % 2) * 4096));
+                }
+                break;
+            case "h2-rapid-reset":
+                // HPACK: :method GET, :scheme http, :path / (static table), :authority 127.0.0.1 (literal).
+                ByteArrayOutputStream block = new ByteArrayOutputStream();
+                block.write(new byte[]{(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x41, 9}, 0, 5);
+                block.write(ascii("127.0.0.1"), 0, 9);
+                byte[] headers = block.toByteArray();
+                for (int i = 0; i < FLOOD; i++) {
+                    int stream = 2 * i + 1;
+                    frame(out, 1, 0x4 | 0x1, stream, headers);
+                    frame(out, 3, 0, stream, new byte[]{0, 0, 0, 8});
+                }
+                break;
+            case "h2-goaway-1mb":
+                break;
+            case "h2-lying-lengths":
+                frame(out, 6, 0, 0, ping);
+                frame(out, 6, 0, 0, new byte[5]); // a PING is 8 bytes
+                frame(out, 4, 0, 0, new byte[7]); // SETTINGS come in 6s
+                frame(out, (1 << 24) - 1, 0, 0, 1, random(1000, 4)); // says 16 MB, ends after 1,000
+                break;
+            default:
+                throw new IllegalArgumentException(name);
+        }
+        return out.toByteArray();
+    }
+
+    /** Reads HTTP/2 frames to end-of-stream and counts them by type; answers PINGs and SETTINGS when asked. */
+    private static final class FrameReader {
+        final java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        long goAwayDebug = -1;
+        long bytes;
+
+        void read(InputStream in, OutputStream answers) throws IOException {
+            byte[] header = new byte[9];
+            byte[] skip = new byte[65536];
+            while (true) {
+                int n = in.readNBytes(header, 0, 9);
+                bytes += n;
+                if (n < 9) {
+                    counts.merge(n == 0 ? "end" : "cut header", 1, Integer::sum);
+                    return;
+                }
+                int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+                int type = header[3] & 0xff;
+                boolean ack = (header[4] & 1) != 0;
+                String name = type < FRAME_TYPES.length ? FRAME_TYPES[type] : "type " + type;
+                byte[] payload = type == 6 && length == 8 ? new byte[8] : null;
+                ack &= type == 4 || type == 6;
+                long left = length;
+                if (payload != null) {
+                    left -= in.readNBytes(payload, 0, 8);
+                }
+                while (left > 0) {
+                    int r = in.read(skip, 0, (int) Math.min(skip.length, left));
+                    if (r < 0) {
+                        break;
+                    }
+                    left -= r;
+                }
+                bytes += length - left;
+                if (left > 0) {
+                    counts.merge("cut " + name, 1, Integer::sum);
+                    return;
+                }
+                counts.merge(name + (ack ? " ACK" : ""), 1, Integer::sum);
+                if (type == 7) {
+                    goAwayDebug = length - 8;
+                }
+                if (answers != null && !ack && type == 6 && payload != null) {
+                    ByteArrayOutputStream a = new ByteArrayOutputStream();
+                    frame(a, 6, 1, 0, payload);
+                    answers.write(a.toByteArray());
+                } else if (answers != null && !ack && type == 4) {
+                    answers.write(new byte[]{0, 0, 0, 4, 1, 0, 0, 0, 0});
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return bytes + " bytes, frames " + counts + (goAwayDebug >= 0 ? ", GOAWAY debug " + goAwayDebug
+                    + " bytes" : "");
+        }
+    }
+
+    /**
+     * Case 10: HTTP/2 in the clear by prior knowledge between a raw client and a raw server in this JVM, so that
+     * connscope follows the frames on both ends and every count is exact. The server sends its SETTINGS, answers
+     * each PING and SETTINGS, in the GOAWAY case sends a GOAWAY (no error) with 1 MB of debug data, and closes after
+     * the client's end-of-stream; the client writes its frames on another thread while it reads.
+     */
+    private static String http2(String name) throws Exception {
+        byte[] clientBytes = http2Client(name);
+        try (RawServer server = new RawServer((s, srv) -> {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = new java.io.BufferedOutputStream(s.getOutputStream());
+            byte[] preface = in.readNBytes(PREFACE.length);
+            if (!java.util.Arrays.equals(preface, PREFACE)) {
+                return "no preface";
+            }
+            out.write(new byte[]{0, 0, 0, 4, 0, 0, 0, 0, 0});
+            if (name.equals("h2-goaway-1mb")) {
+                ByteArrayOutputStream goAway = new ByteArrayOutputStream();
+                byte[] payload = new byte[8 + MEGABYTE];
+                byte[] debug = ascii("too many of something; ".repeat(MEGABYTE / 23 + 1));
+                System.arraycopy(debug, 0, payload, 8, MEGABYTE);
+                frame(goAway, 7, 0, 0, payload);
+                out.write(goAway.toByteArray());
+            }
+            out.flush();
+            FrameReader frames = new FrameReader();
+            frames.read(in, new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b) throws IOException {
+                    out.write(b);
+                    out.flush();
+                }
+            });
+            return "read " + frames;
+        })) {
+            String client;
+            try (Socket s = connect(server.port())) {
+                Thread writer = new Thread(() -> {
+                    try {
+                        s.getOutputStream().write(clientBytes);
+                        s.shutdownOutput();
+                    } catch (IOException e) {
+                        System.out.println("RESULT " + name + " writer: threw " + e);
+                    }
+                }, "h2-writer");
+                writer.start();
+                FrameReader frames = new FrameReader();
+                frames.read(new BufferedInputStream(s.getInputStream()), null);
+                writer.join(20_000);
+                client = "client sent " + clientBytes.length + " bytes, read " + frames;
+            }
+            return client + "; " + server.stop(name, 1);
         }
     }
 }

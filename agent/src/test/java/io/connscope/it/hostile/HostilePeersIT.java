@@ -30,7 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Misbehaving peers ({@link HostileTraffic}): heads sent a byte at a time, 1 MB header lines, 10,000 headers, heads
  * that never end, binary garbage, a response without a head, a ClientHello in 1-byte TLS records, 10,000
- * connections that never send a byte, and resets in the middle of every exchange from either side. The same
+ * connections that never send a byte, resets in the middle of every exchange from either side, and HTTP/2 floods
+ * (10,000 PINGs, SETTINGS, HEADERS+RST_STREAM pairs), a GOAWAY with 1 MB of debug data and frames that lie about
+ * their length (HTTP/2 between a raw client and a raw server in the same JVM, so that every count is exact). The same
  * driver runs without the agent and with it: the application's results must be the same, the heap in use after a
  * full GC at most {@link #HEAP_BOUND_KB} more, the agent must report no internal error, and its records must count
  * what the servers and clients themselves counted (the driver's {@code TRUTH} lines), where connscope defines a
@@ -70,7 +72,9 @@ class HostilePeersIT {
     @Test
     void theApplicationsResultsAreThoseOfARunWithoutTheAgent() {
         List<String> expected = application(without);
-        assertEquals(20, expected.size(), "10 RESULT and 10 TRUTH lines without the agent\n" + without.describe());
+        int cases = 10 + HostileTraffic.H2_CASES.size();
+        assertEquals(2 * cases, expected.size(), cases + " RESULT and TRUTH lines without the agent\n"
+                + without.describe());
         assertEquals(String.join("\n", expected), String.join("\n", application(with)),
                 "the application's results with the agent differ from those without it\n" + brief(with));
     }
@@ -267,6 +271,96 @@ class HostilePeersIT {
             p.expect("[200]", statuses(n), side(n) + " statuses");
         }
         p.failIfAny("client-resets", c.show());
+    }
+
+    /** Checks every record of an HTTP/2 case: followed to the end, the same bytes on both ends. */
+    private static Case http2Case(Problems p, String name) throws IOException {
+        Case c = new Case(name);
+        c.expectConnections(p, 1);
+        c.expectBytesMirrored(p);
+        for (JsonNode n : c.all()) {
+            p.check(n.path("http2").isObject(), side(n) + ": not followed as HTTP/2");
+            p.expect(false, n.path("http2").path("headers_undecoded").asBoolean(), side(n) + " headers_undecoded");
+            p.expect(0, n.path("http2").path("streams_untracked").asInt(), side(n) + " streams_untracked");
+        }
+        return c;
+    }
+
+    @Test
+    void aPingFloodCountsEveryPingAndEveryAck() throws IOException {
+        Problems p = new Problems();
+        Case c = http2Case(p, "h2-ping-flood");
+        for (JsonNode n : c.all()) {
+            JsonNode pings = n.path("http2").path("pings");
+            p.expect(HostileTraffic.FLOOD, pings.path("client").path("sent").asInt(), side(n) + " client PINGs");
+            p.expect(HostileTraffic.FLOOD, pings.path("client").path("acked").asInt(), side(n) + " client PINGs acked");
+            p.expect(0, pings.path("client").path("unanswered").asInt(), side(n) + " client PINGs unanswered");
+            p.expect(0, pings.path("server").path("sent").asInt(), side(n) + " server PINGs");
+            p.expect(0, Checks.text(n, "requests"), side(n) + " requests");
+            p.expect(null, Checks.text(n.path("http2"), "unparsed"), side(n) + " unparsed");
+        }
+        p.failIfAny("h2-ping-flood", c.show());
+    }
+
+    @Test
+    void aSettingsFloodIsFollowedToTheEnd() throws IOException {
+        Problems p = new Problems();
+        Case c = http2Case(p, "h2-settings-flood");
+        for (JsonNode n : c.all()) {
+            p.expect(0, Checks.text(n, "requests"), side(n) + " requests");
+            p.expect(null, Checks.text(n.path("http2"), "unparsed"), side(n) + " unparsed");
+        }
+        p.failIfAny("h2-settings-flood", c.show());
+    }
+
+    @Test
+    void rapidResetCountsEveryStreamAndEveryReset() throws IOException {
+        Problems p = new Problems();
+        Case c = http2Case(p, "h2-rapid-reset");
+        for (JsonNode n : c.all()) {
+            JsonNode h2 = n.path("http2");
+            p.expect(HostileTraffic.FLOOD, Checks.text(n, "requests"), side(n) + " requests");
+            p.expect(HostileTraffic.FLOOD, h2.path("streams_client").asInt(), side(n) + " streams_client");
+            p.expect(1, h2.path("max_open_streams").asInt(), side(n) + " max_open_streams");
+            p.expect("{\"cancel\":" + HostileTraffic.FLOOD + "}", h2.path("resets").path("client"),
+                    side(n) + " client resets");
+            List<JsonNode> streams = requestsOf(n);
+            p.expect(HostileTraffic.FLOOD, streams.size(), side(n) + " request objects");
+            p.expect(HostileTraffic.FLOOD, streams.stream().filter(q -> "cancel".equals(Checks.text(q, "reset"))
+                    && Checks.text(q, "status") == null).count(), side(n) + " streams reset by cancel, no status");
+        }
+        p.failIfAny("h2-rapid-reset", "records: " + c.outbound + "\n" + c.inbound + "\n" + brief(with));
+    }
+
+    @Test
+    void aGoAwayWithOneMegabyteOfDebugDataKeepsItsFirst64Bytes() throws IOException {
+        Problems p = new Problems();
+        Case c = http2Case(p, "h2-goaway-1mb");
+        for (JsonNode n : c.all()) {
+            JsonNode h2 = n.path("http2");
+            p.expect(1, h2.path("goaways_total").asInt(), side(n) + " goaways_total");
+            JsonNode g = h2.path("goaways").path(0);
+            p.expect("server", Checks.text(g, "from"), side(n) + " GOAWAY from");
+            p.expect("no_error", Checks.text(g, "error"), side(n) + " GOAWAY error");
+            p.expect("too many of something; ".repeat(3).substring(0, 64), Checks.text(g, "debug"),
+                    side(n) + " GOAWAY debug");
+            p.expect("goaway_by_server_no_error", Checks.text(n, "close_reason"), side(n) + " close_reason");
+        }
+        p.failIfAny("h2-goaway-1mb", c.show());
+    }
+
+    @Test
+    void framesThatLieAboutTheirLengthStopTheFollowingAndSaySo() throws IOException {
+        Problems p = new Problems();
+        Case c = http2Case(p, "h2-lying-lengths");
+        for (JsonNode n : c.all()) {
+            JsonNode h2 = n.path("http2");
+            p.expect("client: PING of length 5", Checks.text(h2, "unparsed"), side(n) + " unparsed");
+            p.expect(1, h2.path("pings").path("client").path("sent").asInt(), side(n) + " the PING before the lies");
+            p.expect(1, h2.path("pings").path("client").path("acked").asInt(), side(n) + " its ACK");
+            p.expect(0, Checks.text(n, "requests"), side(n) + " requests");
+        }
+        p.failIfAny("h2-lying-lengths", c.show());
     }
 
     /** One case's records (by its server's port) and its truth. */
