@@ -50,7 +50,7 @@ public final class HostileTraffic {
     /** PINGs, SETTINGS and HEADERS+RST_STREAM pairs in each HTTP/2 flood. */
     public static final int FLOOD = 10_000;
     public static final List<String> H2_CASES = List.of("h2-ping-flood", "h2-settings-flood", "h2-rapid-reset",
-            "h2-goaway-1mb", "h2-lying-lengths");
+            "h2-goaway-1mb", "h2-lying-lengths", "h2-hpack-size-updates", "h2-hpack-1mb-continuation");
 
     private HostileTraffic() {
     }
@@ -708,11 +708,7 @@ public final class HostileTraffic {
                 }
                 break;
             case "h2-rapid-reset":
-                // HPACK: :method GET, :scheme http, :path / (static table), :authority 127.0.0.1 (literal).
-                ByteArrayOutputStream block = new ByteArrayOutputStream();
-                block.write(new byte[]{(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x41, 9}, 0, 5);
-                block.write(ascii("127.0.0.1"), 0, 9);
-                byte[] headers = block.toByteArray();
+                byte[] headers = requestBlock();
                 for (int i = 0; i < FLOOD; i++) {
                     int stream = 2 * i + 1;
                     frame(out, 1, 0x4 | 0x1, stream, headers);
@@ -727,10 +723,53 @@ public final class HostileTraffic {
                 frame(out, 4, 0, 0, new byte[7]); // SETTINGS come in 6s
                 frame(out, (1 << 24) - 1, 0, 0, 1, random(1000, 4)); // says 16 MB, ends after 1,000
                 break;
+            case "h2-hpack-size-updates":
+                // 10,000 dynamic table size updates (to 4096, the limit) open the block; then the request's fields.
+                ByteArrayOutputStream updates = new ByteArrayOutputStream();
+                for (int i = 0; i < FLOOD; i++) {
+                    updates.write(new byte[]{0x3f, (byte) 0xe1, 0x1f}, 0, 3);
+                }
+                updates.write(requestBlock(), 0, requestBlock().length);
+                headerBlock(out, 1, updates.toByteArray());
+                // Then one to 2^31-1, past the limit the server's SETTINGS allow (4096): a decoding error.
+                ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+                bomb.write(new byte[]{0x3f, (byte) 0xe0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07}, 0, 6);
+                bomb.write(requestBlock(), 0, requestBlock().length);
+                headerBlock(out, 3, bomb.toByteArray());
+                break;
+            case "h2-hpack-1mb-continuation":
+                // A 1 MB literal, indexed (too big for the table: it empties it), across CONTINUATION frames.
+                ByteArrayOutputStream big = new ByteArrayOutputStream();
+                big.write(requestBlock(), 0, requestBlock().length);
+                big.write(new byte[]{0x40, 5}, 0, 2);
+                big.write(ascii("x-big"), 0, 5);
+                big.write(new byte[]{0x7f, (byte) 0x81, (byte) 0xff, 0x3f}, 0, 4); // 127 + 1,048,449 = 1 MB
+                big.write(ascii("a".repeat(MEGABYTE)), 0, MEGABYTE);
+                headerBlock(out, 1, big.toByteArray());
+                headerBlock(out, 3, requestBlock());
+                break;
             default:
                 throw new IllegalArgumentException(name);
         }
         return out.toByteArray();
+    }
+
+    /** HPACK: :method GET, :scheme http, :path / (static table), :authority 127.0.0.1 (a literal). */
+    private static byte[] requestBlock() {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.write(new byte[]{(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x41, 9}, 0, 5);
+        block.write(ascii("127.0.0.1"), 0, 9);
+        return block.toByteArray();
+    }
+
+    /** A header block that ends its stream: one HEADERS frame and CONTINUATION frames of at most 16 KB each. */
+    private static void headerBlock(ByteArrayOutputStream out, int stream, byte[] block) {
+        int size = 16_384;
+        for (int at = 0; at < block.length; at += size) {
+            byte[] piece = java.util.Arrays.copyOfRange(block, at, Math.min(block.length, at + size));
+            boolean last = at + size >= block.length;
+            frame(out, at == 0 ? 1 : 9, (at == 0 ? 0x1 : 0) | (last ? 0x4 : 0), stream, piece);
+        }
     }
 
     /** Reads HTTP/2 frames to end-of-stream and counts them by type; answers PINGs and SETTINGS when asked. */

@@ -31,19 +31,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Misbehaving peers ({@link HostileTraffic}): heads sent a byte at a time, 1 MB header lines, 10,000 headers, heads
  * that never end, binary garbage, a response without a head, a ClientHello in 1-byte TLS records, 10,000
  * connections that never send a byte, resets in the middle of every exchange from either side, and HTTP/2 floods
- * (10,000 PINGs, SETTINGS, HEADERS+RST_STREAM pairs), a GOAWAY with 1 MB of debug data and frames that lie about
- * their length (HTTP/2 between a raw client and a raw server in the same JVM, so that every count is exact). The same
- * driver runs without the agent and with it: the application's results must be the same, the heap in use after a
- * full GC at most {@link #HEAP_BOUND_KB} more, the agent must report no internal error, and its records must count
- * what the servers and clients themselves counted (the driver's {@code TRUTH} lines), where connscope defines a
- * count.
+ * (10,000 PINGs, SETTINGS, HEADERS+RST_STREAM pairs), a GOAWAY with 1 MB of debug data, frames that lie about
+ * their length, 10,000 HPACK table size updates and one past the limit, a 1 MB header block across CONTINUATIONs
+ * (HTTP/2 between a raw client and a raw server in the same JVM, so that every count is exact). The same driver
+ * runs without the agent and with it: the application's results must be the same, the heap in use after a full GC
+ * at most {@link #HEAP_BOUND_KB} more, the agent must report no internal error, and its records must count what the
+ * servers and clients themselves counted (the driver's {@code TRUTH} lines), where connscope defines a count.
  */
 class HostilePeersIT {
 
     /** The agent's share of the heap after a full GC: its bounded tables, not the traffic's bytes (9 MB and more). */
     static final long HEAP_BOUND_KB = 32 * 1024;
     static final int IDLE_CONNECTIONS = 10_000;
-    private static final Pattern TRUTH = Pattern.compile("TRUTH (\\S+) server_port=(\\d+) served=(\\d+) connections=(\\d+)");
+    private static final Pattern TRUTH = Pattern.compile(
+            "TRUTH (\\S+) server_port=(\\d+) served=(\\d+) connections=(\\d+)");
     private static final Pattern HEAP = Pattern.compile("HEAP used_kb=(\\d+)");
 
     @TempDir
@@ -275,12 +276,16 @@ class HostilePeersIT {
 
     /** Checks every record of an HTTP/2 case: followed to the end, the same bytes on both ends. */
     private static Case http2Case(Problems p, String name) throws IOException {
+        return http2Case(p, name, false);
+    }
+
+    private static Case http2Case(Problems p, String name, boolean undecoded) throws IOException {
         Case c = new Case(name);
         c.expectConnections(p, 1);
         c.expectBytesMirrored(p);
         for (JsonNode n : c.all()) {
             p.check(n.path("http2").isObject(), side(n) + ": not followed as HTTP/2");
-            p.expect(false, n.path("http2").path("headers_undecoded").asBoolean(), side(n) + " headers_undecoded");
+            p.expect(undecoded, n.path("http2").path("headers_undecoded").asBoolean(), side(n) + " headers_undecoded");
             p.expect(0, n.path("http2").path("streams_untracked").asInt(), side(n) + " streams_untracked");
         }
         return c;
@@ -361,6 +366,34 @@ class HostilePeersIT {
             p.expect(0, Checks.text(n, "requests"), side(n) + " requests");
         }
         p.failIfAny("h2-lying-lengths", c.show());
+    }
+
+    @Test
+    void hpackTableSizeUpdatesWithinTheLimitDecodeAndOnePastItStopsTheDecoding() throws IOException {
+        Problems p = new Problems();
+        // Stream 1: 10,000 size updates to the limit, then its fields; stream 3: an update to 2^31-1 (an error).
+        Case c = http2Case(p, "h2-hpack-size-updates", true);
+        for (JsonNode n : c.all()) {
+            p.expect(2, Checks.text(n, "requests"), side(n) + " requests");
+            p.expect(2, n.path("http2").path("streams_client").asInt(), side(n) + " streams_client");
+            p.expect(null, Checks.text(n.path("http2"), "unparsed"), side(n) + " unparsed");
+        }
+        p.failIfAny("h2-hpack-size-updates", c.show());
+    }
+
+    @Test
+    void aOneMegabyteHeaderBlockAcrossContinuationFramesDecodes() throws IOException {
+        Problems p = new Problems();
+        // Stream 1: a 1 MB literal to be indexed (bigger than the table: it empties it); stream 3: a plain request.
+        Case c = http2Case(p, "h2-hpack-1mb-continuation");
+        for (JsonNode n : c.all()) {
+            p.expect(2, Checks.text(n, "requests"), side(n) + " requests");
+            p.expect(2, n.path("http2").path("streams_client").asInt(), side(n) + " streams_client");
+            p.expect(null, Checks.text(n.path("http2"), "unparsed"), side(n) + " unparsed");
+            p.check(n.path("bytes_sent").asLong() + n.path("bytes_received").asLong() > HostileTraffic.MEGABYTE,
+                    side(n) + " carried the 1 MB block");
+        }
+        p.failIfAny("h2-hpack-1mb-continuation", c.show());
     }
 
     /** One case's records (by its server's port) and its truth. */
