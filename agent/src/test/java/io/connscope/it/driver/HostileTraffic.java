@@ -60,6 +60,7 @@ public final class HostileTraffic {
         SSLContext tls = KeepAliveServer.tls(args[0]);
         int idle = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         result("byte-at-a-time", HostileTraffic::byteAtATime);
+        result("response-byte-at-a-time", HostileTraffic::responseByteAtATime);
         result("header-line-1mb", () -> bigHeads("header-line-1mb", "X-Big: " + "a".repeat(MEGABYTE) + "\r\n"));
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < HEADERS; i++) {
@@ -273,6 +274,45 @@ public final class HostileTraffic {
         } finally {
             server.stop(0);
             executor.shutdownNow();
+        }
+    }
+
+    /**
+     * Case 1, the other way: a raw server writes each of its two responses one byte at a time (the first keeps the
+     * connection open for one more request, the second closes it), to a raw client on one connection.
+     */
+    private static String responseByteAtATime() throws Exception {
+        List<String> responses = List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n"
+                        + "Keep-Alive: timeout=5, max=2\r\n\r\none",
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo");
+        try (RawServer server = new RawServer((s, srv) -> {
+            s.setTcpNoDelay(true);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            for (String response : responses) {
+                if (readHead(in) == null) {
+                    return "no head";
+                }
+                srv.served.incrementAndGet();
+                for (byte b : ascii(response)) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(1);
+                }
+            }
+            return "served " + srv.served.get(); // and closes, as its last response said
+        })) {
+            List<String> got = new ArrayList<>();
+            try (Socket s = connect(server.port())) {
+                InputStream in = new BufferedInputStream(s.getInputStream(), 1);
+                for (int i = 0; i < 2; i++) {
+                    s.getOutputStream().write(ascii("GET /" + i + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+                    got.add(readResponse(in));
+                }
+                got.add("then " + in.read());
+            }
+            return String.join("; ", got) + "; " + server.stop("response-byte-at-a-time", 1);
         }
     }
 

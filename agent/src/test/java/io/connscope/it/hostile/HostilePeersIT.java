@@ -28,15 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Misbehaving peers ({@link HostileTraffic}): heads sent a byte at a time, 1 MB header lines, 10,000 headers, heads
- * that never end, binary garbage, a response without a head, a ClientHello in 1-byte TLS records, 10,000
- * connections that never send a byte, resets in the middle of every exchange from either side, and HTTP/2 floods
- * (10,000 PINGs, SETTINGS, HEADERS+RST_STREAM pairs), a GOAWAY with 1 MB of debug data, frames that lie about
- * their length, 10,000 HPACK table size updates and one past the limit, a 1 MB header block across CONTINUATIONs
- * (HTTP/2 between a raw client and a raw server in the same JVM, so that every count is exact). The same driver
- * runs without the agent and with it: the application's results must be the same, the heap in use after a full GC
- * at most {@link #HEAP_BOUND_KB} more, the agent must report no internal error, and its records must count what the
- * servers and clients themselves counted (the driver's {@code TRUTH} lines), where connscope defines a count.
+ * Misbehaving peers ({@link HostileTraffic}): request and response heads sent a byte at a time, 1 MB header lines,
+ * 10,000 headers, heads that never end, binary garbage, a response without a head, a ClientHello in 1-byte TLS
+ * records, 10,000 connections that never send a byte, resets in the middle of every exchange from either side, and
+ * HTTP/2 floods (10,000 PINGs, SETTINGS, HEADERS+RST_STREAM pairs), a GOAWAY with 1 MB of debug data, frames that
+ * lie about their length, 10,000 HPACK table size updates and one past the limit, a 1 MB header block across
+ * CONTINUATIONs (HTTP/2 between a raw client and a raw server in the same JVM, so that every count is exact). The
+ * same driver runs without the agent and with it: the application's results must be the same, the heap in use
+ * after a full GC at most {@link #HEAP_BOUND_KB} more, the agent must report no internal error, and its records must
+ * count what the servers and clients themselves counted (the driver's {@code TRUTH} lines), where connscope defines
+ * a count.
  */
 class HostilePeersIT {
 
@@ -73,7 +74,7 @@ class HostilePeersIT {
     @Test
     void theApplicationsResultsAreThoseOfARunWithoutTheAgent() {
         List<String> expected = application(without);
-        int cases = 10 + HostileTraffic.H2_CASES.size();
+        int cases = 11 + HostileTraffic.H2_CASES.size();
         assertEquals(2 * cases, expected.size(), cases + " RESULT and TRUTH lines without the agent\n"
                 + without.describe());
         assertEquals(String.join("\n", expected), String.join("\n", application(with)),
@@ -111,9 +112,27 @@ class HostilePeersIT {
             String side = side(n);
             p.expect(c.served, Checks.text(n, "requests"), side + " requests");
             p.expect("[200, 404]", statuses(n), side + " statuses");
+            p.expect("[null, close]", fields(n, "request_connection"), side + " request_connection");
             p.expect("connection_close_by_client", Checks.text(n, "close_reason"), side + " close_reason");
         }
         p.failIfAny("byte-at-a-time", c.show());
+    }
+
+    @Test
+    void responseHeadsWrittenOneByteAtATimeKeepTheirHeaders() throws IOException {
+        Problems p = new Problems();
+        Case c = new Case("response-byte-at-a-time");
+        c.expectConnections(p, 1);
+        c.expectBytesMirrored(p);
+        for (JsonNode n : c.all()) {
+            String side = side(n);
+            p.expect(c.served, Checks.text(n, "requests"), side + " requests");
+            p.expect("[200, 503]", statuses(n), side + " statuses");
+            p.expect("[keep-alive, close]", fields(n, "response_connection"), side + " response_connection");
+            p.expect("[timeout=5, max=2, null]", fields(n, "response_keep_alive"), side + " response_keep_alive");
+            p.expect("connection_close_by_server", Checks.text(n, "close_reason"), side + " close_reason");
+        }
+        p.failIfAny("response-byte-at-a-time", c.show());
     }
 
     @Test
@@ -487,7 +506,12 @@ class HostilePeersIT {
 
     /** The statuses of a connection's request objects, in order. */
     private static String statuses(JsonNode connection) throws IOException {
-        return requestsOf(connection).stream().map(q -> Checks.text(q, "status")).collect(Collectors.toList())
+        return fields(connection, "status");
+    }
+
+    /** A field of a connection's request objects, in order. */
+    private static String fields(JsonNode connection, String field) throws IOException {
+        return requestsOf(connection).stream().map(q -> Checks.text(q, field)).collect(Collectors.toList())
                 .toString();
     }
 
