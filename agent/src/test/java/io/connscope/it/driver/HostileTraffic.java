@@ -31,7 +31,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Misbehaving peers against servers and clients in this JVM, on 127.0.0.1: the application's side of each case
+ * Misbehaving peers against servers and clients in this JVM, on 127.0.0.1, one case after another (HTTP/1.x heads a
+ * byte at a time, huge and endless heads, garbage, a response without a head, a ClientHello in 1-byte records, idle
+ * connections, resets from either side, HTTP/2 floods and malformed frames): the application's side of each case
  * prints what it saw ({@code RESULT case: ...}, the same with or without connscope), and the ground truth the
  * test checks connscope's records against ({@code TRUTH case server_port=P served=N connections=N}: the server's
  * port, the request heads it read to their end or began, the connections it accepted). At the end the heap in use
@@ -41,7 +43,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HostileTraffic {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private static final byte[] CRLF = {'\r', '\n'};
     /** The biggest hostile messages: a 1 MB header line, a head that never ends (8 MB of header bytes). */
     public static final int MEGABYTE = 1 << 20;
     public static final int ENDLESS_HEAD_BYTES = 8 * MEGABYTE;
