@@ -5,6 +5,7 @@ import io.connscope.it.Checks;
 import io.connscope.it.Checks.Problems;
 import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
+import io.connscope.it.ProcNetTcp;
 import io.connscope.it.SummaryLine;
 import io.connscope.it.driver.HostileTraffic;
 import org.junit.jupiter.api.BeforeAll;
@@ -259,6 +260,15 @@ class HostilePeersIT {
             p.expect(c.connections, side.stream().map(n -> n.path("id").asLong()).distinct().count(),
                     direction + " distinct ids");
         }
+        // The kernel's count: each connection the server closed first left a TIME_WAIT row (for 60 s) on its port,
+        // one per client port: a client port used again (the kernel hands out ports the moment they are free)
+        // takes over its tuple's row. So the rows are the distinct client ports, and there are fewer of them
+        // than connections, each of which has its own records all the same.
+        List<String> server = ProcNetTcp.endpoints("127.0.0.1", c.port);
+        long timeWait = ProcNetTcp.rows().stream()
+                .filter(r -> ProcNetTcp.TIME_WAIT.equals(r.state) && server.contains(r.local)).count();
+        long clientPorts = c.inbound.stream().map(n -> Checks.text(n, "remote_port")).distinct().count();
+        p.expect(clientPorts, timeWait, "kernel: TIME_WAIT rows on the server's port, against distinct client ports");
         p.failIfAny("idle-connections", "outbound " + initiators(c.outbound) + ", inbound " + initiators(c.inbound)
                 + "\n" + brief(with));
     }
@@ -418,6 +428,7 @@ class HostilePeersIT {
     /** One case's records (by its server's port) and its truth. */
     private static final class Case {
         final String name;
+        final int port;
         final int served;
         final int connections;
         final List<JsonNode> outbound = new ArrayList<>();
@@ -427,6 +438,7 @@ class HostilePeersIT {
             this.name = name;
             int[] t = truth.get(name);
             assertNotNull(t, "no TRUTH line for " + name + "\n" + brief(with));
+            this.port = t[0];
             String port = String.valueOf(t[0]);
             served = t[1];
             connections = t[2];
