@@ -72,6 +72,7 @@ public final class HostileTraffic {
         result("garbage", HostileTraffic::garbage);
         result("no-response-head", HostileTraffic::noResponseHead);
         result("tls-1-byte-records", () -> tlsOneByteRecords(tls));
+        result("tls-1-byte-records-https", () -> httpsOneByteRecords(tls));
         result("idle-connections", () -> idleConnections(idle));
         result("server-resets", HostileTraffic::serverResets);
         result("client-resets", HostileTraffic::clientResets);
@@ -475,12 +476,44 @@ public final class HostileTraffic {
             String client;
             try (Socket s = connect(listener.getLocalPort())) {
                 s.setTcpNoDelay(true);
-                client = new OneByteRecordsClient(tls, s).exchange();
+                client = new OneByteRecordsClient(tls, s).exchange(ascii("hello"), "world");
             }
             String server = served.get(20, java.util.concurrent.TimeUnit.SECONDS);
             truth("tls-1-byte-records", listener.getLocalPort(), 0, 1);
             return client + "; " + server;
         } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /**
+     * Case 7 against the JDK HttpsServer (its TLS on an SSLEngine over a SocketChannel): the ClientHello in 1-byte
+     * records, then one HTTP request inside the TLS.
+     */
+    private static String httpsOneByteRecords(SSLContext tls) throws Exception {
+        AtomicInteger served = new AtomicInteger();
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(LOOPBACK, 0), 50);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            served.incrementAndGet();
+            byte[] body = ascii("hello over https");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        server.setExecutor(executor);
+        server.start();
+        try (Socket s = connect(server.getAddress().getPort())) {
+            s.setTcpNoDelay(true);
+            String client = new OneByteRecordsClient(tls, s).exchange(
+                    ascii("GET /tls HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"), "hello over https");
+            truth("tls-1-byte-records-https", server.getAddress().getPort(), served.get(), 1);
+            return client.replaceAll("Date: [^\r]*\r\n", "").replace("\r\n", " ") + "; served " + served.get();
+        } finally {
+            server.stop(0);
             executor.shutdownNow();
         }
     }
@@ -504,7 +537,8 @@ public final class HostileTraffic {
             appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize() * 2);
         }
 
-        String exchange() throws Exception {
+        /** Handshakes, sends {@code request}, and reads until what it got ends with {@code replyEnd}. */
+        String exchange(byte[] request, String replyEnd) throws Exception {
             engine.beginHandshake();
             boolean first = true;
             for (int steps = 0; steps < 1000; steps++) {
@@ -530,10 +564,10 @@ public final class HostileTraffic {
                 }
             }
             netOut.clear();
-            engine.wrap(ByteBuffer.wrap(ascii("hello")), netOut);
+            engine.wrap(ByteBuffer.wrap(request), netOut);
             netOut.flip();
             send();
-            while (appIn.position() < 5) {
+            while (!new String(appIn.array(), 0, appIn.position(), StandardCharsets.ISO_8859_1).endsWith(replyEnd)) {
                 unwrapOrRead();
                 for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
                     task.run();
