@@ -49,6 +49,15 @@ final class Http2Activity {
      */
     private final long[][] earlyAckPayload = new long[2][PINGS_IN_FLIGHT];
     private final boolean[][] earlyAck = new boolean[2][PINGS_IN_FLIGHT];
+    /**
+     * A PING flood outruns the slots: per pinging side, PINGs pushed out of {@link #inFlightPayload} while still
+     * unanswered, and early ACKs pushed out of {@link #earlyAckPayload}. An ACK that finds no PING is taken to answer
+     * an evicted one, and a PING that finds no early ACK a lost early ACK; so a flood of 10,000 PINGs all answered
+     * counts 10,000 acknowledged (not the last few), and one never answered counts 10,000 unanswered. Only the
+     * round trips of such PINGs are lost.
+     */
+    private final int[] evictedPings = new int[2];
+    private final int[] lostEarlyAcks = new int[2];
 
     int goAways;
     final boolean[] goAwayFromClient = new boolean[GOAWAYS_KEPT];
@@ -117,6 +126,11 @@ final class Http2Activity {
                     return;
                 }
             }
+            if (lostEarlyAcks[sender] > 0) {
+                lostEarlyAcks[sender]--;
+                pingsAcked[sender]++;
+                return;
+            }
             // Keep it in the first free slot, or over the oldest: a PING never answered must not block the rest.
             int free = 0;
             for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
@@ -127,6 +141,9 @@ final class Http2Activity {
                 if (inFlightNanos[sender][i] < inFlightNanos[sender][free]) {
                     free = i;
                 }
+            }
+            if (inFlightNanos[sender][free] != 0) {
+                evictedPings[sender]++;
             }
             inFlightPayload[sender][free] = payload;
             inFlightNanos[sender][free] = nowNanos;
@@ -148,8 +165,16 @@ final class Http2Activity {
                 return;
             }
         }
+        if (evictedPings[pinger] > 0) {
+            evictedPings[pinger]--;
+            pingsAcked[pinger]++;
+            return;
+        }
         // No PING of the other side's with this payload yet: its write may not have been reported.
         int slot = (int) (payload & (PINGS_IN_FLIGHT - 1));
+        if (earlyAck[pinger][slot]) {
+            lostEarlyAcks[pinger]++;
+        }
         earlyAck[pinger][slot] = true;
         earlyAckPayload[pinger][slot] = payload;
     }
@@ -157,7 +182,7 @@ final class Http2Activity {
     /** PINGs of the side ({@code client} or not) still awaiting their ACK. */
     int unansweredPings(boolean client) {
         int side = client ? CLIENT : SERVER;
-        int n = 0;
+        int n = evictedPings[side];
         for (int i = 0; i < PINGS_IN_FLIGHT; i++) {
             if (inFlightNanos[side][i] != 0) {
                 n++;
