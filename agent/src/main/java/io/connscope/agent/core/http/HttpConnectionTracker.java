@@ -11,10 +11,11 @@ package io.connscope.agent.core.http;
  * {@code Keep-Alive}, the body's framing ({@code Content-Length}, {@code Transfer-Encoding}), and a request's trace
  * context ({@link TraceHeaders}). Bodies are skipped unread.
  *
- * <p>Pipelining: a request line right after a complete request (its body skipped by its framing, see
- * {@link MessageBody}), before any response, is the next request; the earlier ones wait, oldest first, for their
- * responses ({@link PipelinedRequest}), which are told apart the same way when a server writes them back to back.
- * Where a body's framing cannot be told, the bytes after it are not looked at, as without pipelining.
+ * <p>Pipelining: a known method and its space right after a complete request (its body skipped by its framing,
+ * see {@link MessageBody}), before any response, begin the next request; the earlier ones wait, oldest first, for
+ * their responses ({@link PipelinedRequest}), which are told apart the same way when a server writes them back to
+ * back. Where a body's framing cannot be told, the bytes after it are not looked at, as without pipelining. A
+ * pipelined request allocates its waiting entry (pipelining is rare; at most {@link #MAX_WAITING} wait).
  *
  * <p>Reads and writes of one connection may run on different threads, so the methods synchronize on the
  * tracker (a lock per connection, uncontended in practice). Nothing is allocated per read or write; an
