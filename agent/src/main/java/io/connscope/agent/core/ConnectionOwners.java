@@ -45,8 +45,4 @@ final class ConnectionOwners {
     void expungeCollected() {
         known.expungeCollected();
     }
-
-    int size() {
-        return known.size();
-    }
 }

@@ -135,14 +135,21 @@ final class ConnectionProtocols {
      * without bytes from the server, none per read or write.
      */
     void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        if (staleCheckDue(r) && fd != null && inspector.peerFinPending(fd)) {
+        if (staleCheckDue(r)) {
+            pollStale(r, fd);
+        }
+    }
+
+    /** {@link #checkStale}'s poll, once {@link #staleCheckDue} said it is due. */
+    void pollStale(ConnectionRecord r, FileDescriptor fd) {
+        if (fd != null && inspector.peerFinPending(fd)) {
             r.http.sentAfterPeerClosed();
         }
     }
 
     /**
      * Whether {@link #checkStale}'s poll is due now (taking it: once per reused request); for a caller that finds
-     * the descriptor only then (a TLS socket's, through its fields).
+     * the descriptor only then (a TLS socket's, through its fields), and then polls with {@link #pollStale}.
      */
     boolean staleCheckDue(ConnectionRecord r) {
         HttpConnectionTracker h = r.http;

@@ -143,10 +143,7 @@ final class TlsPlaintext {
             // The TLS records of this plaintext were written inside the call that just returned.
             // Its descriptor is found (through the socket's fields) only when a poll is due: once per reused request.
             if (protocols.staleCheckDue(r)) {
-                FileDescriptor fd = inspector.descriptorOfTlsSocket(tlsSocket);
-                if (fd != null && inspector.peerFinPending(fd)) {
-                    r.http.sentAfterPeerClosed();
-                }
+                protocols.pollStale(r, inspector.descriptorOfTlsSocket(tlsSocket));
             }
         }
     }
