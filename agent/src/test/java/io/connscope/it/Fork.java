@@ -170,8 +170,12 @@ public final class Fork {
 
     /** Runs a plain command (no agent), bounded, and returns its result. */
     public static Result exec(List<String> cmd) throws Exception {
-        Running running = new Running(new ProcessBuilder(cmd).start(), null, cmd);
-        return running.await();
+        return startCommand(cmd).await();
+    }
+
+    /** Starts a plain command (no agent, no events file); its output is collected as a fork's. */
+    public static Running startCommand(List<String> cmd) throws IOException {
+        return new Running(new ProcessBuilder(cmd).start(), null, cmd);
     }
 
     public static final class Result {
