@@ -1,8 +1,10 @@
 package io.connscope.it.otel;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.connscope.it.Fork;
 import io.connscope.it.TestJars;
 import io.connscope.it.driver.GrpcHttp2Scenarios;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,7 @@ import java.util.stream.Collectors;
 import static io.connscope.it.otel.OtlpReceiver.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -94,6 +97,33 @@ class Http2OtelExportIT {
             assertEquals(Integer.toString(goAways.size()), attribute(ageOut.getAttributesList(), "connscope.http2.goaways"),
                     context);
             assertEquals("goaway_by_server_no_error", attribute(ageOut.getAttributesList(), "connscope.close.reason"),
+                    context);
+
+            // Each side's PINGs on the span as in the connection's JSON record (checked against gRPC's own frame
+            // logs by GrpcHttp2IT); no TCP_USER_TIMEOUT, which gRPC sets only with a keep-alive time.
+            for (Object[] side : new Object[][] {{callsOut, "outbound", callsPort}, {callsIn, "inbound", callsPort},
+                    {ageOut, "outbound", agePort}}) {
+                JsonNode record = record(run, (String) side[1], (int) side[2], context);
+                List<KeyValue> attributes = ((Span) side[0]).getAttributesList();
+                for (String sender : List.of("client", "server")) {
+                    JsonNode pings = record.path("http2").path("pings").path(sender);
+                    String prefix = "connscope.http2." + sender + ".";
+                    assertEquals(pings.path("sent").asText(), attribute(attributes, prefix + "pings_sent"), context);
+                    assertEquals(pings.path("acked").asText(), attribute(attributes, prefix + "pings_acked"), context);
+                    assertEquals(pings.path("unanswered").asText(), attribute(attributes, prefix + "pings_unanswered"),
+                            context);
+                    JsonNode interval = pings.path("interval_avg_ms");
+                    String spanInterval = attribute(attributes, prefix + "ping_interval_avg_ms");
+                    if (interval.isNull()) {
+                        assertNull(spanInterval, context);
+                    } else {
+                        assertEquals(interval.asDouble(), Double.parseDouble(spanInterval), 0.001, context); // JSON keeps 3 decimals
+                    }
+                }
+                assertTrue(record.path("keepalive").path("user_timeout_ms").isNull(), context);
+                assertNull(attribute(attributes, "connscope.keepalive.user_timeout_ms"), context);
+            }
+            assertEquals("0", attribute(callsOut.getAttributesList(), "connscope.http2.client.pings_unanswered"),
                     context);
 
             // Metrics, from the outbound side: the server's GOAWAYs with max age, the client's cancel, its PINGs.
@@ -195,6 +225,19 @@ class Http2OtelExportIT {
                         && Integer.toString(serverPort).equals(attribute(s.getAttributesList(), "server.port")))
                 .collect(Collectors.toList());
         assertEquals(1, found.size(), direction + " span to port " + serverPort + context);
+        return found.get(0);
+    }
+
+    private static JsonNode record(Fork.Result run, String direction, int serverPort, String context)
+            throws java.io.IOException {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode n : run.records()) {
+            if ("connection".equals(n.path("type").asText()) && direction.equals(n.path("direction").asText())
+                    && serverPort == (direction.equals("inbound") ? n.path("local_port") : n.path("remote_port")).asInt()) {
+                found.add(n);
+            }
+        }
+        assertEquals(1, found.size(), direction + " record to port " + serverPort + context);
         return found.get(0);
     }
 

@@ -327,6 +327,9 @@ final class ConnectionSpans {
             putIfNotNull(b, KEEPALIVE_COUNT, k.count);
             b.put(KEEPALIVE_SOURCE, k.source.wireName());
         }
+        if (r.tcpUserTimeoutMillis() >= 0) {
+            b.put(KEEPALIVE_USER_TIMEOUT, (long) r.tcpUserTimeoutMillis());
+        }
         b.put(BYTES_SENT, r.bytesSent()).put(BYTES_RECEIVED, r.bytesReceived());
         if (r.connectMillis() >= 0) {
             b.put(CONNECT_MS, r.connectMillis());
@@ -359,6 +362,8 @@ final class ConnectionSpans {
                 .put(H2_MAX_OPEN_STREAMS, (long) h2.maxOpenStreams)
                 .put(H2_CLIENT_PINGS_SENT, (long) h2.clientPings.sent).put(H2_CLIENT_PINGS_ACKED, (long) h2.clientPings.acked)
                 .put(H2_SERVER_PINGS_SENT, (long) h2.serverPings.sent).put(H2_SERVER_PINGS_ACKED, (long) h2.serverPings.acked)
+                .put(H2_CLIENT_PINGS_UNANSWERED, (long) h2.clientPings.unanswered)
+                .put(H2_SERVER_PINGS_UNANSWERED, (long) h2.serverPings.unanswered)
                 .put(H2_CLIENT_RESETS, (long) sum(h2.clientResets)).put(H2_SERVER_RESETS, (long) sum(h2.serverResets))
                 .put(H2_GOAWAYS, (long) h2.goAwayCount);
         if (h2.clientMaxConcurrentStreams >= 0) {
@@ -366,6 +371,12 @@ final class ConnectionSpans {
         }
         if (h2.serverMaxConcurrentStreams >= 0) {
             b.put(H2_SERVER_MAX_CONCURRENT, h2.serverMaxConcurrentStreams);
+        }
+        if (h2.clientPings.avgIntervalMillis >= 0) {
+            b.put(H2_CLIENT_PING_INTERVAL_AVG, h2.clientPings.avgIntervalMillis);
+        }
+        if (h2.serverPings.avgIntervalMillis >= 0) {
+            b.put(H2_SERVER_PING_INTERVAL_AVG, h2.serverPings.avgIntervalMillis);
         }
         if (h2.rttCount > 0) {
             b.put(H2_PING_RTT_MIN, h2.rttMinMillis).put(H2_PING_RTT_AVG, h2.rttAvgMillis).put(H2_PING_RTT_MAX, h2.rttMaxMillis);

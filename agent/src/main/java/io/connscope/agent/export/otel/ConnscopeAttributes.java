@@ -50,6 +50,8 @@ final class ConnscopeAttributes {
     static final AttributeKey<Long> KEEPALIVE_INTERVAL = longKey("connscope.keepalive.interval");
     static final AttributeKey<Long> KEEPALIVE_COUNT = longKey("connscope.keepalive.count");
     static final AttributeKey<String> KEEPALIVE_SOURCE = stringKey("connscope.keepalive.source");
+    /** TCP_USER_TIMEOUT as the application set it through native code (Netty's epoll), in ms. */
+    static final AttributeKey<Long> KEEPALIVE_USER_TIMEOUT = longKey("connscope.keepalive.user_timeout_ms");
     static final AttributeKey<Long> BYTES_SENT = longKey("connscope.connection.bytes_sent");
     static final AttributeKey<Long> BYTES_RECEIVED = longKey("connscope.connection.bytes_received");
     static final AttributeKey<Double> CONNECT_MS = doubleKey("connscope.connection.connect_ms");
@@ -92,6 +94,12 @@ final class ConnscopeAttributes {
     static final AttributeKey<Long> H2_CLIENT_PINGS_ACKED = longKey("connscope.http2.client.pings_acked");
     static final AttributeKey<Long> H2_SERVER_PINGS_SENT = longKey("connscope.http2.server.pings_sent");
     static final AttributeKey<Long> H2_SERVER_PINGS_ACKED = longKey("connscope.http2.server.pings_acked");
+    static final AttributeKey<Long> H2_CLIENT_PINGS_UNANSWERED = longKey("connscope.http2.client.pings_unanswered");
+    static final AttributeKey<Long> H2_SERVER_PINGS_UNANSWERED = longKey("connscope.http2.server.pings_unanswered");
+    static final AttributeKey<Double> H2_CLIENT_PING_INTERVAL_AVG =
+            doubleKey("connscope.http2.client.ping_interval_avg_ms");
+    static final AttributeKey<Double> H2_SERVER_PING_INTERVAL_AVG =
+            doubleKey("connscope.http2.server.ping_interval_avg_ms");
     static final AttributeKey<Double> H2_PING_RTT_MIN = doubleKey("connscope.http2.ping.rtt_min_ms");
     static final AttributeKey<Double> H2_PING_RTT_AVG = doubleKey("connscope.http2.ping.rtt_avg_ms");
     static final AttributeKey<Double> H2_PING_RTT_MAX = doubleKey("connscope.http2.ping.rtt_max_ms");
