@@ -18,19 +18,23 @@ final class KernelTcp {
 
     static final String TIME_WAIT = "06";
     static final String ESTABLISHED = "01";
+    /** The unit of the timer's time to expiry in /proc/net/tcp: clock ticks, USER_HZ (100 on Linux). */
+    static final long TICK_MILLIS = 10;
 
-    /** One row: local port, remote port, state, timer. */
+    /** One row: local port, remote port, state, timer and its time to expiry (ticks). */
     static final class Row {
         final int localPort;
         final int remotePort;
         final String state;
         final String timer;
+        final long timerTicks;
 
-        Row(int localPort, int remotePort, String state, String timer) {
+        Row(int localPort, int remotePort, String state, String timer, long timerTicks) {
             this.localPort = localPort;
             this.remotePort = remotePort;
             this.state = state;
             this.timer = timer;
+            this.timerTicks = timerTicks;
         }
     }
 
@@ -55,7 +59,9 @@ final class KernelTcp {
                     if (f.length < 6) {
                         continue;
                     }
-                    rows.add(new Row(port(f[1]), port(f[2]), f[3], f[5].substring(0, 2)));
+                    // "tr:tm->when": the timer, then its time to expiry in clock ticks (hex).
+                    rows.add(new Row(port(f[1]), port(f[2]), f[3], f[5].substring(0, 2),
+                            Long.parseLong(f[5].substring(3), 16)));
                 }
             } catch (IOException | RuntimeException e) {
                 // A row vanishing while we read is normal; what was read stays.
@@ -90,13 +96,16 @@ final class KernelTcp {
         return n;
     }
 
-    /** Whether the client socket {@code clientPort -> serverPort} is established with its keep-alive timer armed. */
-    static boolean keepaliveTimerArmed(int clientPort, int serverPort) {
+    /**
+     * The time to the expiry of the keep-alive timer of the established client socket {@code clientPort ->
+     * serverPort}, in ms; -1 when it is not armed (or there is no such socket).
+     */
+    static long keepaliveTimerMillis(int clientPort, int serverPort) {
         for (Row r : rows()) {
             if (r.localPort == clientPort && r.remotePort == serverPort && ESTABLISHED.equals(r.state)) {
-                return "02".equals(r.timer);
+                return "02".equals(r.timer) ? r.timerTicks * TICK_MILLIS : -1;
             }
         }
-        return false;
+        return -1;
     }
 }

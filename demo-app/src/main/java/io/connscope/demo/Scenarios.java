@@ -227,7 +227,7 @@ final class Scenarios {
         report.title("a response that takes " + slowSeconds + " s, on a client socket with SO_KEEPALIVE, "
                 + "TCP_KEEPIDLE 1 s, TCP_KEEPINTERVAL 1 s");
         HelloServer server = server(report.scenario(), TimeUnit.SECONDS.toMillis(slowSeconds), 0);
-        boolean timerSeen = false;
+        KeepaliveTimerWatch timer;
         long started = System.nanoTime();
         try (HttpConnection c = open(server.port(), s -> {
             s.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
@@ -236,20 +236,11 @@ final class Scenarios {
             s.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
         })) {
             int clientPort = c.localPort();
-            boolean[] armed = new boolean[1];
-            Thread sampler = new Thread(() -> {
-                // The kernel arms the keep-alive timer once the connection is idle: look while the request waits.
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(slowSeconds);
-                while (System.nanoTime() < until && !armed[0]) {
-                    armed[0] = KernelTcp.keepaliveTimerArmed(clientPort, server.port());
-                    sleepQuietly(100);
-                }
-            }, "slow-response-kernel-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
+            // The kernel arms the keep-alive timer once the connection is idle: look while the request waits.
+            timer = new KeepaliveTimerWatch("slow-response-kernel-sampler", () -> clientPort, server.port(),
+                    TimeUnit.SECONDS.toMillis(slowSeconds));
             c.get("HTTP/1.1", null);
-            sampler.join(2000);
-            timerSeen = armed[0];
+            timer.stop();
         }
         double waitedMillis = (System.nanoTime() - started) / 1e6;
         report.did("one GET; the server answered after " + slowSeconds + " s (waited " + Math.round(waitedMillis)
@@ -257,17 +248,22 @@ final class Scenarios {
         List<List<SeenConnection>> seen = observe(server, 1, 1);
         report.server(server);
         if (KernelTcp.available()) {
-            report.kernel("keep-alive timer armed on the client socket while the request waited: " + timerSeen
-                    + " (probes every 1 s while idle; the server's socket has none)");
+            report.kernel("keep-alive timer armed on the client socket while the request waited: " + timer.armed()
+                    + ", at most " + timer.longestMillis() + " ms from its expiry (probes every 1 s while idle; the "
+                    + "server's socket has none)");
         }
         seen(report, seen);
         List<SeenConnection> out = seen.get(0);
         List<SeenConnection> in = seen.get(1);
         report.expectAlways("server: requests served", 1, server.requests.get());
         if (KernelTcp.available() && slowSeconds >= 2) {
-            report.expectAlways("kernel: keep-alive timer on the waiting client socket", true, timerSeen);
+            report.expectAlways("kernel: keep-alive timer on the waiting client socket", true, timer.armed());
         }
         report.expect("outbound connections", 1, out.size());
+        if (KernelTcp.available() && slowSeconds >= 2 && out.size() == 1) {
+            report.expect("kernel: the timer runs at the keep-alive idle and interval connscope reports", true,
+                    timer.fits(out.get(0).keepaliveIdleSeconds(), out.get(0).keepaliveIntervalSeconds(), true));
+        }
         report.expect("outbound keepalive (the client's settings)", "on idle=1s intvl=1s cnt=3 (app)=1",
                 tally(out, SeenConnection::keepaliveText));
         report.expect("outbound lasted at least the response delay", true,
@@ -282,18 +278,10 @@ final class Scenarios {
                 + slowSeconds + " s, on a socket with SO_KEEPALIVE, TCP_KEEPIDLE 1 s, TCP_KEEPINTERVAL 1 s");
         AtomicInteger clientPort = new AtomicInteger();
         Http2Peers.ClientResult result;
-        boolean[] armed = new boolean[1];
         try (Http2Peers.Server server = new Http2Peers.Server(TimeUnit.SECONDS.toMillis(slowSeconds))) {
             int port = server.port();
-            Thread sampler = new Thread(() -> {
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(slowSeconds);
-                while (System.nanoTime() < until && !armed[0]) {
-                    armed[0] = clientPort.get() > 0 && KernelTcp.keepaliveTimerArmed(clientPort.get(), port);
-                    sleepQuietly(100);
-                }
-            }, "h2-slow-response-kernel-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
+            KeepaliveTimerWatch timer = new KeepaliveTimerWatch("h2-slow-response-kernel-sampler", clientPort::get,
+                    port, TimeUnit.SECONDS.toMillis(slowSeconds));
             result = Http2Peers.get(port, 1000, s -> {
                 s.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
                 s.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 1);
@@ -301,13 +289,14 @@ final class Scenarios {
                 s.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
             }, clientPort);
             clientPorts.add(clientPort.get());
-            sampler.join(2000);
+            timer.stop();
             server.awaitClosed(REPORT_WAIT_MILLIS);
             report.did("one GET as HTTP/2 stream 1; the server answered after " + slowSeconds + " s; the client sent "
                     + result.pingsSent + " PINGs and got " + result.acksReceived + " ACKs, then GOAWAY and close");
             report.note("server: port=" + port + " " + server.counts());
             if (KernelTcp.available()) {
-                report.kernel("keep-alive timer armed on the client socket while the request waited: " + armed[0]);
+                report.kernel("keep-alive timer armed on the client socket while the request waited: "
+                        + timer.armed() + ", at most " + timer.longestMillis() + " ms from its expiry");
             }
             List<SeenConnection> out = view.await(c -> c.outbound() && c.serverPort() == port
                     && clientPorts.contains(c.clientPort()), 1, REPORT_WAIT_MILLIS);
@@ -320,7 +309,7 @@ final class Scenarios {
             report.expectAlways("server: PINGs received = client's PINGs sent", result.pingsSent,
                     server.pingsReceived.get());
             if (KernelTcp.available() && slowSeconds >= 2) {
-                report.expectAlways("kernel: keep-alive timer on the waiting client socket", true, armed[0]);
+                report.expectAlways("kernel: keep-alive timer on the waiting client socket", true, timer.armed());
             }
             report.expect("outbound connections", 1, out.size());
             report.expect("inbound connections", 1, in.size());
@@ -342,17 +331,13 @@ final class Scenarios {
                         || Math.abs(o.http2PingIntervalMillis("client") - 1000) < 250);
                 report.expect("outbound keepalive (the client's TCP settings)", "on idle=1s intvl=1s cnt=3 (app)",
                         o.keepaliveText());
+                if (KernelTcp.available() && slowSeconds >= 2) {
+                    report.expect("kernel: the timer never outlasts the keep-alive idle and interval connscope "
+                            + "reports", true, timer.fits(o.keepaliveIdleSeconds(), o.keepaliveIntervalSeconds(), false));
+                }
                 report.expect("outbound close_reason", "goaway_by_client_no_error", o.closeReason());
                 report.expect("inbound close_reason", "goaway_by_client_no_error", i.closeReason());
             }
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -75,6 +75,14 @@ final class SeenConnection {
                 + number(k.get("interval_s")) + "s cnt=" + number(k.get("count")) + " (" + k.get("source") + ")";
     }
 
+    int keepaliveIdleSeconds() {
+        return number(keepalive().get("idle_s"));
+    }
+
+    int keepaliveIntervalSeconds() {
+        return number(keepalive().get("interval_s"));
+    }
+
     private static int number(Object o) {
         return o == null ? -1 : ((Double) o).intValue();
     }
