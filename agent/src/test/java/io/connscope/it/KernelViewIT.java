@@ -25,7 +25,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The kernel's view (connscope.kernel.interval): what the agent reads from /proc, checked against {@code ss} and
@@ -44,28 +43,19 @@ class KernelViewIT {
      */
     @Test
     void aPeerThatStopsAnsweringShowsUnansweredProbesThenTheClose() throws Exception {
-        String ns = "connscope-kv-" + ProcessHandle.current().pid();
-        assumeNetworkNamespaces(ns);
-        try {
-            run("ip", "-n", ns, "link", "set", "lo", "up");
-            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, Fork.java(),
-                    "-javaagent:" + Fork.agentJar()));
-            java.nio.file.Path events = Files.createTempFile("connscope-it-", ".jsonl");
-            cmd.addAll(List.of("-Dconnscope.events.file=" + events, "-Dconnscope.kernel.interval=1",
+        try (NetworkNamespace ns = NetworkNamespace.create("kv")) {
+            Fork.Running running = ns.java(true, List.of("-Dconnscope.kernel.interval=1",
                     "-Dconnscope.console=summary", "-Dconnscope.summary.interval=1",
                     "-Djava.net.preferIPv4Stack=true",
-                    "-Dotel.metrics.exporter=console", "-Dotel.traces.exporter=none", "-Dotel.metric.export.interval=500",
-                    "-cp", Fork.testClasses().toString(), KernelScenarios.class.getName(), "unanswered-probes"));
-            Fork.Running running = new Fork.Running(new ProcessBuilder(cmd).start(), events, cmd);
-            String ready = awaitLine(running, "ready ");
+                    "-Dotel.metrics.exporter=console", "-Dotel.traces.exporter=none", "-Dotel.metric.export.interval=500"),
+                    KernelScenarios.class.getName(), "unanswered-probes");
+            String ready = NetworkNamespace.awaitLine(running, "ready ");
             String[] ports = ready.split(" ");
             int serverPort = Integer.parseInt(ports[1]);
             int clientPort = Integer.parseInt(ports[2]);
-            // The local table moves behind a rule that blackholes server -> client; client -> server stays local.
-            run("ip", "-n", ns, "rule", "add", "pref", "100", "lookup", "local");
-            run("ip", "-n", ns, "rule", "del", "pref", "0");
-            run("ip", "-n", ns, "rule", "add", "pref", "10", "ipproto", "tcp", "sport", Integer.toString(serverPort),
-                    "dport", Integer.toString(clientPort), "blackhole");
+            // Blackhole server -> client; client -> server stays local.
+            ns.allowPortRules();
+            ns.blackhole("sport", Integer.toString(serverPort), "dport", Integer.toString(clientPort));
             running.process.getOutputStream().write("drop\n".getBytes(StandardCharsets.UTF_8));
             running.process.getOutputStream().flush();
             Fork.Result r = running.await();
@@ -113,8 +103,6 @@ class KernelViewIT {
             // And in the console summaries printed every second while it was probing.
             assertTrue(Pattern.compile("kernel 127\\.0\\.0\\.1:" + serverPort + " \\(outbound\\): open=1 time_wait=0 "
                     + "port_usage=\\S+ unanswered_keepalive=1 \\(max probes [1-4]\\)").matcher(r.stderr).find(), r.describe());
-        } finally {
-            Fork.exec(List.of("ip", "netns", "del", ns));
         }
     }
 
@@ -138,7 +126,7 @@ class KernelViewIT {
         int ssTimeWait;
         int ssOpen;
         try {
-            port = Integer.parseInt(awaitLine(running, "ready ").split(" ")[1]);
+            port = Integer.parseInt(NetworkNamespace.awaitLine(running, "ready ").split(" ")[1]);
             ssTimeWait = ss("state", "time-wait", "( dport = :" + port + " )");
             ssOpen = ss("state", "established", "( dport = :" + port + " )");
             assertEquals(5, ssTimeWait, "ss: the client's side holds TIME_WAIT");
@@ -187,7 +175,7 @@ class KernelViewIT {
     void intervalZeroTurnsTheKernelViewOff() throws Exception {
         Fork.Running running = Fork.start(List.of("-Dconnscope.kernel.interval=0", "-Dconnscope.console=summary",
                 "-Dconnscope.summary.interval=0"), KernelScenarios.class.getName(), "time-wait", "1", "0");
-        awaitLine(running, "ready ");
+        NetworkNamespace.awaitLine(running, "ready ");
         running.process.getOutputStream().write('\n');
         running.process.getOutputStream().flush();
         Fork.Result r = running.await();
@@ -230,40 +218,5 @@ class KernelViewIT {
             }
             return v;
         }
-    }
-
-    private static String awaitLine(Fork.Running running, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            for (String line : running.stdoutSoFar().split("\n")) {
-                if (line.startsWith(prefix)) {
-                    return line.trim();
-                }
-            }
-            if (!running.process.isAlive()) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        running.process.destroyForcibly();
-        return fail("no '" + prefix + "' line\n--- stdout\n" + running.stdoutSoFar() + "\n--- stderr\n" + running.stderrSoFar());
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Fork.Result r = Fork.exec(List.of(cmd));
-        assertEquals(0, r.exit, r.describe());
-    }
-
-    /** Creates the namespace, or skips the test where that is not allowed (not root, no CAP_NET_ADMIN, no ip). */
-    private static void assumeNetworkNamespaces(String ns) throws Exception {
-        Fork.Result r;
-        try {
-            r = Fork.exec(List.of("ip", "netns", "add", ns));
-        } catch (IOException noIp) {
-            Assumptions.abort("needs iproute2 ('ip'): " + noIp);
-            return;
-        }
-        Assumptions.assumeTrue(r.exit == 0, "needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create a network "
-                + "namespace; 'ip netns add' said: " + r.stderr.trim());
     }
 }

@@ -49,12 +49,18 @@ public final class ProcNetTcp {
             if (!Files.exists(p)) {
                 continue;
             }
-            List<String> lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
-            for (int i = 1; i < lines.size(); i++) {
-                String[] f = lines.get(i).trim().split("\\s+");
-                if (f.length > 3) {
-                    rows.add(new Row(f[1], f[2], f[3], lines.get(i)));
-                }
+            rows.addAll(parse(new String(Files.readAllBytes(p), StandardCharsets.US_ASCII)));
+        }
+        return rows;
+    }
+
+    /** The rows of /proc/net/tcp or tcp6 text (several files' one after the other too: their heading lines skipped). */
+    public static List<Row> parse(String text) {
+        List<Row> rows = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && !f[0].equals("sl")) {
+                rows.add(new Row(f[1], f[2], f[3], line));
             }
         }
         return rows;
