@@ -1,6 +1,9 @@
 package io.connscope.it.otel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.connscope.docs.DocPages;
 import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
 import io.connscope.it.TestJars;
@@ -230,6 +233,37 @@ class TraceSpansIT {
         }
     }
 
+    /**
+     * The Grafana dashboard's Jaeger panel (otel-collector/) lists traces by a tag: every connect span carries it, and
+     * no other span connscope exports does, so it finds exactly the traces in which a request opened a connection.
+     */
+    @Test
+    void theDashboardsJaegerPanelSearchesByATagOnlyConnectSpansCarry() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(java.nio.file.Files.readString(
+                DocPages.root().resolve("otel-collector/grafana/dashboards/connscope.json")));
+        List<String> tags = new ArrayList<>();
+        for (JsonNode p : dashboard.get("panels")) {
+            if ("jaeger".equals(p.path("datasource").path("type").asText())) {
+                for (JsonNode t : p.path("targets")) {
+                    tags.add(t.path("tags").asText());
+                }
+            }
+        }
+        assertEquals(1, tags.size(), "one Jaeger query in the dashboard: " + tags);
+        String[] kv = tags.get(0).trim().split("=", 2);
+        assertEquals(2, kv.length, tags.get(0));
+        for (OtlpReceiver receiver : List.of(receiverDefaults, receiverReused)) {
+            int connects = 0;
+            for (Span s : receiver.spans()) {
+                boolean connect = s.getName().startsWith("socket connect ");
+                connects += connect ? 1 : 0;
+                assertEquals(connect, kv[1].equals(attribute(s.getAttributesList(), kv[0])),
+                        s.getName() + " and the panel's tag " + tags.get(0));
+            }
+            assertTrue(connects > 0, "connect spans were exported");
+        }
+    }
+
     private static void checkSetupSpans(Fork.Result r, OtlpReceiver receiver, String scenario) {
         String port = scenarioLine(r, scenario).get("port");
         List<Request> requests = requests(r, scenario);
@@ -262,6 +296,7 @@ class TraceSpansIT {
             assertTrue(parents.add(q.spanId), "one connect span per request");
             assertEquals(q.traceId, hex(c.getTraceId()), "in the request's trace");
             assertEquals(Span.SpanKind.SPAN_KIND_INTERNAL, c.getKind());
+            assertEquals("socket_connect", attribute(c.getAttributesList(), "connscope.span.type"));
             assertTrue(c.getEndTimeUnixNano() >= c.getStartTimeUnixNano());
             checkChildOfConnection(c, q, outbound, context);
             if (tls) {
@@ -271,6 +306,7 @@ class TraceSpansIT {
                 assertTrue(h.getStartTimeUnixNano() + 1_000_000 >= c.getEndTimeUnixNano(),
                         "the handshake follows the connect");
                 assertTrue(h.getEndTimeUnixNano() >= h.getStartTimeUnixNano());
+                assertEquals("tls_handshake", attribute(h.getAttributesList(), "connscope.span.type"));
                 checkChildOfConnection(h, q, outbound, context);
             }
         }
@@ -310,6 +346,7 @@ class TraceSpansIT {
             assertTrue(parents.add(q.spanId));
             assertEquals(q.traceId, hex(s.getTraceId()));
             assertEquals(String.valueOf(q.index), attribute(s.getAttributesList(), "connscope.http.request.index"));
+            assertEquals("connection_reused", attribute(s.getAttributesList(), "connscope.span.type"));
             assertTrue(Double.parseDouble(attribute(s.getAttributesList(), "connscope.connection.age_ms")) > 0);
             String idle = attribute(s.getAttributesList(), "connscope.connection.idle_before_ms");
             if (scenario.startsWith("h2")) {

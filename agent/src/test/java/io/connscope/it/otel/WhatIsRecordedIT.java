@@ -54,7 +54,7 @@ class WhatIsRecordedIT {
             "connscope.http2.client.resets", "connscope.http2.server.resets", "connscope.http2.goaways",
             "connscope.http.trace_context.malformed", "connscope.http.request_links.dropped",
             "connscope.http.request.index", "connscope.connection.age_ms", "connscope.connection.idle_before_ms",
-            "tls.resumed");
+            "tls.resumed", "connscope.span.type");
     /** The attributes of each span event docs/opentelemetry.md lists, by event name. */
     private static final java.util.Map<String, Set<String>> EVENT_ATTRIBUTES = java.util.Map.of(
             "http.request", Set.of("connscope.http.request.index", "connscope.connection.reused",

@@ -72,12 +72,17 @@ final class StackFiles {
         return exprs;
     }
 
+    /** The Grafana dashboard, as JSON. */
+    static JsonNode dashboard() throws IOException {
+        return new ObjectMapper().readTree(Files.readString(dir().resolve("grafana/dashboards/connscope.json")));
+    }
+
     /**
      * The dashboard's panels (not its rows), each under the title of the row it sits in ("" above the first row).
      * Grafana places an expanded row's panels after it in the top-level list, up to the next row.
      */
     static Map<String, List<JsonNode>> dashboardPanelsByRow() throws IOException {
-        JsonNode d = new ObjectMapper().readTree(Files.readString(dir().resolve("grafana/dashboards/connscope.json")));
+        JsonNode d = dashboard();
         Map<String, List<JsonNode>> rows = new LinkedHashMap<>();
         String row = "";
         rows.put(row, new ArrayList<>());

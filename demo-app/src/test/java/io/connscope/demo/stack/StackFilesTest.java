@@ -53,6 +53,17 @@ class StackFilesTest {
     /** The dashboard's row whose panels show HTTP/2 only. */
     static final String HTTP2_ROW = "HTTP/2";
 
+    /** The dashboard's row whose panels query Jaeger, not Prometheus. */
+    static final String TRACES_ROW = "Connections in request traces";
+
+    /**
+     * The constant attribute of the connect spans connscope puts into request traces, which the dashboard's Jaeger
+     * panel searches by: {@code ConnscopeAttributes.SPAN_TYPE} and {@code RequestTraceSpans.TYPE_CONNECT} in the agent
+     * (checked below against their source; TraceSpansIT checks the spans the agent exports carry it).
+     */
+    static final String CONNECT_SPAN_TAG_KEY = "connscope.span.type";
+    static final String CONNECT_SPAN_TAG_VALUE = "socket_connect";
+
     private static Set<String> servedOrHttp2() {
         Set<String> all = new HashSet<>(AGENT_METRICS);
         all.addAll(AGENT_HTTP2_METRICS);
@@ -168,6 +179,9 @@ class StackFilesTest {
             for (JsonNode p : row.getValue()) {
                 titles.add(p.get("title").asText());
                 assertTrue(ids.add(p.get("id").asText()), "two panels with id " + p.get("id"));
+                if (row.getKey().equals(TRACES_ROW)) {
+                    continue; // Jaeger's panels: jaegerPanelListsTracesWhoseRequestsOpenedAConnection
+                }
                 assertEquals("prometheus", p.get("datasource").get("uid").asText(), p.get("title").asText());
                 assertTrue(p.get("targets").size() > 0, p.get("title").asText());
                 for (JsonNode t : p.get("targets")) {
@@ -198,6 +212,62 @@ class StackFilesTest {
         Set<String> unknown = new HashSet<>(used);
         unknown.removeAll(servedOrHttp2());
         assertTrue(unknown.isEmpty(), "dashboard metrics the agent does not serve: " + unknown);
+    }
+
+    @Test
+    void jaegerPanelListsTracesWhoseRequestsOpenedAConnection() throws Exception {
+        // The data source it names is provisioned, as Jaeger.
+        Map<String, String> types = new java.util.HashMap<>();
+        for (Object o : list(yaml("grafana/provisioning/datasources/datasources.yaml").get("datasources"), "datasources")) {
+            Map<String, Object> d = map(o, "datasource");
+            types.put(String.valueOf(d.get("uid")), String.valueOf(d.get("type")));
+        }
+        List<JsonNode> panels = StackFiles.dashboardPanelsByRow().get(TRACES_ROW);
+        assertTrue(panels != null && panels.size() == 1, "one panel in the row '" + TRACES_ROW + "': " + panels);
+        JsonNode p = panels.get(0);
+        assertEquals("Traces whose requests opened a new connection (Jaeger)", p.get("title").asText());
+        assertEquals("table", p.get("type").asText(), "Grafana shows Jaeger's search results as a table");
+        assertEquals("jaeger", p.path("datasource").path("type").asText());
+        assertEquals("jaeger", types.get(p.path("datasource").path("uid").asText()), "a provisioned Jaeger data source");
+        assertEquals(1, p.get("targets").size());
+        JsonNode t = p.get("targets").get(0);
+        assertEquals(p.get("datasource"), t.get("datasource"));
+        // Grafana's Jaeger query model: a search by service, tags in logfmt, and a limit of traces.
+        assertEquals("search", t.path("queryType").asText());
+        assertTrue(t.path("limit").isInt() && t.path("limit").asInt() > 0, "limit: " + t.path("limit"));
+        assertTrue(t.path("operation").isMissingNode(), "all operations: the connect spans' names hold the address");
+        assertEquals(Map.of(CONNECT_SPAN_TAG_KEY, CONNECT_SPAN_TAG_VALUE), logfmt(t.path("tags").asText()));
+        // Jaeger searches within one service: the dashboard's textbox variable, with the README's service as default.
+        assertEquals("$service", t.path("service").asText());
+        JsonNode service = null;
+        for (JsonNode v : StackFiles.dashboard().path("templating").path("list")) {
+            if ("service".equals(v.path("name").asText())) {
+                service = v;
+            }
+        }
+        assertTrue(service != null, "a dashboard variable 'service'");
+        assertEquals("textbox", service.path("type").asText());
+        assertEquals("demo", service.path("query").asText(), "the service name docs/opentelemetry.md runs the demo with");
+        assertEquals("demo", service.path("current").path("value").asText());
+        // The tag is one the agent sets: its attribute key and the connect spans' value, in its source.
+        Path otel = StackFiles.dir().getParent().resolve("agent/src/main/java/io/connscope/agent/export/otel");
+        String attributes = Files.readString(otel.resolve("ConnscopeAttributes.java"));
+        assertTrue(attributes.contains("SPAN_TYPE = stringKey(\"" + CONNECT_SPAN_TAG_KEY + "\")"),
+                "ConnscopeAttributes.SPAN_TYPE is " + CONNECT_SPAN_TAG_KEY);
+        String spans = Files.readString(otel.resolve("RequestTraceSpans.java"));
+        assertTrue(spans.contains("TYPE_CONNECT = \"" + CONNECT_SPAN_TAG_VALUE + "\""),
+                "RequestTraceSpans.TYPE_CONNECT is " + CONNECT_SPAN_TAG_VALUE);
+    }
+
+    /** Grafana's Jaeger tags: logfmt, {@code key=value} pairs separated by spaces (no quoting needed here). */
+    static Map<String, String> logfmt(String tags) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String pair : tags.trim().split("\\s+")) {
+            int eq = pair.indexOf('=');
+            assertTrue(eq > 0 && eq < pair.length() - 1 && !pair.contains("\""), "a plain key=value pair: " + pair);
+            m.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return m;
     }
 
     @Test

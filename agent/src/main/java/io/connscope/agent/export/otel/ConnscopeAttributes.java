@@ -61,6 +61,11 @@ final class ConnscopeAttributes {
     static final AttributeKey<Boolean> PREEXISTING = booleanKey("connscope.connection.preexisting");
     static final AttributeKey<Long> SEGMENT = longKey("connscope.span.segment");
     static final AttributeKey<Boolean> CONTINUED = booleanKey("connscope.span.continued");
+    /**
+     * On the spans connscope puts into a request's trace: which one it is ({@code socket_connect}, {@code tls_handshake},
+     * {@code connection_reused}), a constant to search by, since the names carry the peer's address.
+     */
+    static final AttributeKey<String> SPAN_TYPE = stringKey("connscope.span.type");
     static final AttributeKey<Long> REQUEST_EVENTS_DROPPED = longKey("connscope.http.request_events.dropped");
     static final AttributeKey<Long> REQUEST_INDEX = longKey("connscope.http.request.index");
     /** Sampled requests a connection span could not link to (more than the pending links connscope holds). */

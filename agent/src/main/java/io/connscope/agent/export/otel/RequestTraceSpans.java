@@ -28,7 +28,9 @@ import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
  *       {@code connection reused} span with its index on the connection, the connection's age and how long it sat
  *       idle before the request.</li>
  * </ul>
- * Each carries the connection's id and local port and links to the connection span. Only for sampled trace context:
+ * Each carries {@code connscope.span.type} ({@link #TYPE_CONNECT}, {@link #TYPE_TLS_HANDSHAKE}, {@link #TYPE_REUSED}: one
+ * value to search by, as in the Grafana dashboard's Jaeger panel, where the name holds an address), the connection's id
+ * and local port, and links to the connection span. Only for sampled trace context:
  * under an unsampled one the parent was not exported.
  *
  * <p>Which request opened the connection ({@link #kind}): its first request, sent at most
@@ -41,6 +43,11 @@ final class RequestTraceSpans {
 
     /** The longest wait from a connection ready to its first request's first byte that still counts as one act. */
     static final long OPENER_MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** The values of {@code connscope.span.type}. */
+    static final String TYPE_CONNECT = "socket_connect";
+    static final String TYPE_TLS_HANDSHAKE = "tls_handshake";
+    static final String TYPE_REUSED = "connection_reused";
 
     enum Kind {
         /** The request opened the connection: connect (and TLS handshake) spans. */
@@ -114,8 +121,8 @@ final class RequestTraceSpans {
         }
         InetAddress peer = c.remoteInet();
         String peerText = peer == null ? "?" : peer.getHostAddress();
-        Span connect = start("socket connect " + peerText + ":" + c.remotePort(), parent, epochNanos(c, c.openedNanos()),
-                c, connectionSpan);
+        Span connect = start("socket connect " + peerText + ":" + c.remotePort(), TYPE_CONNECT, parent,
+                epochNanos(c, c.openedNanos()), c, connectionSpan);
         if (peer != null) {
             connect.setAttribute(NETWORK_PEER_ADDRESS, peerText);
             connect.setAttribute(NETWORK_PEER_PORT, (long) c.remotePort());
@@ -124,7 +131,8 @@ final class RequestTraceSpans {
         long hello = c.tlsHelloNanos();
         long done = c.tlsHandshakeEndNanos();
         if (hello != 0 && done != 0) {
-            Span tls = start("TLS client handshake " + peerText, parent, epochNanos(c, hello), c, connectionSpan);
+            Span tls = start("TLS client handshake " + peerText, TYPE_TLS_HANDSHAKE, parent, epochNanos(c, hello), c,
+                    connectionSpan);
             if (peer != null) {
                 tls.setAttribute(SERVER_ADDRESS, peerText);
             }
@@ -138,7 +146,7 @@ final class RequestTraceSpans {
 
     private void reused(ConnectionRecord c, HttpExchange e, SpanContext parent, SpanContext connectionSpan,
                         long requestEpochNanos) {
-        Span span = start("connection reused", parent, requestEpochNanos, c, connectionSpan);
+        Span span = start("connection reused", TYPE_REUSED, parent, requestEpochNanos, c, connectionSpan);
         span.setAttribute(REQUEST_INDEX, (long) e.index);
         span.setAttribute(CONNECTION_AGE_MS,
                 Math.max(0, requestEpochNanos - TimeUnit.MILLISECONDS.toNanos(c.openedAtMillis())) / 1e6);
@@ -148,9 +156,9 @@ final class RequestTraceSpans {
         span.end(requestEpochNanos, TimeUnit.NANOSECONDS);
     }
 
-    private Span start(String name, SpanContext parent, long startEpochNanos, ConnectionRecord c,
+    private Span start(String name, String type, SpanContext parent, long startEpochNanos, ConnectionRecord c,
                        SpanContext connectionSpan) {
-        AttributesBuilder a = Attributes.builder().put(CONNECTION_ID, c.id());
+        AttributesBuilder a = Attributes.builder().put(SPAN_TYPE, type).put(CONNECTION_ID, c.id());
         if (c.localPort() != 0) {
             a.put(NETWORK_LOCAL_PORT, (long) c.localPort());
         }

@@ -116,6 +116,8 @@ class RequestTraceSpansTest {
         assertEquals("00f067aa0ba902b7", connect.getParentSpanId());
         assertEquals(2 * MS, connect.getEndEpochNanos() - connect.getStartEpochNanos());
         assertEquals(50000L, connect.getAttributes().get(ConnscopeAttributes.NETWORK_LOCAL_PORT));
+        assertEquals("socket_connect", connect.getAttributes().get(ConnscopeAttributes.SPAN_TYPE),
+                "a constant to search by (the Grafana dashboard's Jaeger panel), the name holding an address");
         spans.onFinished(TestRecords.closed(c));
         SpanData connection = exported.get(1);
         assertEquals(connection.getSpanContext(), connect.getLinks().get(0).getSpanContext(),
@@ -150,6 +152,7 @@ class RequestTraceSpansTest {
         assertEquals("connection reused", reused.getName());
         assertEquals(id(3, 16), reused.getParentSpanId());
         assertEquals(3L, reused.getAttributes().get(ConnscopeAttributes.REQUEST_INDEX));
+        assertEquals("connection_reused", reused.getAttributes().get(ConnscopeAttributes.SPAN_TYPE));
         assertEquals(250.0, reused.getAttributes().get(ConnscopeAttributes.CONNECTION_AGE_MS), 1.0);
         assertNull(reused.getAttributes().get(ConnscopeAttributes.CONNECTION_IDLE_BEFORE_MS), "HTTP/2: not known");
     }
