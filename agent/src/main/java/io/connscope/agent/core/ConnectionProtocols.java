@@ -74,6 +74,9 @@ final class ConnectionProtocols {
         }
         if (r.awaitingClientHello && towardServer) {
             r.awaitingClientHello = false;
+            if (r.direction == Direction.OUTBOUND && r.tlsHelloNanos == 0) {
+                r.tlsHelloNanos = nowNanos; // the handshake's start; its next write is the client's last flight
+            }
             long start = chunkStart(address, iovCount);
             int length = chunkLength(address, iovCount, n);
             if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, Math.min(length, 16))) {
@@ -297,9 +300,13 @@ final class ConnectionProtocols {
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
                 } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
                     // The ServerHello read before the write of the ClientHello was reported: that write still
-                    // carries the random that ties an SSLEngine to this connection.
+                    // carries the random that ties an SSLEngine to this connection. A client reads this ServerHello
+                    // for whether its handshake resumed, now: it will not come again.
                     r.protocol = ConnectionRecord.PROTOCOL_TLS;
                     r.awaitingClientHello = true;
+                    if (r.direction == Direction.OUTBOUND) {
+                        r.tlsScan = new ServerHelloScan();
+                    }
                 } else {
                     r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }

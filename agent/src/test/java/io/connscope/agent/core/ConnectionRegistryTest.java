@@ -672,6 +672,40 @@ class ConnectionRegistryTest {
         tls.onClose(fd);
     }
 
+    /**
+     * Another thread read the server's first flight before the ClientHello's write was reported (a busy machine):
+     * the handshake's start is still the ClientHello, its end the client's Finished, and the ServerHello says
+     * whether it resumed (it was read once, before anything was waiting for it).
+     */
+    @Test
+    void aServerHelloReadBeforeTheClientHellosWriteIsReportedStillTellsResumptionAndTimes() {
+        Memory m = new Memory();
+        ConnectionRegistry tls = withMemory(m);
+        FileDescriptor fd = connected(tls);
+        byte[] serverFlight = io.connscope.agent.core.tls.ServerHelloScanTest.tls13ResumedFlight();
+        long flightAt = m.top;
+        System.arraycopy(serverFlight, 0, m.bytes, m.top, serverFlight.length);
+        m.top += serverFlight.length;
+        tls.onRead(fd, flightAt, 0, serverFlight.length, null);
+        byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(7);
+        byte[] finished = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[] data = {0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
+        byte[][] writes = {hello, finished, data};
+        long[] before = new long[writes.length];
+        for (int i = 0; i < writes.length; i++) {
+            long address = m.top;
+            System.arraycopy(writes[i], 0, m.bytes, m.top, writes[i].length);
+            m.top += writes[i].length;
+            before[i] = System.nanoTime();
+            tls.onWrite(fd, address, 0, writes[i].length, null);
+        }
+        ConnectionRecord r = tls.openConnections(false).get(0);
+        assertEquals(Boolean.TRUE, r.tlsResumed(), "the ServerHello accepted a pre-shared key");
+        assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the ClientHello");
+        assertTrue(r.tlsHandshakeEndNanos() >= before[1] && r.tlsHandshakeEndNanos() < before[2], "the Finished");
+        tls.onClose(fd);
+    }
+
     @Test
     void aServerThatReadsTheClientHellosHeaderFirstStillFindsItsEngine() {
         Memory m = new Memory();

@@ -8,7 +8,7 @@ import java.io.ByteArrayOutputStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Resumed or full, from the server's first flight, however it is split. */
-class ServerHelloScanTest {
+public class ServerHelloScanTest {
 
     private static final int[] SUPPORTED_TLS13 = {0x00, 0x2b, 0x00, 0x02, 0x03, 0x04};
     private static final int[] PSK = {0x00, 0x29, 0x00, 0x02, 0x00, 0x00};
@@ -86,10 +86,15 @@ class ServerHelloScanTest {
         assertEquals(expected, split.result(), "header apart");
     }
 
+    /** A TLS 1.3 server's first flight that accepts a pre-shared key: a resumed handshake. */
+    public static byte[] tls13ResumedFlight() {
+        return concat(record(0x16, serverHello(0x10, SUPPORTED_TLS13, KEY_SHARE, PSK)), record(0x14, bytes(1)),
+                record(0x17, bytes(0, 0, 0)));
+    }
+
     @Test
     void tls13WithAPreSharedKeyResumed() {
-        assertScan(ServerHelloScan.RESUMED, concat(record(0x16, serverHello(0x10, SUPPORTED_TLS13, KEY_SHARE, PSK)),
-                record(0x14, bytes(1)), record(0x17, bytes(0, 0, 0))));
+        assertScan(ServerHelloScan.RESUMED, tls13ResumedFlight());
     }
 
     @Test
