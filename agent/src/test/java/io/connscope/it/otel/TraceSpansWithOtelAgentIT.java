@@ -168,7 +168,7 @@ class TraceSpansWithOtelAgentIT {
         }
     }
 
-    private static List<Path> jars(String property) throws Exception {
+    static List<Path> jars(String property) throws Exception {
         Path d = Paths.get(System.getProperty(property, ""));
         assertTrue(Files.isDirectory(d), "no library jars at '" + d + "'; run the ITs through Maven");
         try (java.util.stream.Stream<Path> files = Files.list(d)) {
