@@ -94,6 +94,20 @@ class TraceSpansWithOtelAgentIT {
                         .collect(Collectors.toList());
                 assertEquals(connections.size(), connects.size(), scenario + ": one connect span per new connection"
                         + context);
+                // The request that opened each connection: the client span its outbound connection span links to
+                // with index 1.
+                Map<String, String> firstRequests = new HashMap<>();
+                for (Span s : receiver.spans()) {
+                    if (port.equals(attribute(s.getAttributesList(), "server.port"))
+                            && "outbound".equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+                        for (Span.Link l : s.getLinksList()) {
+                            if ("1".equals(attribute(l.getAttributesList(), "connscope.http.request.index"))) {
+                                firstRequests.put(attribute(s.getAttributesList(), "connscope.connection.id"),
+                                        hex(l.getSpanId()));
+                            }
+                        }
+                    }
+                }
                 Set<String> parents = new HashSet<>();
                 for (Span c : connects) {
                     Span parent = clients.get(hex(c.getParentSpanId()));
@@ -101,6 +115,9 @@ class TraceSpansWithOtelAgentIT {
                             + context);
                     assertTrue(parents.add(hex(parent.getSpanId())), scenario + ": one connect span per request"
                             + context);
+                    assertEquals(firstRequests.get(attribute(c.getAttributesList(), "connscope.connection.id")),
+                            hex(parent.getSpanId()), scenario + ": the parent is the client span of its connection's "
+                            + "first request" + context);
                     assertEquals(hex(parent.getTraceId()), hex(c.getTraceId()), "in its trace" + context);
                     String times = scenario + ": connect " + c.getStartTimeUnixNano() + ".." + c.getEndTimeUnixNano()
                             + ", client span " + parent.getStartTimeUnixNano() + ".." + parent.getEndTimeUnixNano();
