@@ -20,6 +20,11 @@ public final class TestJars {
         return matching("grpc-", "guava-", "failureaccess-", "perfmark-");
     }
 
+    /** Brave, OpenZipkin's tracer (its core jar needs no other). */
+    public static List<Path> brave() {
+        return matching("brave-");
+    }
+
     /** Jetty 12's server with HTTP/2 and ALPN, SLF4J's API, which Jetty logs through, and Conscrypt for a client. */
     public static List<Path> jetty() {
         return matching("jetty-", "slf4j-api-", "conscrypt-");

@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * Requests with no trace header of their own, for a tracer agent to trace (the OpenTelemetry Java agent puts its
  * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection,
  * HttpURLConnection, two, OkHttp and Apache HttpClient 5 (classic), three each, each to its own JDK HttpServer;
- * gRPC (h2c), three unary calls. Class path: OkHttp's, Apache HttpClient 5's and gRPC's jars. Prints {@code REQ name=S port=P local_port=L} per request
- * (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N}.
+ * the JDK HttpClient over h2 (TLS, ALPN) to Jetty 12, three requests as streams of one connection ({@code h2});
+ * gRPC (h2c), three unary calls. The OpenTelemetry agent traces each of these servers too (its SERVER spans).
+ * Args: a PKCS12 keystore (changeit). Class path: OkHttp's, Apache HttpClient 5's, Jetty's and gRPC's jars. Prints
+ * {@code REQ name=S port=P local_port=L} per request (the client's port as the server saw it) and
+ * {@code SCENARIO name=S port=P requests=N}.
  */
 public final class TracedClientsTraffic {
 
@@ -91,9 +94,54 @@ public final class TracedClientsTraffic {
         System.out.println("SCENARIO name=apache5 port=" + port + " requests=3");
         server.stop(0);
 
+        h2(args[0]);
         grpc();
         System.out.println("DONE");
         System.exit(0);
+    }
+
+    /** The JDK HttpClient over h2 (TLS, ALPN) to Jetty 12: three requests, streams of one connection. */
+    private static void h2(String keystore) throws Exception {
+        org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setKeyStorePath(keystore);
+        ssl.setKeyStorePassword("changeit");
+        ssl.setKeyStoreType("PKCS12");
+        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
+                new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
+        org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
+                new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+                new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(
+                        new org.eclipse.jetty.server.HttpConfiguration()));
+        secure.setHost("127.0.0.1");
+        secure.setPort(0);
+        server.addConnector(secure);
+        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) {
+                CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())
+                        .getPort());
+                response.setStatus(200);
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
+                return true;
+            }
+        });
+        server.start();
+        int port = secure.getLocalPort();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(KeepAliveServer.tls(keystore)).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
+                    + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200 || response.version() != HttpClient.Version.HTTP_2) {
+                throw new IllegalStateException("status " + response.statusCode() + " over " + response.version());
+            }
+            truth("h2", port);
+        }
+        System.out.println("SCENARIO name=h2 port=" + port + " requests=3");
+        // Stopped: its connection closes, so the connection spans of both sides end and are exported.
+        server.stop();
     }
 
     /** gRPC (grpc-netty-shaded, h2c): three unary calls on one channel, so on one connection. */
