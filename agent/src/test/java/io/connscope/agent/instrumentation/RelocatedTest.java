@@ -14,6 +14,7 @@ class RelocatedTest {
     void thePlainNameAndAnyPrefixMatch() {
         assertTrue(Relocated.isCopyOf(SOCKET, SOCKET));
         assertTrue(Relocated.isCopyOf("io.grpc.netty.shaded.io.netty.channel.unix.Socket", SOCKET));
+        assertTrue(Relocated.isCopyOf("org.apache.hbase.thirdparty.io.netty.channel.unix.Socket", SOCKET));
         assertTrue(Relocated.isCopyOf("x.io.netty.channel.unix.Socket", SOCKET));
     }
 
@@ -29,6 +30,7 @@ class RelocatedTest {
     void packagesPlainOrRelocated() {
         assertTrue(Relocated.inPackage("io.netty.channel.epoll.EpollSocketChannel", "io.netty."));
         assertTrue(Relocated.inPackage("io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel", "io.netty."));
+        assertTrue(Relocated.inPackage("org.apache.hbase.thirdparty.io.netty.channel.epoll.EpollSocketChannel", "io.netty."));
         assertFalse(Relocated.inPackage("io.grpc.netty.NettyChannelBuilder", "io.netty."));
     }
 }
