@@ -656,15 +656,7 @@ class ConnectionRegistryTest {
         // ChangeCipherSpec, then an encrypted record: TLS 1.3's Finished as the JDK sends it.
         byte[] finished = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
         byte[] data = {0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
-        byte[][] writes = {hello, hello, finished, data};
-        long[] before = new long[writes.length];
-        for (int i = 0; i < writes.length; i++) {
-            long address = m.top;
-            System.arraycopy(writes[i], 0, m.bytes, m.top, writes[i].length);
-            m.top += writes[i].length;
-            before[i] = System.nanoTime();
-            tls.onWrite(fd, address, 0, writes[i].length, null);
-        }
+        long[] before = writeEach(tls, fd, m, hello, hello, finished, data);
         ConnectionRecord r = tls.openConnections(false).get(0);
         assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the first ClientHello");
         assertTrue(r.tlsHandshakeEndNanos() >= before[2] && r.tlsHandshakeEndNanos() < before[3],
@@ -690,20 +682,25 @@ class ConnectionRegistryTest {
         byte[] hello = io.connscope.agent.core.tls.TlsRendezvousTest.clientHello(7);
         byte[] finished = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01, 0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
         byte[] data = {0x17, 0x03, 0x03, 0x00, 0x01, 0x00};
-        byte[][] writes = {hello, finished, data};
+        long[] before = writeEach(tls, fd, m, hello, finished, data);
+        ConnectionRecord r = tls.openConnections(false).get(0);
+        assertEquals(Boolean.TRUE, r.tlsResumed(), "the ServerHello accepted a pre-shared key");
+        assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the ClientHello");
+        assertTrue(r.tlsHandshakeEndNanos() >= before[1] && r.tlsHandshakeEndNanos() < before[2], "the Finished");
+        tls.onClose(fd);
+    }
+
+    /** Writes each in turn through {@code registry}; returns nanoTime just before each write. */
+    private static long[] writeEach(ConnectionRegistry registry, FileDescriptor fd, Memory m, byte[]... writes) {
         long[] before = new long[writes.length];
         for (int i = 0; i < writes.length; i++) {
             long address = m.top;
             System.arraycopy(writes[i], 0, m.bytes, m.top, writes[i].length);
             m.top += writes[i].length;
             before[i] = System.nanoTime();
-            tls.onWrite(fd, address, 0, writes[i].length, null);
+            registry.onWrite(fd, address, 0, writes[i].length, null);
         }
-        ConnectionRecord r = tls.openConnections(false).get(0);
-        assertEquals(Boolean.TRUE, r.tlsResumed(), "the ServerHello accepted a pre-shared key");
-        assertTrue(r.tlsHelloNanos() >= before[0] && r.tlsHelloNanos() < before[1], "the ClientHello");
-        assertTrue(r.tlsHandshakeEndNanos() >= before[1] && r.tlsHandshakeEndNanos() < before[2], "the Finished");
-        tls.onClose(fd);
+        return before;
     }
 
     @Test
