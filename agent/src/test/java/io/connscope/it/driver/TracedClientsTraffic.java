@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  *   and async (plain and TLS, the JDK's {@code SSLEngine}), Apache HttpClient 4.5 (plain and TLS), Reactor Netty's
  *   HttpClient (plain and TLS, the JDK's {@code SSLEngine}); the JDK HttpClient over h2 (TLS, ALPN) to Jetty 12, three
  *   requests as streams of one connection ({@code h2});</li>
+ *   <li>{@code netty} (class path: Netty 4.1's jars): an HTTP/1.1 client on a Netty channel pool ({@code
+ *   NettyPooledHttp}), plain and TLS by the JDK's {@code SSLEngine} ({@code netty}, {@code netty-tls});</li>
  *   <li>{@code grpc} (class path: grpc-netty's and grpc-netty-shaded's jars, one version): unary calls on
  *   grpc-netty-shaded (h2c, {@code grpc}), and on grpc-netty with plain Netty, h2c and TLS
  *   ({@code grpc-netty}, {@code grpc-netty-tls});</li>
@@ -65,6 +67,9 @@ public final class TracedClientsTraffic {
                 jdk();
                 Libraries.run(tls);
                 Libraries.h2(args[0], tls);
+                break;
+            case "netty":
+                NettyPool.run(tls);
                 break;
             case "grpc":
                 Grpc.run("grpc", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
@@ -296,6 +301,21 @@ public final class TracedClientsTraffic {
             scenario("h2", port, 3, true);
             // Stopped: its connection closes, so the connection spans of both sides end and are exported.
             server.stop();
+        }
+    }
+
+    /** A Netty 4.1 channel pool's HTTP/1.1 client, a class of its own: the other groups have other Netty versions. */
+    private static final class NettyPool {
+
+        static void run(Tls tls) throws Exception {
+            for (Tls t : new Tls[] {null, tls}) {
+                try (io.connscope.it.driver.clients.NettyPooledHttp netty =
+                             new io.connscope.it.driver.clients.NettyPooledHttp(t == null ? null : t.trust,
+                                     (bootstrap, handler) -> new io.netty.channel.pool.FixedChannelPool(bootstrap,
+                                             handler, 1))) {
+                    http(t == null ? "netty" : "netty-tls", 3, t, url -> netty.get(url).get(20, TimeUnit.SECONDS));
+                }
+            }
         }
     }
 

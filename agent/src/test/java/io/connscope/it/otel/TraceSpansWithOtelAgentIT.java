@@ -28,29 +28,31 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the JDK HttpClient
- * (HTTP/1.1 and h2 over TLS to Jetty 12), HttpURLConnection, OkHttp, Apache HttpClient 5 and gRPC
- * ({@link TracedClientsTraffic}, no trace header of their own):
+ * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the clients of the
+ * tested-clients table on NIO ({@link TracedClientsTraffic}, no trace header of their own), one JVM per class path:
+ * the JDK HttpClient (HTTP/1.1, and h2 over TLS to Jetty 12), HttpURLConnection; OkHttp, Apache HttpClient 5 classic
+ * and async and 4.5, Reactor Netty and a Netty 4.1 channel pool, each plain and over TLS; gRPC on grpc-netty-shaded
+ * (h2c), and on grpc-netty and grpc-okhttp (h2c and TLS):
  * <ul>
  *   <li>each connection's {@code socket connect} span (and over TLS its {@code TLS client handshake} span) is a child
  *   of the OpenTelemetry agent's CLIENT span of the request that opened it, in the same trace, and the receiver got
  *   that parent; reused requests get none;</li>
  *   <li>every link from a connection span, outbound or inbound, points at a client span the receiver got, one per
  *   request;</li>
- *   <li>server side, traced by the OpenTelemetry agent too (the JDK HttpServer, Jetty 12, gRPC): each accepted
- *   connection's span links to exactly the callers of the requests the server served, the parents of the agent's
- *   SERVER spans.</li>
+ *   <li>server side, traced by the OpenTelemetry agent too (the JDK HttpServer and HttpsServer, Jetty 12, gRPC):
+ *   each accepted connection's span links to exactly the callers of the requests the server served, the parents of
+ *   the agent's SERVER spans.</li>
  * </ul>
  */
 class TraceSpansWithOtelAgentIT {
 
     /**
      * Scenarios whose client span the OpenTelemetry agent starts only once the client has its connection, so the
-     * connect span (still its child) begins before it: OkHttp's (the agent's network interceptor) and Reactor Netty's
-     * (the agent starts it as the request goes out on the connection).
+     * connect span (still its child) begins before it: OkHttp's (the agent's network interceptor), and Netty's and
+     * Reactor Netty's (the agent starts it as Netty's HTTP codec writes the request on the connection).
      */
     private static final Set<String> CLIENT_SPAN_AFTER_CONNECT = Set.of("okhttp", "okhttp-tls", "reactor",
-            "reactor-tls");
+            "reactor-tls", "netty", "netty-tls");
 
     @Test
     void httpClients(@TempDir Path dir) throws Exception {
@@ -62,6 +64,12 @@ class TraceSpansWithOtelAgentIT {
         traced(dir, "http", classpath, List.of("httpclient", "urlconnection", "okhttp", "apache5", "apache5async",
                 "apache4", "reactor", "okhttp-tls", "apache5-tls", "apache5async-tls", "apache4-tls", "reactor-tls",
                 "h2"));
+    }
+
+    /** A Netty 4.1 channel pool with Netty's HTTP codec, the agent's netty-4.1 instrumentation. */
+    @Test
+    void nettyChannelPool(@TempDir Path dir) throws Exception {
+        traced(dir, "netty", jars("connscope.clients.netty41.newest"), List.of("netty", "netty-tls"));
     }
 
     /** grpc-netty-shaded and grpc-netty, the same (newest) version. */
