@@ -1,16 +1,28 @@
 package io.connscope.it.driver;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -18,13 +30,27 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Requests with no trace header of their own, for a tracer agent to trace (the OpenTelemetry Java agent puts its
- * client span's {@code traceparent} on each): the JDK HttpClient (HTTP/1.1), three requests on one connection,
- * HttpURLConnection, two, OkHttp and Apache HttpClient 5 (classic), three each, each to its own JDK HttpServer;
- * the JDK HttpClient over h2 (TLS, ALPN) to Jetty 12, three requests as streams of one connection ({@code h2});
- * gRPC (h2c), three unary calls. The OpenTelemetry agent traces each of these servers too (its SERVER spans).
- * Args: a PKCS12 keystore (changeit). Class path: OkHttp's, Apache HttpClient 5's, Jetty's and gRPC's jars. Prints
- * {@code REQ name=S port=P local_port=L} per request (the client's port as the server saw it) and
- * {@code SCENARIO name=S port=P requests=N}.
+ * client span's {@code traceparent} on each), each scenario to a server of its own that the agent traces too (its
+ * SERVER spans). {@code main(keystore, group)}, the keystore PKCS12 (changeit), its self-signed certificate for
+ * 127.0.0.1 both the servers' key and the clients' trust:
+ * <ul>
+ *   <li>{@code http} (class path: OkHttp's, Apache HttpClient 5's and 4.5's, Reactor Netty's and Jetty's jars), each
+ *   client to its own JDK HttpServer, and the {@code -tls} scenarios to a JDK HttpsServer: the JDK HttpClient
+ *   (HTTP/1.1), HttpURLConnection (two requests), OkHttp (plain and TLS), Apache HttpClient 5 classic (plain and TLS)
+ *   and async (plain and TLS, the JDK's {@code SSLEngine}), Apache HttpClient 4.5 (plain and TLS), Reactor Netty's
+ *   HttpClient (plain and TLS, the JDK's {@code SSLEngine}); the JDK HttpClient over h2 (TLS, ALPN) to Jetty 12, three
+ *   requests as streams of one connection ({@code h2});</li>
+ *   <li>{@code netty} (class path: Netty 4.1's jars): an HTTP/1.1 client on a Netty channel pool ({@code
+ *   NettyPooledHttp}), plain and TLS by the JDK's {@code SSLEngine} ({@code netty}, {@code netty-tls});</li>
+ *   <li>{@code grpc} (class path: grpc-netty's and grpc-netty-shaded's jars, one version): unary calls on
+ *   grpc-netty-shaded (h2c, {@code grpc}), and on grpc-netty with plain Netty, h2c and TLS
+ *   ({@code grpc-netty}, {@code grpc-netty-tls});</li>
+ *   <li>{@code grpc-okhttp} (class path: grpc-okhttp's jars and grpc-netty-shaded for the server): a grpc-okhttp
+ *   client, h2c and TLS by the JDK's {@code SSLSocket}.</li>
+ * </ul>
+ * Three requests per scenario unless said, sequential, so on one connection. Prints {@code REQ name=S port=P
+ * local_port=L} per request (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N
+ * tls=B}.
  */
 public final class TracedClientsTraffic {
 
@@ -33,155 +59,98 @@ public final class TracedClientsTraffic {
     private TracedClientsTraffic() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         Watchdog.start(100_000);
-        HttpServer server = server();
-        int port = server.getAddress().getPort();
+        Tls tls = new Tls(args[0]);
+        switch (args[1]) {
+            case "http":
+                jdk();
+                Libraries.run(tls);
+                Libraries.h2(args[0], tls);
+                break;
+            case "netty":
+                NettyPool.run(tls);
+                break;
+            case "grpc":
+                Grpc.run("grpc", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", null);
+                Grpc.run("grpc-netty", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder", null);
+                Grpc.run("grpc-netty-tls", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder",
+                        tls);
+                break;
+            case "grpc-okhttp":
+                Grpc.run("grpc-okhttp", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.okhttp.OkHttpChannelBuilder", null);
+                Grpc.run("grpc-okhttp-tls", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.okhttp.OkHttpChannelBuilder", tls);
+                break;
+            default:
+                throw new IllegalArgumentException(args[1]);
+        }
+        System.out.println("DONE");
+        System.exit(0);
+    }
+
+    /** A client's GET that reads the whole response. */
+    @FunctionalInterface
+    interface Get {
+        void get(String url) throws Exception;
+    }
+
+    /** The key and trust of the keystore's self-signed certificate. */
+    static final class Tls {
+        final SSLContext context;
+        final X509TrustManager trust;
+        final KeyManagerFactory keys;
+
+        Tls(String keystore) throws Exception {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(Paths.get(keystore))) {
+                ks.load(in, "changeit".toCharArray());
+            }
+            keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(ks, "changeit".toCharArray());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            trust = (X509TrustManager) tmf.getTrustManagers()[0];
+            context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), tmf.getTrustManagers(), null);
+        }
+    }
+
+    private static void jdk() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < 3; i++) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        http("httpclient", 3, null, url -> {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("status " + response.statusCode());
             }
-            truth("httpclient", port);
-        }
-        System.out.println("SCENARIO name=httpclient port=" + port + " requests=3");
-        server.stop(0);
-
-        server = server();
-        port = server.getAddress().getPort();
-        for (int i = 0; i < 2; i++) {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/x").toURL()
-                    .openConnection();
+        });
+        http("urlconnection", 2, null, url -> {
+            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
             c.setConnectTimeout(20_000);
             c.setReadTimeout(20_000);
             try (InputStream in = c.getInputStream()) {
                 in.readAllBytes();
             }
-            truth("urlconnection", port);
-        }
-        System.out.println("SCENARIO name=urlconnection port=" + port + " requests=2");
-        server.stop(0);
-
-        server = server();
-        port = server.getAddress().getPort();
-        okhttp3.OkHttpClient okhttp = new okhttp3.OkHttpClient.Builder()
-                .protocols(java.util.List.of(okhttp3.Protocol.HTTP_1_1)).build();
-        for (int i = 0; i < 3; i++) {
-            try (okhttp3.Response response = okhttp.newCall(new okhttp3.Request.Builder()
-                    .url("http://127.0.0.1:" + port + "/x").build()).execute()) {
-                response.body().string();
-            }
-            truth("okhttp", port);
-        }
-        System.out.println("SCENARIO name=okhttp port=" + port + " requests=3");
-        server.stop(0);
-
-        server = server();
-        port = server.getAddress().getPort();
-        try (org.apache.hc.client5.http.impl.classic.CloseableHttpClient apache =
-                     org.apache.hc.client5.http.impl.classic.HttpClients.createDefault()) {
-            for (int i = 0; i < 3; i++) {
-                apache.execute(new org.apache.hc.client5.http.classic.methods.HttpGet("http://127.0.0.1:" + port + "/x"),
-                        response -> {
-                            org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
-                            return response.getCode();
-                        });
-                truth("apache5", port);
-            }
-        }
-        System.out.println("SCENARIO name=apache5 port=" + port + " requests=3");
-        server.stop(0);
-
-        h2(args[0]);
-        grpc();
-        System.out.println("DONE");
-        System.exit(0);
-    }
-
-    /** The JDK HttpClient over h2 (TLS, ALPN) to Jetty 12: three requests, streams of one connection. */
-    private static void h2(String keystore) throws Exception {
-        org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
-        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore);
-        ssl.setKeyStorePassword("changeit");
-        ssl.setKeyStoreType("PKCS12");
-        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
-                new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
-        org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
-                new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
-                new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(
-                        new org.eclipse.jetty.server.HttpConfiguration()));
-        secure.setHost("127.0.0.1");
-        secure.setPort(0);
-        server.addConnector(secure);
-        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-                                  org.eclipse.jetty.util.Callback callback) {
-                CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())
-                        .getPort());
-                response.setStatus(200);
-                org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
-                return true;
-            }
         });
-        server.start();
-        int port = secure.getLocalPort();
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(KeepAliveServer.tls(keystore)).build();
-        for (int i = 0; i < 3; i++) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
-                    + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200 || response.version() != HttpClient.Version.HTTP_2) {
-                throw new IllegalStateException("status " + response.statusCode() + " over " + response.version());
-            }
-            truth("h2", port);
-        }
-        System.out.println("SCENARIO name=h2 port=" + port + " requests=3");
-        // Stopped: its connection closes, so the connection spans of both sides end and are exported.
-        server.stop();
     }
 
-    /** gRPC (grpc-netty-shaded, h2c): three unary calls on one channel, so on one connection. */
-    private static void grpc() throws Exception {
-        io.grpc.ServerServiceDefinition service = io.grpc.ServerInterceptors.intercept(
-                io.grpc.ServerServiceDefinition.builder("connscope.Test")
-                        .addMethod(GrpcHttp2Scenarios.ECHO, io.grpc.stub.ServerCalls.asyncUnaryCall(
-                                (byte[] req, io.grpc.stub.StreamObserver<byte[]> out) -> {
-                                    out.onNext(req);
-                                    out.onCompleted();
-                                })).build(),
-                new io.grpc.ServerInterceptor() {
-                    @Override
-                    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
-                            io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
-                        java.net.SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-                        CLIENT_PORTS.add(((InetSocketAddress) remote).getPort());
-                        return next.startCall(call, headers);
-                    }
-                });
-        io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-                .forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-        int port = server.getPort();
-        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-                .forAddress("127.0.0.1", port).usePlaintext().build();
-        try {
-            for (int i = 0; i < 3; i++) {
-                io.grpc.stub.ClientCalls.blockingUnaryCall(channel, GrpcHttp2Scenarios.ECHO, io.grpc.CallOptions.DEFAULT,
-                        "hello".getBytes(StandardCharsets.US_ASCII));
-                truth("grpc", port);
-            }
-        } finally {
-            channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-            server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+    /**
+     * One scenario: a JDK HttpServer of its own (an HttpsServer with {@code tls}), {@code requests} GETs by {@code
+     * client}, one after another; then the server stops, so its connections close and both sides' connection spans
+     * end and are exported.
+     */
+    static void http(String name, int requests, Tls tls, Get client) throws Exception {
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls.context));
+            server = https;
         }
-        System.out.println("SCENARIO name=grpc port=" + port + " requests=3");
-    }
-
-    private static HttpServer server() throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
@@ -191,11 +160,216 @@ public final class TracedClientsTraffic {
             exchange.close();
         });
         server.start();
-        return server;
+        int port = server.getAddress().getPort();
+        for (int i = 0; i < requests; i++) {
+            client.get((tls == null ? "http" : "https") + "://127.0.0.1:" + port + "/x");
+            truth(name, port);
+        }
+        scenario(name, port, requests, tls != null);
+        server.stop(0);
     }
 
-    private static void truth(String name, int port) throws InterruptedException {
+    static void scenario(String name, int port, int requests, boolean tls) {
+        System.out.println("SCENARIO name=" + name + " port=" + port + " requests=" + requests + " tls=" + tls);
+    }
+
+    static void truth(String name, int port) throws InterruptedException {
         System.out.println("REQ name=" + name + " port=" + port + " local_port="
                 + CLIENT_PORTS.poll(20, TimeUnit.SECONDS));
+    }
+
+    /** The libraries' clients, a class of their own: the gRPC groups' class paths have none of them. */
+    private static final class Libraries {
+
+        static void run(Tls tls) throws Exception {
+            for (Tls t : new Tls[] {null, tls}) {
+                String suffix = t == null ? "" : "-tls";
+                okhttp3.OkHttpClient.Builder builder = new okhttp3.OkHttpClient.Builder()
+                        .protocols(java.util.List.of(okhttp3.Protocol.HTTP_1_1));
+                if (t != null) {
+                    builder.sslSocketFactory(t.context.getSocketFactory(), t.trust);
+                }
+                okhttp3.OkHttpClient okhttp = builder.build();
+                http("okhttp" + suffix, 3, t, url -> {
+                    try (okhttp3.Response response = okhttp.newCall(new okhttp3.Request.Builder().url(url).build())
+                            .execute()) {
+                        response.body().string();
+                    }
+                });
+
+                try (org.apache.hc.client5.http.impl.classic.CloseableHttpClient apache = apache5(t)) {
+                    http("apache5" + suffix, 3, t, url -> apache.execute(
+                            new org.apache.hc.client5.http.classic.methods.HttpGet(url), response -> {
+                                org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
+                                return response.getCode();
+                            }));
+                }
+
+                org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder async =
+                        org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder.create();
+                if (t != null) {
+                    async.setTlsStrategy(org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder.create()
+                            .setSslContext(t.context).build());
+                }
+                try (org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient apache =
+                             org.apache.hc.client5.http.impl.async.HttpAsyncClients.custom()
+                                     .setConnectionManager(async.build()).build()) {
+                    apache.start();
+                    http("apache5async" + suffix, 3, t, url -> apache.execute(
+                            org.apache.hc.client5.http.async.methods.SimpleRequestBuilder.get(url).build(), null)
+                            .get(20, TimeUnit.SECONDS));
+                }
+
+                org.apache.http.impl.client.HttpClientBuilder builder4 = org.apache.http.impl.client.HttpClients.custom();
+                if (t != null) {
+                    builder4.setSSLContext(t.context);
+                }
+                try (org.apache.http.impl.client.CloseableHttpClient apache = builder4.build()) {
+                    http("apache4" + suffix, 3, t, url -> apache.execute(
+                            new org.apache.http.client.methods.HttpGet(url),
+                            response -> {
+                                org.apache.http.util.EntityUtils.consume(response.getEntity());
+                                return response.getStatusLine().getStatusCode();
+                            }));
+                }
+
+                reactor.netty.resources.ConnectionProvider provider =
+                        reactor.netty.resources.ConnectionProvider.create("connscope-traced" + suffix, 1);
+                reactor.netty.http.client.HttpClient plain = reactor.netty.http.client.HttpClient.create(provider);
+                io.netty.handler.ssl.SslContext ssl = t == null ? null : io.netty.handler.ssl.SslContextBuilder
+                        .forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(t.trust).build();
+                reactor.netty.http.client.HttpClient netty = t == null ? plain
+                        : plain.secure(spec -> spec.sslContext(ssl));
+                http("reactor" + suffix, 3, t, url -> netty.get().uri(url).responseContent().aggregate().asString()
+                        .block(Duration.ofSeconds(20)));
+                provider.disposeLater().block(Duration.ofSeconds(10));
+            }
+        }
+
+        @SuppressWarnings("deprecation")
+        private static org.apache.hc.client5.http.impl.classic.CloseableHttpClient apache5(Tls tls) {
+            if (tls == null) {
+                return org.apache.hc.client5.http.impl.classic.HttpClients.createDefault();
+            }
+            return org.apache.hc.client5.http.impl.classic.HttpClients.custom().setConnectionManager(
+                    org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
+                            .setSSLSocketFactory(new org.apache.hc.client5.http.ssl.SSLConnectionSocketFactory(
+                                    tls.context)).build()).build();
+        }
+
+        /** The JDK HttpClient over h2 (TLS, ALPN) to Jetty 12: three requests, streams of one connection. */
+        static void h2(String keystore, Tls tls) throws Exception {
+            org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
+                    new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setKeyStorePath(keystore);
+            ssl.setKeyStorePassword("changeit");
+            ssl.setKeyStoreType("PKCS12");
+            org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
+                    new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
+            org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
+                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+                    new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(
+                            new org.eclipse.jetty.server.HttpConfiguration()));
+            secure.setHost("127.0.0.1");
+            secure.setPort(0);
+            server.addConnector(secure);
+            server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+                @Override
+                public boolean handle(org.eclipse.jetty.server.Request request,
+                                      org.eclipse.jetty.server.Response response,
+                                      org.eclipse.jetty.util.Callback callback) {
+                    CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())
+                            .getPort());
+                    response.setStatus(200);
+                    org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
+                    return true;
+                }
+            });
+            server.start();
+            int port = secure.getLocalPort();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls.context)
+                    .build();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                        + port + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || response.version() != HttpClient.Version.HTTP_2) {
+                    throw new IllegalStateException("status " + response.statusCode() + " over " + response.version());
+                }
+                truth("h2", port);
+            }
+            scenario("h2", port, 3, true);
+            // Stopped: its connection closes, so the connection spans of both sides end and are exported.
+            server.stop();
+        }
+    }
+
+    /** A Netty 4.1 channel pool's HTTP/1.1 client, a class of its own: the other groups have other Netty versions. */
+    private static final class NettyPool {
+
+        static void run(Tls tls) throws Exception {
+            for (Tls t : new Tls[] {null, tls}) {
+                try (io.connscope.it.driver.clients.NettyPooledHttp netty =
+                             new io.connscope.it.driver.clients.NettyPooledHttp(t == null ? null : t.trust,
+                                     (bootstrap, handler) -> new io.netty.channel.pool.FixedChannelPool(bootstrap,
+                                             handler, 1))) {
+                    http(t == null ? "netty" : "netty-tls", 3, t, url -> netty.get(url).get(20, TimeUnit.SECONDS));
+                }
+            }
+        }
+    }
+
+    /** gRPC, a class of its own: the {@code http} group's class path has none of it. */
+    private static final class Grpc {
+
+        /**
+         * Three unary calls on one channel, so on one connection, {@code tls} or h2c. Only gRPC's public API, and
+         * the builders by name and method handle (see GrpcTransportDriver): the driver compiles against the build's
+         * grpc-netty-shaded and runs against each group's own jars.
+         */
+        static void run(String name, String serverBuilder, String channelBuilder, Tls tls) throws Throwable {
+            io.grpc.ServerServiceDefinition service = io.grpc.ServerInterceptors.intercept(
+                    io.grpc.ServerServiceDefinition.builder("connscope.Test")
+                            .addMethod(GrpcHttp2Scenarios.ECHO, io.grpc.stub.ServerCalls.asyncUnaryCall(
+                                    (byte[] req, io.grpc.stub.StreamObserver<byte[]> out) -> {
+                                        out.onNext(req);
+                                        out.onCompleted();
+                                    })).build(),
+                    new io.grpc.ServerInterceptor() {
+                        @Override
+                        public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
+                                io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
+                            SocketAddress remote = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                            CLIENT_PORTS.add(((InetSocketAddress) remote).getPort());
+                            return next.startCall(call, headers);
+                        }
+                    });
+            io.grpc.ServerCredentials serverCredentials = tls == null ? io.grpc.InsecureServerCredentials.create()
+                    : io.grpc.TlsServerCredentials.newBuilder().keyManager(tls.keys.getKeyManagers()).build();
+            io.grpc.ChannelCredentials channelCredentials = tls == null ? io.grpc.InsecureChannelCredentials.create()
+                    : io.grpc.TlsChannelCredentials.newBuilder().trustManager(tls.trust).build();
+            Class<?> sb = Class.forName(serverBuilder);
+            io.grpc.Server server = ((io.grpc.ServerBuilder<?>) MethodHandles.publicLookup().findStatic(sb,
+                    "forAddress", MethodType.methodType(sb, SocketAddress.class, io.grpc.ServerCredentials.class))
+                    .invoke(new InetSocketAddress("127.0.0.1", 0), serverCredentials))
+                    .addService(service).build().start();
+            int port = server.getPort();
+            Class<?> cb = Class.forName(channelBuilder);
+            io.grpc.ManagedChannel channel = ((io.grpc.ManagedChannelBuilder<?>) MethodHandles.publicLookup()
+                    .findStatic(cb, "forAddress", MethodType.methodType(cb, String.class, int.class,
+                            io.grpc.ChannelCredentials.class))
+                    .invoke("127.0.0.1", port, channelCredentials)).build();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    io.grpc.stub.ClientCalls.blockingUnaryCall(channel, GrpcHttp2Scenarios.ECHO,
+                            io.grpc.CallOptions.DEFAULT, "hello".getBytes(StandardCharsets.US_ASCII));
+                    truth(name, port);
+                }
+            } finally {
+                channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+                server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            scenario(name, port, 3, tls != null);
+        }
     }
 }

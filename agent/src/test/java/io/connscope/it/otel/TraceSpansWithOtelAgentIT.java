@@ -28,24 +28,84 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the JDK HttpClient
- * (HTTP/1.1 and h2 over TLS to Jetty 12), HttpURLConnection, OkHttp, Apache HttpClient 5 and gRPC
- * ({@link TracedClientsTraffic}, no trace header of their own):
+ * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the clients of the
+ * tested-clients table on NIO ({@link TracedClientsTraffic}, no trace header of their own), one JVM per class path:
+ * the JDK HttpClient (HTTP/1.1, and h2 over TLS to Jetty 12), HttpURLConnection; OkHttp, Apache HttpClient 5 classic
+ * and async and 4.5, Reactor Netty and a Netty 4.1 channel pool, each plain and over TLS; gRPC on grpc-netty-shaded
+ * (h2c), and on grpc-netty and grpc-okhttp (h2c and TLS):
  * <ul>
  *   <li>each connection's {@code socket connect} span (and over TLS its {@code TLS client handshake} span) is a child
  *   of the OpenTelemetry agent's CLIENT span of the request that opened it, in the same trace, and the receiver got
  *   that parent; reused requests get none;</li>
  *   <li>every link from a connection span, outbound or inbound, points at a client span the receiver got, one per
  *   request;</li>
- *   <li>server side, traced by the OpenTelemetry agent too (the JDK HttpServer, Jetty 12, gRPC): each accepted
- *   connection's span links to exactly the callers of the requests the server served, the parents of the agent's
- *   SERVER spans.</li>
+ *   <li>server side, traced by the OpenTelemetry agent too (the JDK HttpServer and HttpsServer, Jetty 12, gRPC):
+ *   each accepted connection's span links to exactly the callers of the requests the server served, the parents of
+ *   the agent's SERVER spans.</li>
  * </ul>
  */
 class TraceSpansWithOtelAgentIT {
 
+    /**
+     * Scenarios whose client span the OpenTelemetry agent starts only once the client has its connection, so the
+     * connect span (still its child) begins before it: OkHttp's (the agent's network interceptor), and Netty's and
+     * Reactor Netty's (the agent starts it as Netty's HTTP codec writes the request on the connection).
+     */
+    private static final Set<String> CLIENT_SPAN_AFTER_CONNECT = Set.of("okhttp", "okhttp-tls", "reactor",
+            "reactor-tls", "netty", "netty-tls");
+
+    /**
+     * Scenarios whose first request connscope may not take for its connection's opener, so that it shows no connect
+     * and no TLS span (when it does, they are checked as for the others): Reactor Netty over TLS (the JDK's SSLEngine)
+     * begins its first request before its last handshake flight reaches the socket, in about half the runs by more
+     * than the 1 ms that connscope's opener rule allows ({@code RequestTraceSpans.kind}; seen: 2.7 ms before).
+     */
+    private static final Set<String> OPENER_MAY_BE_MISSED = Set.of("reactor-tls");
+
     @Test
-    void connectSpansAreChildrenOfTheOtelAgentsClientSpans(@TempDir Path dir) throws Exception {
+    void httpClients(@TempDir Path dir) throws Exception {
+        List<Path> classpath = new ArrayList<>(jars("connscope.clients.okhttp.newest"));
+        classpath.addAll(jars("connscope.clients.httpclient5.newest"));
+        classpath.addAll(jars("connscope.clients.httpclient4.newest"));
+        classpath.addAll(jars("connscope.clients.reactor-netty.newest"));
+        classpath.addAll(io.connscope.it.TestJars.jetty());
+        traced(dir, "http", classpath, List.of("httpclient", "urlconnection", "okhttp", "apache5", "apache5async",
+                "apache4", "reactor", "okhttp-tls", "apache5-tls", "apache5async-tls", "apache4-tls", "reactor-tls",
+                "h2"));
+    }
+
+    /** A Netty 4.1 channel pool with Netty's HTTP codec, the agent's netty-4.1 instrumentation. */
+    @Test
+    void nettyChannelPool(@TempDir Path dir) throws Exception {
+        traced(dir, "netty", jars("connscope.clients.netty41.newest"), List.of("netty", "netty-tls"));
+    }
+
+    /** grpc-netty-shaded and grpc-netty, the same (newest) version. */
+    @Test
+    void grpcOnNetty(@TempDir Path dir) throws Exception {
+        List<Path> classpath = new ArrayList<>(jars("connscope.clients.grpc-netty.newest"));
+        Set<String> names = classpath.stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        for (Path p : jars("connscope.clients.grpc-shaded.newest")) {
+            if (!names.contains(p.getFileName().toString())) {
+                classpath.add(p);
+            }
+        }
+        traced(dir, "grpc", classpath, List.of("grpc", "grpc-netty", "grpc-netty-tls"));
+    }
+
+    /** The grpc-okhttp client (its newest version here), against a grpc-netty-shaded server of that version. */
+    @Test
+    void grpcOkHttp(@TempDir Path dir) throws Exception {
+        traced(dir, "grpc-okhttp", jars("connscope.clients.grpc-okhttp.newest"),
+                List.of("grpc-okhttp", "grpc-okhttp-tls"));
+    }
+
+    /**
+     * Runs one group of {@link TracedClientsTraffic}'s scenarios beside the OpenTelemetry agent, and checks each
+     * scenario, {@code expected} in the order they ran.
+     */
+    private static void traced(Path dir, String group, List<Path> classpath, List<String> expected)
+            throws Exception {
         Path otelAgent = Paths.get(System.getProperty("connscope.coexist.otel-javaagent", ""));
         assertTrue(Files.exists(otelAgent), "no OpenTelemetry Java agent at '" + otelAgent + "'; run through Maven");
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
@@ -55,16 +115,16 @@ class TraceSpansWithOtelAgentIT {
             args.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:"
                     + receiver.port(), "-Dotel.exporter.otlp.protocol=http/protobuf", "-Dotel.service.name=the-app",
                     "-Dotel.metrics.exporter=none", "-Dotel.logs.exporter=none", "-Dotel.bsp.schedule.delay=200"));
-            List<Path> classpath = new ArrayList<>(jars("connscope.clients.okhttp.newest"));
-            classpath.addAll(jars("connscope.clients.httpclient5.newest"));
-            classpath.addAll(io.connscope.it.TestJars.grpc());
-            classpath.addAll(io.connscope.it.TestJars.jetty());
             Fork.Result run = Fork.startPlaced(args, classpath, Map.of(), TracedClientsTraffic.class.getName(),
-                    FailingHandlersIT.keystore(dir).toString()).await();
+                    FailingHandlersIT.keystore(dir).toString(), group).await();
             assertEquals(0, run.exit, run.describe());
+            List<Truth> scenarios = Truth.parse(run.stdout).stream().filter(t -> t.type.equals("SCENARIO"))
+                    .collect(Collectors.toList());
+            assertEquals(expected, scenarios.stream().map(Truth::name).collect(Collectors.toList()), run.describe());
+            int requests = scenarios.stream().mapToInt(t -> Integer.parseInt(t.get("requests"))).sum();
             // The OpenTelemetry agent exports on its own schedule: give its last batch a moment.
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while ((clientSpans(receiver).size() < 17 || serverSpans(receiver).size() < 17)
+            while ((clientSpans(receiver).size() < requests || serverSpans(receiver).size() < requests)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -75,104 +135,13 @@ class TraceSpansWithOtelAgentIT {
             String context = "\n" + receiver.spans().stream().map(s -> s.getName() + " " + s.getKind() + " "
                     + hex(s.getTraceId()) + "/" + hex(s.getSpanId()) + " parent " + hex(s.getParentSpanId()))
                     .collect(Collectors.joining("\n")) + "\n" + run.describe();
-            assertEquals(17, clients.size(), "the OpenTelemetry agent's client spans" + context);
+            // One client span per request, and one server span: the agent traces each server too.
+            assertEquals(requests, clients.size(), "the OpenTelemetry agent's client spans" + context);
             List<Span> servers = serverSpans(receiver);
-            // The agent traces each server too: the JDK HttpServer, Jetty and gRPC.
-            assertEquals(17, servers.size(), "the OpenTelemetry agent's server spans" + context);
-            for (String scenario : List.of("httpclient", "urlconnection", "okhttp", "apache5", "h2", "grpc")) {
-                String port = null;
-                Set<Integer> connections = new HashSet<>();
-                for (Truth t : Truth.parse(run.stdout)) {
-                    if (t.type.equals("REQ") && scenario.equals(t.name())) {
-                        connections.add(t.port("local_port"));
-                        port = t.get("port");
-                    }
-                }
-                assertNotNull(port, context);
-                String name = "socket connect 127.0.0.1:" + port;
-                List<Span> connects = receiver.spans().stream().filter(s -> s.getName().equals(name))
-                        .collect(Collectors.toList());
-                assertEquals(connections.size(), connects.size(), scenario + ": one connect span per new connection"
-                        + context);
-                // The request that opened each connection: the client span its outbound connection span links to
-                // with index 1.
-                Map<String, String> firstRequests = new HashMap<>();
-                for (Span s : receiver.spans()) {
-                    if (port.equals(attribute(s.getAttributesList(), "server.port"))
-                            && "outbound".equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
-                        for (Span.Link l : s.getLinksList()) {
-                            if ("1".equals(attribute(l.getAttributesList(), "connscope.http.request.index"))) {
-                                firstRequests.put(attribute(s.getAttributesList(), "connscope.connection.id"),
-                                        hex(l.getSpanId()));
-                            }
-                        }
-                    }
-                }
-                Set<String> parents = new HashSet<>();
-                for (Span c : connects) {
-                    Span parent = clients.get(hex(c.getParentSpanId()));
-                    assertNotNull(parent, scenario + ": the connect span's parent is a client span the receiver got"
-                            + context);
-                    assertTrue(parents.add(hex(parent.getSpanId())), scenario + ": one connect span per request"
-                            + context);
-                    assertEquals(firstRequests.get(attribute(c.getAttributesList(), "connscope.connection.id")),
-                            hex(parent.getSpanId()), scenario + ": the parent is the client span of its connection's "
-                            + "first request" + context);
-                    assertEquals(hex(parent.getTraceId()), hex(c.getTraceId()), "in its trace" + context);
-                    String times = scenario + ": connect " + c.getStartTimeUnixNano() + ".." + c.getEndTimeUnixNano()
-                            + ", client span " + parent.getStartTimeUnixNano() + ".." + parent.getEndTimeUnixNano();
-                    // OkHttp's client span is the OpenTelemetry agent's network interceptor: it starts once OkHttp
-                    // has its connection, so the connect that the request waited for comes before it.
-                    assertTrue(scenario.equals("okhttp") || c.getStartTimeUnixNano() >= parent.getStartTimeUnixNano(),
-                            "starts within its parent, " + times + context);
-                    assertTrue(c.getEndTimeUnixNano() <= parent.getEndTimeUnixNano(), "ends within its parent, "
-                            + times + context);
-                }
-                // TLS (h2 only): the handshake span, a child of the same client span as the connect span.
-                List<Span> handshakes = receiver.spans().stream().filter(s -> s.getName().startsWith("TLS client ")
-                        && parents.contains(hex(s.getParentSpanId()))).collect(Collectors.toList());
-                assertEquals(scenario.equals("h2") ? connects.size() : 0, handshakes.size(),
-                        scenario + ": TLS handshake spans" + context);
-                // Links, from both sides' connection spans: each points at a client span the receiver got, one per
-                // request of the scenario.
-                int requests = scenario.equals("urlconnection") ? 2 : 3;
-                for (String direction : List.of("outbound", "inbound")) {
-                    Set<String> linked = new HashSet<>();
-                    int links = 0;
-                    for (Span s : receiver.spans()) {
-                        if (port.equals(attribute(s.getAttributesList(), "server.port"))
-                                && direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
-                            for (Span.Link l : s.getLinksList()) {
-                                if (attribute(l.getAttributesList(), "connscope.http.request.index") == null) {
-                                    continue; // a segment's link to the one it continues
-                                }
-                                Span target = clients.get(hex(l.getSpanId()));
-                                assertNotNull(target, scenario + " " + direction
-                                        + ": a link to a client span the receiver got" + context);
-                                assertEquals(hex(target.getTraceId()), hex(l.getTraceId()));
-                                linked.add(hex(l.getSpanId()));
-                                links++;
-                            }
-                        }
-                    }
-                    assertEquals(requests, links, scenario + " " + direction + ": links" + context);
-                    assertEquals(requests, linked.size(), scenario + " " + direction + ": links, each once" + context);
-                    if (direction.equals("inbound")) {
-                        // The server's own tracer: the callers of the requests it served are the parents of its
-                        // SERVER spans; the accepted connection links to exactly those.
-                        Set<String> callers = new HashSet<>();
-                        for (Span server : servers) {
-                            if (linked.contains(hex(server.getParentSpanId()))) {
-                                assertEquals(hex(server.getTraceId()), hex(clients.get(hex(server.getParentSpanId()))
-                                        .getTraceId()), "a server span in its caller's trace" + context);
-                                assertTrue(callers.add(hex(server.getParentSpanId())),
-                                        scenario + ": one server span per caller" + context);
-                            }
-                        }
-                        assertEquals(linked, callers, scenario + ": the accepted connection links to the callers of "
-                                + "the OpenTelemetry agent's server spans" + context);
-                    }
-                }
+            assertEquals(requests, servers.size(), "the OpenTelemetry agent's server spans" + context);
+            for (Truth t : scenarios) {
+                scenario(receiver, run, t.name(), Integer.parseInt(t.get("requests")), Boolean.parseBoolean(t.get("tls")), clients,
+                        servers, context);
             }
             assertTrue(receiver.spans().stream().noneMatch(s -> s.getName().equals("connection reused")), context);
             for (ResourceSpans rs : receiver.resourceSpans()) {
@@ -181,6 +150,115 @@ class TraceSpansWithOtelAgentIT {
                         assertEquals("the-app", attribute(rs.getResource(), "service.name"));
                     }
                 }
+            }
+        }
+    }
+
+    private static void scenario(OtlpReceiver receiver, Fork.Result run, String scenario, int requests, boolean tls,
+                                 Map<String, Span> clients, List<Span> servers, String context) {
+        String port = null;
+        Set<Integer> connections = new HashSet<>();
+        for (Truth t : Truth.parse(run.stdout)) {
+            if (t.type.equals("REQ") && scenario.equals(t.name())) {
+                connections.add(t.port("local_port"));
+                port = t.get("port");
+            }
+        }
+        assertNotNull(port, scenario + context);
+        String name = "socket connect 127.0.0.1:" + port;
+        List<Span> connects = receiver.spans().stream().filter(s -> s.getName().equals(name))
+                .collect(Collectors.toList());
+        if (OPENER_MAY_BE_MISSED.contains(scenario)) {
+            assertTrue(connects.size() <= connections.size(), scenario + ": at most one connect span per new "
+                    + "connection" + context);
+        } else {
+            assertEquals(connections.size(), connects.size(), scenario + ": one connect span per new connection"
+                    + context);
+        }
+        // The request that opened each connection: the client span its outbound connection span links to with
+        // index 1.
+        String p = port;
+        Map<String, String> firstRequests = new HashMap<>();
+        for (Span s : receiver.spans()) {
+            if (p.equals(attribute(s.getAttributesList(), "server.port"))
+                    && "outbound".equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+                for (Span.Link l : s.getLinksList()) {
+                    if ("1".equals(attribute(l.getAttributesList(), "connscope.http.request.index"))) {
+                        firstRequests.put(attribute(s.getAttributesList(), "connscope.connection.id"),
+                                hex(l.getSpanId()));
+                    }
+                }
+            }
+        }
+        Set<String> parents = new HashSet<>();
+        for (Span c : connects) {
+            Span parent = clients.get(hex(c.getParentSpanId()));
+            assertNotNull(parent, scenario + ": the connect span's parent is a client span the receiver got"
+                    + context);
+            assertTrue(parents.add(hex(parent.getSpanId())), scenario + ": one connect span per request" + context);
+            String connection = attribute(c.getAttributesList(), "connscope.connection.id");
+            assertEquals(firstRequests.get(connection), hex(parent.getSpanId()),
+                    scenario + ": the parent is the client span of its connection's first request" + context);
+            assertEquals(hex(parent.getTraceId()), hex(c.getTraceId()), "in its trace" + context);
+            String times = scenario + ": connect " + c.getStartTimeUnixNano() + ".." + c.getEndTimeUnixNano()
+                    + ", client span " + parent.getStartTimeUnixNano() + ".." + parent.getEndTimeUnixNano();
+            // connscope's span times are anchored on the connection's wall-clock open time, in milliseconds: they
+            // may read up to 1 ms early against the agent's clock.
+            assertTrue(CLIENT_SPAN_AFTER_CONNECT.contains(scenario)
+                    || c.getStartTimeUnixNano() >= parent.getStartTimeUnixNano() - 1_000_000L,
+                    "starts within its parent, "
+                    + times + context);
+            assertTrue(c.getEndTimeUnixNano() <= parent.getEndTimeUnixNano(), "ends within its parent, " + times
+                    + context);
+            // Over TLS, the handshake of the same connection: a child of the same client span.
+            List<Span> handshakes = receiver.spans().stream().filter(s -> s.getName().startsWith("TLS client ")
+                    && connection.equals(attribute(s.getAttributesList(), "connscope.connection.id")))
+                    .collect(Collectors.toList());
+            assertEquals(tls ? 1 : 0, handshakes.size(), scenario + ": TLS handshake spans" + context);
+            for (Span h : handshakes) {
+                assertEquals("TLS client handshake 127.0.0.1", h.getName(), context);
+                assertEquals(hex(parent.getSpanId()), hex(h.getParentSpanId()),
+                        scenario + ": the handshake's parent is the connect span's" + context);
+                assertEquals(hex(parent.getTraceId()), hex(h.getTraceId()), context);
+            }
+        }
+        // Links, from both sides' connection spans: each points at a client span the receiver got, one per request
+        // of the scenario.
+        for (String direction : List.of("outbound", "inbound")) {
+            Set<String> linked = new HashSet<>();
+            int links = 0;
+            for (Span s : receiver.spans()) {
+                if (p.equals(attribute(s.getAttributesList(), "server.port"))
+                        && direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+                    for (Span.Link l : s.getLinksList()) {
+                        if (attribute(l.getAttributesList(), "connscope.http.request.index") == null) {
+                            continue; // a segment's link to the one it continues
+                        }
+                        Span target = clients.get(hex(l.getSpanId()));
+                        assertNotNull(target, scenario + " " + direction + ": a link to a client span the receiver got"
+                                + context);
+                        assertEquals(hex(target.getTraceId()), hex(l.getTraceId()));
+                        linked.add(hex(l.getSpanId()));
+                        links++;
+                    }
+                }
+            }
+            assertEquals(requests, links, scenario + " " + direction + ": links" + context);
+            assertEquals(requests, linked.size(), scenario + " " + direction + ": links, each once" + context);
+            if (direction.equals("inbound")) {
+                // The server's own tracer: the callers of the requests it served are the parents of its SERVER
+                // spans; the accepted connection links to exactly those.
+                Set<String> callers = new HashSet<>();
+                for (Span server : servers) {
+                    if (linked.contains(hex(server.getParentSpanId()))) {
+                        assertEquals(hex(server.getTraceId()), hex(clients.get(hex(server.getParentSpanId()))
+                                .getTraceId()), "a server span in its caller's trace" + context);
+                        assertTrue(callers.add(hex(server.getParentSpanId())),
+                                scenario + ": one server span per caller" + context);
+                    }
+                }
+                assertEquals(linked, callers, scenario + ": the accepted connection links to the callers of the "
+                        + "OpenTelemetry agent's server spans" + context);
             }
         }
     }

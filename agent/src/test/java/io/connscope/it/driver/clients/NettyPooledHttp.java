@@ -38,12 +38,12 @@ import java.util.function.BiFunction;
  * channel); a GET acquires a channel, writes the request, reads the whole response, closes the channel when the
  * response said {@code Connection: close}, and releases it. A GET completes once the release has.
  */
-final class NettyPooledHttp implements ClientScenarios.Client {
+public final class NettyPooledHttp implements ClientScenarios.Client {
 
     private static final AttributeKey<CompletableFuture<Boolean>> RESPONSE = AttributeKey.valueOf("connscope.response");
 
     /** Makes the pool from the bootstrap and the handler that sets up its channels. */
-    interface PoolFactory extends BiFunction<Bootstrap, ChannelPoolHandler, ChannelPool> {
+    public interface PoolFactory extends BiFunction<Bootstrap, ChannelPoolHandler, ChannelPool> {
     }
 
     /** System property: {@code epoll} runs the client on Netty's native epoll transport instead of NIO. */
@@ -56,7 +56,7 @@ final class NettyPooledHttp implements ClientScenarios.Client {
     private volatile ChannelPool pool;
     private String hostHeader;
 
-    NettyPooledHttp(X509TrustManager trust, PoolFactory poolFactory) throws Exception {
+    public NettyPooledHttp(X509TrustManager trust, PoolFactory poolFactory) throws Exception {
         this.tls = trust == null ? null
                 : SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trust).build();
         this.poolFactory = poolFactory;
