@@ -61,6 +61,13 @@ public final class TestRecords {
         return closed(r);
     }
 
+    /** The record's TLS client handshake: its ClientHello and its last flight, so long after the connect started. */
+    public static ConnectionRecord tlsHandshake(ConnectionRecord r, long helloAfterNanos, long endAfterNanos) {
+        r.tlsHelloNanos = r.openedNanos + helloAfterNanos;
+        r.tlsHandshakeEndNanos = r.openedNanos + endAfterNanos;
+        return r;
+    }
+
     /** The record's connect ended {@code afterNanos} after it started. */
     public static ConnectionRecord connectedAfter(ConnectionRecord r, long afterNanos) {
         r.connectedNanos = r.openedNanos + afterNanos;

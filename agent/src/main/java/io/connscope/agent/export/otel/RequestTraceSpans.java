@@ -34,8 +34,8 @@ import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
  * under an unsampled one the parent was not exported.
  *
  * <p>Which request opened the connection ({@link #kind}): its first request, sent at most
- * {@link #OPENER_MAX_WAIT_NANOS} after the connect (for TLS: the handshake) ended, on a connection its pool did not
- * hold idle before that request. A connection a pool opened ahead of time waited idle; one that a different request
+ * {@link #OPENER_MAX_WAIT_NANOS} after the connect (for TLS: the handshake, or with its last flight) ended, on a
+ * connection its pool did not hold idle before that request. A connection a pool opened ahead of time waited idle; one that a different request
  * picked up was, in the common case, picked up after a wait too. A race that hands a fresh connection to another
  * request at once is not told apart: that request then shows the setup it did not start but did use.
  */
@@ -94,8 +94,7 @@ final class RequestTraceSpans {
             return;
         }
         long requestEpochNanos = TimeUnit.MILLISECONDS.toNanos(e.startedAtMillis);
-        long ready = readyNanos(c);
-        long readyAfter = ready == 0 ? Long.MIN_VALUE : requestEpochNanos - epochNanos(c, ready);
+        long readyAfter = readyAfterNanos(c, requestEpochNanos);
         Kind kind = kind(true, c.direction() == Direction.OUTBOUND, e.index, c.preexisting(), c.openedAhead(),
                 readyAfter, reusedSpans);
         if (kind == Kind.SETUP) {
@@ -103,6 +102,26 @@ final class RequestTraceSpans {
         } else if (kind == Kind.REUSED) {
             reused(c, e, parent, connectionSpan, requestEpochNanos);
         }
+    }
+
+    /**
+     * How long after the connection was ready its request began ({@link #kind}'s {@code readyAfterNanos}). Over TLS a
+     * request handed to the engine after the connect but before the client's last handshake flight reached the
+     * socket went out with that flight (Reactor Netty wraps both before one flush, milliseconds apart on a busy
+     * machine): it is the one that waited for the handshake, so it counts as ready at once.
+     */
+    private static long readyAfterNanos(ConnectionRecord c, long requestEpochNanos) {
+        long ready = readyNanos(c);
+        if (ready == 0) {
+            return Long.MIN_VALUE;
+        }
+        long after = requestEpochNanos - epochNanos(c, ready);
+        long connected = c.connectedNanos();
+        if (after < 0 && ready != connected && connected != 0
+                && requestEpochNanos >= epochNanos(c, connected) - TimeUnit.MILLISECONDS.toNanos(1)) {
+            return 0;
+        }
+        return after;
     }
 
     /**

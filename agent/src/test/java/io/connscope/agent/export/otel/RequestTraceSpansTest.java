@@ -126,6 +126,26 @@ class RequestTraceSpansTest {
         assertEquals(2L, connection.getLinks().get(1).getAttributes().get(ConnscopeAttributes.REQUEST_INDEX));
     }
 
+    /**
+     * A TLS client that hands its first request to the engine before its last handshake flight reaches the socket
+     * (Reactor Netty: both wrapped before one flush) opened the connection all the same; a request before the connect
+     * ended did not.
+     */
+    @Test
+    void aTlsRequestWrappedBeforeTheHandshakesLastFlightWentOutOpenedItsConnection() {
+        ConnectionSpanIds ids = new ConnectionSpanIds();
+        ConnectionSpans spans = new ConnectionSpans(provider(ids, 128).get("test"), ids, 60, 0, 128, false);
+        ConnectionRecord early = TestRecords.tlsHandshake(connection(), 2 * MS, 12 * MS);
+        spans.onRequest(early, request(early, 1, 7, id(1, 32), id(1, 16), true));
+        assertEquals(List.of("socket connect 127.0.0.1:8080", "TLS client handshake 127.0.0.1"),
+                exported.stream().map(SpanData::getName).collect(Collectors.toList()));
+        exported.clear();
+        ConnectionRecord beforeConnect = TestRecords.tlsHandshake(TestRecords.connectedAfter(connection(), 5 * MS),
+                5 * MS, 12 * MS);
+        spans.onRequest(beforeConnect, request(beforeConnect, 1, 2, id(2, 32), id(2, 16), true));
+        assertEquals(0, exported.size(), "sent before the connect ended: " + exported);
+    }
+
     @Test
     void unsampledOrLateFirstRequestsGetNoSpanAndNoLink() {
         ConnectionSpanIds ids = new ConnectionSpanIds();
