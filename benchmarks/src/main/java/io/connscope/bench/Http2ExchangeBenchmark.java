@@ -322,7 +322,7 @@ public class Http2ExchangeBenchmark {
      * {@link Instrumentation#redefineModule}; here the fork's {@code --add-opens} has done that, so the
      * instrumentation handed to it does nothing.
      */
-    private static ByteSource nativeMemory() {
+    static ByteSource nativeMemory() {
         Instrumentation none = (Instrumentation) Proxy.newProxyInstance(Http2ExchangeBenchmark.class.getClassLoader(),
                 new Class<?>[] {Instrumentation.class}, (proxy, method, args) -> null);
         NativeMemory memory = NativeMemory.open(none);
@@ -333,7 +333,7 @@ public class Http2ExchangeBenchmark {
     }
 
     /** A direct buffer's native address, read once at setup (as {@code sun.nio.ch.DirectBuffer#address} gives it). */
-    private static final class DirectAddress {
+    static final class DirectAddress {
         static long of(ByteBuffer direct) throws ReflectiveOperationException {
             Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
             Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
