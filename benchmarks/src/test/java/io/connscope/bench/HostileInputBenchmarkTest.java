@@ -34,18 +34,18 @@ class HostileInputBenchmarkTest {
     void theParamsAreTheCases() throws Exception {
         String[] params = HostileInputBenchmark.class.getField("input")
                 .getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
-        assertEquals(Arrays.asList(HostileInputBenchmark.INPUTS), Arrays.asList(params));
+        assertEquals(Arrays.asList(HostileInputs.INPUTS), Arrays.asList(params));
     }
 
     @Test
     void eachFamilySharesASize() throws Exception {
-        for (String input : HostileInputBenchmark.INPUTS) {
-            int bytes = HostileInputBenchmark.bytesPerOp(input);
-            int ordinary = HostileInputBenchmark.bytesPerOp(HostileInputBenchmark.ordinaryOf(input));
+        for (String input : HostileInputs.INPUTS) {
+            int bytes = HostileInputs.bytesPerOp(input);
+            int ordinary = HostileInputs.bytesPerOp(HostileInputs.ordinaryOf(input));
             assertTrue(Math.abs(bytes - ordinary) <= ordinary / 10, input + ": " + bytes + " bytes against " + ordinary);
         }
-        assertTrue(HostileInputBenchmark.bytesPerOp("h1-normal") >= HostileInputBenchmark.FAMILY_BYTES);
-        assertTrue(HostileInputBenchmark.bytesPerOp("h2-normal") >= HostileInputBenchmark.FAMILY_BYTES);
+        assertTrue(HostileInputs.bytesPerOp("h1-normal") >= HostileInputs.FAMILY_BYTES);
+        assertTrue(HostileInputs.bytesPerOp("h2-normal") >= HostileInputs.FAMILY_BYTES);
     }
 
     @Test
@@ -53,14 +53,14 @@ class HostileInputBenchmarkTest {
         for (String input : new String[] {"h1-normal", "h1-1-byte-reads", "h1-10k-headers", "h1-1mb-header-line",
             "h1-pipelined-50"}) {
             HostileInputBenchmark b = run(input);
-            int perOp = HostileInputBenchmark.Input.build(input).requestsPerOp;
+            int perOp = HostileInputs.Input.build(input).requestsPerOp;
             assertTrue(perOp > 0, input);
             assertEquals(OPS * perOp, b.http().requests(), input);
             assertEquals(0, b.http().traceContextMalformed(), input);
         }
-        assertEquals(50 * (HostileInputBenchmark.FAMILY_BYTES / (50 * (HostileInputBenchmark.Input.REQUEST.length
-                + HostileInputBenchmark.Input.RESPONSE.length)) + 1),
-                HostileInputBenchmark.Input.build("h1-pipelined-50").requestsPerOp);
+        assertEquals(50 * (HostileInputs.FAMILY_BYTES / (50 * (HostileInputs.Input.REQUEST.length
+                + HostileInputs.Input.RESPONSE.length)) + 1),
+                HostileInputs.Input.build("h1-pipelined-50").requestsPerOp);
     }
 
     @Test
@@ -75,13 +75,13 @@ class HostileInputBenchmarkTest {
     void http2CasesDoWhatTheySay() throws Exception {
         HostileInputBenchmark normal = run("h2-normal");
         Http2Summary s = normal.http2().summary();
-        int calls = HostileInputBenchmark.Input.build("h2-normal").requestsPerOp;
+        int calls = HostileInputs.Input.build("h2-normal").requestsPerOp;
         assertEquals(1 + OPS * calls, normal.http2().requests());
         assertEquals(OPS * calls, s.clientPings.acked);
         assertClean(s);
 
         HostileInputBenchmark pings = run("h2-ping-flood");
-        int perOp = HostileInputBenchmark.bytesPerOp("h2-ping-flood") / 17;
+        int perOp = HostileInputs.bytesPerOp("h2-ping-flood") / 17;
         assertEquals(OPS * perOp, pings.http2().summary().clientPings.sent);
         assertClean(pings.http2().summary());
 
@@ -92,7 +92,7 @@ class HostileInputBenchmarkTest {
         for (String input : new String[] {"h2-rapid-reset", "h2-reset-1024-open"}) {
             HostileInputBenchmark b = run(input);
             Http2Summary r = b.http2().summary();
-            int pairs = HostileInputBenchmark.Input.build(input).requestsPerOp;
+            int pairs = HostileInputs.Input.build(input).requestsPerOp;
             assertTrue(pairs > 40_000, input);
             int held = input.equals("h2-rapid-reset") ? 0 : 1024;
             assertEquals(1 + held + OPS * pairs, b.http2().requests(), input);
@@ -107,7 +107,7 @@ class HostileInputBenchmarkTest {
         assertClean(ends.http2().summary());
 
         HostileInputBenchmark updates = run("h2-hpack-size-updates");
-        int blocks = HostileInputBenchmark.Input.build("h2-hpack-size-updates").requestsPerOp;
+        int blocks = HostileInputs.Input.build("h2-hpack-size-updates").requestsPerOp;
         assertEquals(1 + OPS * blocks, updates.http2().requests());
         assertClean(updates.http2().summary());
 
