@@ -56,13 +56,13 @@ final class HostileInputs {
         BOUNDS.put("h1-1mb-header-line", "each byte scanned once, nothing buffered");
         BOUNDS.put("h1-garbage", "the first bytes of each read looked at, the rest not");
         BOUNDS.put("h1-unknown-method", "the first 2048 bytes of each read scanned once");
-        BOUNDS.put("h1-pipelined-50", "each byte scanned once; one small object per pipelined request (GC profiler)");
+        BOUNDS.put("h1-pipelined-50", "each byte scanned once; one ~56-byte object per pipelined request, at most 1024 waiting");
         BOUNDS.put("h2-normal", "each frame header read once, header blocks decoded once, DATA skipped");
         BOUNDS.put("h2-ping-flood", "4 PINGs in flight per side, the rest counted");
         BOUNDS.put("h2-settings-flood", "each setting read once");
         BOUNDS.put("h2-rapid-reset", "resets kept: 8, the rest counted");
-        BOUNDS.put("h2-reset-1024-open", "the open streams searched per HEADERS and RST_STREAM: at most 1024 followed");
-        BOUNDS.put("h2-end-stream-1024-open", "the open streams searched per 9-byte frame: at most 1024 followed");
+        BOUNDS.put("h2-reset-1024-open", "an index lookup per HEADERS and RST_STREAM (ids made to collide: at most the 1024 streams followed compared)");
+        BOUNDS.put("h2-end-stream-1024-open", "an index lookup per 9-byte frame (ids made to collide: at most 1024 compared)");
         BOUNDS.put("h2-hpack-size-updates", "a size update evicts at most the entries added before it");
         BOUNDS.put("h2-continuation-1mb", "each byte decoded once, no name or value kept");
         BOUNDS.put("h2-goaway-1mb", "64 debug bytes kept, the rest passed over");
