@@ -45,6 +45,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   {@code h2-rapid-reset}: HEADERS then RST_STREAM on a new stream, again and again; {@code h2-reset-1024-open}:
  *   the same with 1024 streams held open, the most followed; {@code h2-end-stream-1024-open}: empty DATA frames
  *   with END_STREAM on the last of 1024 open streams (the smallest frame that searches the open streams);
+ *   {@code h2-end-stream-1024-colliding}: the same on 1024 streams whose ids would collide in the agent's
+ *   open-stream index without the seed each connection mixes in (what a peer that knows the code could pick);
  *   {@code h2-hpack-size-updates}: header blocks of dynamic table size updates (0, then 4096, again and again);
  *   {@code h2-continuation-1mb}: a 1 MiB header block in 16 KiB CONTINUATION frames; {@code h2-goaway-1mb}: a
  *   GOAWAY carrying 1 MiB of debug data, in 64 KiB reads. HTTP/2 frames are fed in 64 KiB reads or writes.</li>
@@ -61,7 +63,7 @@ public class HostileInputBenchmark {
     @Param({"h1-normal", "h1-1-byte-reads", "h1-10k-headers", "h1-1mb-header-line", "h1-garbage", "h1-unknown-method",
         "h1-pipelined-50",
         "h2-normal", "h2-ping-flood", "h2-settings-flood", "h2-rapid-reset", "h2-reset-1024-open",
-        "h2-end-stream-1024-open", "h2-hpack-size-updates", "h2-continuation-1mb", "h2-goaway-1mb",
+        "h2-end-stream-1024-open", "h2-end-stream-1024-colliding", "h2-hpack-size-updates", "h2-continuation-1mb", "h2-goaway-1mb",
         "tls-hello", "tls-hello-1-byte-records"})
     public String input;
 

@@ -29,7 +29,7 @@ final class HostileInputs {
         "h1-normal", "h1-1-byte-reads", "h1-10k-headers", "h1-1mb-header-line", "h1-garbage", "h1-unknown-method",
         "h1-pipelined-50",
         "h2-normal", "h2-ping-flood", "h2-settings-flood", "h2-rapid-reset", "h2-reset-1024-open",
-        "h2-end-stream-1024-open", "h2-hpack-size-updates", "h2-continuation-1mb", "h2-goaway-1mb",
+        "h2-end-stream-1024-open", "h2-end-stream-1024-colliding", "h2-hpack-size-updates", "h2-continuation-1mb", "h2-goaway-1mb",
         "tls-hello", "tls-hello-1-byte-records"};
 
     /** The size each HTTP/1.x and HTTP/2 case's operation reaches (a little more, in whole messages). */
@@ -63,6 +63,7 @@ final class HostileInputs {
         BOUNDS.put("h2-rapid-reset", "resets kept: 8, the rest counted");
         BOUNDS.put("h2-reset-1024-open", "an index lookup per HEADERS and RST_STREAM (ids made to collide: at most the 1024 streams followed compared)");
         BOUNDS.put("h2-end-stream-1024-open", "an index lookup per 9-byte frame (ids made to collide: at most 1024 compared)");
+        BOUNDS.put("h2-end-stream-1024-colliding", "ids that collide in the index without its per-connection seed (what a peer knowing the code could pick), spread by the seed; forced to collide: 1024 probes per 9-byte frame");
         BOUNDS.put("h2-hpack-size-updates", "a size update evicts at most the entries added before it");
         BOUNDS.put("h2-continuation-1mb", "each byte decoded once, no name or value kept");
         BOUNDS.put("h2-goaway-1mb", "64 debug bytes kept, the rest passed over");
@@ -377,19 +378,27 @@ final class HostileInputs {
                 }
                 case "h2-rapid-reset":
                 case "h2-reset-1024-open":
-                case "h2-end-stream-1024-open": {
+                case "h2-end-stream-1024-open":
+                case "h2-end-stream-1024-colliding": {
+                    int last = 0;
                     if (!input.equals("h2-rapid-reset")) {
+                        int[] ids = input.endsWith("-colliding") ? collidingStreamIds(1024) : new int[1024];
+                        if (!input.endsWith("-colliding")) {
+                            for (int i = 0; i < 1024; i++) {
+                                ids[i] = 3 + 2 * i;
+                            }
+                        }
                         Frames open = new Frames();
-                        for (int i = 0; i < 1024; i++) {
-                            open.frame(HEADERS, END_HEADERS, 3 + 2 * i, SMALL_REQUEST_BLOCK);
+                        for (int id : ids) {
+                            open.frame(HEADERS, END_HEADERS, id, SMALL_REQUEST_BLOCK);
                         }
                         in.setup(true, open.bytes());
-                        in.firstOpStream = 3 + 2 * 1024;
+                        last = ids[1023];
+                        in.firstOpStream = last + 2;
                         in.openStreamsHeld = 1024;
                     }
                     Frames f = new Frames();
-                    if (input.equals("h2-end-stream-1024-open")) {
-                        int last = 3 + 2 * 1023;
+                    if (input.startsWith("h2-end-stream-")) {
                         while (f.size() < FAMILY_BYTES) {
                             f.frame(DATA, END_STREAM, last, new byte[0]);
                         }
@@ -463,6 +472,29 @@ final class HostileInputs {
                 default:
                     throw new IllegalArgumentException("no such input: " + input);
             }
+        }
+
+        /**
+         * {@code n} client stream ids (odd, rising, from 3) that would all start at the same place of the agent's
+         * open-stream index, at its largest (2048 places) and so at every smaller size, were its seed 0: the place
+         * Http2Streams.home gives, copied here (this class uses no agent class). What a peer that knows the code but
+         * not the connection's seed could pick.
+         */
+        static int[] collidingStreamIds(int n) {
+            int[] ids = new int[n];
+            int found = 0;
+            int want = home(3);
+            for (int id = 3; found < n; id += 2) {
+                if (home(id) == want) {
+                    ids[found++] = id;
+                }
+            }
+            return ids;
+        }
+
+        private static int home(int streamId) {
+            int h = streamId * 0x9e3779b9;
+            return (h ^ (h >>> 16)) & 2047;
         }
 
         // -- TLS --

@@ -101,10 +101,17 @@ class HostileInputBenchmarkTest {
             assertClean(r);
         }
 
-        HostileInputBenchmark ends = run("h2-end-stream-1024-open");
-        assertEquals(1 + 1024, ends.http2().requests());
-        assertEquals(1024, ends.http2().summary().maxOpenStreams);
-        assertClean(ends.http2().summary());
+        for (String input : new String[] {"h2-end-stream-1024-open", "h2-end-stream-1024-colliding"}) {
+            HostileInputBenchmark ends = run(input);
+            assertEquals(1 + 1024, ends.http2().requests(), input);
+            assertEquals(1024, ends.http2().summary().maxOpenStreams, input);
+            assertEquals(0, ends.http2().summary().untrackedStreams, input);
+            assertClean(ends.http2().summary());
+        }
+        int[] colliding = HostileInputs.Input.collidingStreamIds(1024);
+        for (int i = 1; i < colliding.length; i++) {
+            assertTrue(colliding[i] > colliding[i - 1] && (colliding[i] & 1) == 1, "client stream ids, rising");
+        }
 
         HostileInputBenchmark updates = run("h2-hpack-size-updates");
         int blocks = HostileInputs.Input.build("h2-hpack-size-updates").requestsPerOp;

@@ -1,6 +1,7 @@
 package io.connscope.agent.core.http2;
 
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The open streams of one HTTP/2 connection, in parallel arrays kept compact (a closed stream's slot takes the last
@@ -8,7 +9,8 @@ import java.util.Arrays;
  * {@link #MAX_TRACKED} streams open no longer makes every HEADERS, END_STREAM and RST_STREAM frame search them all
  * (HostileInputBenchmark's {@code h2-*-1024-open}: a 9-byte frame cost 1024 comparisons). The arrays and the index
  * grow by doubling up to {@link #MAX_TRACKED} (the index twice that, 8 KiB at most); streams opened beyond that are
- * counted but not followed. Ids a peer picks to collide in the index cost at most the linear search they replace.
+ * counted but not followed. The places of ids in the index depend on a seed of each connection's, so that a peer
+ * cannot pick ids that collide there; if it could, a search would probe at most the open streams.
  * Not thread-safe: the tracker's lock guards it.
  */
 final class Http2Streams {
@@ -39,6 +41,17 @@ final class Http2Streams {
     private int count;
     /** Each open stream's slot + 1 at its id's place (or the next free one after it), 0 where none: half full at most. */
     private int[] index = new int[8];
+    /** Mixed into the ids' places in the index, different on each connection. */
+    private final int seed;
+
+    Http2Streams() {
+        this(ThreadLocalRandom.current().nextInt());
+    }
+
+    /** With a given seed (tests; 0: a peer that knows the code knows the places). */
+    Http2Streams(int seed) {
+        this.seed = seed;
+    }
 
     /** Written under the tracker's lock, read without it by the reporter. */
     private volatile int clientStreams;
@@ -79,9 +92,13 @@ final class Http2Streams {
         }
     }
 
-    /** Where an id's entry goes in the index, or starts looking for a free place (ids are mostly consecutive odd). */
-    private static int home(int streamId, int mask) {
-        int h = streamId * 0x9e3779b9;
+    /**
+     * Where an id's entry goes in the index, or starts looking for a free place (ids are mostly consecutive odd). The
+     * connection's own seed keeps a peer from picking ids that collide: forced to (HostileInputBenchmark's
+     * {@code h2-end-stream-1024-colliding}, without a seed), every search would probe all the open streams.
+     */
+    int home(int streamId, int mask) {
+        int h = (streamId ^ seed) * 0x9e3779b9;
         return (h ^ (h >>> 16)) & mask;
     }
 

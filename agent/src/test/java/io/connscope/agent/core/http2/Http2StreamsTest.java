@@ -63,20 +63,42 @@ class Http2StreamsTest {
 
     @Test
     void idsThatCollideInTheIndexAreAllFound() {
-        // Multiples of the index's size all start at the same place in it (0 hashes there too).
-        Http2Streams streams = new Http2Streams();
+        // Client stream ids (odd, rising) that all start at the same place of the index at its largest, and so at
+        // every smaller size: what a peer that knew the hash could send.
+        int mask = 2 * Http2Streams.MAX_TRACKED - 1;
+        Http2Streams streams = new Http2Streams(0x5eed);
         List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < Http2Streams.MAX_TRACKED; i++) {
-            int id = i * 4096 + 1;
-            ids.add(id);
-            assertTrue(streams.open(id, true, 0) >= 0);
+        for (int id = 1; ids.size() < Http2Streams.MAX_TRACKED; id += 2) {
+            if (streams.home(id, mask) == streams.home(1, mask)) {
+                ids.add(id);
+                assertTrue(streams.open(id, true, 0) >= 0);
+            }
         }
+        assertEquals(Http2Streams.MAX_TRACKED, streams.openCount());
         for (int i = 0; i < ids.size(); i += 2) {
             streams.remove(streams.find(ids.get(i)));
         }
         for (int i = 0; i < ids.size(); i++) {
             assertEquals(i % 2 == 1, streams.find(ids.get(i)) >= 0, "stream " + ids.get(i));
         }
+    }
+
+    @Test
+    void idsThatCollideOnOneConnectionDoNotOnAnother() {
+        int mask = 2 * Http2Streams.MAX_TRACKED - 1;
+        Http2Streams known = new Http2Streams(0);
+        List<Integer> colliding = new ArrayList<>();
+        for (int id = 1; colliding.size() < 64; id += 2) {
+            if (known.home(id, mask) == known.home(1, mask)) {
+                colliding.add(id);
+            }
+        }
+        Http2Streams other = new Http2Streams();
+        Set<Integer> places = new HashSet<>();
+        for (int id : colliding) {
+            places.add(other.home(id, mask));
+        }
+        assertTrue(places.size() > 32, "64 ids colliding without a seed took " + places.size() + " places with one");
     }
 
     @Test
