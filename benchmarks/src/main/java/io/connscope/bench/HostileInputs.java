@@ -61,8 +61,8 @@ final class HostileInputs {
         BOUNDS.put("h2-ping-flood", "4 PINGs in flight per side, the rest counted");
         BOUNDS.put("h2-settings-flood", "each setting read once");
         BOUNDS.put("h2-rapid-reset", "resets kept: 8, the rest counted");
-        BOUNDS.put("h2-reset-1024-open", "an index lookup per HEADERS and RST_STREAM (ids made to collide: at most the 1024 streams followed compared)");
-        BOUNDS.put("h2-end-stream-1024-open", "an index lookup per 9-byte frame (ids made to collide: at most 1024 compared)");
+        BOUNDS.put("h2-reset-1024-open", "an index lookup per HEADERS and RST_STREAM; 1024 streams followed at most");
+        BOUNDS.put("h2-end-stream-1024-open", "an index lookup per 9-byte frame; 1024 streams followed at most");
         BOUNDS.put("h2-end-stream-1024-colliding", "ids that collide in the index without its per-connection seed (what a peer knowing the code could pick), spread by the seed; forced to collide: 1024 probes per 9-byte frame");
         BOUNDS.put("h2-hpack-size-updates", "a size update evicts at most the entries added before it");
         BOUNDS.put("h2-continuation-1mb", "each byte decoded once, no name or value kept");
