@@ -8,8 +8,9 @@
 #                              writes benchmarks/target/results-only.md, not docs/performance.md
 #   --no-build                 use the jars already built
 # The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run).
-# The jmh step runs SocketPathsBenchmark (with and without the agent) and Http2ExchangeBenchmark (the agent's HTTP/2
-# frame following alone), both with JMH's GC profiler (-prof gc).
+# The jmh step runs SocketPathsBenchmark (with and without the agent), Http2ExchangeBenchmark (the agent's HTTP/2
+# frame following alone) and HostileInputBenchmark (CPU per byte of hostile against ordinary input, its table written
+# to benchmarks/target/hostile-input.md, docs/security.md), all with JMH's GC profiler (-prof gc).
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."

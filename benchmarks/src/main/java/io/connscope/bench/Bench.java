@@ -626,6 +626,46 @@ public final class Bench {
             report.jmh(benchmark, nanos, bytes, !benchmark.equals("openClose"));
         }
         http2Exchange();
+        hostileInput();
+    }
+
+    /**
+     * {@link HostileInputBenchmark}: CPU per byte of hostile and broken traffic against ordinary traffic of the same
+     * size, each parser fed as the agent feeds it (class path as for {@link #http2Exchange}). Not a row of the
+     * results: its table (docs/security.md, "CPU per byte") is written to {@code benchmarks/target/hostile-input.md}.
+     * Short iterations (3 warm-up and 5 measured of 500 ms, the published settings): each case is a steady loop.
+     */
+    private void hostileInput() throws Exception {
+        String classPath = System.getProperty("java.class.path");
+        Collection<RunResult> results;
+        try {
+            System.setProperty("java.class.path", classPath + File.pathSeparator + jars.connscope);
+            results = new Runner(new OptionsBuilder()
+                    .include(HostileInputBenchmark.class.getName() + ".*")
+                    .param("source", "native")
+                    .forks(1)
+                    .warmupIterations(settings.smoke ? 1 : 3)
+                    .warmupTime(TimeValue.milliseconds(settings.smoke ? 100 : 500))
+                    .measurementIterations(settings.smoke ? 1 : 5)
+                    .measurementTime(TimeValue.milliseconds(settings.smoke ? 100 : 500))
+                    .addProfiler(GCProfiler.class)
+                    .shouldFailOnError(true)
+                    .jvm(java)
+                    .output(processes.logDir().resolve("jmh-hostile-input.log").toString())
+                    .build()).run();
+        } finally {
+            System.setProperty("java.class.path", classPath);
+        }
+        if (results.size() != HostileInputs.INPUTS.length) {
+            throw new IllegalStateException("JMH ran " + results.size() + " of the "
+                    + HostileInputs.INPUTS.length + " HostileInputBenchmark cases");
+        }
+        String table = HostileInputs.table(results);
+        Path out = Paths.get("benchmarks/target/hostile-input.md");
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, table);
+        System.out.println("bench: CPU per byte, hostile against ordinary input (" + out + "):");
+        System.out.println(table);
     }
 
     /**

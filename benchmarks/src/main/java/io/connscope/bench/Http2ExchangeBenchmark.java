@@ -94,7 +94,6 @@ public class Http2ExchangeBenchmark {
     /** The last client stream id a connection can open (odd, below 2^31). */
     private static final int LAST_STREAM_ID = Integer.MAX_VALUE;
 
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final String PATH = "/connscope.bench.Echo/Unary";
 
     /** The bytes both sides send, laid out one after the other (see {@link Layout}); in a byte array or natively. */
@@ -195,6 +194,8 @@ public class Http2ExchangeBenchmark {
      * (SETTINGS, the ACK of the client's), the first call on stream 1, then the call repeated by every operation.
      */
     static final class Layout {
+        /** Here, not in the benchmark: building the frames needs no class of the agent (HostileInputs). */
+        private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] bytes;
         int clientSetupAt, clientSetupLength, serverSetupAt, serverSetupLength;
         int firstRequestAt, firstRequestLength, firstResponseAt, firstResponseLength;
@@ -322,7 +323,7 @@ public class Http2ExchangeBenchmark {
      * {@link Instrumentation#redefineModule}; here the fork's {@code --add-opens} has done that, so the
      * instrumentation handed to it does nothing.
      */
-    private static ByteSource nativeMemory() {
+    static ByteSource nativeMemory() {
         Instrumentation none = (Instrumentation) Proxy.newProxyInstance(Http2ExchangeBenchmark.class.getClassLoader(),
                 new Class<?>[] {Instrumentation.class}, (proxy, method, args) -> null);
         NativeMemory memory = NativeMemory.open(none);
@@ -333,7 +334,7 @@ public class Http2ExchangeBenchmark {
     }
 
     /** A direct buffer's native address, read once at setup (as {@code sun.nio.ch.DirectBuffer#address} gives it). */
-    private static final class DirectAddress {
+    static final class DirectAddress {
         static long of(ByteBuffer direct) throws ReflectiveOperationException {
             Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
             Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);

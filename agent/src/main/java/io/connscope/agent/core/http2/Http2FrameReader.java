@@ -225,16 +225,21 @@ final class Http2FrameReader {
                 }
                 break;
             case GOAWAY:
-                while (p < end && remaining > 0) {
+                while (p < end && remaining > 0 && (at < 8 || debugLength < DEBUG_MAX)) {
                     int b = src.byteAt(p++);
                     if (at < 8) {
                         word = word << 8 | b;
-                    } else if (debugLength < DEBUG_MAX) {
+                    } else {
                         debug[debugLength++] = (byte) (b >= 0x20 && b < 0x7f ? b : '.');
                     }
                     at++;
                     remaining--;
                 }
+                // Debug data past what is kept is passed over unread, as a payload not needed is.
+                long rest = Math.min(remaining, end - p);
+                p += rest;
+                remaining -= (int) rest;
+                at += (int) rest;
                 break;
             case SETTINGS:
                 while (p < end && remaining > 0) {

@@ -1,12 +1,17 @@
 package io.connscope.agent.core.http2;
 
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The open streams of one HTTP/2 connection, in parallel arrays kept compact (a closed stream's slot takes the last
- * one's): a connection rarely has more than a few open at once, so a linear search beats a hash table and costs no
- * allocation. The arrays grow by doubling up to {@link #MAX_TRACKED}; streams opened beyond that are counted but not
- * followed. Not thread-safe: the tracker's lock guards it.
+ * one's), found by id through a small open-addressing index (linear probing) beside them: a peer that holds
+ * {@link #MAX_TRACKED} streams open no longer makes every HEADERS, END_STREAM and RST_STREAM frame search them all
+ * (HostileInputBenchmark's {@code h2-*-1024-open}: a 9-byte frame cost 1024 comparisons). The arrays and the index
+ * grow by doubling up to {@link #MAX_TRACKED} (the index twice that, 8 KiB at most); streams opened beyond that are
+ * counted but not followed. The places of ids in the index depend on a seed of each connection's, so that a peer
+ * cannot pick ids that collide there; if it could, a search would probe at most the open streams.
+ * Not thread-safe: the tracker's lock guards it.
  */
 final class Http2Streams {
 
@@ -34,6 +39,19 @@ final class Http2Streams {
     /** 1 sampled, 0 not, -1 not said (or no trace context). */
     private byte[] sampled = new byte[4];
     private int count;
+    /** Each open stream's slot + 1 at its id's place (or the next free one after it), 0 where none: half full at most. */
+    private int[] index = new int[8];
+    /** Mixed into the ids' places in the index, different on each connection. */
+    private final int seed;
+
+    Http2Streams() {
+        this(ThreadLocalRandom.current().nextInt());
+    }
+
+    /** With a given seed (tests; 0: a peer that knows the code knows the places). */
+    Http2Streams(int seed) {
+        this.seed = seed;
+    }
 
     /** Written under the tracker's lock, read without it by the reporter. */
     private volatile int clientStreams;
@@ -62,12 +80,59 @@ final class Http2Streams {
     }
 
     int find(int streamId) {
-        for (int i = 0; i < count; i++) {
-            if (ids[i] == streamId) {
-                return i;
+        int mask = index.length - 1;
+        for (int h = home(streamId, mask); ; h = (h + 1) & mask) {
+            int e = index[h];
+            if (e == 0) {
+                return -1;
+            }
+            if (ids[e - 1] == streamId) {
+                return e - 1;
             }
         }
-        return -1;
+    }
+
+    /**
+     * Where an id's entry goes in the index, or starts looking for a free place (ids are mostly consecutive odd). The
+     * connection's own seed keeps a peer from picking ids that collide: forced to (HostileInputBenchmark's
+     * {@code h2-end-stream-1024-colliding}, without a seed), every search would probe all the open streams.
+     */
+    int home(int streamId, int mask) {
+        int h = (streamId ^ seed) * 0x9e3779b9;
+        return (h ^ (h >>> 16)) & mask;
+    }
+
+    private void indexSlot(int slot) {
+        int mask = index.length - 1;
+        int h = home(ids[slot], mask);
+        while (index[h] != 0) {
+            h = (h + 1) & mask;
+        }
+        index[h] = slot + 1;
+    }
+
+    /** Where in the index the entry of {@code slot} is. */
+    private int entryOf(int slot) {
+        int mask = index.length - 1;
+        int h = home(ids[slot], mask);
+        while (index[h] != slot + 1) {
+            h = (h + 1) & mask;
+        }
+        return h;
+    }
+
+    /** Takes {@code slot}'s entry out, moving later entries of its run back so that no search stops early. */
+    private void unindexSlot(int slot) {
+        int mask = index.length - 1;
+        int hole = entryOf(slot);
+        for (int j = (hole + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
+            int home = home(ids[index[j] - 1], mask);
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                index[hole] = index[j];
+                hole = j;
+            }
+        }
+        index[hole] = 0;
     }
 
     /** Opens a stream; returns its slot, or -1 when too many are open to follow another (it is still counted). */
@@ -95,6 +160,7 @@ final class Http2Streams {
         resetCodes[slot] = -1;
         startedAtMillis[slot] = nowMillis;
         sampled[slot] = -1;
+        indexSlot(slot);
         return slot;
     }
 
@@ -110,6 +176,10 @@ final class Http2Streams {
         traceLows = Arrays.copyOf(traceLows, capacity);
         spanIds = Arrays.copyOf(spanIds, capacity);
         sampled = Arrays.copyOf(sampled, capacity);
+        index = new int[2 * capacity];
+        for (int slot = 0; slot < count; slot++) {
+            indexSlot(slot);
+        }
     }
 
     /** The trace context of the stream's request head (ids when {@code hasIds}; sampled 1, 0 or -1). */
@@ -164,7 +234,11 @@ final class Http2Streams {
     }
 
     void remove(int slot) {
+        unindexSlot(slot);
         int last = --count;
+        if (slot != last) {
+            index[entryOf(last)] = slot + 1; // the last stream moves into the slot
+        }
         ids[slot] = ids[last];
         indexes[slot] = indexes[last];
         flags[slot] = flags[last];

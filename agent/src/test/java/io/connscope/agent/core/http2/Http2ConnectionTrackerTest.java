@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -157,6 +158,33 @@ class Http2ConnectionTrackerTest {
         assertEquals(Http2FrameReader.DEBUG_MAX, s.goAways.get(0).debug.length());
         assertEquals(Integer.MAX_VALUE, s.goAways.get(0).lastStreamId);
         assertEquals("goaway_by_server_no_error", t.onClose(false, false, false));
+    }
+
+    /**
+     * Debug data past the 64 bytes kept is passed over unread (HostileInputBenchmark's {@code h2-goaway-1mb}), and the
+     * frames after it are read as before, however the reads split the GOAWAY.
+     */
+    @Test
+    void aGoAwayWithAMegabyteOfDebugDataKeepsItsFirstBytesAndTheFramesAfterIt() {
+        byte[] debug = ("first " + "y".repeat(1 << 20)).getBytes(StandardCharsets.US_ASCII);
+        byte[] frames = concat(goAway(5, Http2ErrorCode.ENHANCE_YOUR_CALM, new String(debug, StandardCharsets.US_ASCII)),
+                headers(1, true, RESPONSE_BLOCK));
+        for (int cut : new int[] {frames.length, 3, 20, 70, 4096, frames.length - 5}) {
+            exchanges.clear();
+            Http2ConnectionTracker t = client();
+            clientSends(t, MS, Http2FrameReader.PREFACE, headers(1, true, REQUEST_BLOCK));
+            for (int from = 0; from < frames.length; from += cut) {
+                t.onServerBytes(ByteSource.of(Arrays.copyOfRange(frames, from, Math.min(frames.length, from + cut))),
+                        0, Math.min(cut, frames.length - from), MS);
+            }
+            Http2Summary s = t.summary();
+            assertNull(s.unparsed, "cut " + cut);
+            assertEquals(1, s.goAwayCount, "cut " + cut);
+            assertEquals(5, s.goAways.get(0).lastStreamId, "cut " + cut);
+            assertEquals("first " + "y".repeat(Http2FrameReader.DEBUG_MAX - 6), s.goAways.get(0).debug, "cut " + cut);
+            assertEquals(1, exchanges.size(), "cut " + cut + ": the HEADERS after it ends the stream");
+            assertEquals(200, exchanges.get(0).status, "cut " + cut);
+        }
     }
 
     @Test
