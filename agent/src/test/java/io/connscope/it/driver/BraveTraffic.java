@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -69,7 +68,6 @@ public final class BraveTraffic {
         boolean single = format == B3Propagation.Format.SINGLE;
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
             Headers h = exchange.getRequestHeaders();
             boolean ok = h.getFirst("traceparent") == null && (single
                     ? h.getFirst("b3") != null && h.getFirst("X-B3-TraceId") == null
@@ -78,11 +76,7 @@ public final class BraveTraffic {
             if (!ok) {
                 PROBLEMS.add(name + ": " + h.entrySet());
             }
-            CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
-            byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+            PlainHttp.answerOk(exchange, CLIENT_PORTS);
         });
         server.start();
         int port = server.getAddress().getPort();

@@ -142,12 +142,7 @@ public final class OpenerTimingTraffic {
     private static HttpServer server() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
-            byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+            PlainHttp.answerOk(exchange, CLIENT_PORTS);
         });
         server.start();
         return server;

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +34,20 @@ final class PlainHttp {
         }, "http-server");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /**
+     * The JDK HttpServer's answer in the trace drivers: reads the request's body, notes the client's port (the
+     * connection the request came on), and answers {@code ok}.
+     */
+    static void answerOk(com.sun.net.httpserver.HttpExchange exchange, BlockingQueue<Integer> clientPorts)
+            throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        clientPorts.add(exchange.getRemoteAddress().getPort());
+        byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
     }
 
     /** The head up to the blank line, or null at end-of-stream before any byte. */

@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -151,12 +150,7 @@ public final class TraceSpansTraffic {
 
     private static void serve(HttpServer server) {
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
-            byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+            PlainHttp.answerOk(exchange, CLIENT_PORTS);
         });
         server.start();
     }

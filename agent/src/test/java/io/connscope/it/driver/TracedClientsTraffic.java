@@ -152,12 +152,7 @@ public final class TracedClientsTraffic {
             server = https;
         }
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            CLIENT_PORTS.add(exchange.getRemoteAddress().getPort());
-            byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+            PlainHttp.answerOk(exchange, CLIENT_PORTS);
         });
         server.start();
         int port = server.getAddress().getPort();
