@@ -42,15 +42,22 @@ import java.util.concurrent.TimeUnit;
  *   requests as streams of one connection ({@code h2});</li>
  *   <li>{@code netty} (class path: Netty 4.1's jars): an HTTP/1.1 client on a Netty channel pool ({@code
  *   NettyPooledHttp}), plain and TLS by the JDK's {@code SSLEngine} ({@code netty}, {@code netty-tls});</li>
+ *   <li>{@code netty-epoll} (class path: Netty 4.1's jars with the native epoll one): the same client on the epoll
+ *   transport ({@code netty-epoll}, {@code netty-epoll-tls});</li>
+ *   <li>{@code reactor-epoll} (class path: Reactor Netty 1.0.0's jars with the native epoll one its POM brings):
+ *   Reactor Netty's HttpClient on its default transport, epoll, plain and TLS by the JDK's {@code SSLEngine}
+ *   ({@code reactor-epoll}, {@code reactor-epoll-tls});</li>
  *   <li>{@code grpc} (class path: grpc-netty's and grpc-netty-shaded's jars, one version): unary calls on
- *   grpc-netty-shaded (h2c, {@code grpc}), and on grpc-netty with plain Netty, h2c and TLS
- *   ({@code grpc-netty}, {@code grpc-netty-tls});</li>
+ *   grpc-netty-shaded, on its default transport (its bundled epoll), h2c and TLS by its default engine (its bundled
+ *   BoringSSL) ({@code grpc}, {@code grpc-tls}), and on grpc-netty with plain Netty (NIO), h2c and TLS by the JDK's
+ *   engine ({@code grpc-netty}, {@code grpc-netty-tls});</li>
  *   <li>{@code grpc-okhttp} (class path: grpc-okhttp's jars and grpc-netty-shaded for the server): a grpc-okhttp
  *   client, h2c and TLS by the JDK's {@code SSLSocket}.</li>
  * </ul>
  * Three requests per scenario unless said, sequential, so on one connection. Prints {@code REQ name=S port=P
  * local_port=L} per request (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N
- * tls=B}.
+ * tls=B}; {@code RAN name=S channel=C} for the Netty scenarios' channels, and {@code TLS name=S client_session=CLASS}
+ * for the gRPC ones over TLS (the engine that ran).
  */
 public final class TracedClientsTraffic {
 
@@ -69,11 +76,21 @@ public final class TracedClientsTraffic {
                 Libraries.h2(args[0], tls);
                 break;
             case "netty":
-                NettyPool.run(tls);
+                NettyPool.run("netty", tls);
+                break;
+            case "netty-epoll":
+                System.setProperty(io.connscope.it.driver.clients.NettyPooledHttp.TRANSPORT, "epoll");
+                NettyPool.run("netty-epoll", tls);
+                break;
+            case "reactor-epoll":
+                Reactor.run("reactor-epoll", null);
+                Reactor.run("reactor-epoll-tls", tls);
                 break;
             case "grpc":
                 Grpc.run("grpc", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
                         "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", null);
+                Grpc.run("grpc-tls", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", tls);
                 Grpc.run("grpc-netty", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder", null);
                 Grpc.run("grpc-netty-tls", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder",
                         tls);
@@ -228,16 +245,7 @@ public final class TracedClientsTraffic {
                             }));
                 }
 
-                reactor.netty.resources.ConnectionProvider provider =
-                        reactor.netty.resources.ConnectionProvider.create("connscope-traced" + suffix, 1);
-                reactor.netty.http.client.HttpClient plain = reactor.netty.http.client.HttpClient.create(provider);
-                io.netty.handler.ssl.SslContext ssl = t == null ? null : io.netty.handler.ssl.SslContextBuilder
-                        .forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(t.trust).build();
-                reactor.netty.http.client.HttpClient netty = t == null ? plain
-                        : plain.secure(spec -> spec.sslContext(ssl));
-                http("reactor" + suffix, 3, t, url -> netty.get().uri(url).responseContent().aggregate().asString()
-                        .block(Duration.ofSeconds(20)));
-                provider.disposeLater().block(Duration.ofSeconds(10));
+                Reactor.run("reactor" + suffix, t);
             }
         }
 
@@ -299,16 +307,69 @@ public final class TracedClientsTraffic {
         }
     }
 
-    /** A Netty 4.1 channel pool's HTTP/1.1 client, a class of its own: the other groups have other Netty versions. */
+    /**
+     * Prints {@code RAN name=S channel=C}: the class of a Netty channel a scenario's client opened (Reactor Netty 1.0
+     * also each time it hands a pooled connection out again; for gRPC, the channel type its builder uses by default),
+     * so the test knows which transport ran.
+     */
+    static void ran(String name, Class<?> channel) {
+        System.out.println("RAN name=" + name + " channel=" + channel.getSimpleName());
+    }
+
+    /**
+     * Reactor Netty's HttpClient on its default event loops and transport (NIO, or the native epoll one where its
+     * jar is on the class path), a pool of one connection, TLS through the JDK's {@code SSLEngine}; a class of its
+     * own: only some groups' class paths have Reactor Netty.
+     */
+    private static final class Reactor {
+
+        static void run(String name, Tls t) throws Exception {
+            reactor.netty.resources.ConnectionProvider provider =
+                    reactor.netty.resources.ConnectionProvider.create("connscope-traced-" + name, 1);
+            reactor.netty.http.client.HttpClient plain = reactor.netty.http.client.HttpClient.create(provider)
+                    .doOnConnected(c -> ran(name, c.channel().getClass()));
+            io.netty.handler.ssl.SslContext ssl = t == null ? null : io.netty.handler.ssl.SslContextBuilder
+                    .forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(t.trust).build();
+            reactor.netty.http.client.HttpClient netty = t == null ? plain : plain.secure(spec -> spec.sslContext(ssl));
+            http(name, 3, t, url -> netty.get().uri(url).responseContent().aggregate().asString()
+                    .block(Duration.ofSeconds(20)));
+            provider.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * A Netty 4.1 channel pool's HTTP/1.1 client (on NIO, or on epoll with {@code -Dconnscope.test.netty.transport=
+     * epoll}), a class of its own: the other groups have other Netty versions.
+     */
     private static final class NettyPool {
 
-        static void run(Tls tls) throws Exception {
+        static void run(String name, Tls tls) throws Exception {
             for (Tls t : new Tls[] {null, tls}) {
+                String scenario = t == null ? name : name + "-tls";
                 try (io.connscope.it.driver.clients.NettyPooledHttp netty =
                              new io.connscope.it.driver.clients.NettyPooledHttp(t == null ? null : t.trust,
                                      (bootstrap, handler) -> new io.netty.channel.pool.FixedChannelPool(bootstrap,
-                                             handler, 1))) {
-                    http(t == null ? "netty" : "netty-tls", 3, t, url -> netty.get(url).get(20, TimeUnit.SECONDS));
+                                             new io.netty.channel.pool.ChannelPoolHandler() {
+                                                 @Override
+                                                 public void channelCreated(io.netty.channel.Channel ch)
+                                                         throws Exception {
+                                                     ran(scenario, ch.getClass());
+                                                     handler.channelCreated(ch);
+                                                 }
+
+                                                 @Override
+                                                 public void channelAcquired(io.netty.channel.Channel ch)
+                                                         throws Exception {
+                                                     handler.channelAcquired(ch);
+                                                 }
+
+                                                 @Override
+                                                 public void channelReleased(io.netty.channel.Channel ch)
+                                                         throws Exception {
+                                                     handler.channelReleased(ch);
+                                                 }
+                                             }, 1))) {
+                    http(scenario, 3, t, url -> netty.get(url).get(20, TimeUnit.SECONDS));
                 }
             }
         }
@@ -354,9 +415,25 @@ public final class TracedClientsTraffic {
                     .findStatic(cb, "forAddress", MethodType.methodType(cb, String.class, int.class,
                             io.grpc.ChannelCredentials.class))
                     .invoke("127.0.0.1", port, channelCredentials)).build();
+            if (channelBuilder.endsWith(".NettyChannelBuilder")) {
+                // The builder sets no channel type: its Utils' default is what runs (epoll where it loads).
+                java.lang.reflect.Field f = Class.forName(channelBuilder.substring(0, channelBuilder.lastIndexOf('.'))
+                        + ".Utils").getDeclaredField("DEFAULT_CLIENT_CHANNEL_TYPE");
+                f.setAccessible(true);
+                ran(name, (Class<?>) f.get(null));
+            }
+            java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLSession> session =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            io.grpc.Channel calls = io.grpc.ClientInterceptors.intercept(channel, new io.grpc.ClientInterceptor() {
+                @Override
+                public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
+                        io.grpc.CallOptions options, io.grpc.Channel next) {
+                    return new SessionOf<>(next.newCall(method, options), session);
+                }
+            });
             try {
                 for (int i = 0; i < 3; i++) {
-                    io.grpc.stub.ClientCalls.blockingUnaryCall(channel, GrpcHttp2Scenarios.ECHO,
+                    io.grpc.stub.ClientCalls.blockingUnaryCall(calls, GrpcHttp2Scenarios.ECHO,
                             io.grpc.CallOptions.DEFAULT, "hello".getBytes(StandardCharsets.US_ASCII));
                     truth(name, port);
                 }
@@ -364,7 +441,39 @@ public final class TracedClientsTraffic {
                 channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
                 server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
             }
+            if (tls != null) {
+                // The client's TLS session, from the call's transport attributes: its class names the engine
+                // (the bundled BoringSSL's ReferenceCountedOpenSslEngine, or the JDK's sun.security.ssl).
+                System.out.println("TLS name=" + name + " client_session=" + (session.get() == null ? "none"
+                        : session.get().getClass().getName()));
+            }
             scenario(name, port, 3, tls != null);
+        }
+
+        /** A call that keeps the client's TLS session, from its attributes once the response headers came. */
+        private static final class SessionOf<Q, A>
+                extends io.grpc.ForwardingClientCall.SimpleForwardingClientCall<Q, A> {
+            private final java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLSession> session;
+
+            SessionOf(io.grpc.ClientCall<Q, A> call,
+                      java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLSession> session) {
+                super(call);
+                this.session = session;
+            }
+
+            @Override
+            public void start(Listener<A> listener, io.grpc.Metadata headers) {
+                super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<A>(listener) {
+                    @Override
+                    public void onHeaders(io.grpc.Metadata h) {
+                        javax.net.ssl.SSLSession s = getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+                        if (s != null) {
+                            session.set(s);
+                        }
+                        super.onHeaders(h);
+                    }
+                }, headers);
+            }
         }
     }
 }

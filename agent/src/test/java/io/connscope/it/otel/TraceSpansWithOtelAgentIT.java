@@ -31,8 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the clients of the
  * tested-clients table on NIO ({@link TracedClientsTraffic}, no trace header of their own), one JVM per class path:
  * the JDK HttpClient (HTTP/1.1, and h2 over TLS to Jetty 12), HttpURLConnection; OkHttp, Apache HttpClient 5 classic
- * and async and 4.5, Reactor Netty and a Netty 4.1 channel pool, each plain and over TLS; gRPC on grpc-netty-shaded
- * (h2c), and on grpc-netty and grpc-okhttp (h2c and TLS):
+ * and async and 4.5, Reactor Netty and a Netty 4.1 channel pool, each plain and over TLS; the same pool on Netty's
+ * native epoll transport, and Reactor Netty 1.0.0 on its epoll, plain and TLS (asserted: every channel an
+ * {@code EpollSocketChannel}); gRPC on grpc-netty-shaded (its bundled epoll; h2c and TLS by its bundled BoringSSL,
+ * asserted), and on grpc-netty and grpc-okhttp (h2c and TLS):
  * <ul>
  *   <li>each connection's {@code socket connect} span (and over TLS its {@code TLS client handshake} span) is a child
  *   of the OpenTelemetry agent's CLIENT span of the request that opened it, in the same trace, and the receiver got
@@ -52,7 +54,16 @@ class TraceSpansWithOtelAgentIT {
      * Reactor Netty's (the agent starts it as Netty's HTTP codec writes the request on the connection).
      */
     private static final Set<String> CLIENT_SPAN_AFTER_CONNECT = Set.of("okhttp", "okhttp-tls", "reactor",
-            "reactor-tls", "netty", "netty-tls");
+            "reactor-tls", "netty", "netty-tls", "netty-epoll", "netty-epoll-tls", "reactor-epoll",
+            "reactor-epoll-tls");
+
+    /**
+     * Scenarios on a native epoll transport, asserted from the driver's {@code RAN} lines: every Netty channel they
+     * opened an {@code EpollSocketChannel} (for gRPC, the channel type grpc-netty-shaded's builder uses by default).
+     * Every other scenario with {@code RAN} lines ran on NIO.
+     */
+    private static final Set<String> EPOLL = Set.of("netty-epoll", "netty-epoll-tls", "reactor-epoll",
+            "reactor-epoll-tls", "grpc", "grpc-tls");
 
     @Test
     void httpClients(@TempDir Path dir) throws Exception {
@@ -72,7 +83,27 @@ class TraceSpansWithOtelAgentIT {
         traced(dir, "netty", jars("connscope.clients.netty41.newest"), List.of("netty", "netty-tls"));
     }
 
-    /** grpc-netty-shaded and grpc-netty, the same (newest) version. */
+    /** The same Netty 4.1 channel pool on the native epoll transport (netty41.epoll.version). */
+    @Test
+    void nettyChannelPoolOnEpoll(@TempDir Path dir) throws Exception {
+        traced(dir, "netty-epoll", jars("connscope.clients.netty41.epoll"), List.of("netty-epoll",
+                "netty-epoll-tls"));
+    }
+
+    /**
+     * Reactor Netty 1.0.0 on its default transport, the native epoll one its POM brings: the agent's reactor-netty-1.0
+     * and netty-4.1 instrumentations.
+     */
+    @Test
+    void reactorNettyOnEpoll(@TempDir Path dir) throws Exception {
+        traced(dir, "reactor-epoll", jars("connscope.clients.reactor-netty.oldest"), List.of("reactor-epoll",
+                "reactor-epoll-tls"));
+    }
+
+    /**
+     * grpc-netty-shaded (its bundled native epoll; over TLS its bundled BoringSSL) and grpc-netty (NIO, the JDK's
+     * engine), the same (newest) version.
+     */
     @Test
     void grpcOnNetty(@TempDir Path dir) throws Exception {
         List<Path> classpath = new ArrayList<>(jars("connscope.clients.grpc-netty.newest"));
@@ -82,7 +113,7 @@ class TraceSpansWithOtelAgentIT {
                 classpath.add(p);
             }
         }
-        traced(dir, "grpc", classpath, List.of("grpc", "grpc-netty", "grpc-netty-tls"));
+        traced(dir, "grpc", classpath, List.of("grpc", "grpc-tls", "grpc-netty", "grpc-netty-tls"));
     }
 
     /** The grpc-okhttp client (its newest version here), against a grpc-netty-shaded server of that version. */
@@ -157,6 +188,7 @@ class TraceSpansWithOtelAgentIT {
             }
         }
         assertNotNull(port, scenario + context);
+        transport(run, scenario, tls, context);
         String name = "socket connect 127.0.0.1:" + port;
         List<Span> connects = receiver.spans().stream().filter(s -> s.getName().equals(name))
                 .collect(Collectors.toList());
@@ -249,6 +281,36 @@ class TraceSpansWithOtelAgentIT {
                 assertEquals(linked, callers, scenario + ": the accepted connection links to the callers of the "
                         + "OpenTelemetry agent's server spans" + context);
             }
+        }
+    }
+
+    /**
+     * What ran, from the driver's lines: the transport of the scenarios that name their Netty channels, and the TLS
+     * engine of the gRPC ones (the client's session class: grpc-netty-shaded's bundled BoringSSL, else the JDK's).
+     */
+    private static void transport(Fork.Result run, String scenario, boolean tls, String context) {
+        List<Truth> lines = Truth.parse(run.stdout).stream().filter(t -> scenario.equals(t.name()))
+                .collect(Collectors.toList());
+        List<String> channels = lines.stream().filter(t -> t.type.equals("RAN")).map(t -> t.get("channel"))
+                .collect(Collectors.toList());
+        if (EPOLL.contains(scenario)) {
+            assertTrue(!channels.isEmpty(), scenario + ": the driver names its channels" + context);
+        }
+        for (String channel : channels) {
+            assertEquals(EPOLL.contains(scenario) ? "EpollSocketChannel" : "NioSocketChannel", channel,
+                    scenario + ": the transport that ran" + context);
+        }
+        for (Truth t : lines) {
+            if (t.type.equals("TLS")) {
+                assertTrue(tls, context);
+                String session = t.get("client_session");
+                assertTrue(scenario.equals("grpc-tls")
+                        ? session.startsWith("io.grpc.netty.shaded.io.netty.handler.ssl.ReferenceCountedOpenSslEngine$")
+                        : session.startsWith("sun.security.ssl."), scenario + ": the TLS engine, " + session + context);
+            }
+        }
+        if (scenario.equals("grpc-tls")) {
+            assertTrue(lines.stream().anyMatch(t -> t.type.equals("TLS")), scenario + ": its TLS session" + context);
         }
     }
 

@@ -47,7 +47,7 @@ public final class NettyPooledHttp implements ClientScenarios.Client {
     }
 
     /** System property: {@code epoll} runs the client on Netty's native epoll transport instead of NIO. */
-    static final String TRANSPORT = "connscope.test.netty.transport";
+    public static final String TRANSPORT = "connscope.test.netty.transport";
 
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelType;
