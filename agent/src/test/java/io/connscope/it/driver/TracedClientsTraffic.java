@@ -38,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  *   client to its own JDK HttpServer, and the {@code -tls} scenarios to a JDK HttpsServer: the JDK HttpClient
  *   (HTTP/1.1), HttpURLConnection (two requests), OkHttp (plain and TLS), Apache HttpClient 5 classic (plain and TLS)
  *   and async (plain and TLS, the JDK's {@code SSLEngine}), Apache HttpClient 4.5 (plain and TLS), Reactor Netty's
- *   HttpClient (plain and TLS, the JDK's {@code SSLEngine}); the JDK HttpClient over h2 (TLS, ALPN) to Jetty 12, three
- *   requests as streams of one connection ({@code h2});</li>
+ *   HttpClient (plain and TLS, the JDK's {@code SSLEngine}); over h2 (TLS, ALPN), each to a Jetty 12 server of its own,
+ *   three requests as streams of one connection: the JDK HttpClient ({@code h2}), OkHttp ({@code okhttp-h2}) and
+ *   Apache HttpClient 5's HTTP/2 async client, {@code HttpAsyncClients.customHttp2()} ({@code apache5async-h2});</li>
  *   <li>{@code netty} (class path: Netty 4.1's jars): an HTTP/1.1 client on a Netty channel pool ({@code
  *   NettyPooledHttp}), plain and TLS by the JDK's {@code SSLEngine} ({@code netty}, {@code netty-tls});</li>
  *   <li>{@code netty-epoll} (class path: Netty 4.1's jars with the native epoll one): the same client on the epoll
@@ -49,14 +50,16 @@ import java.util.concurrent.TimeUnit;
  *   ({@code reactor-epoll}, {@code reactor-epoll-tls});</li>
  *   <li>{@code grpc} (class path: grpc-netty's and grpc-netty-shaded's jars, one version): unary calls on
  *   grpc-netty-shaded, on its default transport (its bundled epoll), h2c and TLS by its default engine (its bundled
- *   BoringSSL) ({@code grpc}, {@code grpc-tls}), and on grpc-netty with plain Netty (NIO), h2c and TLS by the JDK's
- *   engine ({@code grpc-netty}, {@code grpc-netty-tls});</li>
+ *   BoringSSL) ({@code grpc}, {@code grpc-tls}), the same on its NIO transport chosen explicitly ({@code grpc-nio},
+ *   {@code grpc-nio-tls}), and on grpc-netty with plain Netty (NIO), h2c and TLS by the JDK's engine ({@code
+ *   grpc-netty}, {@code grpc-netty-tls});</li>
  *   <li>{@code grpc-okhttp} (class path: grpc-okhttp's jars and grpc-netty-shaded for the server): a grpc-okhttp
  *   client, h2c and TLS by the JDK's {@code SSLSocket}.</li>
  * </ul>
  * Three requests per scenario unless said, sequential, so on one connection. Prints {@code REQ name=S port=P
  * local_port=L} per request (the client's port as the server saw it) and {@code SCENARIO name=S port=P requests=N
- * tls=B}; {@code RAN name=S channel=C} for the Netty scenarios' channels, and {@code TLS name=S client_session=CLASS}
+ * tls=B}; {@code RAN name=S channel=C} for the Netty scenarios' channels (for {@code grpc-nio*} each channel its
+ * factory made), and {@code TLS name=S client_session=CLASS}
  * for the gRPC ones over TLS (the engine that ran).
  */
 public final class TracedClientsTraffic {
@@ -90,6 +93,10 @@ public final class TracedClientsTraffic {
                 Grpc.run("grpc", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
                         "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", null);
                 Grpc.run("grpc-tls", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", tls);
+                Grpc.run("grpc-nio", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+                        "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", null);
+                Grpc.run("grpc-nio-tls", "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
                         "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder", tls);
                 Grpc.run("grpc-netty", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder", null);
                 Grpc.run("grpc-netty-tls", "io.grpc.netty.NettyServerBuilder", "io.grpc.netty.NettyChannelBuilder",
@@ -260,8 +267,60 @@ public final class TracedClientsTraffic {
                                     tls.context)).build()).build();
         }
 
-        /** The JDK HttpClient over h2 (TLS, ALPN) to Jetty 12: three requests, streams of one connection. */
+        /**
+         * Three clients over h2 (TLS, ALPN), each to a Jetty 12 server of its own: three requests, streams of one
+         * connection. The JDK HttpClient ({@code h2}), OkHttp ({@code okhttp-h2}) and Apache HttpClient 5's HTTP/2
+         * async client ({@code HttpAsyncClients.customHttp2()}, {@code apache5async-h2}); each checks the answer
+         * came over h2.
+         */
         static void h2(String keystore, Tls tls) throws Exception {
+            HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls.context)
+                    .build();
+            jettyH2("h2", keystore, url -> {
+                HttpResponse<String> response = jdk.send(HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || response.version() != HttpClient.Version.HTTP_2) {
+                    throw new IllegalStateException("status " + response.statusCode() + " over " + response.version());
+                }
+            });
+
+            okhttp3.OkHttpClient okhttp = new okhttp3.OkHttpClient.Builder()
+                    .protocols(java.util.List.of(okhttp3.Protocol.HTTP_2, okhttp3.Protocol.HTTP_1_1))
+                    .sslSocketFactory(tls.context.getSocketFactory(), tls.trust).build();
+            jettyH2("okhttp-h2", keystore, url -> {
+                try (okhttp3.Response response = okhttp.newCall(new okhttp3.Request.Builder().url(url).build())
+                        .execute()) {
+                    response.body().string();
+                    if (response.code() != 200 || response.protocol() != okhttp3.Protocol.HTTP_2) {
+                        throw new IllegalStateException("status " + response.code() + " over " + response.protocol());
+                    }
+                }
+            });
+
+            try (org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient apache =
+                         org.apache.hc.client5.http.impl.async.HttpAsyncClients.customHttp2()
+                                 .setTlsStrategy(org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder.create()
+                                         .setSslContext(tls.context).build()).build()) {
+                apache.start();
+                jettyH2("apache5async-h2", keystore, url -> {
+                    org.apache.hc.client5.http.async.methods.SimpleHttpResponse response = apache.execute(
+                            org.apache.hc.client5.http.async.methods.SimpleRequestBuilder.get(url).build(), null)
+                            .get(20, TimeUnit.SECONDS);
+                    if (response.getCode() != 200
+                            || !org.apache.hc.core5.http.HttpVersion.HTTP_2.equals(response.getVersion())) {
+                        throw new IllegalStateException("status " + response.getCode() + " over "
+                                + response.getVersion());
+                    }
+                });
+            }
+        }
+
+        /**
+         * One h2 scenario: a Jetty 12 server of its own, h2 only (TLS, ALPN), three GETs by {@code client}, one after
+         * another; then the server stops, so its connection closes and both sides' connection spans end and are
+         * exported.
+         */
+        private static void jettyH2(String name, String keystore, Get client) throws Exception {
             org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
             org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
                     new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
@@ -291,17 +350,11 @@ public final class TracedClientsTraffic {
             });
             server.start();
             int port = secure.getLocalPort();
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls.context)
-                    .build();
             for (int i = 0; i < 3; i++) {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
-                        + port + "/x")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200 || response.version() != HttpClient.Version.HTTP_2) {
-                    throw new IllegalStateException("status " + response.statusCode() + " over " + response.version());
-                }
-                truth("h2", port);
+                client.get("https://127.0.0.1:" + port + "/x");
+                truth(name, port);
             }
-            scenario("h2", port, 3, true);
+            scenario(name, port, 3, true);
             // Stopped: its connection closes, so the connection spans of both sides end and are exported.
             server.stop();
         }
@@ -405,17 +458,26 @@ public final class TracedClientsTraffic {
             io.grpc.ChannelCredentials channelCredentials = tls == null ? io.grpc.InsecureChannelCredentials.create()
                     : io.grpc.TlsChannelCredentials.newBuilder().trustManager(tls.trust).build();
             Class<?> sb = Class.forName(serverBuilder);
-            io.grpc.Server server = ((io.grpc.ServerBuilder<?>) MethodHandles.publicLookup().findStatic(sb,
-                    "forAddress", MethodType.methodType(sb, SocketAddress.class, io.grpc.ServerCredentials.class))
-                    .invoke(new InetSocketAddress("127.0.0.1", 0), serverCredentials))
-                    .addService(service).build().start();
+            io.grpc.ServerBuilder<?> serverBuild = (io.grpc.ServerBuilder<?>) MethodHandles.publicLookup()
+                    .findStatic(sb, "forAddress", MethodType.methodType(sb, SocketAddress.class,
+                            io.grpc.ServerCredentials.class))
+                    .invoke(new InetSocketAddress("127.0.0.1", 0), serverCredentials);
+            ShadedNio nio = name.startsWith("grpc-nio") ? new ShadedNio(name) : null;
+            if (nio != null) {
+                nio.server(serverBuild);
+            }
+            io.grpc.Server server = serverBuild.addService(service).build().start();
             int port = server.getPort();
             Class<?> cb = Class.forName(channelBuilder);
-            io.grpc.ManagedChannel channel = ((io.grpc.ManagedChannelBuilder<?>) MethodHandles.publicLookup()
-                    .findStatic(cb, "forAddress", MethodType.methodType(cb, String.class, int.class,
+            io.grpc.ManagedChannelBuilder<?> channelBuild = (io.grpc.ManagedChannelBuilder<?>) MethodHandles
+                    .publicLookup().findStatic(cb, "forAddress", MethodType.methodType(cb, String.class, int.class,
                             io.grpc.ChannelCredentials.class))
-                    .invoke("127.0.0.1", port, channelCredentials)).build();
-            if (channelBuilder.endsWith(".NettyChannelBuilder")) {
+                    .invoke("127.0.0.1", port, channelCredentials);
+            if (nio != null) {
+                nio.channel(channelBuild);
+            }
+            io.grpc.ManagedChannel channel = channelBuild.build();
+            if (nio == null && channelBuilder.endsWith(".NettyChannelBuilder")) {
                 // The builder sets no channel type: its Utils' default is what runs (epoll where it loads).
                 java.lang.reflect.Field f = Class.forName(channelBuilder.substring(0, channelBuilder.lastIndexOf('.'))
                         + ".Utils").getDeclaredField("DEFAULT_CLIENT_CHANNEL_TYPE");
@@ -440,6 +502,9 @@ public final class TracedClientsTraffic {
             } finally {
                 channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
                 server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+                if (nio != null) {
+                    nio.close();
+                }
             }
             if (tls != null) {
                 // The client's TLS session, from the call's transport attributes: its class names the engine
@@ -448,6 +513,42 @@ public final class TracedClientsTraffic {
                         : session.get().getClass().getName()));
             }
             scenario(name, port, 3, tls != null);
+        }
+
+        /**
+         * grpc-netty-shaded on its NIO transport, chosen explicitly as GrpcShadedDriver's {@code nio} case does: one
+         * shaded {@code NioEventLoopGroup} for the server ({@code NioServerSocketChannel}) and the client, whose
+         * channels come from a factory that prints {@code RAN} with the class of each one it makes (the transport
+         * that ran). Only the grpc group loads it, with the build's grpc-netty-shaded version.
+         */
+        private static final class ShadedNio {
+            private final String name;
+            @SuppressWarnings("deprecation")
+            private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group =
+                    new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2);
+
+            ShadedNio(String name) {
+                this.name = name;
+            }
+
+            void server(io.grpc.ServerBuilder<?> builder) {
+                ((io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder) builder)
+                        .channelType(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                        .bossEventLoopGroup(group).workerEventLoopGroup(group);
+            }
+
+            void channel(io.grpc.ManagedChannelBuilder<?> builder) {
+                ((io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder) builder).channelFactory(() -> {
+                    io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel c =
+                            new io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel();
+                    ran(name, c.getClass());
+                    return c;
+                }).eventLoopGroup(group);
+            }
+
+            void close() {
+                group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            }
         }
 
         /** A call that keeps the client's TLS session, from its attributes once the response headers came. */

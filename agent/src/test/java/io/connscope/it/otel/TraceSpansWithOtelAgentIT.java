@@ -30,11 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * connscope beside the OpenTelemetry Java agent 2.x, both exporting to one OTLP receiver, with the clients of the
  * tested-clients table on NIO ({@link TracedClientsTraffic}, no trace header of their own), one JVM per class path:
- * the JDK HttpClient (HTTP/1.1, and h2 over TLS to Jetty 12), HttpURLConnection; OkHttp, Apache HttpClient 5 classic
- * and async and 4.5, Reactor Netty and a Netty 4.1 channel pool, each plain and over TLS; the same pool on Netty's
- * native epoll transport, and Reactor Netty 1.0.0 on its epoll, plain and TLS (asserted: every channel an
- * {@code EpollSocketChannel}); gRPC on grpc-netty-shaded (its bundled epoll; h2c and TLS by its bundled BoringSSL,
- * asserted), and on grpc-netty and grpc-okhttp (h2c and TLS):
+ * the JDK HttpClient (HTTP/1.1), HttpURLConnection; OkHttp, Apache HttpClient 5 classic and async and 4.5, Reactor
+ * Netty and a Netty 4.1 channel pool, each plain and over TLS; h2 over TLS to Jetty 12 by the JDK HttpClient, OkHttp
+ * and Apache HttpClient 5's HTTP/2 async client; the same pool on Netty's native epoll transport, and Reactor Netty
+ * 1.0.0 on its epoll, plain and TLS (asserted: every channel an {@code EpollSocketChannel}); gRPC on
+ * grpc-netty-shaded on its bundled epoll and on its NIO transport (asserted: every channel an {@code
+ * NioSocketChannel}), h2c and TLS by its bundled BoringSSL (asserted), and on grpc-netty and grpc-okhttp (h2c and
+ * TLS):
  * <ul>
  *   <li>each connection's {@code socket connect} span (and over TLS its {@code TLS client handshake} span) is a child
  *   of the OpenTelemetry agent's CLIENT span of the request that opened it, in the same trace, and the receiver got
@@ -53,8 +55,8 @@ class TraceSpansWithOtelAgentIT {
      * connect span (still its child) begins before it: OkHttp's (the agent's network interceptor), and Netty's and
      * Reactor Netty's (the agent starts it as Netty's HTTP codec writes the request on the connection).
      */
-    private static final Set<String> CLIENT_SPAN_AFTER_CONNECT = Set.of("okhttp", "okhttp-tls", "reactor",
-            "reactor-tls", "netty", "netty-tls", "netty-epoll", "netty-epoll-tls", "reactor-epoll",
+    private static final Set<String> CLIENT_SPAN_AFTER_CONNECT = Set.of("okhttp", "okhttp-tls", "okhttp-h2",
+            "reactor", "reactor-tls", "netty", "netty-tls", "netty-epoll", "netty-epoll-tls", "reactor-epoll",
             "reactor-epoll-tls");
 
     /**
@@ -65,6 +67,12 @@ class TraceSpansWithOtelAgentIT {
     private static final Set<String> EPOLL = Set.of("netty-epoll", "netty-epoll-tls", "reactor-epoll",
             "reactor-epoll-tls", "grpc", "grpc-tls");
 
+    /** grpc-netty-shaded on its NIO transport, chosen explicitly: asserted, every channel a NioSocketChannel. */
+    private static final Set<String> NIO = Set.of("grpc-nio", "grpc-nio-tls");
+
+    /** grpc-netty-shaded over TLS by its default engine, its bundled BoringSSL: asserted from the client's session. */
+    private static final Set<String> OPENSSL = Set.of("grpc-tls", "grpc-nio-tls");
+
     @Test
     void httpClients(@TempDir Path dir) throws Exception {
         List<Path> classpath = new ArrayList<>(jars("connscope.clients.okhttp.newest"));
@@ -74,7 +82,7 @@ class TraceSpansWithOtelAgentIT {
         classpath.addAll(io.connscope.it.TestJars.jetty());
         traced(dir, "http", classpath, List.of("httpclient", "urlconnection", "okhttp", "apache5", "apache5async",
                 "apache4", "reactor", "okhttp-tls", "apache5-tls", "apache5async-tls", "apache4-tls", "reactor-tls",
-                "h2"));
+                "h2", "okhttp-h2", "apache5async-h2"));
     }
 
     /** A Netty 4.1 channel pool with Netty's HTTP codec, the agent's netty-4.1 instrumentation. */
@@ -101,8 +109,8 @@ class TraceSpansWithOtelAgentIT {
     }
 
     /**
-     * grpc-netty-shaded (its bundled native epoll; over TLS its bundled BoringSSL) and grpc-netty (NIO, the JDK's
-     * engine), the same (newest) version.
+     * grpc-netty-shaded (its bundled native epoll, and its NIO transport chosen explicitly; over TLS its bundled
+     * BoringSSL) and grpc-netty (NIO, the JDK's engine), the same (newest) version.
      */
     @Test
     void grpcOnNetty(@TempDir Path dir) throws Exception {
@@ -113,7 +121,8 @@ class TraceSpansWithOtelAgentIT {
                 classpath.add(p);
             }
         }
-        traced(dir, "grpc", classpath, List.of("grpc", "grpc-tls", "grpc-netty", "grpc-netty-tls"));
+        traced(dir, "grpc", classpath, List.of("grpc", "grpc-tls", "grpc-nio", "grpc-nio-tls", "grpc-netty",
+                "grpc-netty-tls"));
     }
 
     /** The grpc-okhttp client (its newest version here), against a grpc-netty-shaded server of that version. */
@@ -293,7 +302,7 @@ class TraceSpansWithOtelAgentIT {
                 .collect(Collectors.toList());
         List<String> channels = lines.stream().filter(t -> t.type.equals("RAN")).map(t -> t.get("channel"))
                 .collect(Collectors.toList());
-        if (EPOLL.contains(scenario)) {
+        if (EPOLL.contains(scenario) || NIO.contains(scenario)) {
             assertTrue(!channels.isEmpty(), scenario + ": the driver names its channels" + context);
         }
         for (String channel : channels) {
@@ -304,12 +313,12 @@ class TraceSpansWithOtelAgentIT {
             if (t.type.equals("TLS")) {
                 assertTrue(tls, context);
                 String session = t.get("client_session");
-                assertTrue(scenario.equals("grpc-tls")
+                assertTrue(OPENSSL.contains(scenario)
                         ? session.startsWith("io.grpc.netty.shaded.io.netty.handler.ssl.ReferenceCountedOpenSslEngine$")
                         : session.startsWith("sun.security.ssl."), scenario + ": the TLS engine, " + session + context);
             }
         }
-        if (scenario.equals("grpc-tls")) {
+        if (OPENSSL.contains(scenario)) {
             assertTrue(lines.stream().anyMatch(t -> t.type.equals("TLS")), scenario + ": its TLS session" + context);
         }
     }
