@@ -4,6 +4,7 @@ import io.connscope.it.FailingHandlersIT;
 import io.connscope.it.Fork;
 import io.connscope.it.Truth;
 import io.connscope.it.driver.TracedClientsTraffic;
+import io.connscope.it.driver.clients.RelocatedNettyDriver;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -47,6 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   each accepted connection's span links to exactly the callers of the requests the server served, the parents of
  *   the agent's SERVER spans.</li>
  * </ul>
+ * And Netty relocated by HBase (hbase-shaded-netty), which the agent does not instrument: no client or server span
+ * of the agent, connscope's connection spans without links or connect spans.
  */
 class TraceSpansWithOtelAgentIT {
 
@@ -133,22 +136,83 @@ class TraceSpansWithOtelAgentIT {
     }
 
     /**
+     * Netty relocated by another shader than gRPC, HBase's hbase-shaded-netty ({@link RelocatedNettyDriver} on its
+     * NIO transport, HTTP/1.1 at both ends): the OpenTelemetry agent instruments {@code io.netty}'s classes, not this
+     * copy, so it makes no client and no server span, and there is no trace header on the wire. connscope's
+     * connection spans are there, one per connection and side, with no link and no connect span. The agent's JVM
+     * metrics, exported to the same receiver, show its exporter worked in that JVM.
+     */
+    @Test
+    void nettyRelocatedByHBase() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
+            List<String> args = agentArgs(receiver);
+            args.remove("-Dotel.metrics.exporter=none");
+            args.addAll(List.of("-Dotel.metrics.exporter=otlp", "-Dotel.metric.export.interval=200"));
+            Fork.Result run = Fork.startPlaced(args, jars("connscope.clients.hbase-shaded-netty"), Map.of(),
+                    RelocatedNettyDriver.class.getName(), "nio").await();
+            assertEquals(0, run.exit, run.describe());
+            assertTrue(run.stdout.contains("client_channel=" + RelocatedNettyDriver.PREFIX
+                    + "io.netty.channel.socket.nio.NioSocketChannel"), "the relocated NIO client ran" + run.describe());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while ((connectionSpans(receiver, "inbound").size() < RelocatedNettyDriver.CONNECTIONS
+                    || !agentMetrics(receiver)) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String context = "\n" + receiver.spans().stream().map(s -> s.getName() + " " + s.getKind())
+                    .collect(Collectors.joining("\n")) + "\n" + run.describe();
+            assertTrue(agentMetrics(receiver), "the OpenTelemetry agent's own JVM metrics" + context);
+            for (String direction : List.of("outbound", "inbound")) {
+                List<Span> connections = connectionSpans(receiver, direction);
+                assertEquals(RelocatedNettyDriver.CONNECTIONS, connections.size(), direction + context);
+                for (Span c : connections) {
+                    assertEquals(String.valueOf(RelocatedNettyDriver.REQUESTS),
+                            attribute(c.getAttributesList(), "connscope.connection.requests"), context);
+                    assertTrue(c.getLinksList().isEmpty(), "no request to link to" + context);
+                    assertTrue(c.getParentSpanId().isEmpty(), context);
+                }
+            }
+            assertEquals(List.of(), clientSpans(receiver), "the agent's client spans" + context);
+            assertEquals(List.of(), serverSpans(receiver), "the agent's server spans" + context);
+            assertTrue(receiver.spans().stream().noneMatch(s -> s.getName().startsWith("socket connect ")
+                    || s.getName().startsWith("TLS client ")), context);
+        }
+    }
+
+    /** connscope's connection spans of one direction. */
+    private static List<Span> connectionSpans(OtlpReceiver receiver, String direction) {
+        return receiver.spans().stream().filter(s -> direction.equals(attribute(s.getAttributesList(),
+                "connscope.connection.direction"))).collect(Collectors.toList());
+    }
+
+    /** Whether the receiver got the OpenTelemetry agent's JVM metrics (its runtime-telemetry scopes). */
+    private static boolean agentMetrics(OtlpReceiver receiver) {
+        return receiver.resourceMetrics().stream().flatMap(rm -> rm.getScopeMetricsList().stream())
+                .anyMatch(sm -> sm.getScope().getName().startsWith("io.opentelemetry.runtime-telemetry")
+                        && sm.getMetricsCount() > 0);
+    }
+
+    /** The JVM's options for connscope beside the OpenTelemetry agent, both exporting to {@code receiver}. */
+    private static List<String> agentArgs(OtlpReceiver receiver) {
+        Path otelAgent = Paths.get(System.getProperty("connscope.coexist.otel-javaagent", ""));
+        assertTrue(Files.exists(otelAgent), "no OpenTelemetry Java agent at '" + otelAgent + "'; run through Maven");
+        List<String> args = new ArrayList<>();
+        args.add("-javaagent:" + otelAgent);
+        args.add(Fork.javaagent());
+        args.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:"
+                + receiver.port(), "-Dotel.exporter.otlp.protocol=http/protobuf", "-Dotel.service.name=the-app",
+                "-Dotel.metrics.exporter=none", "-Dotel.logs.exporter=none", "-Dotel.bsp.schedule.delay=200"));
+        return args;
+    }
+
+    /**
      * Runs one group of {@link TracedClientsTraffic}'s scenarios beside the OpenTelemetry agent, and checks each
      * scenario, {@code expected} in the order they ran.
      */
     private static void traced(Path dir, String group, List<Path> classpath, List<String> expected)
             throws Exception {
-        Path otelAgent = Paths.get(System.getProperty("connscope.coexist.otel-javaagent", ""));
-        assertTrue(Files.exists(otelAgent), "no OpenTelemetry Java agent at '" + otelAgent + "'; run through Maven");
         try (OtlpReceiver receiver = OtlpReceiver.start(OtlpReceiver.Protocol.HTTP)) {
-            List<String> args = new ArrayList<>();
-            args.add("-javaagent:" + otelAgent);
-            args.add(Fork.javaagent());
-            args.addAll(List.of("-XX:TieredStopAtLevel=1", "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:"
-                    + receiver.port(), "-Dotel.exporter.otlp.protocol=http/protobuf", "-Dotel.service.name=the-app",
-                    "-Dotel.metrics.exporter=none", "-Dotel.logs.exporter=none", "-Dotel.bsp.schedule.delay=200"));
-            Fork.Result run = Fork.startPlaced(args, classpath, Map.of(), TracedClientsTraffic.class.getName(),
-                    FailingHandlersIT.keystore(dir).toString(), group).await();
+            Fork.Result run = Fork.startPlaced(agentArgs(receiver), classpath, Map.of(),
+                    TracedClientsTraffic.class.getName(), FailingHandlersIT.keystore(dir).toString(), group).await();
             assertEquals(0, run.exit, run.describe());
             List<Truth> scenarios = Truth.parse(run.stdout).stream().filter(t -> t.type.equals("SCENARIO"))
                     .collect(Collectors.toList());
