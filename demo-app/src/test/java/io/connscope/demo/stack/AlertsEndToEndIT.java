@@ -148,10 +148,13 @@ class AlertsEndToEndIT {
                 + "\n--- prometheus log:\n" + prometheus.log());
     }
 
-    /** Every target expression of the dashboard, with Grafana's $__rate_interval as 1m, returns a non-empty result. */
+    /**
+     * Every PromQL target expression of the dashboard, with Grafana's $__rate_interval as 1m, returns a non-empty
+     * result. (Its Jaeger panel's search is checked against the spans by TraceSpansIT and StackFilesTest.)
+     */
     private static void everyDashboardQueryReturnsData(Prometheus prometheus, int seconds) throws Exception {
         List<String> pending = new ArrayList<>();
-        for (Map.Entry<String, List<JsonNode>> row : StackFiles.dashboardPanelsByRow().entrySet()) {
+        for (Map.Entry<String, List<JsonNode>> row : StackFiles.prometheusPanelsByRow().entrySet()) {
             for (JsonNode p : row.getValue()) {
                 for (JsonNode t : p.get("targets")) {
                     String expr = t.get("expr").asText().replace("$__rate_interval", "1m");
@@ -187,7 +190,7 @@ class AlertsEndToEndIT {
         for (String expr : StackFiles.ruleExpressions("prometheus/connscope-alerts.yml")) {
             used.addAll(StackFiles.metricNames(expr));
         }
-        for (List<JsonNode> row : StackFiles.dashboardPanelsByRow().values()) {
+        for (List<JsonNode> row : StackFiles.prometheusPanelsByRow().values()) {
             for (JsonNode p : row) {
                 for (JsonNode t : p.get("targets")) {
                     used.addAll(StackFiles.metricNames(t.get("expr").asText()));

@@ -77,6 +77,13 @@ final class StackFiles {
         return new ObjectMapper().readTree(Files.readString(dir().resolve("grafana/dashboards/connscope.json")));
     }
 
+    /** Like {@link #dashboardPanelsByRow()}, without the row of Jaeger panels: the panels whose targets are PromQL. */
+    static Map<String, List<JsonNode>> prometheusPanelsByRow() throws IOException {
+        Map<String, List<JsonNode>> rows = dashboardPanelsByRow();
+        rows.remove(StackFilesTest.TRACES_ROW);
+        return rows;
+    }
+
     /**
      * The dashboard's panels (not its rows), each under the title of the row it sits in ("" above the first row).
      * Grafana places an expanded row's panels after it in the top-level list, up to the next row.
