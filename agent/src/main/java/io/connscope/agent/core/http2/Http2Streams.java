@@ -39,7 +39,7 @@ final class Http2Streams {
     /** 1 sampled, 0 not, -1 not said (or no trace context). */
     private byte[] sampled = new byte[4];
     private int count;
-    /** Each open stream's slot + 1 at its id's place (or the next free one after it), 0 where none: half full at most. */
+    /** Each open stream's slot + 1 at its id's place (or the next free one after it), 0 where none; half full. */
     private int[] index = new int[8];
     /** Mixed into the ids' places in the index, different on each connection. */
     private final int seed;

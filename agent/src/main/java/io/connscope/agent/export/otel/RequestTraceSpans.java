@@ -35,8 +35,8 @@ import static io.connscope.agent.export.otel.ConnscopeAttributes.*;
  *
  * <p>Which request opened the connection ({@link #kind}): its first request, sent at most
  * {@link #OPENER_MAX_WAIT_NANOS} after the connect (for TLS: the handshake, or with its last flight) ended, on a
- * connection its pool did not hold idle before that request. A connection a pool opened ahead of time waited idle; one that a different request
- * picked up was, in the common case, picked up after a wait too. A race that hands a fresh connection to another
+ * connection its pool did not hold idle before that request. A connection a pool opened ahead of time waited idle;
+ * one that a different request picked up was, in the common case, picked up after a wait too. A race that hands a fresh connection to another
  * request at once is not told apart: that request then shows the setup it did not start but did use.
  */
 final class RequestTraceSpans {
