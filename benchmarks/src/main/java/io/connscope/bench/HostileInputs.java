@@ -566,6 +566,11 @@ final class HostileInputs {
         }
 
         void frame(int type, int flags, int stream, byte[] payload) {
+            write(out, type, flags, stream, payload);
+        }
+
+        /** One frame: its 9-byte header (length, type, flags, stream id), then its payload. */
+        static void write(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
             out.write(payload.length >>> 16);
             out.write(payload.length >>> 8);
             out.write(payload.length);

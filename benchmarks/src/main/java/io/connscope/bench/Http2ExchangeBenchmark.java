@@ -308,13 +308,7 @@ public class Http2ExchangeBenchmark {
             if (streamIds != null) {
                 streamIds.add(out.size() + 5);
             }
-            out.write(payload.length >>> 16);
-            out.write(payload.length >>> 8);
-            out.write(payload.length);
-            out.write(type);
-            out.write(flags);
-            out.writeBytes(ByteBuffer.allocate(4).putInt(stream).array());
-            out.writeBytes(payload);
+            HostileInputs.Frames.write(out, type, flags, stream, payload);
         }
     }
 

@@ -2,7 +2,6 @@ package io.connscope.it.driver;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -50,7 +49,11 @@ public final class HalfOpenPeers {
             for (int i = 0; i < n; i++) {
                 Socket s = listener.accept();
                 connections.add(s);
-                received += readHead(s.getInputStream());
+                String head = PlainHttp.readHead(s.getInputStream());
+                if (head == null) {
+                    throw new IOException("end of stream before a request head");
+                }
+                received += head.length(); // ASCII: a char a byte
                 s.getOutputStream().write(RESPONSE);
                 sent += RESPONSE.length;
             }
@@ -85,20 +88,6 @@ public final class HalfOpenPeers {
         System.out.println("CLIENT done " + connections.size());
         System.out.flush();
         Thread.sleep(80_000); // until killed
-    }
-
-    /** Reads one request head (to its empty line); returns its length. */
-    private static int readHead(InputStream in) throws IOException {
-        int n = 0;
-        int run = 0;
-        for (int b; (b = in.read()) >= 0; ) {
-            n++;
-            run = b == '\n' ? run + 1 : b == '\r' ? run : 0;
-            if (run == 2) {
-                return n;
-            }
-        }
-        throw new IOException("end of stream inside a request head");
     }
 
     private static byte[] ascii(String s) {

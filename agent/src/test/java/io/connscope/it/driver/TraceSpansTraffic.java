@@ -101,38 +101,14 @@ public final class TraceSpansTraffic {
     }
 
     private static void h2(String keystore, SSLContext tls) throws Exception {
-        org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
-        org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
-        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore);
-        ssl.setKeyStorePassword("changeit");
-        ssl.setKeyStoreType("PKCS12");
-        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
-                new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
-        org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
-                new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
-                new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(config));
-        secure.setHost("127.0.0.1");
-        secure.setPort(0);
-        server.addConnector(secure);
-        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-                                  org.eclipse.jetty.util.Callback callback) {
-                CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress()).getPort());
-                response.setStatus(200);
-                org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
-                return true;
+        try (JettyH2Server server = new JettyH2Server(keystore, CLIENT_PORTS)) {
+            int port = server.port();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls).build();
+            for (boolean sampled : new boolean[] {true, true, false, true}) {
+                send(client, "h2-tls", "https", port, sampled);
             }
-        });
-        server.start();
-        int port = secure.getLocalPort();
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls).build();
-        for (boolean sampled : new boolean[] {true, true, false, true}) {
-            send(client, "h2-tls", "https", port, sampled);
+            System.out.println("SCENARIO name=h2-tls port=" + port + " requests=4");
         }
-        System.out.println("SCENARIO name=h2-tls port=" + port + " requests=4");
-        server.stop();
     }
 
     private static HttpServer plainServer() throws IOException {

@@ -321,42 +321,14 @@ public final class TracedClientsTraffic {
          * exported.
          */
         private static void jettyH2(String name, String keystore, Get client) throws Exception {
-            org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
-            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
-                    new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
-            ssl.setKeyStorePath(keystore);
-            ssl.setKeyStorePassword("changeit");
-            ssl.setKeyStoreType("PKCS12");
-            org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn =
-                    new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2");
-            org.eclipse.jetty.server.ServerConnector secure = new org.eclipse.jetty.server.ServerConnector(server,
-                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
-                    new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(
-                            new org.eclipse.jetty.server.HttpConfiguration()));
-            secure.setHost("127.0.0.1");
-            secure.setPort(0);
-            server.addConnector(secure);
-            server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
-                @Override
-                public boolean handle(org.eclipse.jetty.server.Request request,
-                                      org.eclipse.jetty.server.Response response,
-                                      org.eclipse.jetty.util.Callback callback) {
-                    CLIENT_PORTS.add(((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())
-                            .getPort());
-                    response.setStatus(200);
-                    org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
-                    return true;
+            try (JettyH2Server server = new JettyH2Server(keystore, CLIENT_PORTS)) {
+                int port = server.port();
+                for (int i = 0; i < 3; i++) {
+                    client.get("https://127.0.0.1:" + port + "/x");
+                    truth(name, port);
                 }
-            });
-            server.start();
-            int port = secure.getLocalPort();
-            for (int i = 0; i < 3; i++) {
-                client.get("https://127.0.0.1:" + port + "/x");
-                truth(name, port);
+                scenario(name, port, 3, true);
             }
-            scenario(name, port, 3, true);
-            // Stopped: its connection closes, so the connection spans of both sides end and are exported.
-            server.stop();
         }
     }
 

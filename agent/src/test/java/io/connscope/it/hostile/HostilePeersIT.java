@@ -571,7 +571,8 @@ class HostilePeersIT {
     }
 
     /** The run's output without its 20,000 records. */
-    private static String brief(Fork.Result r) {
+    /** A fork's command, exit code, stdout and the end of its stderr: not its events file (thousands of lines). */
+    static String brief(Fork.Result r) {
         return "--- command: " + String.join(" ", r.command) + "\n--- exit code: " + r.exit + "\n--- stdout:\n"
                 + r.stdout + "--- stderr (last 4000 chars):\n"
                 + r.stderr.substring(Math.max(0, r.stderr.length() - 4000));

@@ -57,8 +57,8 @@ class IdleConnectionFloodIT {
                 "server", String.valueOf(CONNECTIONS), String.valueOf(OPEN));
         clientWith = flood(agent);
         with = agent.await(240);
-        assertEquals(0, without.exit, brief(without));
-        assertEquals(0, with.exit, brief(with));
+        assertEquals(0, without.exit, HostilePeersIT.brief(without));
+        assertEquals(0, with.exit, HostilePeersIT.brief(with));
     }
 
     /** Runs the client (no agent) against the server once it is listening; returns the client's RESULT line. */
@@ -84,14 +84,14 @@ class IdleConnectionFloodIT {
         String expected = "RESULT connected=" + CONNECTIONS + " end_of_stream=" + CONNECTIONS;
         assertEquals(expected, clientWithout);
         assertEquals(expected, clientWith);
-        assertTrue(without.stdout.contains("TRUTH accepted=" + CONNECTIONS + " "), brief(without));
-        assertTrue(with.stdout.contains("TRUTH accepted=" + CONNECTIONS + " "), brief(with));
+        assertTrue(without.stdout.contains("TRUTH accepted=" + CONNECTIONS + " "), HostilePeersIT.brief(without));
+        assertTrue(with.stdout.contains("TRUTH accepted=" + CONNECTIONS + " "), HostilePeersIT.brief(with));
     }
 
     @Test
     void everyConnectionIsOneRecordClosedByTheServerWithNothingSent() throws Exception {
         Matcher truth = Pattern.compile("TRUTH accepted=(\\d+) port=(\\d+)").matcher(with.stdout);
-        assertTrue(truth.find(), brief(with));
+        assertTrue(truth.find(), HostilePeersIT.brief(with));
         int port = Integer.parseInt(truth.group(2));
         long records = 0;
         long bytes = 0;
@@ -122,10 +122,10 @@ class IdleConnectionFloodIT {
         assertEquals(0, requests, "requests");
         assertEquals(Map.of("local/closed", CONNECTIONS), initiators, "who closed first, and the state");
         String summary = SummaryLine.exit(with);
-        assertNotNull(summary, brief(with));
+        assertNotNull(summary, HostilePeersIT.brief(with));
         assertTrue(summary.endsWith(", dropped reports 0, internal errors 0"), summary);
         assertTrue(summary.contains(": " + CONNECTIONS + " closed, 0 open, 0 failed connects"), summary);
-        assertFalse(with.stderr.contains("first internal error"), brief(with));
+        assertFalse(with.stderr.contains("first internal error"), HostilePeersIT.brief(with));
     }
 
     @Test
@@ -152,13 +152,7 @@ class IdleConnectionFloodIT {
         while (m.find()) {
             heaps.put(m.group(1), Long.parseLong(m.group(2)));
         }
-        assertEquals(Set.of("warm", "open", "end"), heaps.keySet(), brief(r));
+        assertEquals(Set.of("warm", "open", "end"), heaps.keySet(), HostilePeersIT.brief(r));
         return heaps;
-    }
-
-    /** The fork's output without its events file (100,000 lines). */
-    private static String brief(Fork.Result r) {
-        return "exit " + r.exit + "\n--- stdout\n" + r.stdout + "\n--- stderr\n"
-                + (r.stderr.length() > 20_000 ? r.stderr.substring(r.stderr.length() - 20_000) : r.stderr);
     }
 }
