@@ -197,4 +197,16 @@ public interface SocketEventSink {
 
     /** The socket is about to be closed; the descriptor is still valid. */
     void onClose(FileDescriptor fd);
+
+    /**
+     * A non-blocking channel that a selector holds is about to be closed: the JDK shuts its output down now (its
+     * FIN) and closes the descriptor later, once the selector lets go. {@link #onShutClose} follows.
+     */
+    default void onShuttingClose(FileDescriptor fd) {
+        onClose(fd);
+    }
+
+    /** The JDK's shutdown for such a close is done; the descriptor is still valid. */
+    default void onShutClose(FileDescriptor fd) {
+    }
 }

@@ -2,6 +2,7 @@ package io.connscope.bootstrap;
 
 import java.io.FileDescriptor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The bridge between advice inlined into JDK socket classes and the agent.
@@ -354,6 +355,35 @@ public final class SocketEvents {
         SocketEventSink s = sink;
         if (s != null && fd != null) {
             s.onClose(fd);
+        }
+    }
+
+    /**
+     * A {@code SocketChannel}'s close. A non-blocking one ({@code readLock} not null) first waits out a read in
+     * flight on another thread (a selector's), as the channel's own close does next, so the look at close sees
+     * what that read left, not the bytes it is taking; the channel is already marked closed, so no new read can
+     * start. {@code shutting}: a selector holds the channel, so the JDK sends its FIN by a shutdown and closes the
+     * descriptor later; {@link #channelShut} follows.
+     */
+    public static void channelClose(FileDescriptor fd, Lock readLock, boolean shutting) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            if (readLock != null) {
+                readLock.lock();
+                readLock.unlock();
+            }
+            if (shutting) {
+                s.onShuttingClose(fd);
+            } else {
+                s.onClose(fd);
+            }
+        }
+    }
+
+    public static void channelShut(FileDescriptor fd) {
+        SocketEventSink s = sink;
+        if (s != null && fd != null) {
+            s.onShutClose(fd);
         }
     }
 }

@@ -79,10 +79,12 @@ public enum CloseInitiator {
     private static final Verdict PEER_FIN_BEFORE_SHUTDOWN = new Verdict(REMOTE, "peer FIN pending, unread at shutdownOutput");
     private static final Verdict FINS_MET_AT_SHUTDOWN = new Verdict(LOCAL,
             "the peer's FIN came during shutdownOutput, not checked with the kernel", true);
+    private static final Verdict FINS_MET_AT_CLOSE = new Verdict(LOCAL,
+            "the peer's FIN came during the close's shutdown, not checked with the kernel", true);
     private static final Verdict SETTLED_LOCAL = new Verdict(LOCAL,
-            "the peer's FIN came during shutdownOutput; the kernel keeps TIME_WAIT here: this side's FIN was first");
+            "the FINs met; the kernel keeps TIME_WAIT here: this side's FIN was first");
     private static final Verdict SETTLED_REMOTE = new Verdict(REMOTE,
-            "the peer's FIN came during shutdownOutput; the kernel keeps no TIME_WAIT here: the peer's FIN was first");
+            "the FINs met; the kernel keeps no TIME_WAIT here: the peer's FIN was first");
     private static final Verdict PEER_FIN_READ = new Verdict(REMOTE, "peer FIN read as end-of-stream");
     private static final Verdict NOT_SEEN = new Verdict(UNKNOWN, "close not seen");
     private static final Verdict PEER_RESET_PENDING = new Verdict(REMOTE_RESET, "peer reset pending at close");
@@ -131,6 +133,21 @@ public enum CloseInitiator {
      */
     public static Verdict settledByKernel(boolean thisSideFirst) {
         return thisSideFirst ? SETTLED_LOCAL : SETTLED_REMOTE;
+    }
+
+    /**
+     * The verdict for a close whose FIN the JDK sends by a shutdown (a non-blocking channel a selector holds),
+     * from the look before it ({@code before}, from {@link #decideFromProbe}) and whether the peer's FIN is in
+     * after it: one that came in between means the FINs met, and the kernel is to tell. A look before that saw
+     * the peer's FIN or reset, or SO_LINGER 0 (no shutdown then), stands.
+     */
+    static Verdict decideAfterShutdown(Verdict before, boolean peerFinAfter) {
+        return peerFinAfter && peerSilentAtLook(before) ? FINS_MET_AT_CLOSE : before;
+    }
+
+    /** Whether a verdict from the look at close says the peer had sent nothing that ends the connection. */
+    static boolean peerSilentAtLook(Verdict v) {
+        return v == BY_APPLICATION || (v.initiator == LOCAL_RESET && v != LINGER_ZERO);
     }
 
     /** The verdict from a look at the socket just before close; for when {@link #decideFromHistory} gave none. */

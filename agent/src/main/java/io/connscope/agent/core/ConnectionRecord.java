@@ -106,6 +106,8 @@ public final class ConnectionRecord {
     /** The thread running the connect attempt right now; a close from it is part of the failed connect. */
     volatile Thread connectThread;
     volatile boolean closeDeferred;
+    /** The look at a close whose FIN the JDK sends by a shutdown after it; the record waits for that. */
+    volatile CloseInitiator.Verdict verdictBeforeShutdown;
     volatile Throwable connectError;
     String error;
     /** What the first client-to-server bytes showed: one of the PROTOCOL_ constants. */

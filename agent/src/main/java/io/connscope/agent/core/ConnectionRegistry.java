@@ -561,6 +561,37 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     @Override
     public void onClose(FileDescriptor fd) {
+        close(fd, false);
+    }
+
+    @Override
+    public void onShuttingClose(FileDescriptor fd) {
+        close(fd, true);
+    }
+
+    /**
+     * The JDK's shutdown for a selector-held channel's close went: a connection held at {@link #close} is
+     * finished now, with a second look for the peer's FIN (the two FINs met when it came in between).
+     */
+    @Override
+    public void onShutClose(FileDescriptor fd) {
+        ConnectionRecord r = table.get(fd);
+        CloseInitiator.Verdict before = r == null ? null : r.verdictBeforeShutdown;
+        if (before == null) {
+            return;
+        }
+        CloseInitiator.Verdict verdict = CloseInitiator.decideAfterShutdown(before, inspector.peerFinPending(fd));
+        finishing.incrementAndGet();
+        try {
+            if (table.remove(fd) == r) {
+                finish(r, verdict);
+            }
+        } finally {
+            finishing.decrementAndGet();
+        }
+    }
+
+    private void close(FileDescriptor fd, boolean shutting) {
         ConnectionRecord r = table.get(fd);
         if (r == null && adoptPreexisting) {
             r = adopt(fd);
@@ -579,6 +610,23 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
+        if (shutting && r.state == ConnectionState.OPEN) {
+            CloseInitiator.Verdict verdict = lookAtClose(r, fd);
+            if (CloseInitiator.peerSilentAtLook(verdict)) {
+                // This side's FIN goes by the JDK's shutdown after this look: held in the table until it went.
+                r.verdictBeforeShutdown = verdict;
+                return;
+            }
+            finishing.incrementAndGet();
+            try {
+                if (table.remove(fd) == r) {
+                    finish(r, verdict);
+                }
+            } finally {
+                finishing.decrementAndGet();
+            }
+            return;
+        }
         finishing.incrementAndGet();
         try {
             if (table.remove(fd) == r) {
@@ -595,22 +643,25 @@ public final class ConnectionRegistry implements SocketEventSink {
                 fail(r, r.connectError);
                 break;
             case OPEN:
-                // Look before the descriptor goes: keep-alive options and anything pending from the peer. Options
-                // nobody set are the kernel's defaults: asking would cost five system calls per close for nothing.
-                int options = readOptionsAlways ? ConnectionRecord.OPTIONS_UNSEEN : r.appOptions;
-                boolean readKeepAlive = (options & (ConnectionRecord.KEEPALIVE_OPTIONS | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
-                r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
-                        appSetKeepAlive(r), osDefaults);
-                // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
-                CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
-                boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
-                finish(r, known != null ? known
-                        : CloseInitiator.decideFromProbe(inspector.probeBeforeClose(fd, readLinger)));
+                finish(r, lookAtClose(r, fd));
                 break;
             default:
                 // NEW (unconnected or listening): never a connection, nothing to report.
                 break;
         }
+    }
+
+    /** Looks before the descriptor goes: keep-alive options (into the record), and who closed first. */
+    private CloseInitiator.Verdict lookAtClose(ConnectionRecord r, FileDescriptor fd) {
+        // Options nobody set are the kernel's defaults: asking would cost five system calls per close for nothing.
+        int options = readOptionsAlways ? ConnectionRecord.OPTIONS_UNSEEN : r.appOptions;
+        boolean readKeepAlive = (options & (ConnectionRecord.KEEPALIVE_OPTIONS | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
+        r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
+                appSetKeepAlive(r), osDefaults);
+        // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
+        CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
+        boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
+        return known != null ? known : CloseInitiator.decideFromProbe(inspector.probeBeforeClose(fd, readLinger));
     }
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {

@@ -379,6 +379,38 @@ class ConnectionRegistryTest {
         assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
     }
 
+    /** A non-blocking channel a selector holds: the JDK's close sends its FIN by a shutdown, after the look. */
+    @Test
+    void aSelectorHeldChannelsCloseIsFinishedOnceItsShutdownWent() {
+        FileDescriptor quiet = connected();
+        registry.onShuttingClose(quiet);
+        assertTrue(finished.isEmpty(), "held until the FIN went");
+        assertEquals(1, registry.trackedSockets());
+        registry.onShutClose(quiet);
+        assertEquals(1, finished.size());
+        assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
+        assertFalse(finished.get(0).closeInitiatorForKernel(), "nothing from the peer, before or after");
+        assertEquals(0, registry.trackedSockets());
+
+        FileDescriptor met = connected();
+        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN, 40, -1); // late bytes, no FIN yet
+        registry.onShuttingClose(met);
+        kernel.finPending = true; // came between the look and the shutdown
+        registry.onShutClose(met);
+        ConnectionRecord r = finished.get(1);
+        assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
+        r.settleCloseInitiator(false);
+        assertEquals(CloseInitiator.REMOTE, r.closeInitiator(), "the peer's FIN first, by the kernel's rows");
+
+        FileDescriptor finFirst = connected();
+        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0, -1);
+        registry.onShuttingClose(finFirst);
+        assertEquals(3, finished.size(), "the look saw the peer's FIN: nothing to wait for");
+        assertEquals(CloseInitiator.REMOTE, finished.get(2).closeInitiator());
+        registry.onShutClose(finFirst);
+        assertEquals(3, finished.size());
+    }
+
     @Test
     void aPeerFinReadBeforeTheShutdownIsNotAMeeting() {
         // HttpCore 4 closes with shutdownOutput after it read the server's end-of-stream: the FIN stays in poll's

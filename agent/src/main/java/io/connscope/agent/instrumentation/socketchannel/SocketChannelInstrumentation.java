@@ -8,7 +8,9 @@ import net.bytebuddy.asm.Advice;
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.nio.channels.SelectableChannel;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
@@ -17,7 +19,10 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  * {@code SocketChannel}, blocking and non-blocking, and its {@code socket()} adaptor: {@code sun.nio.ch.SocketChannelImpl}.
  * Checked on JDK 17 and 25: {@code connect(SocketAddress)} (returns false while a non-blocking connect is
  * pending), {@code finishConnect()}, {@code blockingConnect(SocketAddress, long)} (the adaptor's timed connect),
- * {@code implCloseSelectableChannel()}, {@code shutdownOutput()}, {@code setOption}; the {@code localAddress} field
+ * {@code implCloseSelectableChannel()} (called with the channel already marked closed; its {@code readLock}, a
+ * {@code ReentrantLock}, is held by a read in flight; non-blocking and registered with a selector, it shuts the
+ * output down unless SO_LINGER is 0 and leaves the descriptor open), {@code shutdownOutput()}, {@code setOption};
+ * the {@code localAddress} field
  * (set once connected, on both) spares asking the kernel for it again. Unix domain channels share
  * the class; the agent ignores any address that is not an {@code InetSocketAddress}.
  */
@@ -85,9 +90,23 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
     }
 
     public static final class CloseAdvice {
+        // Non-blocking: a selector thread's read can be taking the last bytes as the application closes (a blocked
+        // reader would hold the lock until woken: no wait then); and while a selector holds the channel (its
+        // registration outlives this method) the JDK shuts the output down and closes the descriptor later.
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        public static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
-            SocketEvents.close(fd);
+        public static boolean enter(@Advice.FieldValue("fd") FileDescriptor fd,
+                                    @Advice.FieldValue("readLock") Lock readLock, @Advice.This SelectableChannel channel) {
+            boolean nonBlocking = !channel.isBlocking();
+            boolean shutting = nonBlocking && channel.isRegistered();
+            SocketEvents.channelClose(fd, nonBlocking ? readLock : null, shutting);
+            return shutting;
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Enter boolean shutting) {
+            if (shutting) {
+                SocketEvents.channelShut(fd);
+            }
         }
     }
 
