@@ -301,13 +301,23 @@ public final class KernelSampler {
         }
     }
 
+    /** When the reporter may next read /proc to settle closes: these reads, too, take at most 1% of a core. */
+    private long settleAllowedAtNanos = System.nanoTime();
+
     /**
-     * The reporter thread, before it reports {@code finished}: closes whose FINs met at shutdownOutput
+     * The reporter thread, before it reports {@code finished}: closes whose FINs met at a shutdown
      * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
      * them all. This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
-     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone.
+     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone. Under connection churn
+     * such closes come in every batch (a peer that answers this side's FIN with its own within microseconds looks
+     * the same as FINs that met) while /proc holds tens of thousands of TIME_WAIT rows: a read that took T waits
+     * 100 T before the next, and closes in between keep the guess.
      */
     public synchronized void settleCloseInitiators(List<?> finished) {
+        long now = System.nanoTime();
+        if (now - settleAllowedAtNanos < 0) {
+            return; // over its share of a core: the looks' guess stands, its reason saying the kernel was not asked
+        }
         Map<Endpoints, ConnectionRecord> waiting = null;
         for (Object item : finished) {
             if (item instanceof ConnectionRecord && ((ConnectionRecord) item).closeInitiatorForKernel()) {
@@ -332,11 +342,15 @@ public final class KernelSampler {
                 first.add(c);
             }
         };
+        long started = System.nanoTime();
         try {
             read(procNet.resolve("tcp"), sink);
             read(procNet.resolve("tcp6"), sink);
         } catch (IOException | RuntimeException e) {
             return; // unsettled: the looks' guess stands, and its reason says the kernel was not asked
+        } finally {
+            long end = System.nanoTime();
+            settleAllowedAtNanos = end + nextSleepNanos(0, end - started);
         }
         for (ConnectionRecord c : byTuple.values()) {
             c.settleCloseInitiator(first.contains(c));
