@@ -200,13 +200,17 @@ public interface SocketEventSink {
 
     /**
      * A non-blocking channel that a selector holds is about to be closed: the JDK shuts its output down now (its
-     * FIN) and closes the descriptor later, once the selector lets go. {@link #onShutClose} follows.
+     * FIN, unless SO_LINGER is 0) and closes the descriptor later, once the selector lets go.
+     * {@link #onShutClose} follows.
      */
     default void onShuttingClose(FileDescriptor fd) {
         onClose(fd);
     }
 
-    /** The JDK's shutdown for such a close is done; the descriptor is still valid. */
-    default void onShutClose(FileDescriptor fd) {
+    /**
+     * The JDK's part of such a close returned; {@code descriptorOpen}: the selector still holds the channel, so
+     * its descriptor is still valid.
+     */
+    default void onShutClose(FileDescriptor fd, boolean descriptorOpen) {
     }
 }

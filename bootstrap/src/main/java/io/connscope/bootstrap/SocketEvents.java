@@ -380,10 +380,10 @@ public final class SocketEvents {
         }
     }
 
-    public static void channelShut(FileDescriptor fd) {
+    public static void channelShut(FileDescriptor fd, boolean descriptorOpen) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {
-            s.onShutClose(fd);
+            s.onShutClose(fd, descriptorOpen);
         }
     }
 }

@@ -41,7 +41,8 @@ public enum Option {
                     + "instrumentation.disabled=okhttp,netty-pool)."),
     OPTIONS_READ("connscope.options.read", Type.choice("when-set", "always"), "when-set",
             "When a connection closes, its keep-alive options and SO_LINGER are read from the socket (5 system "
-                    + "calls) if the application set one through the JDK, or the socket is one whose options "
+                    + "calls) if the application set one through the JDK (SO_LINGER only when connscope did not "
+                    + "see the value set), or the socket is one whose options "
                     + "connscope cannot see set (Netty's native transport, connections from before an attach); "
                     + "otherwise they are the kernel's defaults. always reads them at every close, to catch "
                     + "options set by native code."),

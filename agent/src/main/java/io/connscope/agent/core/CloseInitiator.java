@@ -80,7 +80,9 @@ public enum CloseInitiator {
     private static final Verdict FINS_MET_AT_SHUTDOWN = new Verdict(LOCAL,
             "the peer's FIN came during shutdownOutput, not checked with the kernel", true);
     private static final Verdict FINS_MET_AT_CLOSE = new Verdict(LOCAL,
-            "the peer's FIN came during the close's shutdown, not checked with the kernel", true);
+            "the peer's FIN was in after the close's shutdown, not checked with the kernel", true);
+    /** A held close whose descriptor the selector closed before connscope could look: nothing was seen pending. */
+    static final Verdict NOT_LOOKED_AT = new Verdict(LOCAL, "closed by application (closed before connscope looked)");
     private static final Verdict SETTLED_LOCAL = new Verdict(LOCAL,
             "the FINs met; the kernel keeps TIME_WAIT here: this side's FIN was first");
     private static final Verdict SETTLED_REMOTE = new Verdict(REMOTE,
@@ -136,18 +138,12 @@ public enum CloseInitiator {
     }
 
     /**
-     * The verdict for a close whose FIN the JDK sends by a shutdown (a non-blocking channel a selector holds),
-     * from the look before it ({@code before}, from {@link #decideFromProbe}) and whether the peer's FIN is in
-     * after it: one that came in between means the FINs met, and the kernel is to tell. A look before that saw
-     * the peer's FIN or reset, or SO_LINGER 0 (no shutdown then), stands.
+     * The verdict for a close whose FIN the JDK sent by a shutdown (a non-blocking channel a selector holds), from
+     * the look after it ({@code after}, from {@link #decideFromProbe}): a peer FIN in by then may have come before
+     * this side's FIN or after it, so the kernel is to tell. Everything else reads as it would before a close.
      */
-    static Verdict decideAfterShutdown(Verdict before, boolean peerFinAfter) {
-        return peerFinAfter && peerSilentAtLook(before) ? FINS_MET_AT_CLOSE : before;
-    }
-
-    /** Whether a verdict from the look at close says the peer had sent nothing that ends the connection. */
-    static boolean peerSilentAtLook(Verdict v) {
-        return v == BY_APPLICATION || (v.initiator == LOCAL_RESET && v != LINGER_ZERO);
+    static Verdict decideAfterShutdown(Verdict after) {
+        return after == PEER_FIN_PENDING ? FINS_MET_AT_CLOSE : after;
     }
 
     /** The verdict from a look at the socket just before close; for when {@link #decideFromHistory} gave none. */

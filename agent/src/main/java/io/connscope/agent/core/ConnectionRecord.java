@@ -48,6 +48,20 @@ public final class ConnectionRecord {
      * connection open before an attach or accepted from a listener configured before it.
      */
     static final int OPTIONS_UNSEEN = 32;
+    /** {@link #lingerSeconds} when the application set none connscope saw the value of. */
+    static final int LINGER_UNKNOWN = Integer.MIN_VALUE;
+
+    /** SO_LINGER as the application set it (-1 off), so that the close need not ask the kernel again. */
+    volatile int lingerSeconds = LINGER_UNKNOWN;
+
+    /** SO_LINGER's seconds from a value given to {@code setOption} (-1 off, as the JDK clamps it), or unknown. */
+    static int lingerSeconds(Object value) {
+        if (value instanceof Integer) {
+            int seconds = (Integer) value;
+            return seconds < 0 ? -1 : Math.min(seconds, 65535);
+        }
+        return Boolean.FALSE.equals(value) ? -1 : LINGER_UNKNOWN;
+    }
 
     /** Sequential per JVM, assigned when the socket starts connecting or is accepted. */
     long id;
@@ -106,8 +120,8 @@ public final class ConnectionRecord {
     /** The thread running the connect attempt right now; a close from it is part of the failed connect. */
     volatile Thread connectThread;
     volatile boolean closeDeferred;
-    /** The look at a close whose FIN the JDK sends by a shutdown after it; the record waits for that. */
-    volatile CloseInitiator.Verdict verdictBeforeShutdown;
+    /** A close whose FIN the JDK sends by a shutdown: the record waits for that, and is looked at after it. */
+    volatile boolean closeHeld;
     volatile Throwable connectError;
     String error;
     /** What the first client-to-server bytes showed: one of the PROTOCOL_ constants. */

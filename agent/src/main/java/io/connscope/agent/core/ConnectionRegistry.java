@@ -233,8 +233,9 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.openedNanos = System.nanoTime();
         ConnectionRecord l = listenerFd == null ? null : table.get(listenerFd);
         if (l != null) {
-            // Linux copies the listener's keep-alive options into each accepted socket.
+            // Linux copies the listener's keep-alive options and SO_LINGER into each accepted socket.
             r.appOptions |= l.appOptions;
+            r.lingerSeconds = l.lingerSeconds;
             if (l.acceptRequester != null) {
                 // An asynchronous accept completes on a JDK thread: credit the thread that asked for it.
                 r.thread = l.acceptRequester;
@@ -480,7 +481,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (option instanceof SocketOption) {
             int bit = optionBit(((SocketOption<?>) option).name());
             if (bit != 0) {
-                markOption(fd, bit);
+                markOption(fd, bit, value);
             }
         }
     }
@@ -490,7 +491,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (option == LEGACY_SO_KEEPALIVE) {
             markOption(fd, ConnectionRecord.KEEPALIVE_SET);
         } else if (option == LEGACY_SO_LINGER) {
-            markOption(fd, ConnectionRecord.LINGER_SET);
+            markOption(fd, ConnectionRecord.LINGER_SET, value);
         }
     }
 
@@ -521,12 +522,19 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     void markOption(FileDescriptor fd, int bit) {
+        markOption(fd, bit, null);
+    }
+
+    private void markOption(FileDescriptor fd, int bit, Object value) {
         if (AgentThread.isCurrent()) {
             return;
         }
         ConnectionRecord r = getOrCreate(fd);
         if (r != null) {
             r.appOptions |= bit;
+            if (bit == ConnectionRecord.LINGER_SET) {
+                r.lingerSeconds = ConnectionRecord.lingerSeconds(value);
+            }
         }
     }
 
@@ -570,21 +578,25 @@ public final class ConnectionRegistry implements SocketEventSink {
     }
 
     /**
-     * The JDK's shutdown for a selector-held channel's close went: a connection held at {@link #close} is
-     * finished now, with a second look for the peer's FIN (the two FINs met when it came in between).
+     * The JDK's shutdown for a selector-held channel's close returned: a connection held at {@link #close} is
+     * looked at now (a peer FIN in by then may have met this side's: the kernel is to tell), or, when the
+     * descriptor is gone already ({@code descriptorOpen} false: the selector let go meanwhile), finished unlooked.
      */
     @Override
-    public void onShutClose(FileDescriptor fd) {
+    public void onShutClose(FileDescriptor fd, boolean descriptorOpen) {
         ConnectionRecord r = table.get(fd);
-        CloseInitiator.Verdict before = r == null ? null : r.verdictBeforeShutdown;
-        if (before == null) {
+        if (r == null || !r.closeHeld) {
             return;
         }
-        CloseInitiator.Verdict verdict = CloseInitiator.decideAfterShutdown(before, inspector.peerFinPending(fd));
         finishing.incrementAndGet();
         try {
             if (table.remove(fd) == r) {
-                finish(r, verdict);
+                if (descriptorOpen) {
+                    finish(r, CloseInitiator.decideAfterShutdown(lookAtClose(r, fd)));
+                } else {
+                    r.keepAlive = KeepAliveSettings.resolve(null, appSetKeepAlive(r), osDefaults);
+                    finish(r, CloseInitiator.NOT_LOOKED_AT);
+                }
             }
         } finally {
             finishing.decrementAndGet();
@@ -610,21 +622,9 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
-        if (shutting && r.state == ConnectionState.OPEN) {
-            CloseInitiator.Verdict verdict = lookAtClose(r, fd);
-            if (CloseInitiator.peerSilentAtLook(verdict)) {
-                // This side's FIN goes by the JDK's shutdown after this look: held in the table until it went.
-                r.verdictBeforeShutdown = verdict;
-                return;
-            }
-            finishing.incrementAndGet();
-            try {
-                if (table.remove(fd) == r) {
-                    finish(r, verdict);
-                }
-            } finally {
-                finishing.decrementAndGet();
-            }
+        if (shutting && r.state == ConnectionState.OPEN && CloseInitiator.decideFromHistory(r.history) == null) {
+            // This side's FIN goes by the JDK's shutdown after this: held in the table, looked at once it went.
+            r.closeHeld = true;
             return;
         }
         finishing.incrementAndGet();
@@ -660,8 +660,17 @@ public final class ConnectionRegistry implements SocketEventSink {
                 appSetKeepAlive(r), osDefaults);
         // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
         CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
-        boolean readLinger = (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
-        return known != null ? known : CloseInitiator.decideFromProbe(inspector.probeBeforeClose(fd, readLinger));
+        if (known != null) {
+            return known;
+        }
+        int linger = r.lingerSeconds;
+        boolean readLinger = linger == ConnectionRecord.LINGER_UNKNOWN
+                && (options & (ConnectionRecord.LINGER_SET | ConnectionRecord.OPTIONS_UNSEEN)) != 0;
+        CloseInitiator.CloseProbe probe = inspector.probeBeforeClose(fd, readLinger);
+        if (probe != null && linger != ConnectionRecord.LINGER_UNKNOWN) {
+            probe = new CloseInitiator.CloseProbe(probe.revents, probe.unreadBytes, linger);
+        }
+        return CloseInitiator.decideFromProbe(probe);
     }
 
     private void finish(ConnectionRecord r, CloseInitiator.Verdict verdict) {

@@ -359,7 +359,9 @@ public final class JdkSocketInspector implements SocketInspector {
                 revents = -1;
             }
         }
-        if (available != null && revents > 0) {
+        // Unread bytes matter only without the peer's FIN or reset pending, which decide first.
+        if (available != null && revents > 0 && (revents & CloseInitiator.POLLIN) != 0
+                && (revents & (CloseInitiator.POLLRDHUP | CloseInitiator.POLLERR)) == 0) {
             try {
                 unread = (int) available.invokeExact(fd);
             } catch (Throwable ignored) {

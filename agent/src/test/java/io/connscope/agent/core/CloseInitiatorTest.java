@@ -61,23 +61,19 @@ class CloseInitiatorTest {
         assertFalse(local.kernelDecides || remote.kernelDecides);
     }
 
-    /** A selector-held channel's close: the JDK's shutdown sends the FIN after the look. */
+    /** A selector-held channel's close is looked at after the JDK's shutdown sent this side's FIN. */
     @Test
-    void aPeersFinThatCameDuringTheClosesShutdownIsTheKernelsToOrder() {
-        CloseInitiator.Verdict quiet = CloseInitiator.decideFromProbe(QUIET);
-        CloseInitiator.Verdict unread = CloseInitiator.decideFromProbe(new CloseProbe(POLLIN, 40, -1));
-        for (CloseInitiator.Verdict before : new CloseInitiator.Verdict[] {quiet, unread}) {
-            CloseInitiator.Verdict met = CloseInitiator.decideAfterShutdown(before, true);
-            assertEquals(CloseInitiator.LOCAL, met.initiator, before.toString());
-            assertTrue(met.kernelDecides, met.toString());
-            assertEquals(before, CloseInitiator.decideAfterShutdown(before, false), "no FIN after: the look stands");
-        }
-        // The look saw the peer's FIN or reset, or SO_LINGER 0 (no shutdown then): a FIN after changes nothing.
-        for (CloseProbe seen : new CloseProbe[] {new CloseProbe(POLLIN | POLLRDHUP, 0, -1),
-                new CloseProbe(POLLERR | POLLHUP, 0, -1), new CloseProbe(0, 0, 0)}) {
-            CloseInitiator.Verdict before = CloseInitiator.decideFromProbe(seen);
-            assertFalse(CloseInitiator.peerSilentAtLook(before), before.toString());
-            assertEquals(before, CloseInitiator.decideAfterShutdown(before, true));
+    void aPeersFinInAfterTheClosesShutdownIsTheKernelsToOrder() {
+        CloseInitiator.Verdict met = CloseInitiator.decideAfterShutdown(
+                CloseInitiator.decideFromProbe(new CloseProbe(POLLIN | POLLRDHUP, 0, -1)));
+        assertEquals(CloseInitiator.LOCAL, met.initiator);
+        assertTrue(met.kernelDecides, met.toString());
+        // Nothing from the peer, its late bytes unread, its reset, SO_LINGER 0: as before a close.
+        for (CloseProbe look : new CloseProbe[] {QUIET, new CloseProbe(POLLIN, 40, -1),
+                new CloseProbe(POLLERR | POLLHUP | POLLRDHUP, 0, -1), new CloseProbe(0, 0, 0)}) {
+            CloseInitiator.Verdict v = CloseInitiator.decideFromProbe(look);
+            assertEquals(v, CloseInitiator.decideAfterShutdown(v));
+            assertFalse(v.kernelDecides, v.toString());
         }
     }
 

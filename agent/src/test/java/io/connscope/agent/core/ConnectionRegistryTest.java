@@ -298,7 +298,8 @@ class ConnectionRegistryTest {
         registry.onConnectEnd(lingering, true, null);
         registry.onClose(lingering);
         assertEquals(0, kernel.keepAliveReads);
-        assertEquals(List.of(false, true), kernel.lingerReads, "Socket.setSoLinger: SO_LINGER is read");
+        assertEquals(List.of(false, false), kernel.lingerReads, "Socket.setSoLinger: the value set, not read back");
+        assertEquals(CloseInitiator.LOCAL_RESET, finished.get(1).closeInitiator(), "SO_LINGER 0");
 
         FileDescriptor idle = new FileDescriptor();
         registry.onOption(idle, jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE, 30);
@@ -379,36 +380,72 @@ class ConnectionRegistryTest {
         assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
     }
 
-    /** A non-blocking channel a selector holds: the JDK's close sends its FIN by a shutdown, after the look. */
+    /** A non-blocking channel a selector holds: the JDK's close sends its FIN by a shutdown; the look is after. */
     @Test
-    void aSelectorHeldChannelsCloseIsFinishedOnceItsShutdownWent() {
+    void aSelectorHeldChannelsCloseIsLookedAtOnceItsShutdownWent() {
         FileDescriptor quiet = connected();
+        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0, -1);
         registry.onShuttingClose(quiet);
         assertTrue(finished.isEmpty(), "held until the FIN went");
         assertEquals(1, registry.trackedSockets());
-        registry.onShutClose(quiet);
+        kernel.probe = new CloseInitiator.CloseProbe(0, -1, -1);
+        registry.onShutClose(quiet, true);
         assertEquals(1, finished.size());
         assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
-        assertFalse(finished.get(0).closeInitiatorForKernel(), "nothing from the peer, before or after");
+        assertEquals("closed by application", finished.get(0).closeDetail(), "looked at after, not before");
         assertEquals(0, registry.trackedSockets());
 
         FileDescriptor met = connected();
-        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN, 40, -1); // late bytes, no FIN yet
         registry.onShuttingClose(met);
-        kernel.finPending = true; // came between the look and the shutdown
-        registry.onShutClose(met);
+        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0, -1);
+        registry.onShutClose(met, true);
         ConnectionRecord r = finished.get(1);
         assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
         r.settleCloseInitiator(false);
         assertEquals(CloseInitiator.REMOTE, r.closeInitiator(), "the peer's FIN first, by the kernel's rows");
 
-        FileDescriptor finFirst = connected();
-        kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0, -1);
-        registry.onShuttingClose(finFirst);
-        assertEquals(3, finished.size(), "the look saw the peer's FIN: nothing to wait for");
+        FileDescriptor eof = connected();
+        registry.onRead(eof, 0L, 0, -1, null);
+        registry.onShuttingClose(eof);
+        assertEquals(3, finished.size(), "the peer's FIN read before: nothing to wait for");
         assertEquals(CloseInitiator.REMOTE, finished.get(2).closeInitiator());
-        registry.onShutClose(finFirst);
+        registry.onShutClose(eof, true);
         assertEquals(3, finished.size());
+
+        FileDescriptor gone = connected();
+        registry.onShuttingClose(gone);
+        registry.onShutClose(gone, false);
+        assertEquals(CloseInitiator.LOCAL, finished.get(3).closeInitiator());
+        assertTrue(finished.get(3).closeDetail().contains("before connscope looked"), finished.get(3).closeDetail());
+        assertEquals(0, registry.trackedSockets());
+    }
+
+    /** SO_LINGER as the application set it is known at close: no system call to read it back. */
+    @Test
+    void lingerTheApplicationSetIsNotAskedAgainAtClose() {
+        FileDescriptor off = connected();
+        registry.onOption(off, StandardSocketOptions.SO_LINGER, -1);
+        registry.onClose(off);
+        assertEquals(List.of(false), kernel.lingerReads);
+        assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
+
+        FileDescriptor zero = connected();
+        registry.onLegacyOption(zero, ConnectionRegistry.LEGACY_SO_LINGER, 0);
+        registry.onClose(zero);
+        assertEquals(List.of(false, false), kernel.lingerReads);
+        assertEquals(CloseInitiator.LOCAL_RESET, finished.get(1).closeInitiator(), finished.get(1).closeDetail());
+
+        // Linux copies a listener's SO_LINGER into the sockets it accepts.
+        FileDescriptor listener = new FileDescriptor();
+        registry.onOption(listener, StandardSocketOptions.SO_LINGER, 0);
+        FileDescriptor accepted = new FileDescriptor();
+        registry.onAccepted(listener, accepted, CLIENT);
+        registry.onClose(accepted);
+        assertEquals(List.of(false, false, false), kernel.lingerReads);
+        assertEquals(CloseInitiator.LOCAL_RESET, finished.get(2).closeInitiator(), finished.get(2).closeDetail());
+        assertEquals(-1, ConnectionRecord.lingerSeconds(Boolean.FALSE));
+        assertEquals(65535, ConnectionRecord.lingerSeconds(100_000));
+        assertEquals(ConnectionRecord.LINGER_UNKNOWN, ConnectionRecord.lingerSeconds(null));
     }
 
     @Test

@@ -102,10 +102,12 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
             return shutting;
         }
 
+        // Still registered: the JDK did not close the descriptor (a selector's deregistration closes it later).
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Enter boolean shutting) {
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Enter boolean shutting,
+                                @Advice.This SelectableChannel channel) {
             if (shutting) {
-                SocketEvents.channelShut(fd);
+                SocketEvents.channelShut(fd, channel.isRegistered());
             }
         }
     }
