@@ -81,6 +81,8 @@ public enum CloseInitiator {
             "the peer's FIN came during shutdownOutput, not checked with the kernel", true);
     private static final Verdict FINS_MET_AT_CLOSE = new Verdict(LOCAL,
             "the peer's FIN was in after the close's shutdown, not checked with the kernel", true);
+    private static final Verdict UNREAD_AT_SHUTDOWN = new Verdict(LOCAL, "the close's shutdown sent FIN first with "
+            + "bytes unread: RST when the descriptor closes, unless the peer's FIN comes before");
     /** A held close whose descriptor the selector closed before connscope could look: nothing was seen pending. */
     static final Verdict NOT_LOOKED_AT = new Verdict(LOCAL, "closed by application (closed before connscope looked)");
     private static final Verdict SETTLED_LOCAL = new Verdict(LOCAL,
@@ -140,10 +142,16 @@ public enum CloseInitiator {
     /**
      * The verdict for a close whose FIN the JDK sent by a shutdown (a non-blocking channel a selector holds), from
      * the look after it ({@code after}, from {@link #decideFromProbe}): a peer FIN in by then may have come before
-     * this side's FIN or after it, so the kernel is to tell. Everything else reads as it would before a close.
+     * this side's FIN or after it, so the kernel is to tell. Bytes unread, without the peer's FIN: this side's FIN
+     * was first (the reset of a close with unread data comes when the selector closes the descriptor, and not at all
+     * if the peer's FIN is in by then). Everything else reads as it would before a close.
      */
     static Verdict decideAfterShutdown(Verdict after) {
-        return after == PEER_FIN_PENDING ? FINS_MET_AT_CLOSE : after;
+        if (after == PEER_FIN_PENDING) {
+            return FINS_MET_AT_CLOSE;
+        }
+        // Unread bytes: this side's FIN went first all the same; the reset comes later, if at all.
+        return after.initiator == LOCAL_RESET && after != LINGER_ZERO ? UNREAD_AT_SHUTDOWN : after;
     }
 
     /** The verdict from a look at the socket just before close; for when {@link #decideFromHistory} gave none. */

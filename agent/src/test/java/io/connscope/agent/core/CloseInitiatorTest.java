@@ -68,9 +68,13 @@ class CloseInitiatorTest {
                 CloseInitiator.decideFromProbe(new CloseProbe(POLLIN | POLLRDHUP, 0, -1)));
         assertEquals(CloseInitiator.LOCAL, met.initiator);
         assertTrue(met.kernelDecides, met.toString());
-        // Nothing from the peer, its late bytes unread, its reset, SO_LINGER 0: as before a close.
-        for (CloseProbe look : new CloseProbe[] {QUIET, new CloseProbe(POLLIN, 40, -1),
-                new CloseProbe(POLLERR | POLLHUP | POLLRDHUP, 0, -1), new CloseProbe(0, 0, 0)}) {
+        CloseInitiator.Verdict unread = CloseInitiator.decideAfterShutdown(
+                CloseInitiator.decideFromProbe(new CloseProbe(POLLIN, 40, -1)));
+        assertEquals(CloseInitiator.LOCAL, unread.initiator, "this side's FIN went first; a reset may follow");
+        assertFalse(unread.kernelDecides);
+        // Nothing from the peer, its reset, SO_LINGER 0: as before a close.
+        for (CloseProbe look : new CloseProbe[] {QUIET, new CloseProbe(POLLERR | POLLHUP | POLLRDHUP, 0, -1),
+                new CloseProbe(0, 0, 0)}) {
             CloseInitiator.Verdict v = CloseInitiator.decideFromProbe(look);
             assertEquals(v, CloseInitiator.decideAfterShutdown(v));
             assertFalse(v.kernelDecides, v.toString());

@@ -108,7 +108,11 @@ final class GrpcRuns {
             p.expect(clientFirst ? "remote" : "local", Checks.text(i, "close_initiator"), "inbound close_initiator" + rows);
             p.expect(o.path("bytes_sent").asLong(), i.path("bytes_received").asLong(), "outbound bytes_sent = inbound bytes_received");
             long uncounted = i.path("bytes_sent").asLong() - o.path("bytes_received").asLong();
-            if (clientUncounted == 0 || uncounted < 0 || uncounted > clientUncounted) {
+            // The client first: the server's last frames (its answer to the client's GOAWAY) can come after the
+            // client's FIN, to a channel closed for the application but still open in the kernel (a selector's
+            // channel is shut down, its descriptor closed later), never read.
+            int allowed = clientFirst ? Math.max(clientUncounted, 256) : clientUncounted;
+            if (allowed == 0 || uncounted < 0 || uncounted > allowed) {
                 p.expect(o.path("bytes_received").asLong(), i.path("bytes_sent").asLong(), "outbound bytes_received = inbound bytes_sent");
             }
         } else if (timeWait.size() == 2) {
