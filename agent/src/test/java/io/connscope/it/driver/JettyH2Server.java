@@ -28,12 +28,8 @@ final class JettyH2Server implements AutoCloseable {
 
     /** Started, on a port the kernel picks. */
     JettyH2Server(String keystore, BlockingQueue<Integer> clientPorts) throws Exception {
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore);
-        ssl.setKeyStorePassword("changeit");
-        ssl.setKeyStoreType("PKCS12");
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2");
-        connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+        connector = new ServerConnector(server, new SslConnectionFactory(tls(keystore), alpn.getProtocol()), alpn,
                 new HTTP2ServerConnectionFactory(new HttpConfiguration()));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -49,6 +45,15 @@ final class JettyH2Server implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /** Jetty's TLS with the tests' PKCS12 keystore (password {@code changeit}), for every Jetty driver. */
+    static SslContextFactory.Server tls(String keystore) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(keystore);
+        ssl.setKeyStorePassword("changeit");
+        ssl.setKeyStoreType("PKCS12");
+        return ssl;
     }
 
     int port() {

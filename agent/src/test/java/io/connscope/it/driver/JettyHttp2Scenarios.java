@@ -113,10 +113,7 @@ public final class JettyHttp2Scenarios {
     }
 
     private static ServerConnector tlsConnector(Server server, HttpConfiguration config, String keystore) {
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore);
-        ssl.setKeyStorePassword("changeit");
-        ssl.setKeyStoreType("PKCS12");
+        SslContextFactory.Server ssl = JettyH2Server.tls(keystore);
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
         return new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
                 new HTTP2ServerConnectionFactory(config), new HttpConnectionFactory(config));

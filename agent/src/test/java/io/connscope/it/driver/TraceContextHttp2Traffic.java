@@ -116,10 +116,7 @@ public final class TraceContextHttp2Traffic {
     private static void jetty(String keystore) throws Exception {
         org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
         HttpConfiguration config = new HttpConfiguration();
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore);
-        ssl.setKeyStorePassword("changeit");
-        ssl.setKeyStoreType("PKCS12");
+        SslContextFactory.Server ssl = JettyH2Server.tls(keystore);
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2");
         ServerConnector secure = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
                 new HTTP2ServerConnectionFactory(config), new HttpConnectionFactory(config));
