@@ -86,7 +86,8 @@ public final class Bench {
             springRounds = smoke ? 1 : 8;
             springWarmMinSeconds = 10;
             springWarmMaxSeconds = 90;
-            // The churn's warm-up: the request path is warm by then (GET / kept alive); accepting and closing are not.
+            // The churn's least warm-up: the request path is warm by then (GET / kept alive); accepting and closing are
+            // not, and are warmed until the JIT is quiet again.
             springChurnWarmSeconds = smoke ? 1 : 4;
         }
     }

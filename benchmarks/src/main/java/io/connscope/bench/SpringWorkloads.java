@@ -79,8 +79,11 @@ final class SpringWorkloads {
                     bench.awaitTimeWaitDrained();
                     rounds(set, jvms, keepAlive, call);
                     // Churn last in a set, as in the suite's other servers: its TIME_WAIT sockets beside no kept-alive run.
+                    // Warmed as the kept-alive loads were, until the JIT is quiet: accepting and closing compile late,
+                    // an agent's advice among them, and a fixed 4 s could leave that compiling in the measured rounds
+                    // (under churn alone, a Spring JVM with connscope compiled for 5 to 15 s longer than one without).
                     for (Variant v : Variant.values()) {
-                        churn.run.run(jvms.port(v), settings.springChurnWarmSeconds);
+                        warm(set, v, jvms.pid(v), jvms.port(v), churn, settings.springChurnWarmSeconds);
                     }
                     rounds(set, jvms, churn);
                 }
