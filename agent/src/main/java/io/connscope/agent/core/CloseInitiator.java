@@ -195,6 +195,8 @@ public enum CloseInitiator {
         /** The kernel timed the connection out (ETIMEDOUT on a read or write). */
         public boolean timedOut;
         public String timedOutOn;
+        /** For a close whose FINs met: the protocol's reason had the peer's FIN been first (the kernel tells later). */
+        public String closeReasonIfPeerFirst;
     }
 
     /** The socket's state just before close: poll revents (-1 unknown), unread bytes (-1 unknown), SO_LINGER (-1 off or unknown). */

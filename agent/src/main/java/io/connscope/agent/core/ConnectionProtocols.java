@@ -398,7 +398,7 @@ final class ConnectionProtocols {
                     seen && verdict.initiator == CloseInitiator.LOCAL_RESET);
             r.closeReason = seen ? reason : null;
             if (verdict.kernelDecides) {
-                r.closeReasonIfPeerFirst = h2.closeReasonIfPeerFirst();
+                r.history().closeReasonIfPeerFirst = h2.closeReasonIfPeerFirst();
             }
         }
         if (h != null && verdict.initiator == CloseInitiator.UNKNOWN) {
@@ -408,7 +408,7 @@ final class ConnectionProtocols {
             r.closeReason = h.onClose(r.direction == Direction.OUTBOUND, verdict.initiator == CloseInitiator.REMOTE,
                     verdict.initiator == CloseInitiator.REMOTE_RESET, verdict.initiator == CloseInitiator.LOCAL_RESET);
             if (verdict.kernelDecides) {
-                r.closeReasonIfPeerFirst = h.closeReasonIfPeerFirst(r.direction == Direction.OUTBOUND);
+                r.history().closeReasonIfPeerFirst = h.closeReasonIfPeerFirst(r.direction == Direction.OUTBOUND);
             }
         }
     }

@@ -264,8 +264,8 @@ public final class ConnectionRegistry implements SocketEventSink {
             long now = System.nanoTime();
             r.addReceived(n, now);
             protocols.look(r, false, address, iovCount, n, now);
-        } else if (n == EOF && r.history.eofNanos == 0) {
-            r.history.eofNanos = System.nanoTime();
+        } else if (n == EOF && r.history().eofNanos == 0) {
+            r.history().eofNanos = System.nanoTime();
         }
         if (thrown != null) {
             noteError(r, thrown, "read");
@@ -296,15 +296,15 @@ public final class ConnectionRegistry implements SocketEventSink {
         String message = String.valueOf(thrown.getMessage());
         boolean reset = thrown.getClass().getName().equals("sun.net.ConnectionResetException")
                 || message.contains("Connection reset")
-                || (message.contains("Broken pipe") && r.history.shutdownOutputNanos == 0);
-        if (reset && !r.history.resetSeen) {
-            r.history.resetSeenOn = operation;
-            r.history.resetSeen = true;
+                || (message.contains("Broken pipe") && r.history().shutdownOutputNanos == 0);
+        if (reset && !r.history().resetSeen) {
+            r.history().resetSeenOn = operation;
+            r.history().resetSeen = true;
         }
         // ETIMEDOUT from an established connection's read or write; a read timeout (SO_TIMEOUT) says "Read timed out".
-        if (message.contains("Connection timed out") && !r.history.timedOut) {
-            r.history.timedOutOn = operation;
-            r.history.timedOut = true;
+        if (message.contains("Connection timed out") && !r.history().timedOut) {
+            r.history().timedOutOn = operation;
+            r.history().timedOut = true;
         }
     }
 
@@ -541,27 +541,27 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onShutdownOutput(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos == 0) {
+        if (r != null && r.state == ConnectionState.OPEN && r.history().shutdownOutputNanos == 0) {
             // One zero-wait poll per half-close (a TLS close sends close_notify, then shuts its output): a FIN
             // already in from the peer, unread, means the peer closed first although this side's FIN goes out now.
-            if (r.history.eofNanos == 0 && inspector.peerFinPending(fd)) {
-                r.history.peerFinBeforeShutdown = true;
+            if (r.history().eofNanos == 0 && inspector.peerFinPending(fd)) {
+                r.history().peerFinBeforeShutdown = true;
             }
-            r.history.shutdownOutputNanos = System.nanoTime();
+            r.history().shutdownOutputNanos = System.nanoTime();
         }
     }
 
     @Override
     public void onShutdownOutputDone(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN && r.history.shutdownOutputNanos != 0
-                && !r.history.peerFinBeforeShutdown && !r.history.peerFinDuringShutdown
-                && (r.history.eofNanos == 0 || r.history.eofNanos > r.history.shutdownOutputNanos)
+        if (r != null && r.state == ConnectionState.OPEN && r.history().shutdownOutputNanos != 0
+                && !r.history().peerFinBeforeShutdown && !r.history().peerFinDuringShutdown
+                && (r.history().eofNanos == 0 || r.history().eofNanos > r.history().shutdownOutputNanos)
                 && inspector.peerFinPending(fd)) {
             // Not in before the FIN went (nor read as end-of-stream before), in now: between the two looks
             // (microseconds, or longer when this thread was descheduled) the FINs met, and their order is the
             // kernel's to tell (the reporter asks it). A FIN read before stays in the poll's answer: not this.
-            r.history.peerFinDuringShutdown = true;
+            r.history().peerFinDuringShutdown = true;
         }
     }
 
@@ -622,7 +622,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
-        if (shutting && r.state == ConnectionState.OPEN && CloseInitiator.decideFromHistory(r.history) == null) {
+        if (shutting && r.state == ConnectionState.OPEN && CloseInitiator.decideFromHistory(r.history()) == null) {
             // This side's FIN goes by the JDK's shutdown after this: held in the table, looked at once it went.
             r.closeHeld = true;
             return;
@@ -659,7 +659,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
                 appSetKeepAlive(r), osDefaults);
         // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
-        CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history);
+        CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history());
         if (known != null) {
             return known;
         }
@@ -704,7 +704,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         for (ConnectionRecord r : gone) {
             if (r.state == ConnectionState.OPEN) {
                 r.keepAlive = KeepAliveSettings.resolve(null, appSetKeepAlive(r), osDefaults);
-                CloseInitiator.Verdict v = CloseInitiator.decide(r.history, null);
+                CloseInitiator.Verdict v = CloseInitiator.decide(r.history(), null);
                 finish(r, v.initiator == CloseInitiator.UNKNOWN
                         ? new CloseInitiator.Verdict(CloseInitiator.UNKNOWN, "socket garbage-collected without close")
                         : v);

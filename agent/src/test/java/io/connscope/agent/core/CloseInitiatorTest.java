@@ -84,9 +84,9 @@ class CloseInitiatorTest {
     @Test
     void aSettledRecordKeepsTheKernelsAnswer() {
         ConnectionRecord r = new ConnectionRecord();
-        r.history.shutdownOutputNanos = 5;
-        r.history.peerFinDuringShutdown = true;
-        r.verdict = CloseInitiator.decide(r.history, QUIET);
+        r.history().shutdownOutputNanos = 5;
+        r.history().peerFinDuringShutdown = true;
+        r.verdict = CloseInitiator.decide(r.history(), QUIET);
         assertTrue(r.closeInitiatorForKernel());
         r.settleCloseInitiator(false);
         assertEquals(CloseInitiator.REMOTE, r.closeInitiator());

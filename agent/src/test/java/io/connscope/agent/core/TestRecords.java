@@ -55,9 +55,9 @@ public final class TestRecords {
 
     /** The record, closed after FINs that met at shutdownOutput: its initiator is for the kernel to settle. */
     public static ConnectionRecord closedWithFinsMet(ConnectionRecord r) {
-        r.history.shutdownOutputNanos = System.nanoTime();
-        r.history.peerFinDuringShutdown = true;
-        r.verdict = CloseInitiator.decideFromHistory(r.history);
+        r.history().shutdownOutputNanos = System.nanoTime();
+        r.history().peerFinDuringShutdown = true;
+        r.verdict = CloseInitiator.decideFromHistory(r.history());
         return closed(r);
     }
 
