@@ -2,7 +2,7 @@
 # The benchmark suite (docs/performance.md): every workload without an agent, with connscope and with the
 # OpenTelemetry Java agent (fetched from Maven Central by the benchmarks module), interleaved, medians, ratios,
 # PASS/FAIL against the targets. Installs the Debian tools it drives (wrk, ab, nginx) when they are missing.
-#   scripts/bench.sh           full run (about 35 minutes on 2 cores): writes benchmarks/results.md and the results block of docs/performance.md
+#   scripts/bench.sh           full run (about 40 minutes on 2 cores): writes benchmarks/results.md and the results block of docs/performance.md
 #   scripts/bench.sh --smoke   tiny durations (about 190 s): checks that every workload produces its row
 #   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, grpc, clients, spring, startup, attach, memory, jar, jmh):
 #                              writes benchmarks/target/results-only.md, not docs/performance.md
