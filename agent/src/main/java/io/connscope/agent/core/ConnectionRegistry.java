@@ -264,8 +264,11 @@ public final class ConnectionRegistry implements SocketEventSink {
             long now = System.nanoTime();
             r.addReceived(n, now);
             protocols.look(r, false, address, iovCount, n, now);
-        } else if (n == EOF && r.history().eofNanos == 0) {
-            r.history().eofNanos = System.nanoTime();
+        } else if (n == EOF) {
+            CloseInitiator.CloseHistory history = r.history();
+            if (history.eofNanos == 0) {
+                history.eofNanos = System.nanoTime();
+            }
         }
         if (thrown != null) {
             noteError(r, thrown, "read");
@@ -294,17 +297,18 @@ public final class ConnectionRegistry implements SocketEventSink {
 
     private static void noteError(ConnectionRecord r, Throwable thrown, String operation) {
         String message = String.valueOf(thrown.getMessage());
+        CloseInitiator.CloseHistory history = r.history();
         boolean reset = thrown.getClass().getName().equals("sun.net.ConnectionResetException")
                 || message.contains("Connection reset")
-                || (message.contains("Broken pipe") && r.history().shutdownOutputNanos == 0);
-        if (reset && !r.history().resetSeen) {
-            r.history().resetSeenOn = operation;
-            r.history().resetSeen = true;
+                || (message.contains("Broken pipe") && history.shutdownOutputNanos == 0);
+        if (reset && !history.resetSeen) {
+            history.resetSeenOn = operation;
+            history.resetSeen = true;
         }
         // ETIMEDOUT from an established connection's read or write; a read timeout (SO_TIMEOUT) says "Read timed out".
-        if (message.contains("Connection timed out") && !r.history().timedOut) {
-            r.history().timedOutOn = operation;
-            r.history().timedOut = true;
+        if (message.contains("Connection timed out") && !history.timedOut) {
+            history.timedOutOn = operation;
+            history.timedOut = true;
         }
     }
 
@@ -541,27 +545,34 @@ public final class ConnectionRegistry implements SocketEventSink {
     @Override
     public void onShutdownOutput(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN && r.history().shutdownOutputNanos == 0) {
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        CloseInitiator.CloseHistory history = r.history();
+        if (history.shutdownOutputNanos == 0) {
             // One zero-wait poll per half-close (a TLS close sends close_notify, then shuts its output): a FIN
             // already in from the peer, unread, means the peer closed first although this side's FIN goes out now.
-            if (r.history().eofNanos == 0 && inspector.peerFinPending(fd)) {
-                r.history().peerFinBeforeShutdown = true;
+            if (history.eofNanos == 0 && inspector.peerFinPending(fd)) {
+                history.peerFinBeforeShutdown = true;
             }
-            r.history().shutdownOutputNanos = System.nanoTime();
+            history.shutdownOutputNanos = System.nanoTime();
         }
     }
 
     @Override
     public void onShutdownOutputDone(FileDescriptor fd) {
         ConnectionRecord r = table.get(fd);
-        if (r != null && r.state == ConnectionState.OPEN && r.history().shutdownOutputNanos != 0
-                && !r.history().peerFinBeforeShutdown && !r.history().peerFinDuringShutdown
-                && (r.history().eofNanos == 0 || r.history().eofNanos > r.history().shutdownOutputNanos)
+        if (r == null || r.state != ConnectionState.OPEN) {
+            return;
+        }
+        CloseInitiator.CloseHistory history = r.history();
+        if (history.shutdownOutputNanos != 0 && !history.peerFinBeforeShutdown && !history.peerFinDuringShutdown
+                && (history.eofNanos == 0 || history.eofNanos > history.shutdownOutputNanos)
                 && inspector.peerFinPending(fd)) {
             // Not in before the FIN went (nor read as end-of-stream before), in now: between the two looks
             // (microseconds, or longer when this thread was descheduled) the FINs met, and their order is the
             // kernel's to tell (the reporter asks it). A FIN read before stays in the poll's answer: not this.
-            r.history().peerFinDuringShutdown = true;
+            history.peerFinDuringShutdown = true;
         }
     }
 
