@@ -28,6 +28,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -103,7 +104,9 @@ public final class Reporter implements ConnectionListener {
     private long spoolLeftOut;
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
-    private boolean exitWritten;
+    private volatile boolean exitWritten;
+    /** Set by the first call of {@link #finish}: the shutdown hook, or a test before it. */
+    private final AtomicBoolean finished = new AtomicBoolean();
     /** Connections the shutdown has written, open or closed: each once. Identity: records keep Object's equals. */
     private final Set<ConnectionRecord> claimedAtExit = ConcurrentHashMap.newKeySet();
     private Thread worker;
@@ -242,15 +245,26 @@ public final class Reporter implements ConnectionListener {
     }
 
     /**
-     * While the JVM shuts down the worker is gone: write directly until the file is complete, count after. A
-     * connection the exit report already wrote as open is not written again.
+     * While the JVM shuts down: queued as before, so that the exit report (which drains the queue after the worker
+     * stops) writes it after the request events queued before it. Written directly here had a connection's close
+     * reach the exporter ahead of its last request, which then missed the connection's span. Once the exit report
+     * is written, counted instead. A connection the exit report already wrote as open is not written again.
      */
     private void finishedDuringShutdown(Object item) {
         if (item instanceof ConnectionRecord && !claimedAtExit.add((ConnectionRecord) item)) {
             return;
         }
+        if (queue.offer(item)) {
+            // The exit report discards what is queued after it sets exitWritten; this catches what comes later.
+            if (exitWritten && queue.remove(item)) {
+                dropped.incrementAndGet();
+            }
+            return;
+        }
         synchronized (this) {
             if (!exitWritten) {
+                // The queue is full: what is in it first, then this.
+                writeQueued();
                 settle(List.of(item));
                 write(item);
                 flush();
@@ -322,8 +336,11 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
-    /** The shutdown hook: everything left, the open connections, the last summary. */
-    private void finish() {
+    /** The shutdown hook: everything left, the open connections, the last summary. Once. */
+    void finish() {
+        if (finished.getAndSet(true)) {
+            return;
+        }
         try {
             // A JVM that exits right after start: its connections are exported once the exporter is up.
             exportReady.await(EXPORT_START_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -377,6 +394,7 @@ public final class Reporter implements ConnectionListener {
             } finally {
                 closeEvents();
                 exitWritten = true;
+                discardQueued();
             }
             writeReport(openAtExit.size(), droppedBefore);
         }
@@ -395,6 +413,22 @@ public final class Reporter implements ConnectionListener {
             // Not hidden, though the summary is out: HTTP exchanges (or, after a long wait, closes) still running.
             out.println("connscope: " + late + " reports came after the exit report (connections or HTTP exchanges "
                     + "active while the JVM exited) and were not written");
+        }
+    }
+
+    /** Whether the exit report has begun: for tests. */
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Counts what was queued too late for the exit report (see {@link #finishedDuringShutdown}). */
+    private void discardQueued() {
+        List<Object> items = new ArrayList<>();
+        queue.drainTo(items);
+        for (Object item : items) {
+            if (item != WAKE) {
+                dropped.incrementAndGet();
+            }
         }
     }
 
