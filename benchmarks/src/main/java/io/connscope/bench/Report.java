@@ -10,8 +10,8 @@ import java.util.Locale;
 /** The results table: one row per measurement, each with its target and PASS or FAIL (or "-" for none). */
 final class Report {
 
-    /** Rows a complete run produces: 11 throughput, 4 CPU targets, startup, attach, memory, jar, 5 JMH. */
-    static final int EXPECTED_ROWS = 24;
+    /** Rows a complete run produces: 11 throughput, 5 CPU targets, startup, attach, memory, jar, 5 JMH. */
+    static final int EXPECTED_ROWS = 25;
     static final String BEGIN = "<!-- benchmark-results:begin (scripts/bench.sh rewrites this block) -->";
     static final String END = "<!-- benchmark-results:end -->";
 
@@ -41,16 +41,33 @@ final class Report {
         return rows.size();
     }
 
+    /**
+     * A workload the OpenTelemetry agent runs code in: connscope's median ratio to no agent must reach
+     * {@code minimumRatio} and OTel's.
+     */
     void throughput(String workload, String unit, Rounds r, double minimumRatio) {
+        throughput(workload, unit, r, minimumRatio, true);
+    }
+
+    /**
+     * A workload the OpenTelemetry agent runs no code in (plain sockets): its ratio is 1.0 but for noise, so
+     * connscope's is held to {@code minimumRatio} alone.
+     */
+    void throughputWhereOtelRunsNoCode(String workload, String unit, Rounds r, double minimumRatio) {
+        throughput(workload, unit, r, minimumRatio, false);
+    }
+
+    private void throughput(String workload, String unit, Rounds r, double minimumRatio, boolean againstOtel) {
         double cs = r.medianRatio(Variant.CONNSCOPE);
         double otel = r.medianRatio(Variant.OTEL);
-        boolean pass = cs >= minimumRatio && cs >= otel;
+        boolean pass = cs >= minimumRatio && (!againstOtel || cs >= otel);
         // Three decimals, or four where three would round a median onto the target or onto the other agent's.
         int decimals = Math.abs(cs - minimumRatio) < 0.0005 || Math.abs(cs - otel) < 0.0005 ? 4 : 3;
         add(workload, rate(r.median(Variant.NONE), unit), rate(r.median(Variant.CONNSCOPE), unit),
                 rate(r.median(Variant.OTEL), unit), ratio(cs, r.ratioInterval(Variant.CONNSCOPE), decimals),
                 ratio(otel, r.ratioInterval(Variant.OTEL), decimals),
-                String.format(Locale.ROOT, "≥ %.2f and ≥ OTel's", minimumRatio), pass ? "PASS" : "FAIL");
+                String.format(Locale.ROOT, againstOtel ? "≥ %.2f and ≥ OTel's" : "≥ %.2f (OTel runs no code here)",
+                        minimumRatio), pass ? "PASS" : "FAIL");
     }
 
     /** CPU time per request of a throughput workload: what each agent adds, for the table under the targets. */

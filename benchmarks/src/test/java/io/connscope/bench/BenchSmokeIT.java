@@ -57,6 +57,7 @@ class BenchSmokeIT {
                 "Apache HttpClient", "Client churn", "gRPC unary",
                 "Spring Boot keep-alive", "Spring Boot outbound call", "Spring Boot churn",
                 "Spring Boot keep-alive: `GET /` (Tomcat) under `wrk -t1 -c8`: CPU per request",
+                "Keep-alive server: demo server under `wrk -t1 -c8`: CPU per request",
                 "gRPC unary: grpc-java client and server JVMs, both with the agent, 8 calls in flight: CPU per request", "Startup", "Attach", "Memory", "Agent jar size",
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose",
                 "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal")) {

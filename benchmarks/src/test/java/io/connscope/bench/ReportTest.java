@@ -76,6 +76,19 @@ class ReportTest {
         assertEquals(Report.EXPECTED_ROWS - 2, report.missing());
     }
 
+    /** Where the OpenTelemetry agent runs no code, its ratio is noise around 1.0: the absolute target alone judges. */
+    @Test
+    void aRowWhereOtelRunsNoCodeIsJudgedOnItsTargetAlone() {
+        Report report = new Report();
+        report.throughputWhereOtelRunsNoCode("plain sockets", "req/s", oneRound(1_000, 981, 1_004), 0.95);
+        report.throughputWhereOtelRunsNoCode("too slow", "req/s", oneRound(1_000, 940, 1_000), 0.95);
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        assertTrue(table.contains("| plain sockets |") && table.contains(
+                "| 0.981 (0.981–0.981) | 1.004 (1.004–1.004) | ≥ 0.95 (OTel runs no code here) | PASS |"), table);
+        assertTrue(table.contains("| too slow |") && table.contains(
+                "| 0.940 (0.940–0.940) | 1.000 (1.000–1.000) | ≥ 0.95 (OTel runs no code here) | FAIL |"), table);
+    }
+
     /** A median that three decimals would show as the target (0.9697 as 0.970) is shown with four. */
     @Test
     void aMedianNextToItsTargetShowsWhichSideItIsOn() {
