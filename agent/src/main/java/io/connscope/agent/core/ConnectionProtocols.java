@@ -137,8 +137,8 @@ final class ConnectionProtocols {
      * was stale. One zero-timeout poll per reused request that follows at least {@link #STALE_CHECK_MIN_IDLE_NANOS}
      * without bytes from the server, none per read or write.
      */
-    void checkStale(ConnectionRecord r, FileDescriptor fd) {
-        if (staleCheckDue(r)) {
+    void checkStale(ConnectionRecord r, FileDescriptor fd, long nowNanos) {
+        if (staleCheckDue(r, nowNanos)) {
             pollStale(r, fd);
         }
     }
@@ -155,9 +155,14 @@ final class ConnectionProtocols {
      * the descriptor only then (a TLS socket's, through its fields), and then polls with {@link #pollStale}.
      */
     boolean staleCheckDue(ConnectionRecord r) {
+        return staleCheckDue(r, 0);
+    }
+
+    /** {@link #staleCheckDue(ConnectionRecord)} at {@code nowNanos}, taken by the caller; 0 to read the clock if due. */
+    private boolean staleCheckDue(ConnectionRecord r, long nowNanos) {
         HttpConnectionTracker h = r.http;
         return h != null && r.direction == Direction.OUTBOUND && h.takeStaleCheck()
-                && System.nanoTime() - r.lastReceivedNanos >= STALE_CHECK_MIN_IDLE_NANOS;
+                && (nowNanos != 0 ? nowNanos : System.nanoTime()) - r.lastReceivedNanos >= STALE_CHECK_MIN_IDLE_NANOS;
     }
 
     /**
