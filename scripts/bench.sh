@@ -7,6 +7,8 @@
 #   scripts/bench.sh --only clients[,jmh,...]   some steps only (servers, jdk-server, grpc, clients, spring, startup, attach, memory, jar, jmh):
 #                              writes benchmarks/target/results-only.md, not docs/performance.md
 #   --no-build                 use the jars already built
+#   --spring-sets N            the spring step over N fresh JVM sets instead of 3 (about 6 minutes each), e.g.
+#                              scripts/bench.sh --only spring --spring-sets 12 for a narrower interval
 # The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run).
 # The jmh step runs SocketPathsBenchmark (with and without the agent), Http2ExchangeBenchmark (the agent's HTTP/2
 # frame following alone) and HostileInputBenchmark (CPU per byte of hostile against ordinary input, its table written
@@ -18,12 +20,14 @@ cd "$(dirname "$0")/.."
 smoke=false
 build=true
 only=""
+spring_sets=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=true ;;
     --no-build) build=false ;;
     --only) [ $# -ge 2 ] || { echo "bench.sh: --only needs a list of steps" >&2; exit 64; }; only="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--only STEP,...] [--no-build]" >&2; exit 64 ;;
+    --spring-sets) [ $# -ge 2 ] || { echo "bench.sh: --spring-sets needs a number" >&2; exit 64; }; spring_sets="$2"; shift ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--only STEP,...] [--spring-sets N] [--no-build]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -57,4 +61,5 @@ elif [ -n "$only" ]; then
 else
   args+=(--out benchmarks/results.md --results-page docs/performance.md)
 fi
+if [ -n "$spring_sets" ]; then args+=(--spring-sets "$spring_sets"); fi
 exec "$java_bin" -cp "benchmarks/target/connscope-benchmarks.jar:benchmarks/target/lib/*" io.connscope.bench.Bench "${args[@]}"

@@ -64,7 +64,8 @@ public final class Bench {
         final int springWarmMaxSeconds;
         final int springChurnWarmSeconds;
 
-        Settings(boolean smoke) {
+        /** @param springSets the spring step's fresh JVM sets; 0 for the default (3, or 1 in the smoke run) */
+        Settings(boolean smoke, int springSets) {
             this.smoke = smoke;
             // 8 s: with either agent the JIT is still compiling the workload's code (advice inlined) 5 s in.
             warmSeconds = smoke ? 1 : 8;
@@ -82,7 +83,7 @@ public final class Bench {
             jmhIterations = smoke ? 1 : 5;
             // The Spring workload: several fresh JVM sets (SpringWorkloads), each JVM warmed until its JIT is quiet,
             // then 8 rounds of each load (24 over the sets, so the medians' intervals are the 7th to 18th of 24).
-            springSets = smoke ? 1 : 3;
+            this.springSets = springSets > 0 ? springSets : smoke ? 1 : 3;
             springRounds = smoke ? 1 : 8;
             springWarmMinSeconds = 10;
             springWarmMaxSeconds = 90;
@@ -121,6 +122,7 @@ public final class Bench {
         Path spring = Paths.get("benchmarks/spring-app/target/connscope-spring-app.jar");
         Path work = Paths.get("benchmarks/target/bench-run");
         List<String> only = List.of();
+        int springSets = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke": smoke = true; break;
@@ -132,6 +134,9 @@ public final class Bench {
                 case "--spring": spring = Paths.get(args[++i]); break;
                 case "--work": work = Paths.get(args[++i]); break;
                 case "--only": only = Arrays.asList(args[++i].split(",")); break;
+                case "--spring-sets":
+                    springSets = parseSets(args[++i]);
+                    break;
                 default:
                     System.err.println("bench: unknown argument " + args[i]);
                     System.exit(64);
@@ -157,7 +162,7 @@ public final class Bench {
         Path selfJar = Paths.get(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Variant.Jars jars = new Variant.Jars(agent.toAbsolutePath(), otel.toAbsolutePath(), demo.toAbsolutePath(),
                 spring.toAbsolutePath(), System.getProperty("java.class.path"));
-        Settings settings = new Settings(smoke);
+        Settings settings = new Settings(smoke, springSets);
         long start = System.nanoTime();
         int missing;
         String markdown;
@@ -189,6 +194,21 @@ public final class Bench {
     }
 
     /** The steps by the name {@code --only} takes, in order, with the rows each produces. */
+    /** A positive number of JVM sets, or the usage error. */
+    static int parseSets(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the usage error below
+        }
+        System.err.println("bench: --spring-sets " + value + ": not a positive number");
+        System.exit(64);
+        return 0;
+    }
+
     static final Map<String, Integer> STEPS = new java.util.LinkedHashMap<>();
 
     static {

@@ -51,6 +51,11 @@ final class CpuTime {
         return perRound.differenceInterval(v);
     }
 
+    /** The median over rounds of what {@code v} adds: its µs per request minus no agent's in the same round. */
+    double addedMedian(Variant v) {
+        return perRound.medianDifference(v);
+    }
+
     /** Microseconds of CPU per request over all of {@code v}'s measured runs; NaN for none. */
     double micros(Variant v) {
         long[] t = totals.get(v);

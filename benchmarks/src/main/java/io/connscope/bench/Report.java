@@ -17,6 +17,9 @@ final class Report {
 
     private final List<String[]> rows = new ArrayList<>();
     private final List<String[]> cpuRows = new ArrayList<>();
+    /** Per workload run over fresh JVM sets: what each agent adds to CPU per request in each set. */
+    private final List<String[]> setRows = new ArrayList<>();
+    private int sets;
     private final List<String> failures = new ArrayList<>();
     private final int expectedRows;
 
@@ -95,6 +98,26 @@ final class Report {
                 addedShare(cs, none, interval), addedShare(otel, none, cpu.addedInterval(Variant.OTEL)),
                 String.format(Locale.ROOT, "adds ≤ %.0f %% (95 %% interval's upper end)", maximumAddedShare * 100),
                 pass ? "PASS" : "FAIL");
+    }
+
+    /**
+     * What each agent adds to CPU per request in each fresh JVM set of a workload (the median of that set's rounds):
+     * how far apart sets of the same JVMs land, which the rounds of one set cannot show. Not a target.
+     */
+    void cpuBySet(String workload, List<CpuTime> bySet) {
+        sets = Math.max(sets, bySet.size());
+        StringBuilder cs = new StringBuilder();
+        StringBuilder otel = new StringBuilder();
+        for (CpuTime set : bySet) {
+            double none = set.micros(Variant.NONE);
+            cs.append(cs.length() == 0 ? "" : "; ").append(medianShare(set, Variant.CONNSCOPE, none));
+            otel.append(otel.length() == 0 ? "" : "; ").append(medianShare(set, Variant.OTEL, none));
+        }
+        setRows.add(new String[] {workload, cs.toString(), otel.toString()});
+    }
+
+    private static String medianShare(CpuTime set, Variant v, double none) {
+        return String.format(Locale.ROOT, "%+.1f %%", set.addedMedian(v) / none * 100);
     }
 
     void startup(Rounds millis, double maximumAddedMillis) {
@@ -176,6 +199,18 @@ final class Report {
             sb.append("| CPU per request | no agent | connscope | OpenTelemetry agent | connscope adds | OTel adds |\n");
             sb.append("|---|---|---|---|---|---|\n");
             for (String[] row : cpuRows) {
+                sb.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+        }
+        if (!setRows.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nThe same, set by set (%d fresh set%s of the three JVMs, in the order"
+                    + " they ran): the median over each set's rounds of what an agent adds to CPU per request, as a"
+                    + " share of no agent's. How far apart the sets land is how much each JVM start's JIT (and the"
+                    + " machine's hour) moves the result; more rounds in a set do not narrow it, more sets do.%n%n",
+                    sets, sets == 1 ? "" : "s"));
+            sb.append("| CPU per request, by JVM set | connscope adds | OTel adds |\n");
+            sb.append("|---|---|---|\n");
+            for (String[] row : setRows) {
                 sb.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
         }

@@ -47,6 +47,8 @@ final class SpringWorkloads {
         final Measure run;
         final Rounds rounds = new Rounds();
         final CpuTime cpu = new CpuTime();
+        /** The same CPU times, each set's apart: how far apart fresh JVM sets land. */
+        final List<CpuTime> cpuBySet = new ArrayList<>();
 
         Load(String row, Measure run) {
             this.row = row;
@@ -96,10 +98,16 @@ final class SpringWorkloads {
             report.cpuTarget(l.row, l.cpu, MAXIMUM_ADDED_CPU);
             report.cpu(l.row, l.cpu);
         }
+        for (Load l : List.of(keepAlive, call, churn)) {
+            report.cpuBySet(l.row, l.cpuBySet);
+        }
     }
 
     /** The set's measured rounds: in each, every load in turn, the variants in {@link Bench#order} of the global round. */
     private void rounds(int set, ServerSet jvms, Load... loads) throws Exception {
+        for (Load l : loads) {
+            l.cpuBySet.add(new CpuTime());
+        }
         for (int r = 0; r < settings.springRounds; r++) {
             int round = ServerSet.round(set, settings.springRounds, r);
             for (Load l : loads) {
@@ -107,7 +115,9 @@ final class SpringWorkloads {
                     long before = CpuTime.nanos(jvms.pid(v));
                     Bench.Run run = l.run.run(jvms.port(v), settings.runSeconds);
                     l.rounds.add(round, v, run.rate);
-                    l.cpu.add(round, v, CpuTime.since(jvms.pid(v), before), run.requests);
+                    long cpu = CpuTime.since(jvms.pid(v), before);
+                    l.cpu.add(round, v, cpu, run.requests);
+                    l.cpuBySet.get(set).add(round, v, cpu, run.requests);
                 }
             }
         }

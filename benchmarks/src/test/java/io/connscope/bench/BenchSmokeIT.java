@@ -74,6 +74,13 @@ class BenchSmokeIT {
                 assertTrue(micros > 0, "no CPU time in " + row);
             }
         }
+        // The Spring Boot loads, set by set: one set in the smoke run, a share for each agent.
+        List<String> bySet = table(lines, "| CPU per request, by JVM set |");
+        assertEquals(3, bySet.size(), "rows by set in " + out + ":\n" + String.join("\n", bySet));
+        for (String row : bySet) {
+            assertTrue(row.startsWith("| Spring Boot") && row.matches("\\| [^|]+ \\| [+-]\\d+\\.\\d % \\| [+-]\\d+\\.\\d % \\|"),
+                    "a row by set: " + row);
+        }
     }
 
     /** The rows of the table whose header starts with {@code header}: the lines after it that start with "| ". */

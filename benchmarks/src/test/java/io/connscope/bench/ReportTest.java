@@ -145,6 +145,18 @@ class ReportTest {
         assertTrue(table.contains("Targets: 1 PASS, 1 FAIL"), table);
     }
 
+    /** Each JVM set's own median, in the order the sets ran: the spread that one set's rounds cannot show. */
+    @Test
+    void theSetsOfAWorkloadAreShownOneByOne() {
+        Report report = new Report();
+        // Set 1: connscope adds 1 µs of 100 in its middle round; set 2: 5 µs of 100.
+        report.cpuBySet("spring", List.of(addedPerRound(100, 0.5, 1.0, 3.0), addedPerRound(100, 5.0, 4.0, 6.0)));
+        String table = report.markdown("a machine", "scripts/bench.sh", 1, "now");
+        assertTrue(table.contains("set by set (2 fresh sets"), table);
+        assertTrue(table.contains("| CPU per request, by JVM set | connscope adds | OTel adds |"), table);
+        assertTrue(table.contains("| spring | +1.0 %; +5.0 % | +10.0 %; +10.0 % |"), table);
+    }
+
     /**
      * Rounds of 1,000 requests: no agent at {@code none} µs a request and OTel at 10 % more in every round; connscope
      * adds {@code added[round]}.
