@@ -66,16 +66,20 @@ final class ConnectionProtocols {
     private void lookAt(ConnectionRecord r, boolean written, long address, int iovCount, long n, long nowNanos) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
         // Set by an earlier read (a ClientHello's record header read alone), not by this one's classify below.
-        boolean helloBodyDue = r.awaitingHelloBody;
+        TlsState tls = r.tlsOrNull();
+        boolean helloBodyDue = tls != null && tls.awaitingHelloBody;
         if (r.protocol == ConnectionRecord.PROTOCOL_UNKNOWN) {
             // Not returning when it is not HTTP: a read on another thread may have classified the connection
             // while this write waited for the lock, and the write is then the ClientHello awaited below.
             classify(r, towardServer, address, iovCount, n);
         }
-        if (r.awaitingClientHello && towardServer) {
-            r.awaitingClientHello = false;
-            if (r.direction == Direction.OUTBOUND && r.tlsHelloNanos == 0) {
-                r.tlsHelloNanos = nowNanos; // the handshake's start; its next write is the client's last flight
+        if (tls == null) {
+            tls = r.tlsOrNull(); // classify may have made it just now
+        }
+        if (tls != null && tls.awaitingClientHello && towardServer) {
+            tls.awaitingClientHello = false;
+            if (r.direction == Direction.OUTBOUND && tls.helloNanos == 0) {
+                tls.helloNanos = nowNanos; // the handshake's start; its next write is the client's last flight
             }
             long start = chunkStart(address, iovCount);
             int length = chunkLength(address, iovCount, n);
@@ -90,7 +94,7 @@ final class ConnectionProtocols {
         if (helloBodyDue && towardServer) {
             // A server read the ClientHello's record header alone; its body, with the random, comes next. Only
             // next: a read after that starts inside the message, where the random cannot be told (found by fuzzing).
-            r.awaitingHelloBody = false;
+            tls.awaitingHelloBody = false;
             ClientHelloKey key = ClientHelloKey.ofMessage(memory, chunkStart(address, iovCount),
                     chunkLength(address, iovCount, n));
             if (key != null) {
@@ -101,10 +105,13 @@ final class ConnectionProtocols {
         int protocol = r.protocol;
         if (protocol != ConnectionRecord.PROTOCOL_HTTP1 && protocol != ConnectionRecord.PROTOCOL_HTTP2) {
             // TLS connections are followed through their plaintext, not their records.
-            if (protocol == ConnectionRecord.PROTOCOL_TLS && written && towardServer && r.tlsHandshakeEndNanos == 0) {
-                noteClientHandshake(r, address, iovCount, n, nowNanos);
-            } else if (protocol == ConnectionRecord.PROTOCOL_TLS && !written && r.tlsScan != null) {
-                scanServerHello(r, address, iovCount, n);
+            if (protocol == ConnectionRecord.PROTOCOL_TLS) {
+                TlsState t = r.tls();
+                if (written && towardServer && t.handshakeEndNanos == 0) {
+                    noteClientHandshake(t, address, iovCount, n, nowNanos);
+                } else if (!written && t.scan != null) {
+                    scanServerHello(t, address, iovCount, n);
+                }
             }
             return;
         }
@@ -226,22 +233,22 @@ final class ConnectionProtocols {
      * its Finished, when the handshake is complete on its side; TLS 1.2: its key exchange and Finished, one round
      * trip before the server's Finished). Once per connection, no allocation; later writes stop at the volatile read.
      */
-    private void noteClientHandshake(ConnectionRecord r, long address, int iovCount, long n, long nowNanos) {
-        if (r.tlsHelloNanos == 0) {
-            r.tlsHelloNanos = nowNanos;
-            r.tlsScan = new ServerHelloScan();
+    private void noteClientHandshake(TlsState t, long address, int iovCount, long n, long nowNanos) {
+        if (t.helloNanos == 0) {
+            t.helloNanos = nowNanos;
+            t.scan = new ServerHelloScan();
             return;
         }
         long start = chunkStart(address, iovCount);
         if (chunkLength(address, iovCount, n) >= 6 && memory.byteAt(start) == 0x16 && memory.byteAt(start + 5) == 0x01) {
             return;
         }
-        r.tlsHandshakeEndNanos = nowNanos;
+        t.handshakeEndNanos = nowNanos;
     }
 
     /** An outbound TLS connection's read while its ServerHello is not read through: did the handshake resume? */
-    private void scanServerHello(ConnectionRecord r, long address, int iovCount, long n) {
-        ServerHelloScan scan = r.tlsScan;
+    private void scanServerHello(TlsState t, long address, int iovCount, long n) {
+        ServerHelloScan scan = t.scan;
         int result = ServerHelloScan.UNDECIDED;
         if (iovCount <= 0) {
             result = scan.feed(memory, address, (int) Math.min(n, Integer.MAX_VALUE));
@@ -256,8 +263,8 @@ final class ConnectionProtocols {
             }
         }
         if (result != ServerHelloScan.UNDECIDED) {
-            r.tlsResumption = result;
-            r.tlsScan = null;
+            t.resumption = result;
+            t.scan = null;
         }
     }
 
@@ -307,11 +314,12 @@ final class ConnectionProtocols {
                     // The ServerHello read before the write of the ClientHello was reported: that write still
                     // carries the random that ties an SSLEngine to this connection. A client reads this ServerHello
                     // for whether its handshake resumed, now: it will not come again.
-                    r.protocol = ConnectionRecord.PROTOCOL_TLS;
-                    r.awaitingClientHello = true;
+                    TlsState t = r.tls();
+                    t.awaitingClientHello = true;
                     if (r.direction == Direction.OUTBOUND) {
-                        r.tlsScan = new ServerHelloScan();
+                        t.scan = new ServerHelloScan();
                     }
+                    r.protocol = ConnectionRecord.PROTOCOL_TLS;
                 } else {
                     r.protocol = ConnectionRecord.PROTOCOL_OTHER;
                 }
@@ -322,12 +330,13 @@ final class ConnectionProtocols {
                 r.http = newTracker(r);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
             } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
+                TlsState t = r.tls();
                 r.protocol = ConnectionRecord.PROTOCOL_TLS;
                 ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
                 if (key != null) {
                     engines.onConnectionHello(r, key);
                 } else if (ClientHelloKey.isRecordHeaderAlone(memory, start, length)) {
-                    r.awaitingHelloBody = true;
+                    t.awaitingHelloBody = true;
                 }
             } else {
                 r.protocol = ConnectionRecord.PROTOCOL_OTHER;
@@ -353,24 +362,25 @@ final class ConnectionProtocols {
     /** Like {@link #look}, for plaintext the application exchanged with a TLS socket or engine. */
     void lookPlain(ConnectionRecord r, ByteSource view, boolean written, int off, int n) {
         boolean towardServer = written == (r.direction == Direction.OUTBOUND);
-        if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+        TlsState t = r.tls();
+        if (t.plaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
             synchronized (r) {
-                if (r.tlsPlaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
+                if (t.plaintext == ConnectionRecord.PROTOCOL_UNKNOWN) {
                     if (towardServer && Http2ConnectionTracker.looksLikePreface(view, off, n)
                             || !towardServer && Http2ConnectionTracker.looksLikeServerSettings(view, off, n)) {
                         // h2 by ALPN: the preface, or the SETTINGS a server sends first.
                         r.http2 = newHttp2Tracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP2;
+                        t.plaintext = ConnectionRecord.PROTOCOL_HTTP2;
                     } else if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
                         r.http = newTracker(r);
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_HTTP1;
+                        t.plaintext = ConnectionRecord.PROTOCOL_HTTP1;
                     } else {
-                        r.tlsPlaintext = ConnectionRecord.PROTOCOL_OTHER;
+                        t.plaintext = ConnectionRecord.PROTOCOL_OTHER;
                     }
                 }
             }
         }
-        int protocol = r.tlsPlaintext;
+        int protocol = t.plaintext;
         if (protocol == ConnectionRecord.PROTOCOL_HTTP2) {
             Http2ConnectionTracker h2 = r.http2;
             if (towardServer) {
@@ -418,12 +428,17 @@ final class ConnectionProtocols {
         }
     }
 
+    private static boolean engineBound(ConnectionRecord r) {
+        TlsState t = r.tlsOrNull();
+        return t != null && t.engineBound;
+    }
+
     /**
      * The JDK HttpClient opened HTTP/2 stream {@code streamId} on {@code r} (null: not a connection connscope
      * knows): counted as a request, unless the connection's frames are followed.
      */
     void onHttp2Stream(ConnectionRecord r, int streamId) {
-        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null || r.engineBound) {
+        if (r == null || r.state != ConnectionState.OPEN || r.http2 != null || engineBound(r)) {
             // A connection whose frames are followed counts its streams from them: one count, not two. Its engine
             // may not have handed over the preface yet (another thread wraps it), but it will.
             return;

@@ -23,6 +23,7 @@ public final class ConnectionRecord {
     private static final VarHandle LAST_ACTIVITY;
     private static final VarHandle LAST_RECEIVED;
     private static final VarHandle HISTORY;
+    private static final VarHandle TLS;
 
     static {
         try {
@@ -32,6 +33,7 @@ public final class ConnectionRecord {
             LAST_ACTIVITY = lookup.findVarHandle(ConnectionRecord.class, "lastActivityNanos", long.class);
             LAST_RECEIVED = lookup.findVarHandle(ConnectionRecord.class, "lastReceivedNanos", long.class);
             HISTORY = lookup.findVarHandle(ConnectionRecord.class, "history", CloseInitiator.CloseHistory.class);
+            TLS = lookup.findVarHandle(ConnectionRecord.class, "tls", TlsState.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -88,16 +90,6 @@ public final class ConnectionRecord {
     volatile long connectedNanos;
     long closedAtMillis;
     long closedNanos;
-    /**
-     * An outbound TLS connection: nanoTime when its ClientHello was written, and when the client's last handshake
-     * flight was (see {@code ConnectionProtocols.noteClientHandshake}); 0 until seen.
-     */
-    volatile long tlsHelloNanos;
-    volatile long tlsHandshakeEndNanos;
-    /** Reads the server's first flight of an outbound TLS connection until it tells; null before and after. */
-    volatile io.connscope.agent.core.tls.ServerHelloScan tlsScan;
-    /** What that scan decided: one of ServerHelloScan's results ({@code UNDECIDED} until then). */
-    volatile int tlsResumption;
     /** Its pool held it idle before it carried any request: opened ahead of the requests that use it. */
     volatile boolean openedAhead;
 
@@ -142,35 +134,8 @@ public final class ConnectionRecord {
     volatile HttpConnectionTracker http;
     /** Set when the connection speaks HTTP/2, in the clear or inside TLS (its frames are followed). */
     volatile Http2ConnectionTracker http2;
-    /** Inside TLS: what the first plaintext showed (PROTOCOL_UNKNOWN until the JDK's SSLSocket is seen). */
-    volatile int tlsPlaintext;
-    /** The ClientHello random of a TLS connection, by which an SSLEngine finds it; null until seen. */
-    volatile io.connscope.agent.core.tls.ClientHelloKey helloKey;
-    /** A server read the ClientHello's 5-byte record header alone: the random comes with the next read. */
-    volatile boolean awaitingHelloBody;
-    /**
-     * A client's connection was found to be TLS from the server's handshake, read on another thread before this
-     * side's write of the ClientHello was reported: the next client-to-server bytes are that ClientHello.
-     */
-    volatile boolean awaitingClientHello;
-    /** An SSLEngine connscope follows met this connection: its plaintext, HTTP/2 frames included, will be seen. */
-    volatile boolean engineBound;
-    /**
-     * Views of the application's plaintext arrays, one per direction, reused for every TLS read and write of a
-     * JDK SSLSocket; made on first use, since most connections never need them. Each direction has one reader
-     * or writer at a time (the socket's own locks), which is all the reuse relies on.
-     */
-    private HeapBytes tlsReadBytes;
-    private HeapBytes tlsWriteBytes;
-
-    HeapBytes tlsView(boolean write) {
-        if (write) {
-            HeapBytes v = tlsWriteBytes;
-            return v != null ? v : (tlsWriteBytes = new HeapBytes());
-        }
-        HeapBytes v = tlsReadBytes;
-        return v != null ? v : (tlsReadBytes = new HeapBytes());
-    }
+    /** Set once the connection turns out to be TLS (see {@link #tls()}); null for the others. */
+    private volatile TlsState tls;
     String closeReason;
     /** The client pool the connection belongs to (opened inside its scope), or null. */
     volatile String pool;
@@ -318,17 +283,20 @@ public final class ConnectionRecord {
 
     /** nanoTime when an outbound TLS connection's ClientHello was written; 0 when not seen. */
     public long tlsHelloNanos() {
-        return tlsHelloNanos;
+        TlsState t = tls;
+        return t == null ? 0 : t.helloNanos;
     }
 
     /** nanoTime when an outbound TLS connection's client sent its last handshake flight; 0 when not seen. */
     public long tlsHandshakeEndNanos() {
-        return tlsHandshakeEndNanos;
+        TlsState t = tls;
+        return t == null ? 0 : t.handshakeEndNanos;
     }
 
     /** Whether an outbound TLS connection's handshake resumed a session; null when not known. */
     public Boolean tlsResumed() {
-        int r = tlsResumption;
+        TlsState t = tls;
+        int r = t == null ? io.connscope.agent.core.tls.ServerHelloScan.UNDECIDED : t.resumption;
         return r == io.connscope.agent.core.tls.ServerHelloScan.RESUMED ? Boolean.TRUE
                 : r == io.connscope.agent.core.tls.ServerHelloScan.FULL ? Boolean.FALSE : null;
     }
@@ -430,7 +398,7 @@ public final class ConnectionRecord {
         if (h != null) {
             return h.requests();
         }
-        return protocol == PROTOCOL_TLS && tlsPlaintext != PROTOCOL_OTHER ? null : 0;
+        return protocol == PROTOCOL_TLS && tlsPlaintext() != PROTOCOL_OTHER ? null : 0;
     }
 
     /**
@@ -527,5 +495,31 @@ public final class ConnectionRecord {
             }
         }
         return h;
+    }
+
+    /**
+     * The TLS state, made on first use: when the connection's bytes show TLS, or a JDK SSLSocket or an SSLEngine
+     * meets it. Two threads may come at once (a read and a write classifying it): one state wins, both use it.
+     */
+    TlsState tls() {
+        TlsState t = tls;
+        if (t == null) {
+            t = new TlsState();
+            if (!TLS.compareAndSet(this, null, t)) {
+                t = tls;
+            }
+        }
+        return t;
+    }
+
+    /** Inside TLS, what the first plaintext showed: PROTOCOL_UNKNOWN until a JDK SSLSocket's or SSLEngine's is seen. */
+    int tlsPlaintext() {
+        TlsState t = tls;
+        return t == null ? PROTOCOL_UNKNOWN : t.plaintext;
+    }
+
+    /** The TLS state, or null when the connection has not turned out to be TLS. */
+    TlsState tlsOrNull() {
+        return tls;
     }
 }

@@ -31,11 +31,11 @@ final class EngineRendezvous {
 
     /** The socket side of the rendezvous: the connection's ClientHello went by. */
     void onConnectionHello(ConnectionRecord r, ClientHelloKey key) {
-        r.helloKey = key;
+        r.tls().helloKey = key;
         Object engine = rendezvousOf(r.direction == Direction.OUTBOUND).meet(key, r);
         if (engine != null && !(engine instanceof ConnectionRecord)) {
             engines.putIfAbsent(engine, r);
-            r.engineBound = true;
+            r.tls().engineBound = true;
         }
     }
 
@@ -44,7 +44,7 @@ final class EngineRendezvous {
         Object other = rendezvousOf(client).meet(key, engine);
         if (other instanceof ConnectionRecord) {
             engines.putIfAbsent(engine, (ConnectionRecord) other);
-            ((ConnectionRecord) other).engineBound = true;
+            ((ConnectionRecord) other).tls().engineBound = true;
         }
     }
 
@@ -55,8 +55,10 @@ final class EngineRendezvous {
 
     /** {@code r} closed: no engine will meet it any more. */
     void forget(ConnectionRecord r) {
-        if (r.helloKey != null) {
-            rendezvousOf(r.direction == Direction.OUTBOUND).forget(r.helloKey);
+        TlsState t = r.tlsOrNull();
+        ClientHelloKey key = t == null ? null : t.helloKey;
+        if (key != null) {
+            rendezvousOf(r.direction == Direction.OUTBOUND).forget(key);
         }
     }
 

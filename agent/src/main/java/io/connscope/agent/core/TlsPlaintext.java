@@ -75,7 +75,7 @@ final class TlsPlaintext {
                 return;
             }
         }
-        if (r.state != ConnectionState.OPEN || r.tlsPlaintext == ConnectionRecord.PROTOCOL_OTHER && r.http == null) {
+        if (r.state != ConnectionState.OPEN || r.tlsPlaintext() == ConnectionRecord.PROTOCOL_OTHER && r.http == null) {
             return;
         }
         ByteBuffer[] plain = wrap ? in : out;
@@ -132,14 +132,14 @@ final class TlsPlaintext {
     void onTlsRead(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            protocols.lookPlain(r, r.tlsView(false), false, b, off, n);
+            protocols.lookPlain(r, r.tls().view(false), false, b, off, n);
         }
     }
 
     void onTlsWrite(Object tlsSocket, byte[] b, int off, int n) {
         ConnectionRecord r = tlsConnection(tlsSocket);
         if (r != null) {
-            protocols.lookPlain(r, r.tlsView(true), true, b, off, n);
+            protocols.lookPlain(r, r.tls().view(true), true, b, off, n);
             // The TLS records of this plaintext were written inside the call that just returned.
             // Its descriptor is found (through the socket's fields) only when a poll is due: once per reused request.
             if (protocols.staleCheckDue(r)) {
@@ -160,7 +160,7 @@ final class TlsPlaintext {
             // It is TLS, whatever its first bytes looked like to the socket layer.
             r.protocol = ConnectionRecord.PROTOCOL_TLS;
         }
-        return r.state == ConnectionState.OPEN && r.tlsPlaintext != ConnectionRecord.PROTOCOL_OTHER ? r : null;
+        return r.state == ConnectionState.OPEN && r.tlsPlaintext() != ConnectionRecord.PROTOCOL_OTHER ? r : null;
     }
 
     /** {@code r} closed: no engine will meet it any more. */

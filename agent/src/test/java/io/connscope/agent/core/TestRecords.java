@@ -63,8 +63,8 @@ public final class TestRecords {
 
     /** The record's TLS client handshake: its ClientHello and its last flight, so long after the connect started. */
     public static ConnectionRecord tlsHandshake(ConnectionRecord r, long helloAfterNanos, long endAfterNanos) {
-        r.tlsHelloNanos = r.openedNanos + helloAfterNanos;
-        r.tlsHandshakeEndNanos = r.openedNanos + endAfterNanos;
+        r.tls().helloNanos = r.openedNanos + helloAfterNanos;
+        r.tls().handshakeEndNanos = r.openedNanos + endAfterNanos;
         return r;
     }
 
