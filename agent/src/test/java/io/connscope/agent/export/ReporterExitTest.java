@@ -59,6 +59,19 @@ class ReporterExitTest {
         }
     }
 
+    /** A reporter feeding {@code export}, started: its worker running, its exit report not yet written. */
+    private static Reporter started(RecordingExport export) {
+        Reporter reporter = new Reporter(64, Reporter.ConsoleLevel.OFF, 0, null, false,
+                new PrintStream(OutputStream.nullOutputStream()), (registry, r) -> export, true, 0);
+        reporter.start(new ConnectionRegistry(100, SocketInspector.NONE, OS, r -> { }));
+        return reporter;
+    }
+
+    private static ConnectionRecord connection() {
+        return TestRecords.open(new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 8080),
+                Direction.OUTBOUND);
+    }
+
     private static HttpExchange request(int index) {
         return HttpExchange.ofHttp2Stream(index, 200, -1, null, System.currentTimeMillis(), null, null, -1);
     }
@@ -70,11 +83,8 @@ class ReporterExitTest {
     @Test
     void aCloseDuringTheExitReachesTheExporterAfterTheRequestsQueuedBeforeIt() throws Exception {
         RecordingExport export = new RecordingExport();
-        Reporter reporter = new Reporter(64, Reporter.ConsoleLevel.OFF, 0, null, false,
-                new PrintStream(OutputStream.nullOutputStream()), (registry, r) -> export, true, 0);
-        reporter.start(new ConnectionRegistry(100, SocketInspector.NONE, OS, r -> { }));
-        ConnectionRecord connection = TestRecords.open(new InetSocketAddress("127.0.0.1", 40000),
-                new InetSocketAddress("127.0.0.1", 8080), Direction.OUTBOUND);
+        Reporter reporter = started(export);
+        ConnectionRecord connection = connection();
 
         reporter.onRequest(connection, request(1));
         assertTrue(export.holding.await(10, TimeUnit.SECONDS), "the worker took the first request");
@@ -102,11 +112,8 @@ class ReporterExitTest {
     void whatIsQueuedAfterTheExitReportIsCountedAsDropped() throws Exception {
         RecordingExport export = new RecordingExport();
         export.release.countDown();
-        Reporter reporter = new Reporter(64, Reporter.ConsoleLevel.OFF, 0, null, false,
-                new PrintStream(OutputStream.nullOutputStream()), (registry, r) -> export, true, 0);
-        reporter.start(new ConnectionRegistry(100, SocketInspector.NONE, OS, r -> { }));
-        ConnectionRecord connection = TestRecords.open(new InetSocketAddress("127.0.0.1", 40001),
-                new InetSocketAddress("127.0.0.1", 8080), Direction.OUTBOUND);
+        Reporter reporter = started(export);
+        ConnectionRecord connection = connection();
         reporter.onRequest(connection, request(1));
         reporter.finish();
 
