@@ -276,14 +276,16 @@ class TraceSpansIT {
                 openers.put(q.spanId, q);
             }
         }
-        List<Span> outbound = connectionSpans(receiver, port, "outbound");
+        List<Span> outbound = connectionSpans(receiver, port, "outbound", connections);
         Set<String> connectionIds = outbound.stream().map(s -> attribute(s.getAttributesList(),
                 "connscope.connection.id")).collect(Collectors.toSet());
         String context = scenario + ": " + r.describe();
         assertEquals(connections.size(), connectionIds.size(), "outbound connections, " + context);
         assertFalse(openers.isEmpty(), context);
 
-        List<Span> connects = named(receiver, "socket connect 127.0.0.1:" + port);
+        // By the scenario's own client ports too: a later scenario's server can get the port an earlier one's had.
+        List<Span> connects = named(receiver, "socket connect 127.0.0.1:" + port).stream()
+                .filter(s -> connections.contains(port(s, "network.local.port"))).collect(Collectors.toList());
         List<Span> handshakes = named(receiver, "TLS client handshake 127.0.0.1").stream()
                 .filter(s -> openers.containsKey(hex(s.getParentSpanId()))).collect(Collectors.toList());
         assertEquals(openers.size(), connects.size(), "one connect span per connection opened by a sampled request, "
@@ -364,13 +366,15 @@ class TraceSpansIT {
     static void checkLinks(Fork.Result r, OtlpReceiver receiver, String scenario, String direction) {
         String port = scenarioLine(r, scenario).get("port");
         Set<String> expected = new TreeSet<>();
+        Set<Integer> clientPorts = new HashSet<>();
         for (Request q : requests(r, scenario)) {
+            clientPorts.add(q.localPort);
             if (q.sampled) {
                 expected.add(q.traceId + "/" + q.spanId + "#" + q.index);
             }
         }
         List<String> actual = new ArrayList<>();
-        for (Span s : connectionSpans(receiver, port, direction)) {
+        for (Span s : connectionSpans(receiver, port, direction, clientPorts)) {
             assertTrue(attribute(s.getAttributesList(), "connscope.http.request_links.dropped") == null);
             for (Span.Link l : s.getLinksList()) {
                 String index = attribute(l.getAttributesList(), "connscope.http.request.index");
@@ -412,6 +416,23 @@ class TraceSpansIT {
                 .filter(s -> port.equals(attribute(s.getAttributesList(), "server.port"))
                         && direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction")))
                 .collect(Collectors.toList());
+    }
+
+    /**
+     * The connection spans of a scenario's server port on the client ports its requests went out from (the local
+     * port outbound, the peer's inbound): a later scenario's server can get the port an earlier one's had.
+     */
+    private static List<Span> connectionSpans(OtlpReceiver receiver, String port, String direction,
+                                              Set<Integer> clientPorts) {
+        String attribute = direction.equals("outbound") ? "network.local.port" : "client.port";
+        return connectionSpans(receiver, port, direction).stream()
+                .filter(s -> clientPorts.contains(port(s, attribute))).collect(Collectors.toList());
+    }
+
+    /** A port attribute of {@code s}, or -1 when it has none. */
+    private static int port(Span s, String attribute) {
+        String value = attribute(s.getAttributesList(), attribute);
+        return value == null ? -1 : Integer.parseInt(value);
     }
 
     private static List<Span> named(OtlpReceiver receiver, String name) {

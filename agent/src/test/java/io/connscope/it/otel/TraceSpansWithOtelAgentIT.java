@@ -272,7 +272,9 @@ class TraceSpansWithOtelAgentIT {
         assertNotNull(port, scenario + context);
         transport(run, scenario, tls, context);
         String name = "socket connect 127.0.0.1:" + port;
-        List<Span> connects = receiver.spans().stream().filter(s -> s.getName().equals(name))
+        // By the scenario's own client ports too: a later scenario's server can get the port an earlier one's had.
+        List<Span> connects = receiver.spans().stream().filter(s -> s.getName().equals(name)
+                && portIn(s, "network.local.port", connections))
                 .collect(Collectors.toList());
         // Reactor Netty over TLS hands its first request to the engine before its last handshake flight reaches
         // the socket (2.7 ms before, seen): still the request that opened the connection.
@@ -283,8 +285,7 @@ class TraceSpansWithOtelAgentIT {
         String p = port;
         Map<String, String> firstRequests = new HashMap<>();
         for (Span s : receiver.spans()) {
-            if (p.equals(attribute(s.getAttributesList(), "server.port"))
-                    && "outbound".equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+            if (ofScenario(s, p, "outbound", connections)) {
                 for (Span.Link l : s.getLinksList()) {
                     if ("1".equals(attribute(l.getAttributesList(), "connscope.http.request.index"))) {
                         firstRequests.put(attribute(s.getAttributesList(), "connscope.connection.id"),
@@ -331,8 +332,7 @@ class TraceSpansWithOtelAgentIT {
             Set<String> linked = new HashSet<>();
             int links = 0;
             for (Span s : receiver.spans()) {
-                if (p.equals(attribute(s.getAttributesList(), "server.port"))
-                        && direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+                if (ofScenario(s, p, direction, connections)) {
                     for (Span.Link l : s.getLinksList()) {
                         if (attribute(l.getAttributesList(), "connscope.http.request.index") == null) {
                             continue; // a segment's link to the one it continues
@@ -364,6 +364,23 @@ class TraceSpansWithOtelAgentIT {
                         + "OpenTelemetry agent's server spans" + context);
             }
         }
+    }
+
+    /**
+     * Whether {@code s} is a connection span of the scenario: to or from its server's port, on one of the client
+     * ports its requests went out from (the client's local port outbound, the peer's inbound).
+     */
+    private static boolean ofScenario(Span s, String port, String direction, Set<Integer> clientPorts) {
+        if (!port.equals(attribute(s.getAttributesList(), "server.port"))
+                || !direction.equals(attribute(s.getAttributesList(), "connscope.connection.direction"))) {
+            return false;
+        }
+        return portIn(s, direction.equals("outbound") ? "network.local.port" : "client.port", clientPorts);
+    }
+
+    private static boolean portIn(Span s, String attribute, Set<Integer> ports) {
+        String port = attribute(s.getAttributesList(), attribute);
+        return port != null && ports.contains(Integer.valueOf(port));
     }
 
     /**
