@@ -193,7 +193,6 @@ public final class Bench {
         }
     }
 
-    /** The steps by the name {@code --only} takes, in order, with the rows each produces. */
     /** A positive number of JVM sets, or the usage error. */
     static int parseSets(String value) {
         try {
@@ -209,6 +208,7 @@ public final class Bench {
         return 0;
     }
 
+    /** The steps by the name {@code --only} takes, in order, with the rows each produces. */
     static final Map<String, Integer> STEPS = new java.util.LinkedHashMap<>();
 
     static {
