@@ -9,6 +9,7 @@ import io.connscope.agent.export.Reporter;
 import io.connscope.agent.export.otel.OtelActivation;
 import io.connscope.agent.export.otel.OtelExport;
 import io.connscope.agent.instrumentation.AdviceFailures;
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.apache.ApachePoolInstrumentation;
 import io.connscope.agent.instrumentation.asyncchannel.AsyncChannelOptionsInstrumentation;
@@ -33,7 +34,10 @@ import io.connscope.agent.instrumentation.sslsocket.SslSocketInstrumentation;
 import io.connscope.agent.jdk.JdkSocketInspector;
 import io.connscope.agent.jdk.NativeMemory;
 import io.connscope.bootstrap.SocketEvents;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.utility.JavaModule;
@@ -41,8 +45,6 @@ import net.bytebuddy.utility.JavaModule;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -135,7 +137,7 @@ final class Installer {
             System.setProperty("net.bytebuddy.nexus.disabled", "true");
         }
         List<SocketInstrumentation> enabled = new ArrayList<>();
-        Set<String> targets = new HashSet<>();
+        List<String> targets = new ArrayList<>();
         List<String> targetSuffixes = new ArrayList<>();
         for (SocketInstrumentation i : INSTRUMENTATIONS) {
             if (!disabled.contains(i.name())) {
@@ -144,10 +146,16 @@ final class Installer {
                 targetSuffixes.addAll(i.typeNameSuffixes());
             }
         }
-        AgentBuilder builder = new AgentBuilder.Default()
+        TargetNames names = new TargetNames(targets, targetSuffixes);
+        // Advice goes into methods a class declares, and adds none: the method graph of its whole hierarchy (each
+        // super type parsed) and the validation of members it does not add are work at every class it rewrites.
+        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy()
+                .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
+                .with(TypeValidation.DISABLED))
                 // Socket classes may be loaded already (used before premain, or at attach): rewrite them in place.
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(new LoadedTargets(targets, targetSuffixes))
+                .with(names.loaded())
+                .with(names.loading())
                 // Retransformation may not add fields or methods; inlined advice needs neither.
                 .disableClassFormatChanges()
                 // The default ignores the boot loader's classes, which are exactly the ones we instrument.
@@ -155,51 +163,11 @@ final class Installer {
                 .with(new ErrorListener());
         for (SocketInstrumentation i : enabled) {
             builder = builder.type(i.type())
-                    .transform(i.advise(new AgentBuilder.Transformer.ForAdvice()
+                    .transform(i.advise(new AdviceList(new AgentBuilder.Transformer.ForAdvice()
                             .include(Installer.class.getClassLoader())
-                            .withExceptionHandler(AdviceFailures.HANDLER)));
+                            .withExceptionHandler(AdviceFailures.HANDLER))));
         }
         return builder;
-    }
-
-    /**
-     * The loaded classes to consider rewriting in place: those with a target's name, or a name that ends like a
-     * relocated copy of one (a few {@code endsWith} per loaded class). Byte Buddy's default offers every loaded class
-     * to every matcher (a type description, a module and a modifiability check each), which took about 50 ms of a
-     * trivial main's start with the agent, to find none at premain. The matchers still decide: a class found here by
-     * its name suffix alone is rewritten only if it has the structure its instrumentation asks for.
-     */
-    static final class LoadedTargets implements AgentBuilder.RedefinitionStrategy.DiscoveryStrategy {
-        private final Set<String> names;
-        private final String[] suffixes;
-
-        LoadedTargets(Set<String> names, List<String> suffixes) {
-            this.names = names;
-            this.suffixes = suffixes.toArray(new String[0]);
-        }
-
-        @Override
-        public Iterable<Iterable<Class<?>>> resolve(Instrumentation instrumentation) {
-            List<Class<?>> loaded = new ArrayList<>();
-            for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-                if (isTarget(type.getName())) {
-                    loaded.add(type);
-                }
-            }
-            return Collections.singletonList(loaded);
-        }
-
-        boolean isTarget(String name) {
-            if (names.contains(name)) {
-                return true;
-            }
-            for (String suffix : suffixes) {
-                if (name.endsWith(suffix)) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     /** Says once per type, on stderr, when a JDK class could not be instrumented, instead of failing silently. */

@@ -1,6 +1,5 @@
 package io.connscope.agent.instrumentation;
 
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -45,6 +44,6 @@ public interface SocketInstrumentation {
         return type;
     }
 
-    /** Adds this instrumentation's advice to {@code transformer}. */
-    AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer);
+    /** Adds this instrumentation's advice to {@code advice}, and returns it. */
+    AdviceList advise(AdviceList advice);
 }

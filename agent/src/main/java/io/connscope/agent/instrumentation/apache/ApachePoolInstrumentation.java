@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.apache;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -61,7 +61,7 @@ public final class ApachePoolInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("closeIdle").and(takesArguments(1)).and(isDeclaredBy(namedOneOf(MANAGER_5, ASYNC_MANAGER_5))),

@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.connectfailure;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.io.IOException;
@@ -36,7 +36,7 @@ public final class ConnectExceptionInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         return transformer.advice(isStatic().and(namedOneOf("of", "ioException")).and(takesArguments(2))
                         .and(takesArgument(0, IOException.class)),
                 getClass().getName() + "$WrapAdvice");

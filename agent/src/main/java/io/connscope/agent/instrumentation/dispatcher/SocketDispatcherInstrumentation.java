@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.dispatcher;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.io.FileDescriptor;
@@ -37,7 +37,7 @@ public final class SocketDispatcherInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("read").and(takesArgument(0, FileDescriptor.class)).and(returns(int.class)), self + "$ReadAdvice")

@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.httpclient;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -30,7 +30,7 @@ public final class Http2StreamInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         return transformer.advice(named("putStream").and(takesArguments(2)).and(takesArgument(1, int.class)),
                 getClass().getName() + "$PutStreamAdvice");
     }

@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.httpclient;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -40,7 +40,7 @@ public final class HttpClientPoolInstrumentation implements SocketInstrumentatio
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(isDeclaredBy(named(PLAIN)).and(named("connectAsync")).and(takesArguments(1)), self + "$ConnectAdvice")

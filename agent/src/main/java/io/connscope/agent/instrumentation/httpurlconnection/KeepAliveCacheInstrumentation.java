@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.httpurlconnection;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.agent.instrumentation.pool.PoolAdvice;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -39,7 +39,7 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(isDeclaredBy(named(CLIENT)).and(named("openServer")).and(takesArguments(0)), self + "$OpenServerAdvice")

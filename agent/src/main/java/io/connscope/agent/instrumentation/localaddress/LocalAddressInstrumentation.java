@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.localaddress;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.io.FileDescriptor;
@@ -36,7 +36,7 @@ public final class LocalAddressInstrumentation implements SocketInstrumentation 
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         return transformer.advice(isStatic().and(named("localAddress")).and(takesArguments(FileDescriptor.class))
                 .and(returns(InetSocketAddress.class)), getClass().getName() + "$LocalAddressAdvice");
     }

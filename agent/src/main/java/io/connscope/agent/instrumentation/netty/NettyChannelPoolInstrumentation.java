@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.netty;
 
 import io.connscope.agent.instrumentation.Relocated;
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -45,7 +45,7 @@ public final class NettyChannelPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("notifyConnect").and(takesArguments(2)), self + "$ConnectedAdvice")

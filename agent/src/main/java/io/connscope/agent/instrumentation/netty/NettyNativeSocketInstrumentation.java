@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.netty;
 
 import io.connscope.agent.instrumentation.Relocated;
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
@@ -83,7 +83,7 @@ public final class NettyNativeSocketInstrumentation implements SocketInstrumenta
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("connect").and(takesArguments(SocketAddress.class)).and(isDeclaredBy(netty(SOCKET))),

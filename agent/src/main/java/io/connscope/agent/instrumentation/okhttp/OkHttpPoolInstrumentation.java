@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.okhttp;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -44,7 +44,7 @@ public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("put").and(takesArguments(1)), self + "$PutAdvice")

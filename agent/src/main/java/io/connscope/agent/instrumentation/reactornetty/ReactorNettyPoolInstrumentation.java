@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.reactornetty;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -48,7 +48,7 @@ public final class ReactorNettyPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 // 1.0.x: createPool(TransportConfig, PoolFactory, SocketAddress, AddressResolverGroup);

@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.socketchannel;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.io.FileDescriptor;
@@ -39,7 +39,7 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("connect").and(takesArguments(SocketAddress.class)), self + "$ConnectAdvice")

@@ -1,9 +1,9 @@
 package io.connscope.agent.instrumentation.sslengine;
 
 import io.connscope.agent.instrumentation.Relocated;
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -62,7 +62,7 @@ public final class OpenSslEngineInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         return transformer
                 .advice(named("wrap").and(takesArguments(ByteBuffer[].class, int.class, int.class, ByteBuffer.class)),
                         getClass().getName() + "$WrapAdvice")

@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.sslengine;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.nio.ByteBuffer;
@@ -31,7 +31,7 @@ public final class SslEngineInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("wrap").and(takesArguments(ByteBuffer[].class, int.class, int.class, ByteBuffer[].class,

@@ -1,8 +1,8 @@
 package io.connscope.agent.instrumentation.sslsocket;
 
+import io.connscope.agent.instrumentation.AdviceList;
 import io.connscope.agent.instrumentation.SocketInstrumentation;
 import io.connscope.bootstrap.SocketEvents;
-import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 import java.util.List;
@@ -30,7 +30,7 @@ public final class SslSocketInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AgentBuilder.Transformer.ForAdvice advise(AgentBuilder.Transformer.ForAdvice transformer) {
+    public AdviceList advise(AdviceList transformer) {
         String self = getClass().getName();
         return transformer
                 .advice(named("read").and(takesArguments(byte[].class, int.class, int.class)), self + "$ReadAdvice")
