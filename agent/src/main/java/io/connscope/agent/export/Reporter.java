@@ -19,7 +19,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Set;
@@ -87,21 +86,8 @@ public final class Reporter implements ConnectionListener {
     /** Started with the reporter; null when off or not on Linux. */
     private volatile KernelSampler kernel;
     private BufferedWriter events;
-    /** connscope.report.file: the HTML report written at exit; null for none. */
-    private Path reportFile;
-    /** Every connection and request line, for the HTML report at exit: a temporary file, not the heap. */
-    private Path spool;
-    private BufferedWriter spoolOut;
-    /** Set once the spool could not be made or written: not tried again. */
-    private boolean spoolFailed;
-    /**
-     * Most bytes the report's lines take on disk: a long-running JVM (the demo's --loop, a service) would otherwise
-     * fill the disk, and a browser does not open a page much larger anyway (100,000 connections are some 70 MB).
-     */
-    static final long SPOOL_LIMIT_BYTES = 256L << 20;
-    private long spoolBytes;
-    /** Connection and request lines past {@link #SPOOL_LIMIT_BYTES}, left out of the report and said at exit. */
-    private long spoolLeftOut;
+    /** connscope.report.file's lines, and the page made of them at exit. */
+    private final ReportSpool spool;
     private volatile boolean stopping;
     /** Set (under this object's lock) once the exit report is written and the file closed. */
     private volatile boolean exitWritten;
@@ -138,6 +124,7 @@ public final class Reporter implements ConnectionListener {
         this.summaryIntervalNanos = TimeUnit.SECONDS.toNanos(summaryIntervalSeconds);
         this.eventsFile = eventsFile;
         this.out = out;
+        this.spool = new ReportSpool(out);
     }
 
     /**
@@ -154,44 +141,14 @@ public final class Reporter implements ConnectionListener {
      * draws them.
      */
     public void reportTo(Path file) {
-        reportFile = file;
+        spool.reportTo(file);
         wantsRequests = true;
-    }
-
-    /**
-     * The HTML report's file: connscope.report.file, or the one an application asked for through
-     * {@link ConnectionFeed#requestReport} (the demo); null for none.
-     */
-    private Path reportTarget() {
-        if (reportFile != null) {
-            return reportFile;
-        }
-        String requested = ConnectionFeed.reportFile();
-        return requested == null ? null : Paths.get(requested);
-    }
-
-    /** A temporary file for the report's lines; false (and one line on the console) when there can be none. */
-    private boolean openSpool(Path target) {
-        try {
-            spool = Files.createTempFile("connscope-report-", ".jsonl");
-            spool.toFile().deleteOnExit();
-            spoolOut = PlainFiles.writer(spool, StandardCharsets.UTF_8);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            out.println("connscope: cannot keep the lines for the HTML report '" + target + "': " + e + "; no report");
-            spool = null;
-            spoolFailed = true;
-            return false;
-        }
     }
 
     /** Opens the events file and starts the worker thread and the shutdown hook. */
     public void start(ConnectionRegistry registry) {
         this.registry = registry;
-        if (reportFile != null) {
-            ConnectionFeed.configureReport(reportFile.toString());
-            openSpool(reportFile);
-        }
+        spool.start();
         if (eventsFile != null) {
             try {
                 Path parent = eventsFile.toAbsolutePath().getParent();
@@ -396,7 +353,7 @@ public final class Reporter implements ConnectionListener {
                 exitWritten = true;
                 discardQueued();
             }
-            writeReport(openAtExit.size(), droppedBefore);
+            spool.writeReport(registry, kernel, reported, failed, openAtExit.size(), droppedBefore);
         }
         // Outside the lock: application threads closing sockets during the exit take it, and must not wait for
         // the exporter's flush. Nothing else feeds the exporter once exitWritten is set.
@@ -459,7 +416,7 @@ public final class Reporter implements ConnectionListener {
         TelemetryExport export = this.export;
         if (item instanceof RequestEvent) {
             RequestEvent e = (RequestEvent) item;
-            if (wantsSpool() | requestEvents) {
+            if (spool.wantsSpool() | requestEvents) {
                 writeLine(ConnectionJson.toJson(e.connection, e.exchange), requestEvents);
             }
             if (export != null) {
@@ -482,7 +439,7 @@ public final class Reporter implements ConnectionListener {
             k.onClosed(r);
         }
         // Not short-circuited: the report's file opens with the first line it wants, whatever else wants one.
-        boolean json = wantsSpool() | events != null | ConnectionFeed.active();
+        boolean json = spool.wantsSpool() | events != null | ConnectionFeed.active();
         // The clock only for the lines that print it (a churning JVM reports thousands of closes a second).
         long now = console == ConsoleLevel.CONNECTIONS || json ? System.nanoTime() : 0;
         if (console == ConsoleLevel.CONNECTIONS) {
@@ -514,34 +471,9 @@ public final class Reporter implements ConnectionListener {
         }
     }
 
-    /** Whether the HTML report's lines are kept; opens their file once a report is asked for. */
-    private boolean wantsSpool() {
-        if (spoolOut != null) {
-            return true;
-        }
-        if (spoolFailed || spool != null) {
-            return false;
-        }
-        Path target = reportTarget();
-        return target != null && openSpool(target);
-    }
-
     /** To the HTML report's lines, and to the events file when {@code toEvents}. */
     private void writeLine(String json, boolean toEvents) {
-        if (wantsSpool() && spoolBytes + json.length() + 1 > SPOOL_LIMIT_BYTES) {
-            spoolLeftOut++;
-        } else if (spoolOut != null) {
-            try {
-                spoolBytes += json.length() + 1;
-                spoolOut.write(json);
-                spoolOut.write('\n');
-            } catch (IOException e) {
-                out.println("connscope: cannot keep the lines for the HTML report: " + e + "; no report");
-                closeSpool();
-                spool = null;
-                spoolFailed = true;
-            }
-        }
+        spool.write(json);
         if (events != null && toEvents) {
             try {
                 events.write(json);
@@ -571,62 +503,6 @@ public final class Reporter implements ConnectionListener {
             } catch (IOException e) {
                 out.println("connscope: cannot write to " + eventsFile + ": " + e + "; JSON Lines output is off");
                 closeEvents();
-            }
-        }
-    }
-
-    private void closeSpool() {
-        if (spoolOut != null) {
-            try {
-                spoolOut.close();
-            } catch (IOException ignored) {
-                // Then the report is written from what reached the file.
-            }
-            spoolOut = null;
-        }
-    }
-
-    /**
-     * connscope.report.file: the page from the lines kept, plus what only this JVM knows (the summary's counts and
-     * the kernel's last view). One line on the console says where it is, or why there is none.
-     */
-    private void writeReport(long openAtExit, long droppedAtExit) {
-        Path lines = spool;
-        Path reportFile = reportTarget();
-        if (reportFile == null || lines == null) {
-            return;
-        }
-        closeSpool();
-        try {
-            KernelSampler k = kernel;
-            String summaryLine = io.connscope.agent.report.RunSummary.summaryLine(
-                    System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-                            + " (" + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")",
-                    ProcessHandle.current().pid(), Instant.now().toString(), reported - failed, openAtExit, failed,
-                    registry.trackedSockets(), registry.untracked(), droppedAtExit, SocketEvents.adviceFailures(),
-                    k == null ? null : k.latest());
-            Path parent = reportFile.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            io.connscope.agent.report.HtmlReport.Written w;
-            try (java.io.BufferedReader in = PlainFiles.reader(lines, StandardCharsets.UTF_8);
-                 BufferedWriter page = PlainFiles.writer(reportFile, StandardCharsets.UTF_8)) {
-                w = io.connscope.agent.report.HtmlReport.write(in, List.of(
-                        io.connscope.agent.report.RunSummary.reportLine("this JVM, at exit", Instant.now().toString()),
-                        summaryLine), page);
-            }
-            out.println("connscope: HTML report of " + w.connections + " connections written to "
-                    + reportFile.toAbsolutePath() + (spoolLeftOut == 0 ? "" : "; " + spoolLeftOut
-                    + " later connection and request lines left out (the report keeps at most "
-                    + (SPOOL_LIMIT_BYTES >> 20) + " MB of them)"));
-        } catch (IOException | RuntimeException e) {
-            out.println("connscope: cannot write the HTML report '" + reportFile + "': " + e);
-        } finally {
-            try {
-                Files.deleteIfExists(lines);
-            } catch (IOException ignored) {
-                // deleteOnExit is still set.
             }
         }
     }
