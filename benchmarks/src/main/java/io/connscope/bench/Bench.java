@@ -216,7 +216,7 @@ public final class Bench {
         STEPS.put("jdk-server", 2);
         STEPS.put("grpc", 2);
         STEPS.put("clients", 3);
-        STEPS.put("spring", 6);
+        STEPS.put("spring", 7);
         STEPS.put("startup", 1);
         STEPS.put("attach", 1);
         STEPS.put("memory", 1);
@@ -572,7 +572,7 @@ public final class Bench {
                 millis.add(round, v, hello(v));
             }
         }
-        report.startup(millis, 300);
+        report.startup("Startup: trivial main, process start to exit", millis, 300);
     }
 
     private double hello(Variant v) throws Exception {

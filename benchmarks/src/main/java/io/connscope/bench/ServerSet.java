@@ -39,6 +39,11 @@ final class ServerSet implements AutoCloseable {
         return Integer.parseInt(servers.get(v).ready.group(1));
     }
 
+    /** Group {@code group} of what {@code v}'s server printed to say it was ready. */
+    String ready(Variant v, int group) {
+        return servers.get(v).ready.group(group);
+    }
+
     long pid(Variant v) {
         return servers.get(v).process.pid();
     }

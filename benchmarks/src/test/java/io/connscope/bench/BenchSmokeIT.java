@@ -58,10 +58,18 @@ class BenchSmokeIT {
                 "Spring Boot keep-alive", "Spring Boot outbound call", "Spring Boot churn",
                 "Spring Boot keep-alive: `GET /` (Tomcat) under `wrk -t1 -c8`: CPU per request",
                 "Keep-alive server: demo server under `wrk -t1 -c8`: CPU per request",
-                "gRPC unary: grpc-java client and server JVMs, both with the agent, 8 calls in flight: CPU per request", "Startup", "Attach", "Memory", "Agent jar size",
+                "gRPC unary: grpc-java client and server JVMs, both with the agent, 8 calls in flight: CPU per request", "Startup: trivial main",
+                "Startup: Spring Boot application", "Attach", "Memory", "Agent jar size",
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose",
                 "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
+        }
+        // The Spring Boot application's own count of its start's CPU time, in each variant: some seconds.
+        String springStart = rows.stream().filter(r -> r.startsWith("| Startup: Spring Boot")).findFirst().orElseThrow();
+        String[] startCells = springStart.split("\\|");
+        for (int i = 2; i <= 4; i++) {
+            double millis = Double.parseDouble(startCells[i].trim().replace(" ms", ""));
+            assertTrue(millis > 100 && millis < 180_000, "a Spring Boot start of " + millis + " ms: " + springStart);
         }
         // Every throughput workload has its CPU per request, for all three variants.
         List<String> cpu = table(lines, "| CPU per request |");

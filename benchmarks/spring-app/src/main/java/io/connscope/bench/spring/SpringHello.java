@@ -18,7 +18,8 @@ import org.springframework.web.client.RestClient;
  * The benchmark suite's Spring Boot application (Tomcat): {@code GET /} answers "Hello there!"; {@code GET /call}
  * asks the downstream server ({@code --downstream=http://127.0.0.1:PORT/}, nginx in the suite) through a
  * {@link RestClient} on Apache HttpClient 5 with a pooling connection manager, and answers with the length of what
- * it got. Prints {@code serving http://127.0.0.1:PORT/} once Tomcat listens.
+ * it got. Prints {@code serving http://127.0.0.1:PORT/ cpu_ms=N} once Tomcat listens, N the CPU time its process
+ * has used until then.
  */
 @SpringBootApplication
 @RestController
@@ -58,7 +59,11 @@ public class SpringHello {
 
     @EventListener
     public void serving(WebServerInitializedEvent event) {
-        System.out.println("serving http://127.0.0.1:" + event.getWebServer().getPort() + "/");
+        // The process's CPU time (all its threads, as the kernel counts it), not the time since it started: the
+        // benchmark starts its JVMs on one CPU one after the other, and one still compiling would slow the next.
+        long cpuMillis = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis)
+                .orElse(-1L);
+        System.out.println("serving http://127.0.0.1:" + event.getWebServer().getPort() + "/ cpu_ms=" + cpuMillis);
         System.out.flush();
     }
 }
