@@ -21,8 +21,9 @@ public interface SocketInstrumentation {
     String name();
 
     /**
-     * The binary names of the types it instruments. Also what the installer looks for among the classes already
-     * loaded (to rewrite them in place), instead of having Byte Buddy match every loaded class (50 ms of the start).
+     * The binary names of the types it instruments. With {@link #typeNameSuffixes}, the only classes Byte Buddy is
+     * shown, loaded already (to rewrite them in place) or loading: it would otherwise describe and match every class
+     * the application loads.
      */
     List<String> typeNames();
 

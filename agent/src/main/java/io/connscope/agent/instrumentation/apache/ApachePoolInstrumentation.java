@@ -61,9 +61,9 @@ public final class ApachePoolInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("closeIdle").and(takesArguments(1)).and(isDeclaredBy(namedOneOf(MANAGER_5, ASYNC_MANAGER_5))),
                         PoolAdvice.IdleSweep.class.getName())
                 .advice(named("closeIdleConnections").and(takesArguments(2)).and(isDeclaredBy(named(MANAGER_4))),

@@ -30,9 +30,9 @@ public final class AsyncChannelOptionsInstrumentation implements SocketInstrumen
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("setOption").and(takesArguments(SocketOption.class, Object.class)), self + "$OptionAdvice")
                 .advice(named("shutdownOutput").and(takesArguments(0)), self + "$ShutdownOutputAdvice");
     }

@@ -34,9 +34,9 @@ public final class AsyncServerSocketChannelInstrumentation implements SocketInst
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("implAccept").and(takesArguments(2)), self + "$ImplAcceptAdvice")
                 .advice(named("finishAccept").and(takesArgument(0, FileDescriptor.class))
                         .and(takesArgument(1, InetSocketAddress.class)), self + "$FinishAcceptAdvice")

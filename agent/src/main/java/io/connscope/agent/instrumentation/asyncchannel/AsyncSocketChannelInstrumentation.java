@@ -34,9 +34,9 @@ public final class AsyncSocketChannelInstrumentation implements SocketInstrument
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("implConnect").and(takesArgument(0, SocketAddress.class)), self + "$ImplConnectAdvice")
                 .advice(named("finishConnect").and(takesArguments(boolean.class)), self + "$FinishConnectAdvice")
                 .advice(named("setConnected").and(takesArguments(0)), self + "$SetConnectedAdvice")

@@ -36,8 +36,8 @@ public final class ConnectExceptionInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
-        return transformer.advice(isStatic().and(namedOneOf("of", "ioException")).and(takesArguments(2))
+    public AdviceList advise(AdviceList advice) {
+        return advice.advice(isStatic().and(namedOneOf("of", "ioException")).and(takesArguments(2))
                         .and(takesArgument(0, IOException.class)),
                 getClass().getName() + "$WrapAdvice");
     }

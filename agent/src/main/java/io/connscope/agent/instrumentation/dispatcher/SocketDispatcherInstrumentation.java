@@ -37,9 +37,9 @@ public final class SocketDispatcherInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("read").and(takesArgument(0, FileDescriptor.class)).and(returns(int.class)), self + "$ReadAdvice")
                 .advice(named("readv").and(takesArgument(0, FileDescriptor.class)).and(returns(long.class)), self + "$ReadvAdvice")
                 .advice(named("write").and(takesArgument(0, FileDescriptor.class)).and(returns(int.class)), self + "$WriteAdvice")

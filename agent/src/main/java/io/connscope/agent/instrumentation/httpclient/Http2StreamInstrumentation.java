@@ -30,8 +30,8 @@ public final class Http2StreamInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
-        return transformer.advice(named("putStream").and(takesArguments(2)).and(takesArgument(1, int.class)),
+    public AdviceList advise(AdviceList advice) {
+        return advice.advice(named("putStream").and(takesArguments(2)).and(takesArgument(1, int.class)),
                 getClass().getName() + "$PutStreamAdvice");
     }
 

@@ -40,9 +40,9 @@ public final class HttpClientPoolInstrumentation implements SocketInstrumentatio
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(isDeclaredBy(named(PLAIN)).and(named("connectAsync")).and(takesArguments(1)), self + "$ConnectAdvice")
                 .advice(isDeclaredBy(named(POOL)).and(named("returnToPool")).and(takesArguments(3)), self + "$ReturnAdvice")
                 .advice(isDeclaredBy(named(POOL)).and(named("getConnection")).and(takesArguments(3)), PoolAdvice.HandOut.class.getName())

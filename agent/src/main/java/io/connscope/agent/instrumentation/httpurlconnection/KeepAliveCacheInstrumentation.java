@@ -39,9 +39,9 @@ public final class KeepAliveCacheInstrumentation implements SocketInstrumentatio
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(isDeclaredBy(named(CLIENT)).and(named("openServer")).and(takesArguments(0)), self + "$OpenServerAdvice")
                 .advice(isDeclaredBy(named(CACHE)).and(named("put")).and(takesArguments(3)), self + "$PutAdvice")
                 .advice(isDeclaredBy(named(CACHE)).and(named("get")).and(takesArguments(2)), PoolAdvice.HandOut.class.getName())

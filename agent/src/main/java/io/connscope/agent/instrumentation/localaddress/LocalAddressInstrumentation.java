@@ -36,8 +36,8 @@ public final class LocalAddressInstrumentation implements SocketInstrumentation 
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
-        return transformer.advice(isStatic().and(named("localAddress")).and(takesArguments(FileDescriptor.class))
+    public AdviceList advise(AdviceList advice) {
+        return advice.advice(isStatic().and(named("localAddress")).and(takesArguments(FileDescriptor.class))
                 .and(returns(InetSocketAddress.class)), getClass().getName() + "$LocalAddressAdvice");
     }
 

@@ -45,9 +45,9 @@ public final class NettyChannelPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("notifyConnect").and(takesArguments(2)), self + "$ConnectedAdvice")
                 .advice(named("notifyHealthCheck").and(takesArguments(3)), self + "$CheckedAdvice")
                 .advice(named("offerChannel").and(takesArguments(1)), self + "$OfferAdvice")

@@ -83,9 +83,9 @@ public final class NettyNativeSocketInstrumentation implements SocketInstrumenta
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("connect").and(takesArguments(SocketAddress.class)).and(isDeclaredBy(netty(SOCKET))),
                         self + "$ConnectAdvice")
                 .advice(named("finishConnect").and(takesArguments(0)).and(isDeclaredBy(netty(SOCKET))),

@@ -44,9 +44,9 @@ public final class OkHttpPoolInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("put").and(takesArguments(1)), self + "$PutAdvice")
                 .advice(named("connectionBecameIdle").and(takesArguments(1)), self + "$IdleAdvice")
                 .advice(namedOneOf("cleanup", "closeConnections").and(takesArguments(long.class)), self + "$SweepAdvice");

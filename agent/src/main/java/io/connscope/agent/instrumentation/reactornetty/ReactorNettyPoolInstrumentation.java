@@ -48,9 +48,9 @@ public final class ReactorNettyPoolInstrumentation implements SocketInstrumentat
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 // 1.0.x: createPool(TransportConfig, PoolFactory, SocketAddress, AddressResolverGroup);
                 // 1.1+ also createPool(String id, TransportConfig, PoolFactory, ...) with 5 or 6 arguments.
                 .advice(named("createPool").and(takesArguments(4)).and(isDeclaredBy(named(PROVIDER))),

@@ -32,9 +32,9 @@ public final class ServerSocketChannelInstrumentation implements SocketInstrumen
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("finishAccept").and(takesArguments(FileDescriptor.class, SocketAddress.class)), self + "$FinishAcceptAdvice")
                 .advice(named("implCloseSelectableChannel").and(takesArguments(0)), self + "$CloseAdvice")
                 .advice(named("setOption").and(takesArguments(SocketOption.class, Object.class)), self + "$OptionAdvice");

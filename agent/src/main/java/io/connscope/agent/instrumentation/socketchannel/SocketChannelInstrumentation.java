@@ -39,9 +39,9 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("connect").and(takesArguments(SocketAddress.class)), self + "$ConnectAdvice")
                 .advice(named("blockingConnect").and(takesArguments(SocketAddress.class, long.class)), self + "$BlockingConnectAdvice")
                 .advice(named("finishConnect").and(takesArguments(0)), self + "$FinishConnectAdvice")

@@ -34,9 +34,9 @@ public final class NioSocketImplInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("connect").and(takesArguments(SocketAddress.class, int.class)), self + "$ConnectAdvice")
                 .advice(named("accept").and(takesArguments(SocketImpl.class)), self + "$AcceptAdvice")
                 .advice(named("close").and(takesArguments(0)), self + "$CloseAdvice")

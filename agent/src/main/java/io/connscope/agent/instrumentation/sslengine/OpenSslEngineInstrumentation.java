@@ -62,8 +62,8 @@ public final class OpenSslEngineInstrumentation implements SocketInstrumentation
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
-        return transformer
+    public AdviceList advise(AdviceList advice) {
+        return advice
                 .advice(named("wrap").and(takesArguments(ByteBuffer[].class, int.class, int.class, ByteBuffer.class)),
                         getClass().getName() + "$WrapAdvice")
                 // The same form as the JDK engine's: the same advice.

@@ -31,9 +31,9 @@ public final class SslEngineInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("wrap").and(takesArguments(ByteBuffer[].class, int.class, int.class, ByteBuffer[].class,
                         int.class, int.class)), self + "$WrapAdvice")
                 .advice(named("unwrap").and(takesArguments(ByteBuffer[].class, int.class, int.class, ByteBuffer[].class,

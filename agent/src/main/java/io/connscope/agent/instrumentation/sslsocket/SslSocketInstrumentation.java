@@ -30,9 +30,9 @@ public final class SslSocketInstrumentation implements SocketInstrumentation {
     }
 
     @Override
-    public AdviceList advise(AdviceList transformer) {
+    public AdviceList advise(AdviceList advice) {
         String self = getClass().getName();
-        return transformer
+        return advice
                 .advice(named("read").and(takesArguments(byte[].class, int.class, int.class)), self + "$ReadAdvice")
                 .advice(named("write").and(takesArguments(byte[].class, int.class, int.class)), self + "$WriteAdvice");
     }
