@@ -16,8 +16,8 @@ import java.util.List;
  * An instrumentation's advice: which methods get which advice class. As a transformer, it hands Byte Buddy only
  * the advice for methods the class being rewritten declares. Byte Buddy's {@code ForAdvice} reads and resolves
  * every advice class it holds for every class it rewrites, whether or not that class has a method to put it in: an
- * instrumentation of eleven Apache HttpClient classes with thirteen advice classes read 143 of them, about 140 ms of
- * a Spring Boot service's start.
+ * instrumentation of eleven Apache HttpClient classes with thirteen advice classes read 143 of them at a Spring
+ * Boot service's start, where 13 do.
  */
 public final class AdviceList implements AgentBuilder.Transformer {
 
