@@ -118,12 +118,12 @@ public final class KernelSampler {
         } catch (InterruptedException e) {
             return;
         }
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        boolean cpuTime = threads.isCurrentThreadCpuTimeSupported();
+        ThreadCpuClock clock = new ThreadCpuClock();
+        boolean cpuTime = clock.nanos() >= 0;
         while (true) {
             // CPU time (user and system: most of a sample is the kernel formatting the rows), not wall time, which a
             // busy machine stretches.
-            long started = cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime();
+            long started = cpuTime ? clock.nanos() : System.nanoTime();
             try {
                 sample(open.get());
             } catch (Throwable t) {
@@ -132,7 +132,8 @@ public final class KernelSampler {
                     out.println("connscope: kernel view sample failed (reported once, sampling goes on): " + t);
                 }
             }
-            long took = (cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - started;
+            long ended = cpuTime ? clock.nanos() : System.nanoTime();
+            long took = started < 0 || ended < 0 ? 0 : ended - started;
             KernelSnapshot last = latest;
             long lastRows = last == null ? 0 : last.rows;
             long sleep = nextSleepNanos(intervalNanos, took);
