@@ -84,8 +84,7 @@ class AttachIT {
 
     @Test
     void attachTracesWhatTheJvmDoesAfterwardsAndASecondAttachIsRefused() throws Exception {
-        Path events = Files.createTempFile("connscope-attach-", ".jsonl");
-        Files.delete(events);
+        Path events = Fork.newEventsFile("connscope-attach-");
         try (RunningTarget target = new RunningTarget()) {
             String pid = target.pid;
 
@@ -151,8 +150,7 @@ class AttachIT {
      */
     @Test
     void attachOptionsNameAConfigFileAndRankAboveIt() throws Exception {
-        Path events = Files.createTempFile("connscope-attach-", ".jsonl");
-        Files.delete(events);
+        Path events = Fork.newEventsFile("connscope-attach-");
         Path file = Files.createTempFile("connscope-attach-", ".properties");
         Files.write(file, ("events.file=" + events + "\nconsole=off\ncolour=blue\nqueue.size=5\n")
                 .getBytes(StandardCharsets.UTF_8));

@@ -34,6 +34,18 @@ public final class Fork {
         return Paths.get(required("connscope.test.classes"));
     }
 
+    /**
+     * A path for a fork's events file, not there yet (the agent creates it): under the build's {@code target/}, next
+     * to the test classes, so that test runs leave nothing behind in the system's temporary directory.
+     */
+    public static Path newEventsFile(String prefix) throws IOException {
+        Path dir = testClasses().toAbsolutePath().getParent().resolve("it-events");
+        Files.createDirectories(dir);
+        Path events = Files.createTempFile(dir, prefix, ".jsonl");
+        Files.delete(events);
+        return events;
+    }
+
     public static String java() {
         String java = System.getProperty("connscope.test.java");
         return java == null || java.isEmpty() ? Paths.get(System.getProperty("java.home"), "bin", "java").toString() : java;
@@ -133,8 +145,7 @@ public final class Fork {
      */
     public static Running startPlaced(List<String> jvmArgs, List<Path> extraClasspath, java.util.Map<String, String> env,
                                       String mainClass, String... args) throws IOException {
-        Path events = Files.createTempFile("connscope-it-", ".jsonl");
-        Files.delete(events);
+        Path events = newEventsFile("connscope-it-");
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.add("-Dconnscope.events.file=" + events);

@@ -72,8 +72,7 @@ public final class NetworkNamespace implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name, Fork.java()));
         Path events = null;
         if (agent) {
-            events = Files.createTempFile("connscope-it-", ".jsonl");
-            Files.delete(events);
+            events = Fork.newEventsFile("connscope-it-");
             cmd.add(Fork.javaagent());
             cmd.add("-Dconnscope.events.file=" + events);
         }

@@ -49,7 +49,10 @@ public final class DemoFork {
     }
 
     public static DemoFork start(List<String> jvmArgs, String... args) throws IOException {
-        Path events = Files.createTempFile("connscope-demo-it-", ".jsonl");
+        // Under the build's target/, not the system's temporary directory: test runs leave nothing behind there.
+        Path eventsDir = Paths.get(property("connscope.demo.jar")).toAbsolutePath().getParent().resolve("it-events");
+        Files.createDirectories(eventsDir);
+        Path events = Files.createTempFile(eventsDir, "connscope-demo-it-", ".jsonl");
         Files.delete(events);
         List<String> cmd = new ArrayList<>();
         cmd.add(property("connscope.test.java"));
