@@ -9,7 +9,9 @@
 #   --no-build                 use the jars already built
 #   --spring-sets N            the spring step over N fresh JVM sets instead of 3 (about 6 minutes each), e.g.
 #                              scripts/bench.sh --only spring --spring-sets 12 for a narrower interval
-# The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run).
+#   --grpc-sets N              the grpc step over N fresh sets of JVM pairs instead of 3 (about 2 minutes each)
+# The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run),
+# the grpc step a grpc-java server and client JVM per variant, over several fresh sets of them too.
 # The jmh step runs SocketPathsBenchmark (with and without the agent), Http2ExchangeBenchmark (the agent's HTTP/2
 # frame following alone) and HostileInputBenchmark (CPU per byte of hostile against ordinary input, its table written
 # to benchmarks/target/hostile-input.md, docs/security.md), all with JMH's GC profiler (-prof gc).
@@ -21,13 +23,15 @@ smoke=false
 build=true
 only=""
 spring_sets=""
+grpc_sets=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=true ;;
     --no-build) build=false ;;
     --only) [ $# -ge 2 ] || { echo "bench.sh: --only needs a list of steps" >&2; exit 64; }; only="$2"; shift ;;
     --spring-sets) [ $# -ge 2 ] || { echo "bench.sh: --spring-sets needs a number" >&2; exit 64; }; spring_sets="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--only STEP,...] [--spring-sets N] [--no-build]" >&2; exit 64 ;;
+    --grpc-sets) [ $# -ge 2 ] || { echo "bench.sh: --grpc-sets needs a number" >&2; exit 64; }; grpc_sets="$2"; shift ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--only STEP,...] [--spring-sets N] [--grpc-sets N] [--no-build]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -62,4 +66,5 @@ else
   args+=(--out benchmarks/results.md --results-page docs/performance.md)
 fi
 if [ -n "$spring_sets" ]; then args+=(--spring-sets "$spring_sets"); fi
+if [ -n "$grpc_sets" ]; then args+=(--grpc-sets "$grpc_sets"); fi
 exec "$java_bin" -cp "benchmarks/target/connscope-benchmarks.jar:benchmarks/target/lib/*" io.connscope.bench.Bench "${args[@]}"

@@ -15,11 +15,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,9 +58,14 @@ public final class Bench {
         final int springWarmMinSeconds;
         final int springWarmMaxSeconds;
         final int springChurnWarmSeconds;
+        final int grpcSets;
+        final int grpcRounds;
 
-        /** @param springSets the spring step's fresh JVM sets; 0 for the default (3, or 1 in the smoke run) */
-        Settings(boolean smoke, int springSets) {
+        /**
+         * @param springSets the spring step's fresh JVM sets; 0 for the default (3, or 1 in the smoke run)
+         * @param grpcSets the grpc step's fresh JVM sets; 0 for the default (3, or 1 in the smoke run)
+         */
+        Settings(boolean smoke, int springSets, int grpcSets) {
             this.smoke = smoke;
             // 8 s: with either agent the JIT is still compiling the workload's code (advice inlined) 5 s in.
             warmSeconds = smoke ? 1 : 8;
@@ -90,6 +90,9 @@ public final class Bench {
             // The churn's least warm-up: the request path is warm by then (GET / kept alive); accepting and closing are
             // not, and are warmed until the JIT is quiet again.
             springChurnWarmSeconds = smoke ? 1 : 4;
+            // The gRPC workload the same way: 10 rounds in each of 3 sets of JVM pairs.
+            this.grpcSets = grpcSets > 0 ? grpcSets : smoke ? 1 : 3;
+            grpcRounds = smoke ? 1 : 10;
         }
     }
 
@@ -123,6 +126,7 @@ public final class Bench {
         Path work = Paths.get("benchmarks/target/bench-run");
         List<String> only = List.of();
         int springSets = 0;
+        int grpcSets = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke": smoke = true; break;
@@ -135,7 +139,10 @@ public final class Bench {
                 case "--work": work = Paths.get(args[++i]); break;
                 case "--only": only = Arrays.asList(args[++i].split(",")); break;
                 case "--spring-sets":
-                    springSets = parseSets(args[++i]);
+                    springSets = parseSets(args[i], args[++i]);
+                    break;
+                case "--grpc-sets":
+                    grpcSets = parseSets(args[i], args[++i]);
                     break;
                 default:
                     System.err.println("bench: unknown argument " + args[i]);
@@ -162,7 +169,7 @@ public final class Bench {
         Path selfJar = Paths.get(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Variant.Jars jars = new Variant.Jars(agent.toAbsolutePath(), otel.toAbsolutePath(), demo.toAbsolutePath(),
                 spring.toAbsolutePath(), System.getProperty("java.class.path"));
-        Settings settings = new Settings(smoke, springSets);
+        Settings settings = new Settings(smoke, springSets, grpcSets);
         long start = System.nanoTime();
         int missing;
         String markdown;
@@ -171,7 +178,9 @@ public final class Bench {
             bench.runAll();
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
             markdown = bench.report.markdown(Machine.describe(java) + "; throughput workloads with " + Pinning.describe(),
-                    "scripts/bench.sh" + (smoke ? " --smoke" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only)),
+                    "scripts/bench.sh" + (smoke ? " --smoke" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only))
+                            + (springSets > 0 ? " --spring-sets " + springSets : "")
+                            + (grpcSets > 0 ? " --grpc-sets " + grpcSets : ""),
                     seconds,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             missing = bench.report.missing();
@@ -193,8 +202,8 @@ public final class Bench {
         }
     }
 
-    /** A positive number of JVM sets, or the usage error. */
-    static int parseSets(String value) {
+    /** A positive number of JVM sets, given to {@code option}, or the usage error. */
+    static int parseSets(String option, String value) {
         try {
             int n = Integer.parseInt(value);
             if (n > 0) {
@@ -203,7 +212,7 @@ public final class Bench {
         } catch (NumberFormatException e) {
             // the usage error below
         }
-        System.err.println("bench: --spring-sets " + value + ": not a positive number");
+        System.err.println("bench: " + option + " " + value + ": not a positive number");
         System.exit(64);
         return 0;
     }
@@ -229,7 +238,8 @@ public final class Bench {
         step("jdk-server", "the JDK's HttpServer under wrk and ab", this::jdkServer);
         // Before the client loops: it makes no TIME_WAIT sockets, so the clients' wait for the JDK server's churn to
         // drain is also this workload's, once.
-        step("grpc", "gRPC unary calls (grpc-java client and server JVMs)", this::grpc);
+        step("grpc", "gRPC unary calls (grpc-java client and server JVMs) over fresh JVM sets",
+                () -> new GrpcWorkload(this, settings, processes, report, jars.classPath).run());
         step("clients", "client reuse (JDK HttpClient, Apache HttpClient) and client churn, against nginx", this::clients);
         step("spring", "Spring Boot application (keep-alive, outbound calls to nginx, churn) over fresh JVM sets",
                 () -> new SpringWorkloads(this, settings, processes, report, jars.spring.toString()).run());
@@ -467,7 +477,7 @@ public final class Bench {
         }
     }
 
-    private static Run clientRun(Processes.Worker worker, String workload, int seconds) throws Exception {
+    static Run clientRun(Processes.Worker worker, String workload, int seconds) throws Exception {
         String answer = worker.ask("run " + workload + " " + seconds * 1000L, seconds + 60L);
         String[] parts = answer.split(" ");
         if (parts.length != 4 || !parts[0].equals("ops")) {
@@ -478,84 +488,6 @@ public final class Bench {
         }
         long ops = Long.parseLong(parts[1]);
         return new Run(ops / (Long.parseLong(parts[2]) / 1e9), ops);
-    }
-
-    // -- gRPC unary: a grpc-java server JVM and a client JVM making calls, both with the variant's agent --
-
-    private static final Pattern GRPC_SERVING = Pattern.compile("serving grpc://127\\.0\\.0\\.1:(\\d+)");
-    /** Calls in flight on the client's channel, as {@code wrk -c8} keeps eight requests in flight. */
-    static final int GRPC_IN_FLIGHT = 8;
-    static final String GRPC_ROW = "gRPC unary: grpc-java client and server JVMs, both with the agent, "
-            + GRPC_IN_FLIGHT + " calls in flight";
-
-    /**
-     * The gRPC workload: in each variant, a {@link GrpcHello} server (on CPU 0) and a {@link GrpcClientWorker} (on
-     * CPU 1), both with the variant's agent, as a service calling another has it on both sides (and the
-     * OpenTelemetry agent instruments both: a client and a server span per call). Its CPU per call is the two
-     * JVMs' together.
-     */
-    private void grpc() throws Exception {
-        Map<Variant, Processes.Background> servers = new ConcurrentHashMap<>();
-        Map<Variant, Processes.Worker> clients = new ConcurrentHashMap<>();
-        Map<Variant, Long> serverPids = new EnumMap<>(Variant.class);
-        ExecutorService starter = Executors.newFixedThreadPool(Variant.values().length);
-        try {
-            // The three pairs start side by side: six JVM starts, two of them with the OpenTelemetry agent, are most
-            // of this step's time in the smoke run.
-            List<Future<?>> started = new ArrayList<>();
-            for (Variant v : Variant.values()) {
-                started.add(starter.submit(() -> {
-                    Processes.Background server = processes.startAndAwait(Pinning.UNDER_TEST.apply(
-                            javaCommand(v, "-cp", jars.classPath, GrpcHello.class.getName())), GRPC_SERVING, 120);
-                    servers.put(v, server);
-                    clients.put(v, processes.startWorker(Pinning.PEER.apply(javaCommand(v, "-cp", jars.classPath,
-                            GrpcClientWorker.class.getName(), server.ready.group(1), String.valueOf(GRPC_IN_FLIGHT))),
-                            120));
-                    return null;
-                }));
-            }
-            for (Future<?> f : started) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-                }
-            }
-            for (Variant v : Variant.values()) {
-                serverPids.put(v, servers.get(v).process.pid());
-            }
-            awaitTimeWaitDrained();
-            for (Variant v : Variant.values()) {
-                clientRun(clients.get(v), "grpc-unary", settings.warmSeconds);
-            }
-            Rounds rounds = new Rounds();
-            CpuTime cpu = new CpuTime();
-            for (int round = 0; round < settings.rounds; round++) {
-                for (Variant v : order(round)) {
-                    long server = CpuTime.nanos(serverPids.get(v));
-                    long client = CpuTime.nanos(clients.get(v).pid);
-                    Run run = clientRun(clients.get(v), "grpc-unary", settings.runSeconds);
-                    rounds.add(round, v, run.rate);
-                    long serverSpent = CpuTime.since(serverPids.get(v), server);
-                    long clientSpent = CpuTime.since(clients.get(v).pid, client);
-                    cpu.add(round, v, serverSpent < 0 || clientSpent < 0 ? -1 : serverSpent + clientSpent, run.requests);
-                }
-            }
-            // A real application's target (issue: cost in real applications), as for the Spring Boot workloads.
-            report.throughput(GRPC_ROW, "calls/s", rounds, SpringWorkloads.MINIMUM_RATIO);
-            report.cpuTarget(GRPC_ROW, cpu, SpringWorkloads.MAXIMUM_ADDED_CPU);
-            report.cpu(GRPC_ROW, cpu);
-        } finally {
-            starter.shutdown();
-            // Once every start has ended: what started is stopped, also when another failed.
-            starter.awaitTermination(300, TimeUnit.SECONDS);
-            for (Processes.Worker w : clients.values()) {
-                w.exit();
-            }
-            for (Processes.Background b : servers.values()) {
-                b.stop();
-            }
-        }
     }
 
     // -- startup and attach --

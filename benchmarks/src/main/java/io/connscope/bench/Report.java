@@ -19,7 +19,6 @@ final class Report {
     private final List<String[]> cpuRows = new ArrayList<>();
     /** Per workload run over fresh JVM sets: what each agent adds to CPU per request in each set. */
     private final List<String[]> setRows = new ArrayList<>();
-    private int sets;
     private final List<String> failures = new ArrayList<>();
     private final int expectedRows;
 
@@ -105,7 +104,6 @@ final class Report {
      * how far apart sets of the same JVMs land, which the rounds of one set cannot show. Not a target.
      */
     void cpuBySet(String workload, List<CpuTime> bySet) {
-        sets = Math.max(sets, bySet.size());
         StringBuilder cs = new StringBuilder();
         StringBuilder otel = new StringBuilder();
         for (CpuTime set : bySet) {
@@ -203,11 +201,11 @@ final class Report {
             }
         }
         if (!setRows.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nThe same, set by set (%d fresh set%s of the three JVMs, in the order"
-                    + " they ran): the median over each set's rounds of what an agent adds to CPU per request, as a"
-                    + " share of no agent's. How far apart the sets land is how much each JVM start's JIT (and the"
-                    + " machine's hour) moves the result; more rounds in a set do not narrow it, more sets do.%n%n",
-                    sets, sets == 1 ? "" : "s"));
+            sb.append(String.format(Locale.ROOT, "%nThe same, set by set (each set a fresh start of every variant's"
+                    + " JVMs; one share per set, in the order they ran): the median over each set's rounds of what an"
+                    + " agent adds to CPU per request, as a share of no agent's. How far apart the sets land is how"
+                    + " much each JVM start's JIT (and the machine's hour) moves the result; more rounds in a set do not"
+                    + " narrow it, more sets do.%n%n"));
             sb.append("| CPU per request, by JVM set | connscope adds | OTel adds |\n");
             sb.append("|---|---|---|\n");
             for (String[] row : setRows) {

@@ -140,57 +140,17 @@ final class SpringWorkloads {
     }
 
     /**
-     * Runs {@code load} in 1 s runs for at least {@code minSeconds}, then until the JVM's JIT compilers have been
-     * quiet for {@link #QUIET_RUNS} runs in a row (under {@link #QUIET_JIT_NANOS} of CPU in each) in which the JVM
-     * itself ran (at least {@link #RUNNING_NANOS} of CPU: a JVM the machine starved of CPU also compiles nothing), or
-     * {@link Bench.Settings#springWarmMaxSeconds} in all. Pinned to one CPU, the compiler threads share it with the
-     * requests, and a Spring application takes 20 s and more to reach its rate without an agent, the OpenTelemetry
-     * agent's longer (its rate stays flat at a tenth of its final one for tens of seconds, while C2 works through
-     * the queue, so that a rate that stopped rising says nothing); a fixed warm-up long enough for the slowest
-     * variant would cost the others' time in every set. Where the compiler threads' time cannot be read, the
-     * minimum. In the smoke run, one run of {@link Bench.Settings#warmSeconds}.
+     * Warms {@code load} until the JVM's JIT compilers are quiet ({@link JitWarmUp}), at least {@code minSeconds}. In
+     * the smoke run, one run of {@link Bench.Settings#warmSeconds}.
      */
     private void warm(int set, Variant v, long pid, int port, Load load, int minSeconds) throws Exception {
         if (settings.smoke) {
             load.run.run(port, settings.warmSeconds);
             return;
         }
-        List<Double> rates = new ArrayList<>();
-        int quiet = 0;
-        long jitNanos = 0;
-        while (rates.size() < settings.springWarmMaxSeconds) {
-            long before = CpuTime.compilerNanos(pid);
-            long cpu = CpuTime.nanos(pid);
-            rates.add(load.run.run(port, 1).rate);
-            long ran = CpuTime.since(pid, cpu);
-            long after = CpuTime.compilerNanos(pid);
-            long spent = before < 0 || after < 0 ? 0 : after - before;
-            jitNanos += Math.max(0, spent);
-            // Negative: a compiler thread ended in the run, its time unknown: not a quiet run.
-            quiet = spent >= 0 && spent < QUIET_JIT_NANOS && (ran < 0 || ran >= RUNNING_NANOS) ? quiet + 1 : 0;
-            if (rates.size() >= minSeconds && quiet >= QUIET_RUNS) {
-                break;
-            }
-        }
-        int n = rates.size();
-        System.out.printf(Locale.ROOT, "bench: spring set %d/%d, %s: warmed %s for %d s (JIT %.1f s of CPU;"
-                        + " last %d s: %,.0f req/s)%n", set + 1, settings.springSets, v.label,
-                load.row.substring(0, load.row.indexOf(':')), n, jitNanos / 1e9, Math.min(n, QUIET_RUNS),
-                mean(rates.subList(Math.max(0, n - QUIET_RUNS), n)));
-    }
-
-    /** Runs in a row whose JIT compiler threads used under {@link #QUIET_JIT_NANOS}: the warm-up's end. */
-    private static final int QUIET_RUNS = 3;
-    /** 2 % of a 1 s run. */
-    private static final long QUIET_JIT_NANOS = 20_000_000L;
-    /** A quarter of a 1 s run: less, and the machine's other work kept the JVM from running (and compiling). */
-    private static final long RUNNING_NANOS = 250_000_000L;
-
-    private static double mean(List<Double> values) {
-        double sum = 0;
-        for (double v : values) {
-            sum += v;
-        }
-        return sum / values.size();
+        JitWarmUp.Warmed warmed = JitWarmUp.untilQuiet(new long[] {pid}, s -> load.run.run(port, s), minSeconds,
+                settings.springWarmMaxSeconds);
+        System.out.printf(Locale.ROOT, "bench: spring set %d/%d, %s: warmed %s for %s%n", set + 1,
+                settings.springSets, v.label, load.row.substring(0, load.row.indexOf(':')), warmed.describe("req/s"));
     }
 }
