@@ -156,6 +156,9 @@ final class Installer {
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(names.loaded())
                 .with(names.loading())
+                // Advice only visits the methods a class declares: the class is decorated (its bytes visited), not
+                // redefined (no method registry of its members, each matched and compiled again, at every rewrite).
+                .with(AgentBuilder.TypeStrategy.Default.DECORATE)
                 // Retransformation may not add fields or methods; inlined advice needs neither.
                 .disableClassFormatChanges()
                 // The default ignores the boot loader's classes, which are exactly the ones we instrument.
