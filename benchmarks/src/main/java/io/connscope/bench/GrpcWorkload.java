@@ -54,13 +54,17 @@ final class GrpcWorkload {
             return new long[] {servers.get(v).process.pid(), clients.get(v).pid};
         }
 
+        /** Stops every JVM (the servers also when a client's exit failed): no agent runs into what comes next. */
         @Override
         public void close() throws Exception {
-            for (Processes.Worker w : clients.values()) {
-                w.exit();
-            }
-            for (Processes.Background b : servers.values()) {
-                b.stop();
+            try {
+                for (Processes.Worker w : clients.values()) {
+                    w.exit();
+                }
+            } finally {
+                for (Processes.Background b : servers.values()) {
+                    b.stop();
+                }
             }
         }
     }
@@ -101,7 +105,7 @@ final class GrpcWorkload {
         report.cpuBySet(ROW, cpuBySet);
     }
 
-    /** Starts the three pairs side by side: six JVM starts, two with the OpenTelemetry agent, are most of a smoke run's step. */
+    /** Starts the three pairs side by side: six JVM starts, two with OTel's agent, are most of a smoke run. */
     private Pairs start() throws Exception {
         Pairs pairs = new Pairs();
         ExecutorService starter = Executors.newFixedThreadPool(Variant.values().length);
@@ -140,7 +144,7 @@ final class GrpcWorkload {
         pairs.close();
     }
 
-    /** Warms {@code v}'s pair until both JVMs' compilers are quiet; in the smoke run, one run of the warm-up's seconds. */
+    /** Warms {@code v}'s pair until both JVMs' compilers are quiet; in the smoke run, one warm-up run. */
     private void warm(int set, Variant v, Pairs pairs) throws Exception {
         Processes.Worker client = pairs.clients.get(v);
         if (settings.smoke) {

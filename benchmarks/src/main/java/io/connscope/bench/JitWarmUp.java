@@ -52,7 +52,7 @@ final class JitWarmUp {
     private JitWarmUp() {
     }
 
-    /** Warms {@code run}, which loads the JVMs {@code pids}, in 1 s runs: at least {@code minSeconds}, at most {@code maxSeconds}. */
+    /** Warms {@code run}, which loads the JVMs {@code pids}, in 1 s runs: {@code minSeconds} to {@code maxSeconds}. */
     static Warmed untilQuiet(long[] pids, OneRun run, int minSeconds, int maxSeconds) throws Exception {
         List<Double> rates = new ArrayList<>();
         int quiet = 0;
