@@ -2,6 +2,7 @@ package io.connscope.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Warms a freshly started workload until its JVMs' JIT compilers are quiet: 1 s runs for at least a minimum, then
@@ -79,22 +80,18 @@ final class JitWarmUp {
 
     /** The JVMs' compiler threads' CPU time together, or -1 when one is unreadable. */
     private static long compilerNanos(long[] pids) {
-        long sum = 0;
-        for (long pid : pids) {
-            long n = CpuTime.compilerNanos(pid);
-            if (n < 0) {
-                return -1;
-            }
-            sum += n;
-        }
-        return sum;
+        return total(pids, CpuTime::compilerNanos);
     }
 
     /** The JVMs' CPU time together, or -1 when one is unreadable. */
     private static long cpuNanos(long[] pids) {
+        return total(pids, CpuTime::nanos);
+    }
+
+    private static long total(long[] pids, LongUnaryOperator read) {
         long sum = 0;
         for (long pid : pids) {
-            long n = CpuTime.nanos(pid);
+            long n = read.applyAsLong(pid);
             if (n < 0) {
                 return -1;
             }
