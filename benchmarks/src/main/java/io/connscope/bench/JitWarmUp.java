@@ -62,8 +62,11 @@ final class JitWarmUp {
             long before = compilerNanos(pids);
             long cpu = cpuNanos(pids);
             rates.add(run.run(1).rate);
-            long ran = cpu < 0 ? -1 : sinceOrUnknown(cpuNanos(pids), cpu);
-            long spent = sinceOrUnknown(compilerNanos(pids), before);
+            long cpuAfter = cpuNanos(pids);
+            long ran = cpu < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpu;
+            long after = compilerNanos(pids);
+            // Unreadable: taken as quiet, so that the warm-up lasts its minimum.
+            long spent = before < 0 || after < 0 ? 0 : after - before;
             jitNanos += Math.max(0, spent);
             // Negative: a compiler thread ended in the run, its time unknown: not a quiet run.
             quiet = spent >= 0 && spent < QUIET_JIT_NANOS && (ran < 0 || ran >= RUNNING_NANOS) ? quiet + 1 : 0;
@@ -72,10 +75,6 @@ final class JitWarmUp {
             }
         }
         return new Warmed(rates, jitNanos);
-    }
-
-    private static long sinceOrUnknown(long now, long before) {
-        return before < 0 || now < 0 ? -1 : now - before;
     }
 
     /** The JVMs' compiler threads' CPU time together, or -1 when one is unreadable. */
