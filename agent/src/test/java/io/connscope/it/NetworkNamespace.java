@@ -3,7 +3,6 @@ package io.connscope.it;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

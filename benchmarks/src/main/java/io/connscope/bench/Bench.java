@@ -56,7 +56,8 @@ public final class Bench {
         final int springSets;
         final int springRounds;
         final int springWarmMinSeconds;
-        final int springWarmMaxSeconds;
+        /** The longest warm-up until a JVM's JIT is quiet ({@link JitWarmUp}), in the spring and grpc steps. */
+        final int quietWarmMaxSeconds;
         final int springChurnWarmSeconds;
         final int grpcSets;
         final int grpcRounds;
@@ -86,7 +87,7 @@ public final class Bench {
             this.springSets = springSets > 0 ? springSets : smoke ? 1 : 3;
             springRounds = smoke ? 1 : 8;
             springWarmMinSeconds = 10;
-            springWarmMaxSeconds = 90;
+            quietWarmMaxSeconds = 90;
             // The churn's least warm-up: the request path is warm by then (GET / kept alive); accepting and closing are
             // not, and are warmed until the JIT is quiet again.
             springChurnWarmSeconds = smoke ? 1 : 4;

@@ -152,7 +152,7 @@ final class GrpcWorkload {
             return;
         }
         JitWarmUp.Warmed warmed = JitWarmUp.untilQuiet(pairs.pids(v), s -> Bench.clientRun(client, WORKLOAD, s),
-                settings.warmSeconds, settings.springWarmMaxSeconds);
+                settings.warmSeconds, settings.quietWarmMaxSeconds);
         System.out.printf(Locale.ROOT, "bench: grpc set %d/%d, %s: warmed for %s%n", set + 1, settings.grpcSets,
                 v.label, warmed.describe("calls/s"));
     }

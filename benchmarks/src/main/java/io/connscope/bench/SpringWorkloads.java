@@ -149,7 +149,7 @@ final class SpringWorkloads {
             return;
         }
         JitWarmUp.Warmed warmed = JitWarmUp.untilQuiet(new long[] {pid}, s -> load.run.run(port, s), minSeconds,
-                settings.springWarmMaxSeconds);
+                settings.quietWarmMaxSeconds);
         System.out.printf(Locale.ROOT, "bench: spring set %d/%d, %s: warmed %s for %s%n", set + 1,
                 settings.springSets, v.label, load.row.substring(0, load.row.indexOf(':')), warmed.describe("req/s"));
     }
