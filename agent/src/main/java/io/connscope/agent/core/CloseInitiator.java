@@ -39,15 +39,21 @@ public enum CloseInitiator {
          * {@link #settledByKernel}. Until then {@link #initiator} is this side's best guess.
          */
         public final boolean kernelDecides;
+        /**
+         * With {@link #kernelDecides}: only a row decides. No look was taken, so a reset (unread bytes at close)
+         * cannot be told apart from the peer's FIN first: both leave this side no row.
+         */
+        final boolean onlyARowDecides;
 
         Verdict(CloseInitiator initiator, String reason) {
-            this(initiator, reason, false);
+            this(initiator, reason, false, false);
         }
 
-        private Verdict(CloseInitiator initiator, String reason, boolean kernelDecides) {
+        private Verdict(CloseInitiator initiator, String reason, boolean kernelDecides, boolean onlyARowDecides) {
             this.initiator = initiator;
             this.reason = reason;
             this.kernelDecides = kernelDecides;
+            this.onlyARowDecides = onlyARowDecides;
         }
 
         @Override
@@ -78,13 +84,23 @@ public enum CloseInitiator {
     private static final Verdict SHUTDOWN_FIRST = new Verdict(LOCAL, "shutdownOutput sent FIN first");
     private static final Verdict PEER_FIN_BEFORE_SHUTDOWN = new Verdict(REMOTE, "peer FIN pending, unread at shutdownOutput");
     private static final Verdict FINS_MET_AT_SHUTDOWN = new Verdict(LOCAL,
-            "the peer's FIN came during shutdownOutput, not checked with the kernel", true);
+            "the peer's FIN came during shutdownOutput, not checked with the kernel", true, false);
     private static final Verdict FINS_MET_AT_CLOSE = new Verdict(LOCAL,
-            "the peer's FIN was in after the close's shutdown, not checked with the kernel", true);
+            "the peer's FIN was in after the close's shutdown, not checked with the kernel", true, false);
     private static final Verdict UNREAD_AT_SHUTDOWN = new Verdict(LOCAL, "the close's shutdown sent FIN first with "
             + "bytes unread: RST when the descriptor closes, unless the peer's FIN comes before");
-    /** A held close whose descriptor the selector closed before connscope could look: nothing was seen pending. */
-    static final Verdict NOT_LOOKED_AT = new Verdict(LOCAL, "closed by application (closed before connscope looked)");
+    /**
+     * A held close whose descriptor the selector closed before connscope could look: the peer's FIN may have been in
+     * before the close's shutdown, so the kernel's rows tell, when it kept one (this side's, or a peer's on this host).
+     */
+    static final Verdict NOT_LOOKED_AT = new Verdict(LOCAL,
+            "closed by application before connscope looked, not checked with the kernel", true, true);
+    private static final Verdict NOT_LOOKED_AT_NO_ROW = new Verdict(LOCAL,
+            "closed by application before connscope looked; the kernel kept no row to tell");
+    private static final Verdict UNLOOKED_SETTLED_LOCAL = new Verdict(LOCAL,
+            "closed by application before connscope looked; the kernel keeps TIME_WAIT here: this side's FIN was first");
+    private static final Verdict UNLOOKED_SETTLED_REMOTE = new Verdict(REMOTE,
+            "closed by application before connscope looked; the kernel says the peer's FIN was first");
     private static final Verdict SETTLED_LOCAL = new Verdict(LOCAL,
             "the FINs met; the kernel keeps TIME_WAIT here: this side's FIN was first");
     private static final Verdict SETTLED_REMOTE = new Verdict(REMOTE,
@@ -137,6 +153,18 @@ public enum CloseInitiator {
      */
     public static Verdict settledByKernel(boolean thisSideFirst) {
         return thisSideFirst ? SETTLED_LOCAL : SETTLED_REMOTE;
+    }
+
+    /**
+     * The verdict for {@code guess} (one the kernel decides) from the kernel's rows: {@code thisSideFirst} as in
+     * {@link #settledByKernel(boolean)}; {@code peerFirst} when this side's row is in CLOSE_WAIT or LAST_ACK, or the
+     * peer's (on this host) in a first FIN's state. For a close nobody looked at, no row leaves the guess standing.
+     */
+    public static Verdict settledByKernel(Verdict guess, boolean thisSideFirst, boolean peerFirst) {
+        if (!guess.onlyARowDecides) {
+            return settledByKernel(thisSideFirst);
+        }
+        return thisSideFirst ? UNLOOKED_SETTLED_LOCAL : peerFirst ? UNLOOKED_SETTLED_REMOTE : NOT_LOOKED_AT_NO_ROW;
     }
 
     /**

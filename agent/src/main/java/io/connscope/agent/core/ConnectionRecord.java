@@ -355,10 +355,18 @@ public final class ConnectionRecord {
      * reason is the one for a peer that closed first (as if the close had shown it), unless a pool's reason stands.
      */
     public void settleCloseInitiator(boolean thisSideFirst) {
+        settleCloseInitiator(thisSideFirst, !thisSideFirst);
+    }
+
+    /**
+     * {@link #settleCloseInitiator(boolean)} with what the rows said of the peer: {@code peerFirst} when this side's
+     * row was in CLOSE_WAIT or LAST_ACK, or the peer's (on this host) in a first FIN's state.
+     */
+    public void settleCloseInitiator(boolean thisSideFirst, boolean peerFirst) {
         if (closeInitiatorForKernel()) {
-            verdict = CloseInitiator.settledByKernel(thisSideFirst);
+            verdict = CloseInitiator.settledByKernel(verdict, thisSideFirst, peerFirst);
             CloseInitiator.CloseHistory h = history();
-            if (!thisSideFirst && h.closeReasonIfPeerFirst != null
+            if (verdict.initiator == CloseInitiator.REMOTE && h.closeReasonIfPeerFirst != null
                     && (poolCloseReason == null || !poolCloseReason.equals(closeReason))) {
                 closeReason = h.closeReasonIfPeerFirst;
             }

@@ -54,6 +54,17 @@ public final class Endpoints {
         return true;
     }
 
+    /** The same connection seen from the other end: its row, when the peer is on this host. */
+    Endpoints reversed() {
+        Endpoints e = new Endpoints();
+        e.localHigh = remoteHigh;
+        e.localLow = remoteLow;
+        e.remoteHigh = localHigh;
+        e.remoteLow = localLow;
+        e.ports = (remotePort() << 16) | localPort();
+        return e;
+    }
+
     private static long high(byte[] b) {
         long high = 0;
         for (int i = 0; b.length == 16 && i < 8; i++) {

@@ -309,7 +309,9 @@ public final class KernelSampler {
      * The reporter thread, before it reports {@code finished}: closes whose FINs met at a shutdown
      * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
      * them all. This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
-     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone. Under connection churn
+     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone. A close nobody looked
+     * at (its descriptor gone first) needs a row to tell, as a reset leaves none either: this side's, or the peer's
+     * when it is on this host (in TIME_WAIT when its FIN was first). Under connection churn
      * such closes come in every batch (a peer that answers this side's FIN with its own within microseconds looks
      * the same as FINs that met) while /proc holds tens of thousands of TIME_WAIT rows: a read that took T waits
      * 100 T before the next, and closes in between keep the guess.
@@ -320,6 +322,7 @@ public final class KernelSampler {
             return; // over its share of a core: the looks' guess stands, its reason saying the kernel was not asked
         }
         Map<Endpoints, ConnectionRecord> waiting = null;
+        Map<Endpoints, ConnectionRecord> peersOf = null;
         for (Object item : finished) {
             if (item instanceof ConnectionRecord && ((ConnectionRecord) item).closeInitiatorForKernel()) {
                 ConnectionRecord r = (ConnectionRecord) item;
@@ -327,8 +330,10 @@ public final class KernelSampler {
                 if (tuple.set(r)) {
                     if (waiting == null) {
                         waiting = new HashMap<>();
+                        peersOf = new HashMap<>();
                     }
                     waiting.put(tuple, r);
+                    peersOf.put(tuple.reversed(), r);
                 }
             }
         }
@@ -336,11 +341,20 @@ public final class KernelSampler {
             return;
         }
         Map<Endpoints, ConnectionRecord> byTuple = waiting;
+        Map<Endpoints, ConnectionRecord> byPeerTuple = peersOf;
         Set<ConnectionRecord> first = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<ConnectionRecord> peerFirst = Collections.newSetFromMap(new IdentityHashMap<>());
         RowSink sink = r -> {
             ConnectionRecord c = byTuple.get(r.endpoints());
             if (c != null && TcpRow.sentTheFirstFin(r.state())) {
                 first.add(c);
+            } else if (c != null && TcpRow.gotTheFirstFin(r.state())) {
+                peerFirst.add(c);
+            }
+            // A peer on this host (loopback, a container's bridge): its row in TIME_WAIT outlives this side's.
+            ConnectionRecord ofPeer = byPeerTuple.get(r.endpoints());
+            if (ofPeer != null && TcpRow.sentTheFirstFin(r.state())) {
+                peerFirst.add(ofPeer);
             }
         };
         long started = System.nanoTime();
@@ -354,7 +368,7 @@ public final class KernelSampler {
             settleAllowedAtNanos = end + nextSleepNanos(0, end - started);
         }
         for (ConnectionRecord c : byTuple.values()) {
-            c.settleCloseInitiator(first.contains(c));
+            c.settleCloseInitiator(first.contains(c), peerFirst.contains(c));
         }
     }
 

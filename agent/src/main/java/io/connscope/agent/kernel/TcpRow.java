@@ -25,6 +25,7 @@ public final class TcpRow {
     public static final int FIN_WAIT1 = 0x04;
     public static final int FIN_WAIT2 = 0x05;
     public static final int TIME_WAIT = 0x06;
+    public static final int CLOSE_WAIT = 0x08;
     public static final int LAST_ACK = 0x09;
     public static final int LISTEN = 0x0A;
     public static final int CLOSING = 0x0B;
@@ -53,6 +54,11 @@ public final class TcpRow {
      */
     public static boolean sentTheFirstFin(int state) {
         return state == FIN_WAIT1 || state == FIN_WAIT2 || state == CLOSING || state == TIME_WAIT;
+    }
+
+    /** Whether a socket in {@code state} got the peer's FIN before it sent its own (the passive close). */
+    public static boolean gotTheFirstFin(int state) {
+        return state == CLOSE_WAIT || state == LAST_ACK;
     }
 
     public int timer() {

@@ -81,6 +81,22 @@ class CloseInitiatorTest {
         }
     }
 
+    /** A close nobody looked at: a reset leaves no row, as the peer's FIN first does; only a row tells. */
+    @Test
+    void aCloseNobodyLookedAtNeedsARowToBeSettled() {
+        CloseInitiator.Verdict guess = CloseInitiator.NOT_LOOKED_AT;
+        assertTrue(guess.kernelDecides, guess.toString());
+        assertEquals(CloseInitiator.LOCAL, CloseInitiator.settledByKernel(guess, true, false).initiator);
+        assertEquals(CloseInitiator.REMOTE, CloseInitiator.settledByKernel(guess, false, true).initiator);
+        CloseInitiator.Verdict noRow = CloseInitiator.settledByKernel(guess, false, false);
+        assertEquals(CloseInitiator.LOCAL, noRow.initiator, noRow.toString());
+        assertFalse(noRow.kernelDecides, noRow.toString());
+        // FINs that met were looked at twice: no row there means the peer's FIN was first.
+        CloseInitiator.Verdict met = CloseInitiator.decideAfterShutdown(
+                CloseInitiator.decideFromProbe(new CloseProbe(POLLIN | POLLRDHUP, 0, -1)));
+        assertEquals(CloseInitiator.REMOTE, CloseInitiator.settledByKernel(met, false, false).initiator);
+    }
+
     @Test
     void aSettledRecordKeepsTheKernelsAnswer() {
         ConnectionRecord r = new ConnectionRecord();

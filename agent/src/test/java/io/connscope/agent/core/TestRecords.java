@@ -61,6 +61,12 @@ public final class TestRecords {
         return closed(r);
     }
 
+    /** The record, closed by a selector before connscope could look: only a kernel row can settle its initiator. */
+    public static ConnectionRecord closedUnlooked(ConnectionRecord r) {
+        r.verdict = CloseInitiator.NOT_LOOKED_AT;
+        return closed(r);
+    }
+
     /** The record's TLS client handshake: its ClientHello and its last flight, so long after the connect started. */
     public static ConnectionRecord tlsHandshake(ConnectionRecord r, long helloAfterNanos, long endAfterNanos) {
         r.tls().helloNanos = r.openedNanos + helloAfterNanos;

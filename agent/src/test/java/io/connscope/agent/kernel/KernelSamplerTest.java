@@ -18,6 +18,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The sampler against the real /proc of this machine, with real loopback connections. */
@@ -273,6 +274,54 @@ class KernelSamplerTest {
             assertTrue(secondRecord.closeDetail().contains("no TIME_WAIT here"), secondRecord.closeDetail());
             assertEquals(io.connscope.agent.core.CloseInitiator.REMOTE, thirdRecord.closeInitiator());
             assertEquals("test", thirdRecord.closeDetail());
+        }
+    }
+
+    /**
+     * A close nobody looked at is settled only by a row: the peer's TIME_WAIT (the peer on this host) says the
+     * peer's FIN was first, this side's says this side's was, and a reset, which leaves none, keeps the guess.
+     */
+    @Test
+    void aCloseNobodyLookedAtIsSettledOnlyByARow() throws Exception {
+        KernelSampler sampler = sampler();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Socket peerFirst = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket peerFirstPeer = server.accept();
+            ConnectionRecord peerFirstRecord = TestRecords.open(peerFirst, Direction.OUTBOUND);
+            peerFirstPeer.close();
+            assertEquals(-1, peerFirst.getInputStream().read());
+            peerFirst.close();
+
+            Socket localFirst = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket localFirstPeer = server.accept();
+            ConnectionRecord localFirstRecord = TestRecords.open(localFirst, Direction.OUTBOUND);
+            localFirst.close();
+            assertEquals(-1, localFirstPeer.getInputStream().read());
+            localFirstPeer.close();
+
+            Socket reset = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket resetPeer = server.accept();
+            ConnectionRecord resetRecord = TestRecords.open(reset, Direction.OUTBOUND);
+            reset.setSoLinger(true, 0);
+            reset.close();
+            assertThrows(java.io.IOException.class, () -> resetPeer.getInputStream().read());
+            resetPeer.close();
+
+            for (ConnectionRecord r : List.of(peerFirstRecord, localFirstRecord, resetRecord)) {
+                TestRecords.closedUnlooked(r);
+                assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, r.closeInitiator(), "the guess");
+            }
+            sampler.settleCloseInitiators(List.of(peerFirstRecord, localFirstRecord, resetRecord));
+            assertEquals(io.connscope.agent.core.CloseInitiator.REMOTE, peerFirstRecord.closeInitiator(),
+                    peerFirstRecord.closeDetail());
+            assertTrue(peerFirstRecord.closeDetail().contains("peer's FIN was first"), peerFirstRecord.closeDetail());
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, localFirstRecord.closeInitiator(),
+                    localFirstRecord.closeDetail());
+            assertTrue(localFirstRecord.closeDetail().contains("keeps TIME_WAIT here"), localFirstRecord.closeDetail());
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, resetRecord.closeInitiator(),
+                    resetRecord.closeDetail());
+            assertTrue(resetRecord.closeDetail().contains("no row to tell"), resetRecord.closeDetail());
+            assertFalse(resetRecord.closeInitiatorForKernel(), "settled: the kernel was asked");
         }
     }
 
