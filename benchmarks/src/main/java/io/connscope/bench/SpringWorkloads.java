@@ -1,10 +1,14 @@
 package io.connscope.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The real-application workload: a Spring Boot application (Tomcat, {@code benchmarks/spring-app}) in each variant,
@@ -75,11 +79,16 @@ final class SpringWorkloads {
         // Each set's start of each variant, the set as the round. CPU time, not time: the variants start one after the
         // other on the same CPU, and the one before may still be compiling.
         Rounds startup = new Rounds();
+        // Tomcat's base directories here, not left in /tmp by every JVM (Spring Boot deletes its own only if empty).
+        Path tomcatDirs = Files.createTempDirectory("connscope-bench-tomcat-");
         try (Nginx nginx = Nginx.start(Paths.get(System.getProperty("java.io.tmpdir")))) {
             String downstream = "--downstream=http://127.0.0.1:" + nginx.port() + "/";
             for (int set = 0; set < settings.springSets; set++) {
+                int setIndex = set;
                 try (ServerSet jvms = ServerSet.start(processes, v -> Bench.Pinning.UNDER_TEST.apply(
-                        bench.javaCommand(v, "-jar", jar, downstream)), SERVING, 180)) {
+                        bench.javaCommand(v, "-jar", jar, downstream, "--server.tomcat.basedir="
+                                + tomcatDirs.resolve("set" + setIndex + "-" + v.name().toLowerCase(Locale.ROOT)))),
+                        SERVING, 180)) {
                     for (Variant v : Variant.values()) {
                         long millis = Long.parseLong(jvms.ready(v, 2));
                         if (millis >= 0) {
@@ -104,6 +113,10 @@ final class SpringWorkloads {
                     }
                     rounds(set, jvms, churn);
                 }
+            }
+        } finally {
+            try (Stream<Path> paths = Files.walk(tomcatDirs)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
         for (Load l : List.of(keepAlive, call, churn)) {
