@@ -151,7 +151,7 @@ class AttachIT {
     @Test
     void attachOptionsNameAConfigFileAndRankAboveIt() throws Exception {
         Path events = Fork.newEventsFile("connscope-attach-");
-        Path file = Files.createTempFile("connscope-attach-", ".properties");
+        Path file = Files.createTempFile(Fork.newScratchDirectory("connscope-attach-"), "config-", ".properties");
         Files.write(file, ("events.file=" + events + "\nconsole=off\ncolour=blue\nqueue.size=5\n")
                 .getBytes(StandardCharsets.UTF_8));
         try (RunningTarget target = new RunningTarget()) {

@@ -46,6 +46,17 @@ public final class Fork {
         return events;
     }
 
+    /**
+     * A new directory for a test's files that forked JVMs read (keystores, certificates, config files), under the
+     * build's {@code target/} as {@link #newEventsFile} is. Not for nginx's ({@link Nginx#newDirectory}): its workers
+     * run as another user, who may not get into the build's directory.
+     */
+    public static Path newScratchDirectory(String prefix) throws IOException {
+        Path dir = testClasses().toAbsolutePath().getParent().resolve("it-scratch");
+        Files.createDirectories(dir);
+        return Files.createTempDirectory(dir, prefix);
+    }
+
     public static String java() {
         String java = System.getProperty("connscope.test.java");
         return java == null || java.isEmpty() ? Paths.get(System.getProperty("java.home"), "bin", "java").toString() : java;

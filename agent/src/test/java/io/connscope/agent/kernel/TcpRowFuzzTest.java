@@ -67,7 +67,11 @@ class TcpRowFuzzTest {
             proc = Files.createTempDirectory("connscope-fuzz-proc");
             Files.createDirectories(proc.resolve("net"));
             Files.createDirectories(proc.resolve("sys/net/ipv4"));
-            proc.toFile().deleteOnExit();
+            // Deleted at exit in the reverse of this order: the files, then the directories that hold them.
+            for (String p : new String[] {"", "net", "sys", "sys/net", "sys/net/ipv4", "net/tcp",
+                    "sys/net/ipv4/ip_local_port_range"}) {
+                proc.resolve(p).toFile().deleteOnExit();
+            }
         }
         Files.write(proc.resolve("net/tcp"), input);
         Files.write(proc.resolve("sys/net/ipv4/ip_local_port_range"), input);

@@ -165,7 +165,7 @@ final class GrpcRuns {
 
     /** A self-signed EC certificate for 127.0.0.1, made by openssl for this run: {@code cert.pem}, {@code key.pem}. */
     static Path certificate() throws Exception {
-        Path dir = Nginx.newDirectory("connscope-grpc-");
+        Path dir = Fork.newScratchDirectory("connscope-grpc-");
         Fork.Result gen = Fork.exec(List.of(Nginx.tool("openssl", "openssl"), "req", "-x509", "-newkey", "ec",
                 "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", dir.resolve("key.pem").toString(),
                 "-out", dir.resolve("cert.pem").toString(), "-days", "2", "-subj", "/CN=localhost",

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +44,7 @@ class Http2JettyIT {
 
     @BeforeAll
     void runScenarios() throws Exception {
-        Path keystore = FailingHandlersIT.keystore(Files.createTempDirectory("connscope-jetty-"));
+        Path keystore = FailingHandlersIT.keystore(Fork.newScratchDirectory("connscope-jetty-"));
         run = Fork.run(List.of("-Dconnscope.events.requests=true"), TestJars.jetty(),
                 JettyHttp2Scenarios.class.getName(), keystore.toString());
         for (String line : run.stdout.split("\n")) {

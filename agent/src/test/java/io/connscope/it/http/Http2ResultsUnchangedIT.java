@@ -7,7 +7,6 @@ import io.connscope.it.driver.Http2Results;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ class Http2ResultsUnchangedIT {
 
     @Test
     void theResponsesAreThoseOfARunWithoutTheAgent() throws Exception {
-        Path keystore = FailingHandlersIT.keystore(Files.createTempDirectory("connscope-h2-results-"));
+        Path keystore = FailingHandlersIT.keystore(Fork.newScratchDirectory("connscope-h2-results-"));
         StringBuilder cp = new StringBuilder(Fork.testClasses().toString());
         for (Path p : TestJars.grpc()) {
             cp.append(File.pathSeparator).append(p);

@@ -78,6 +78,9 @@ class AlertsEndToEndIT {
             assertTrue(!demo.stdout().contains("MISMATCH"), "the looping demo reported a mismatch\n" + tail(demo.stdout()));
         } finally {
             demo.stop();
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
