@@ -4,11 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The real-application workload: a Spring Boot application (Tomcat, {@code benchmarks/spring-app}) in each variant,
@@ -115,9 +113,7 @@ final class SpringWorkloads {
                 }
             }
         } finally {
-            try (Stream<Path> paths = Files.walk(tomcatDirs)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            ScratchDirectories.delete(tomcatDirs);
         }
         for (Load l : List.of(keepAlive, call, churn)) {
             report.throughput(l.row, "req/s", l.rounds, MINIMUM_RATIO);

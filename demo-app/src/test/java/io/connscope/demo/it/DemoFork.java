@@ -48,6 +48,13 @@ public final class DemoFork {
         return v;
     }
 
+    /** Deletes a test's directory and what is in it, deepest first (the forks' files under it included). */
+    public static void deleteAll(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     public static DemoFork start(List<String> jvmArgs, String... args) throws IOException {
         // Under the build's target/, not the system's temporary directory: test runs leave nothing behind there.
         Path eventsDir = Paths.get(property("connscope.demo.jar")).toAbsolutePath().getParent().resolve("it-events");

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ class NginxExperimentIT {
             setups.put(name, values);
         }
         assertEquals(3, setups.size(), "one results line per setup\n" + output);
-        deleteAll(dir); // kept when something failed above, for a look
+        DemoFork.deleteAll(dir); // kept when something failed above, for a look
     }
 
     /** One setup's results, with a message that shows them and the script's whole output. */
@@ -185,11 +184,5 @@ class NginxExperimentIT {
         s.expect(0, "initiator_simultaneous");
         s.expect(0, "connscope_closed_local");
         s.expect(0, "kernel_upstream_time_wait");
-    }
-
-    private static void deleteAll(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.connscope.demo.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connscope.demo.it.DemoFork;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.DumperOptions;
@@ -78,9 +79,7 @@ class AlertsEndToEndIT {
             assertTrue(!demo.stdout().contains("MISMATCH"), "the looping demo reported a mismatch\n" + tail(demo.stdout()));
         } finally {
             demo.stop();
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            DemoFork.deleteAll(dir);
         }
     }
 
