@@ -308,7 +308,7 @@ public final class KernelSampler {
     /**
      * The reporter thread, before it reports {@code finished}: closes whose FINs met at a shutdown
      * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
-     * them all. This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
+     * them all (two when the first found no row for one of them). This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
      * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone. A close nobody looked
      * at (its descriptor gone first) needs a row to tell, as a reset leaves none either: this side's, or the peer's
      * when it is on this host (in TIME_WAIT when its FIN was first). Under connection churn
@@ -361,6 +361,17 @@ public final class KernelSampler {
         try {
             read(procNet.resolve("tcp"), sink);
             read(procNet.resolve("tcp6"), sink);
+            // A read of /proc can miss a row: the kernel walks its table in pieces, and a row that leaves it between
+            // two pieces (a TIME_WAIT's end) moves those behind it forward, past the walk. No row is a verdict here,
+            // so a close the first read found no row for is looked for once more.
+            boolean unfound = false;
+            for (ConnectionRecord c : byTuple.values()) {
+                unfound |= !first.contains(c) && !peerFirst.contains(c);
+            }
+            if (unfound) {
+                read(procNet.resolve("tcp"), sink);
+                read(procNet.resolve("tcp6"), sink);
+            }
         } catch (IOException | RuntimeException e) {
             return; // unsettled: the looks' guess stands, and its reason says the kernel was not asked
         } finally {

@@ -325,6 +325,65 @@ class KernelSamplerTest {
         }
     }
 
+    /**
+     * A read of /proc can miss a row (one that leaves the table mid-read shifts those behind it past the kernel's
+     * walk). When the first read finds no row for a close, a second read is made before no row counts: here
+     * /proc/net/tcp6 is a pipe whose first reader gets the table without this side's TIME_WAIT row, the second
+     * with it.
+     */
+    @Test
+    void aRowTheFirstReadMissedIsLookedForOnceMore() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp6")), "needs Linux /proc/net/tcp6");
+        java.nio.file.Path proc = Files.createTempDirectory("connscope-proc");
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            Socket firstPeer = server.accept();
+            ConnectionRecord record = TestRecords.open(first, Direction.OUTBOUND);
+            first.shutdownOutput();
+            assertEquals(-1, firstPeer.getInputStream().read());
+            firstPeer.close();
+            assertEquals(-1, first.getInputStream().read());
+            first.close();
+            TestRecords.closedWithFinsMet(record);
+
+            String local = String.format(":%04X ", first.getLocalPort());
+            String remote = String.format(":%04X ", server.getLocalPort());
+            List<String> lines = Files.readAllLines(Paths.get("/proc/net/tcp6"));
+            String header = lines.get(0) + "\n";
+            String row = lines.stream().filter(l -> l.contains(local) && l.contains(remote)).findFirst().orElse(null);
+            assertTrue(row != null && row.contains(remote + "06 "), "this side's TIME_WAIT row: " + row);
+
+            Files.createDirectories(proc.resolve("net"));
+            Files.writeString(proc.resolve("net/tcp"), header);
+            java.nio.file.Path tcp6 = proc.resolve("net/tcp6");
+            assertEquals(0, new ProcessBuilder("mkfifo", tcp6.toString()).start().waitFor(), "mkfifo");
+            java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+            Thread table = new Thread(() -> {
+                for (String content : List.of(header, header + row + "\n")) {
+                    try {
+                        Files.writeString(tcp6, content); // blocks until the sampler opens the pipe
+                        served.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "fake-proc-net-tcp6");
+            table.setDaemon(true);
+            table.start();
+
+            new KernelSampler(proc).settleCloseInitiators(List.of(record));
+            table.join(10_000);
+            assertEquals(2, served.get(), "reads of tcp6");
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, record.closeInitiator(), record.closeDetail());
+            assertTrue(record.closeDetail().contains("keeps TIME_WAIT here"), record.closeDetail());
+        } finally {
+            Files.deleteIfExists(proc.resolve("net/tcp6"));
+            Files.deleteIfExists(proc.resolve("net/tcp"));
+            Files.deleteIfExists(proc.resolve("net"));
+            Files.deleteIfExists(proc);
+        }
+    }
+
     /** Reads of /proc to settle closes keep to 1% of a core: one right after another is skipped, the guess stands. */
     @Test
     void settlingWaitsAHundredTimesWhatItsLastReadTook() throws Exception {
