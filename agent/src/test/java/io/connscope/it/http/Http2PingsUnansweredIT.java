@@ -62,7 +62,11 @@ class Http2PingsUnansweredIT {
             assertTrue(n.path("http2").path("ping_rtt_ms").isNull(), n + context);
             assertEquals(reason, Checks.text(n, "close_reason"), n + context);
             if (outbound) {
-                assertEquals("local", Checks.text(n, "close_initiator"), "the client gave up first" + n + context);
+                // The console's close lines say why (the looks, or the kernel's rows), ahead of the long context.
+                String closes = r.stderr.lines().filter(l -> l.startsWith("connscope: closed #"))
+                        .collect(Collectors.joining("\n"));
+                assertEquals("local", Checks.text(n, "close_initiator"), "the client gave up first\n" + closes + "\n"
+                        + n + context);
             }
         }
         assertEquals(2, records, "the client's and the server's record" + context);
