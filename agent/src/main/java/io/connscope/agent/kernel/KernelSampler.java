@@ -308,8 +308,9 @@ public final class KernelSampler {
     /**
      * The reporter thread, before it reports {@code finished}: closes whose FINs met at a shutdown
      * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
-     * them all (two when the first found no row for one of them). This side's FIN was first when its row is FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT
-     * stays 60 s); when the peer's was, the row is LAST_ACK until the peer's ACK, then gone. A close nobody looked
+     * them all (two when the first found no row for one of them). This side's FIN was first when its row is
+     * FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT stays 60 s); when the peer's was, the row is LAST_ACK
+     * until the peer's ACK, then gone. A close nobody looked
      * at (its descriptor gone first) needs a row to tell, as a reset leaves none either: this side's, or the peer's
      * when it is on this host (in TIME_WAIT when its FIN was first). Under connection churn
      * such closes come in every batch (a peer that answers this side's FIN with its own within microseconds looks
