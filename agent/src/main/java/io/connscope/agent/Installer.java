@@ -1,5 +1,6 @@
 package io.connscope.agent;
 
+import io.connscope.agent.core.AsciiCase;
 import io.connscope.agent.config.AgentConfig;
 import io.connscope.agent.config.Option;
 import io.connscope.agent.core.ConnectionRegistry;
@@ -36,6 +37,7 @@ import io.connscope.agent.jdk.NativeMemory;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.utility.GraalImageCode;
 import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.description.type.TypeDescription;
@@ -44,9 +46,9 @@ import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -99,7 +101,7 @@ final class Installer {
                 System.getProperties(), System.getenv());
         int eventsPerSpan = (int) config.number(Option.OTEL_REQUEST_EVENTS);
         Reporter reporter = new Reporter((int) config.number(Option.QUEUE_SIZE),
-                Reporter.ConsoleLevel.valueOf(config.string(Option.CONSOLE).toUpperCase(Locale.ROOT)),
+                Reporter.ConsoleLevel.valueOf(AsciiCase.upper(config.string(Option.CONSOLE))),
                 config.number(Option.SUMMARY_INTERVAL), file.isEmpty() ? null : Paths.get(file),
                 config.bool(Option.EVENTS_REQUESTS), System.err,
                 otel ? OtelExport.factory(config.number(Option.OTEL_SPAN_MAX_DURATION), eventsPerSpan,
@@ -136,6 +138,7 @@ final class Installer {
         if (System.getProperty("net.bytebuddy.nexus.disabled") == null) {
             System.setProperty("net.bytebuddy.nexus.disabled", "true");
         }
+        presetGraalImageCode();
         List<SocketInstrumentation> enabled = new ArrayList<>();
         List<String> targets = new ArrayList<>();
         List<String> targetSuffixes = new ArrayList<>();
@@ -171,6 +174,29 @@ final class Installer {
                             .withExceptionHandler(AdviceFailures.HANDLER))));
         }
         return builder;
+    }
+
+    /**
+     * Byte Buddy asks once whether it runs in a GraalVM native image, and lowers {@code java.vm.vendor} to look for
+     * "graalvm": in the application's start, where the JIT is profiling {@code String.toLowerCase} for the
+     * application (see {@link AsciiCase}). The answer it would find is set first when it is certainly "none"; else
+     * (a GraalVM, or the native image's property set) Byte Buddy asks as before.
+     */
+    static void presetGraalImageCode() {
+        try {
+            String vendor = System.getProperty("java.vm.vendor");
+            if (System.getProperty("org.graalvm.nativeimage.imagecode") != null || vendor == null
+                    || AsciiCase.lower(vendor).contains("graalvm")) {
+                return;
+            }
+            Field current = GraalImageCode.class.getDeclaredField("current");
+            current.setAccessible(true);
+            if (current.get(null) == null) {
+                current.set(null, GraalImageCode.NONE);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Byte Buddy asks itself: only the JIT's profile is at stake.
+        }
     }
 
     /** Says once per type, on stderr, when a JDK class could not be instrumented, instead of failing silently. */

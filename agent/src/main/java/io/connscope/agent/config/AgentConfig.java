@@ -1,5 +1,6 @@
 package io.connscope.agent.config;
 
+import io.connscope.agent.core.AsciiCase;
 import io.connscope.agent.core.PlainFiles;
 
 import java.io.IOException;
@@ -110,7 +111,7 @@ public final class AgentConfig {
 
     /** {@code CONNSCOPE_OTEL_EXPORTER_OTLP_ENDPOINT} is {@code connscope.otel.exporter.otlp.endpoint}. */
     private static String envToKey(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+        return AsciiCase.lower(name).replace('_', '.');
     }
 
     /**

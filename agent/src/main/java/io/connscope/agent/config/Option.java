@@ -1,8 +1,8 @@
 package io.connscope.agent.config;
 
+import io.connscope.agent.core.AsciiCase;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * connscope's options: the one table that the agent reads, {@code help} prints and docs/options.md shows.
@@ -85,7 +85,7 @@ public enum Option {
 
     /** {@code connscope.events.file} is {@code CONNSCOPE_EVENTS_FILE}. */
     public String envName() {
-        return key.toUpperCase(Locale.ROOT).replace('.', '_');
+        return AsciiCase.upper(key).replace('.', '_');
     }
 
     public Type type() {
@@ -114,10 +114,10 @@ public enum Option {
         public static final Type BOOLEAN = new Type("true or false") {
             @Override
             Object parse(String raw) {
-                if (raw.equalsIgnoreCase("true")) {
+                if (AsciiCase.equalsIgnoreCase(raw, "true")) {
                     return Boolean.TRUE;
                 }
-                if (raw.equalsIgnoreCase("false")) {
+                if (AsciiCase.equalsIgnoreCase(raw, "false")) {
                     return Boolean.FALSE;
                 }
                 return null;
@@ -136,7 +136,7 @@ public enum Option {
             return new Type("one of " + String.join(", ", choices)) {
                 @Override
                 Object parse(String raw) {
-                    String v = raw.toLowerCase(Locale.ROOT);
+                    String v = AsciiCase.lower(raw);
                     return accepted.contains(v) ? v : null;
                 }
             };
@@ -150,7 +150,7 @@ public enum Option {
                 Object parse(String raw) {
                     java.util.Set<String> chosen = new java.util.TreeSet<>();
                     for (String name : raw.split(",")) {
-                        String n = name.trim().toLowerCase(Locale.ROOT);
+                        String n = AsciiCase.lower(name.trim());
                         if (n.isEmpty()) {
                             continue;
                         }

@@ -3,7 +3,6 @@ package io.connscope.agent.core;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.util.Locale;
 
 /** Names why a connect failed, in the words an operator searches for: refused, timed out, unreachable. */
 public final class ConnectFailure {
@@ -20,7 +19,7 @@ public final class ConnectFailure {
     }
 
     static String kind(Throwable error) {
-        String message = String.valueOf(error.getMessage()).toLowerCase(Locale.ROOT);
+        String message = AsciiCase.lower(String.valueOf(error.getMessage()));
         if (error instanceof SocketTimeoutException || message.contains("timed out")) {
             return "timed_out";
         }

@@ -10,8 +10,10 @@ public enum ConnectionState {
     /** A connect that never established a connection. */
     FAILED;
 
+    private final String wireName = AsciiCase.lower(name());
+
     /** The name used in reports and JSON ({@code closed|open|failed}). */
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return wireName;
     }
 }

@@ -1,5 +1,6 @@
 package io.connscope.agent.jdk;
 
+import io.connscope.agent.core.AsciiCase;
 import io.connscope.agent.core.CloseInitiator;
 import io.connscope.agent.core.KeepAliveSettings;
 import io.connscope.agent.core.SocketInspector;
@@ -16,7 +17,6 @@ import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public final class JdkSocketInspector implements SocketInspector {
 
-    private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+    private static final boolean LINUX = AsciiCase.lower(System.getProperty("os.name", "")).contains("linux");
 
     private final VarHandle socketImplFd;
     /** {@code SocketImpl.address} and {@code .port}: an accepted socket's peer, as the JDK's accept stored it. */

@@ -1,8 +1,8 @@
 package io.connscope.agent.export.otel;
 
+import io.connscope.agent.core.AsciiCase;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -37,7 +37,7 @@ public final class OtelActivation {
                 value = properties.getProperty(key);
             }
             if (value == null) {
-                value = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_'));
+                value = env.get(AsciiCase.upper(key).replace('.', '_'));
             }
             if (value != null && !value.trim().isEmpty() && !(key.endsWith(".exporter") && value.trim().equals("none"))) {
                 return true;

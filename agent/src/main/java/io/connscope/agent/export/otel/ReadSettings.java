@@ -1,12 +1,12 @@
 package io.connscope.agent.export.otel;
 
+import io.connscope.agent.core.AsciiCase;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +45,7 @@ final class ReadSettings implements ConfigProperties {
     }
 
     static String normalized(String name) {
-        return name.toLowerCase(Locale.ROOT).replace('-', '.');
+        return AsciiCase.lower(name).replace('-', '.');
     }
 
     @Override
