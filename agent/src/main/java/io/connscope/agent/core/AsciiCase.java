@@ -18,35 +18,27 @@ public final class AsciiCase {
 
     /** {@code s} with A to Z lowered; the same instance when there is nothing to lower. */
     public static String lower(String s) {
-        int first = 0;
-        while (first < s.length() && !isUpper(s.charAt(first))) {
-            first++;
-        }
-        if (first == s.length()) {
-            return s;
-        }
-        char[] c = s.toCharArray();
-        for (int i = first; i < c.length; i++) {
-            if (isUpper(c[i])) {
-                c[i] = (char) (c[i] + ('a' - 'A'));
-            }
-        }
-        return new String(c);
+        return shifted(s, 'A', 'Z', 'a' - 'A');
     }
 
     /** {@code s} with a to z raised; the same instance when there is nothing to raise. */
     public static String upper(String s) {
-        int first = 0;
-        while (first < s.length() && !isLower(s.charAt(first))) {
-            first++;
+        return shifted(s, 'a', 'z', 'A' - 'a');
+    }
+
+    /** {@code s} with each character from {@code first} to {@code last} moved by {@code by}. */
+    private static String shifted(String s, char first, char last, int by) {
+        int i = 0;
+        while (i < s.length() && (s.charAt(i) < first || s.charAt(i) > last)) {
+            i++;
         }
-        if (first == s.length()) {
+        if (i == s.length()) {
             return s;
         }
         char[] c = s.toCharArray();
-        for (int i = first; i < c.length; i++) {
-            if (isLower(c[i])) {
-                c[i] = (char) (c[i] - ('a' - 'A'));
+        for (; i < c.length; i++) {
+            if (c[i] >= first && c[i] <= last) {
+                c[i] = (char) (c[i] + by);
             }
         }
         return new String(c);
@@ -73,7 +65,4 @@ public final class AsciiCase {
         return c >= 'A' && c <= 'Z';
     }
 
-    private static boolean isLower(char c) {
-        return c >= 'a' && c <= 'z';
-    }
 }

@@ -234,15 +234,7 @@ class KernelSamplerTest {
     void finsThatMetAtShutdownAreOrderedByThisSidesRow() throws Exception {
         KernelSampler sampler = sampler();
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            // This side first: its FIN, the peer's end-of-stream, the peer's FIN.
-            Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-            Socket firstPeer = server.accept();
-            ConnectionRecord firstRecord = TestRecords.open(first, Direction.OUTBOUND);
-            first.shutdownOutput();
-            assertEquals(-1, firstPeer.getInputStream().read());
-            firstPeer.close();
-            assertEquals(-1, first.getInputStream().read());
-            first.close();
+            ConnectionRecord firstRecord = closedThisSideFirst(server);
 
             // The peer first: its FIN is in before this side closes.
             Socket second = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
@@ -261,7 +253,6 @@ class KernelSamplerTest {
             third.close();
             thirdPeer.close();
 
-            TestRecords.closedWithFinsMet(firstRecord);
             TestRecords.closedWithFinsMet(secondRecord);
             assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, secondRecord.closeInitiator(),
                     "before the kernel is asked: this side's guess");
@@ -336,17 +327,9 @@ class KernelSamplerTest {
         Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp6")), "needs Linux /proc/net/tcp6");
         java.nio.file.Path proc = Files.createTempDirectory("connscope-proc");
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-            Socket firstPeer = server.accept();
-            ConnectionRecord record = TestRecords.open(first, Direction.OUTBOUND);
-            first.shutdownOutput();
-            assertEquals(-1, firstPeer.getInputStream().read());
-            firstPeer.close();
-            assertEquals(-1, first.getInputStream().read());
-            first.close();
-            TestRecords.closedWithFinsMet(record);
+            ConnectionRecord record = closedThisSideFirst(server);
 
-            String local = String.format(":%04X ", first.getLocalPort());
+            String local = String.format(":%04X ", record.localPort());
             String remote = String.format(":%04X ", server.getLocalPort());
             List<String> lines = Files.readAllLines(Paths.get("/proc/net/tcp6"));
             String header = lines.get(0) + "\n";
@@ -391,15 +374,7 @@ class KernelSamplerTest {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             ConnectionRecord[] records = new ConnectionRecord[2];
             for (int i = 0; i < records.length; i++) {
-                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                Socket peer = server.accept();
-                records[i] = TestRecords.open(s, Direction.OUTBOUND);
-                s.shutdownOutput();
-                assertEquals(-1, peer.getInputStream().read());
-                peer.close();
-                assertEquals(-1, s.getInputStream().read());
-                s.close();
-                TestRecords.closedWithFinsMet(records[i]);
+                records[i] = closedThisSideFirst(server);
             }
             sampler.settleCloseInitiators(List.of(records[0]));
             assertFalse(records[0].closeInitiatorForKernel(), records[0].closeDetail());
@@ -414,5 +389,18 @@ class KernelSamplerTest {
                     records[1].closeDetail());
             assertTrue(records[1].closeDetail().contains("keeps TIME_WAIT here"), records[1].closeDetail());
         }
+    }
+
+    /** A loopback connection this side closed first (its FIN, the peer's end-of-stream, the peer's FIN), FINs met. */
+    private static ConnectionRecord closedThisSideFirst(ServerSocket server) throws java.io.IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+        Socket peer = server.accept();
+        ConnectionRecord r = TestRecords.open(s, Direction.OUTBOUND);
+        s.shutdownOutput();
+        assertEquals(-1, peer.getInputStream().read());
+        peer.close();
+        assertEquals(-1, s.getInputStream().read());
+        s.close();
+        return TestRecords.closedWithFinsMet(r);
     }
 }
