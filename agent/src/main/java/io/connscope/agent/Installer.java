@@ -1,8 +1,8 @@
 package io.connscope.agent;
 
-import io.connscope.agent.core.AsciiCase;
 import io.connscope.agent.config.AgentConfig;
 import io.connscope.agent.config.Option;
+import io.connscope.agent.core.AsciiCase;
 import io.connscope.agent.core.ConnectionRegistry;
 import io.connscope.agent.core.OsKeepAliveDefaults;
 import io.connscope.agent.core.SocketInspector;
@@ -37,16 +37,16 @@ import io.connscope.agent.jdk.NativeMemory;
 import io.connscope.bootstrap.SocketEvents;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.utility.GraalImageCode;
 import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.GraalImageCode;
 import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
-import java.nio.file.Paths;
 import java.lang.reflect.Field;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,6 +1,7 @@
 package io.connscope.agent.config;
 
 import io.connscope.agent.core.AsciiCase;
+
 import java.util.Arrays;
 import java.util.List;
 

@@ -310,12 +310,11 @@ public final class KernelSampler {
      * ({@link ConnectionRecord#closeInitiatorForKernel}) are settled by this side's row, in one read of /proc for
      * them all (two when the first found no row for one of them). This side's FIN was first when its row is
      * FIN_WAIT1, FIN_WAIT2, CLOSING or TIME_WAIT (TIME_WAIT stays 60 s); when the peer's was, the row is LAST_ACK
-     * until the peer's ACK, then gone. A close nobody looked
-     * at (its descriptor gone first) needs a row to tell, as a reset leaves none either: this side's, or the peer's
-     * when it is on this host (in TIME_WAIT when its FIN was first). Under connection churn
-     * such closes come in every batch (a peer that answers this side's FIN with its own within microseconds looks
-     * the same as FINs that met) while /proc holds tens of thousands of TIME_WAIT rows: a read that took T waits
-     * 100 T before the next, and closes in between keep the guess.
+     * until the peer's ACK, then gone. A close nobody looked at (its descriptor gone first) needs a row to tell, as
+     * a reset leaves none either: this side's, or the peer's when it is on this host (in TIME_WAIT when its FIN was
+     * first). Under connection churn such closes come in every batch (a peer that answers this side's FIN with its
+     * own within microseconds looks the same as FINs that met) while /proc holds tens of thousands of TIME_WAIT
+     * rows: a read that took T waits 100 T before the next, and closes in between keep the guess.
      */
     public synchronized void settleCloseInitiators(List<?> finished) {
         long now = System.nanoTime();
