@@ -82,7 +82,7 @@ public final class ConnectionRegistry implements SocketEventSink {
      */
     public ConnectionRegistry(int capacity, SocketInspector inspector, KeepAliveSettings osDefaults,
                               ConnectionListener listener, ByteSource memory) {
-        this.table = new ConnectionTable<>(capacity);
+        this.table = new ConnectionTable<>(capacity, inspector.descriptorNumbers());
         this.inspector = inspector;
         this.osDefaults = osDefaults;
         this.listener = listener;

@@ -2,6 +2,7 @@ package io.connscope.agent.core;
 
 import java.io.FileDescriptor;
 import java.net.InetSocketAddress;
+import java.util.function.ToIntFunction;
 
 /**
  * Asks the kernel about a socket by its descriptor: addresses, options, and whether anything is pending at
@@ -25,6 +26,15 @@ public interface SocketInspector {
      * client library object whose socket field the inspector knows; null otherwise.
      */
     FileDescriptor descriptorOfOwner(Object owner);
+
+    /**
+     * Each descriptor's number (a {@code FileDescriptor}'s {@code fd}; negative once closed, or for another key),
+     * for the registry's index by number; null when this inspector cannot read it. Called on every read and
+     * write: cheap and allocation-free.
+     */
+    default ToIntFunction<Object> descriptorNumbers() {
+        return null;
+    }
 
     /** The local address of a socket whose local port is known: one system call instead of two. */
     default InetSocketAddress localAddress(FileDescriptor fd, int knownPort) {

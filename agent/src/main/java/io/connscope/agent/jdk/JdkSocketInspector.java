@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Asks the kernel about a socket through the JDK's own internal helpers in {@code sun.nio.ch.Net}, which take a
@@ -247,6 +248,20 @@ public final class JdkSocketInspector implements SocketInspector {
             return null;
         }
     };
+
+    @Override
+    public ToIntFunction<Object> descriptorNumbers() {
+        return fileDescriptorInt == null ? null : DescriptorNumber::of;
+    }
+
+    /** {@code FileDescriptor.fd} through a constant handle: the JIT makes the lookup's call a field load. */
+    private static final class DescriptorNumber {
+        static final VarHandle FD = Lookups.optionalField("java.io.FileDescriptor", "fd", int.class);
+
+        static int of(Object key) {
+            return key instanceof FileDescriptor ? (int) FD.get((FileDescriptor) key) : -1;
+        }
+    }
 
     /**
      * A descriptor of the agent's own for a native socket: it only names the int, for {@code Net}'s helpers. It is

@@ -159,4 +159,173 @@ class ConnectionTableTest {
         assertEquals(stable.length, table.size());
         assertSame(5, table.get(stable[5]));
     }
+
+    // -- the index by number (a socket descriptor's) --
+
+    /** A key with a number, as a FileDescriptor has: set when opened, -1 once closed. */
+    private static final class Numbered {
+        volatile int number;
+
+        Numbered(int number) {
+            this.number = number;
+        }
+    }
+
+    private static <V> ConnectionTable<V> numbered(int capacity) {
+        return new ConnectionTable<>(capacity, k -> k instanceof Numbered ? ((Numbered) k).number : -1);
+    }
+
+    @Test
+    void aNumberTheKernelReusedFindsEachKeyByIdentity() {
+        ConnectionTable<String> table = numbered(100);
+        Numbered first = new Numbered(5);
+        Numbered second = new Numbered(5); // the first's close went unseen and the kernel gave out 5 again
+        table.putIfAbsent(first, "first");
+        table.putIfAbsent(second, "second");
+        assertEquals("first", table.get(first), "the displaced entry is still found, in the buckets");
+        assertEquals("second", table.get(second));
+        assertEquals("second", table.remove(second));
+        assertEquals("first", table.get(first), "the slot is empty now, but an entry without one remains");
+        assertNull(table.get(second));
+        assertEquals("first", table.remove(first));
+        assertNull(table.get(first));
+        Numbered third = new Numbered(5);
+        assertNull(table.get(third));
+        table.putIfAbsent(third, "third");
+        assertEquals("third", table.get(third));
+        assertNull(table.get(first), "a key is matched by identity, not by its number");
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void keysWithoutANumberOrBeyondTheIndexAreInTheBuckets() {
+        ConnectionTable<String> table = numbered(100);
+        Numbered none = new Numbered(-1);
+        Numbered far = new Numbered(ConnectionTable.MAX_SLOTS + 5);
+        Numbered closing = new Numbered(3);
+        Numbered near = new Numbered(4);
+        table.putIfAbsent(none, "none");
+        table.putIfAbsent(far, "far");
+        table.putIfAbsent(closing, "closing");
+        table.putIfAbsent(near, "near");
+        closing.number = -1; // the JDK clears a descriptor's number when it closes it
+        assertEquals("none", table.get(none));
+        assertEquals("far", table.get(far));
+        assertEquals("closing", table.get(closing), "found by identity once its number is gone");
+        assertEquals("near", table.get(near));
+        assertEquals("closing", table.remove(closing));
+        assertEquals("none", table.remove(none));
+        assertEquals("far", table.remove(far));
+        assertNull(table.get(new Numbered(3)), "3's slot was emptied with its entry");
+        assertEquals("near", table.get(near));
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void theIndexGrowsAndForgetsWithItsEntries() {
+        ConnectionTable<Integer> table = numbered(10_000);
+        List<Numbered> keys = new ArrayList<>();
+        for (int n = 0; n < 5_000; n += 3) {
+            Numbered k = new Numbered(n);
+            keys.add(k);
+            assertEquals(n, table.putIfAbsent(k, n));
+        }
+        for (int i = 0; i < keys.size(); i += 2) {
+            assertEquals(keys.get(i).number, table.remove(keys.get(i)));
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            Numbered k = keys.get(i);
+            assertEquals(i % 2 == 0 ? null : (Integer) k.number, table.get(k), "key numbered " + k.number);
+            assertNull(table.get(new Numbered(k.number)), "another key with number " + k.number);
+        }
+    }
+
+    @Test
+    void forgetsNumberedKeysThatWereGarbageCollected() throws InterruptedException {
+        ConnectionTable<String> table = numbered(1_000);
+        Numbered kept = new Numbered(7);
+        table.putIfAbsent(kept, "kept");
+        for (int i = 0; i < 50; i++) {
+            table.putIfAbsent(new Numbered(10 + i), "leaked-" + i);
+            table.putIfAbsent(new Numbered(7), "displacing-" + i);
+        }
+        List<String> collected = new ArrayList<>();
+        for (int attempt = 0; attempt < 50 && collected.size() < 100; attempt++) {
+            System.gc();
+            Thread.sleep(20);
+            collected.addAll(table.expungeCollected());
+        }
+        assertEquals(100, collected.size(), "every dropped key is reported once");
+        assertEquals("kept", table.get(kept));
+        assertNull(table.get(new Numbered(12)), "a new key with a collected key's number finds nothing");
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void numberedGetDoesNotAllocate() {
+        ConnectionTable<String> table = numbered(1_000);
+        Object[] keys = new Object[500];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = new Numbered(i);
+            table.putIfAbsent(keys[i], "v");
+        }
+        Object missing = new Numbered(600);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        for (int warm = 0; warm < 20_000; warm++) {
+            sink += table.get(keys[warm % keys.length]) != null ? 1 : 0;
+            sink += table.get(missing) == null ? 1 : 0;
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++) {
+            sink += table.get(keys[i % keys.length]) != null ? 1 : 0;
+            sink += table.get(missing) == null ? 1 : 0;
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(sink > 0);
+        assertTrue(allocated < 10_000, "lookups allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void readersFindNumberedEntriesWhileOthersTakeTheirNumbers() throws Exception {
+        ConnectionTable<Integer> table = numbered(100_000);
+        Numbered[] stable = new Numbered[200];
+        for (int i = 0; i < stable.length; i++) {
+            stable[i] = new Numbered(i);
+            table.putIfAbsent(stable[i], i);
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> failure = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(2);
+        Runnable churn = () -> {
+            try {
+                java.util.Random random = new java.util.Random();
+                for (int round = 0; round < 20_000 && !stop.get(); round++) {
+                    // Sometimes a stable key's own number (its close unseen), mostly numbers past them, and past
+                    // the index's first size, so that it grows meanwhile.
+                    Numbered k = new Numbered(random.nextInt(10) == 0 ? random.nextInt(200) : 200 + random.nextInt(400));
+                    table.putIfAbsent(k, -1);
+                    table.remove(k);
+                }
+            } finally {
+                done.countDown();
+            }
+        };
+        new Thread(churn).start();
+        new Thread(churn).start();
+        while (done.getCount() > 0) {
+            for (int i = 0; i < stable.length; i++) {
+                Integer v = table.get(stable[i]);
+                if (v == null || v != i) {
+                    failure.set("stable key " + i + " read as " + v);
+                    stop.set(true);
+                }
+            }
+        }
+        assertNull(failure.get());
+        assertEquals(stable.length, table.size());
+        for (int i = 0; i < stable.length; i++) {
+            assertEquals(i, table.get(stable[i]));
+        }
+    }
 }
