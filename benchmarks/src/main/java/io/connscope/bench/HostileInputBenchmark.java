@@ -7,6 +7,7 @@ import io.connscope.agent.core.http.ByteSource;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
+import io.connscope.agent.core.tls.TlsRecords;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -179,7 +180,7 @@ public class HostileInputBenchmark {
     private void tlsRead(long address, int length, boolean first) {
         if (first) {
             awaitingHelloBody = false;
-            if (HttpConnectionTracker.looksLikeTlsClientHello(bytes, address, Math.min(length, 16))) {
+            if (TlsRecords.looksLikeClientHello(bytes, address, Math.min(length, 16))) {
                 ClientHelloKey key = ClientHelloKey.ofRecord(bytes, address, length);
                 if (key != null) {
                     keys++;

@@ -1,10 +1,12 @@
 package io.connscope.agent.core;
 
 import io.connscope.agent.core.http.ByteSource;
+import io.connscope.agent.core.http.Http1StartLines;
 import io.connscope.agent.core.http.HttpConnectionTracker;
 import io.connscope.agent.core.http2.Http2ConnectionTracker;
 import io.connscope.agent.core.tls.ClientHelloKey;
 import io.connscope.agent.core.tls.ServerHelloScan;
+import io.connscope.agent.core.tls.TlsRecords;
 
 import java.io.FileDescriptor;
 
@@ -83,7 +85,7 @@ final class ConnectionProtocols {
             }
             long start = chunkStart(address, iovCount);
             int length = chunkLength(address, iovCount, n);
-            if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, Math.min(length, 16))) {
+            if (TlsRecords.looksLikeClientHello(memory, start, Math.min(length, 16))) {
                 ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
                 if (key != null) {
                     engines.onConnectionHello(r, key);
@@ -307,10 +309,10 @@ final class ConnectionProtocols {
                 if (Http2ConnectionTracker.looksLikeServerSettings(memory, start, length)) {
                     r.http2 = newHttp2Tracker(r);
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-                } else if (HttpConnectionTracker.looksLikeResponse(memory, start, len)) {
+                } else if (Http1StartLines.looksLikeResponse(memory, start, len)) {
                     r.http = newTracker(r);
                     r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-                } else if (HttpConnectionTracker.looksLikeTlsServerHandshake(memory, start, len)) {
+                } else if (TlsRecords.looksLikeServerHandshake(memory, start, len)) {
                     // The ServerHello read before the write of the ClientHello was reported: that write still
                     // carries the random that ties an SSLEngine to this connection. A client reads this ServerHello
                     // for whether its handshake resumed, now: it will not come again.
@@ -326,10 +328,10 @@ final class ConnectionProtocols {
             } else if (Http2ConnectionTracker.looksLikePreface(memory, start, length)) {
                 r.http2 = newHttp2Tracker(r);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP2;
-            } else if (HttpConnectionTracker.looksLikeRequest(memory, start, len)) {
+            } else if (Http1StartLines.looksLikeRequest(memory, start, len)) {
                 r.http = newTracker(r);
                 r.protocol = ConnectionRecord.PROTOCOL_HTTP1;
-            } else if (HttpConnectionTracker.looksLikeTlsClientHello(memory, start, len)) {
+            } else if (TlsRecords.looksLikeClientHello(memory, start, len)) {
                 TlsState t = r.tls();
                 r.protocol = ConnectionRecord.PROTOCOL_TLS;
                 ClientHelloKey key = ClientHelloKey.ofRecord(memory, start, length);
@@ -371,7 +373,7 @@ final class ConnectionProtocols {
                         // h2 by ALPN: the preface, or the SETTINGS a server sends first.
                         r.http2 = newHttp2Tracker(r);
                         t.plaintext = ConnectionRecord.PROTOCOL_HTTP2;
-                    } else if (towardServer && HttpConnectionTracker.looksLikeRequest(view, off, Math.min(n, 16))) {
+                    } else if (towardServer && Http1StartLines.looksLikeRequest(view, off, Math.min(n, 16))) {
                         r.http = newTracker(r);
                         t.plaintext = ConnectionRecord.PROTOCOL_HTTP1;
                     } else {

@@ -72,7 +72,7 @@ public final class HttpConnectionTracker {
     private boolean exchangeReported;
     /**
      * A request whose response went by first (EARLY_RESPONSE) has more head to come: its next bytes go on with the
-     * head, not to the looksLikeRequest test, as they would in one read.
+     * head, not to the {@link Http1StartLines#looksLikeRequest} test, as they would in one read.
      */
     private boolean answeredHeadPending;
     /** A request on a reused connection began; whether the peer had closed first is still to be checked. */
@@ -105,117 +105,6 @@ public final class HttpConnectionTracker {
         this.anchorNanos = anchorNanos;
     }
 
-    private static final long FOUR_BYTES = Words.mask(4);
-    private static final long FIVE_BYTES = Words.mask(5);
-    private static final long SIX_BYTES = Words.mask(6);
-    private static final long SEVEN_BYTES = Words.mask(7);
-    private static final long GET = Words.of("GET ");
-    private static final long POST = Words.of("POST ");
-    private static final long PUT = Words.of("PUT ");
-    private static final long HEAD = Words.of("HEAD ");
-    private static final long DELETE = Words.of("DELETE ");
-    private static final long PATCH = Words.of("PATCH ");
-    private static final long OPTIONS = Words.of("OPTIONS ");
-
-    /** Methods that make a request line recognisable on their own (RFC 9110, PATCH, WebDAV). */
-    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
-        "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH"};
-
-    /**
-     * Whether bytes that open a message on a client-to-server stream are an HTTP/1.x request line: a known
-     * method and a space, or any upper-case token whose line ends in {@code HTTP/1.x}. (A bare upper-case word
-     * is not enough: SMTP's {@code EHLO x} would pass.)
-     */
-    public static boolean looksLikeRequest(ByteSource bytes, long address, int length) {
-        if (length >= 8) {
-            // The common methods with their space, against constants: what the loop below decides for them.
-            long w = bytes.longAt(address);
-            long four = w & FOUR_BYTES;
-            long five = w & FIVE_BYTES;
-            if (four == GET || five == POST || four == PUT || five == HEAD || (w & SEVEN_BYTES) == DELETE
-                    || (w & SIX_BYTES) == PATCH || w == OPTIONS) {
-                return true;
-            }
-        }
-        int token = 0;
-        while (token < length && token < 12) {
-            int b = bytes.byteAt(address + token);
-            if (b == ' ') {
-                break;
-            }
-            if (b < 'A' || b > 'Z') {
-                return false;
-            }
-            token++;
-        }
-        if (token == 0 || token == 12) {
-            return false;
-        }
-        boolean known = false;
-        for (String m : METHODS) {
-            if (m.length() >= token && matches(bytes, address, m, token)) {
-                if (m.length() == token) {
-                    known = true;
-                    break;
-                }
-                if (token == length) {
-                    // A known method split across writes: its letters so far are all the evidence there is.
-                    return true;
-                }
-            }
-        }
-        if (known) {
-            // A whole method name, with or without the space yet: "GET" alone is a write split after the method.
-            return true;
-        }
-        if (token == length) {
-            return false;
-        }
-        // An unknown method: accept it when its request line ends in "HTTP/1.x".
-        int limit = Math.min(length, 2048);
-        for (int i = token + 1; i < limit; i++) {
-            int b = bytes.byteAt(address + i);
-            if (b == '\r' || b == '\n') {
-                return i >= 8 && matches(bytes, address + i - 8, "HTTP/1.", 7);
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(ByteSource bytes, long address, String text, int count) {
-        for (int i = 0; i < count; i++) {
-            if (bytes.byteAt(address + i) != text.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether bytes that open a server-to-client stream are an HTTP/1.x status line: a response seen before the
-     * request it answers, when the write of the request is reported after the read of its response.
-     */
-    public static boolean looksLikeResponse(ByteSource bytes, long address, int length) {
-        return length >= 8 && startsWithHttp(bytes, address, length);
-    }
-
-    /** Whether bytes that open a server-to-client stream are a TLS handshake record (a ServerHello, or its header). */
-    public static boolean looksLikeTlsServerHandshake(ByteSource bytes, long address, int length) {
-        return length >= 3 && bytes.byteAt(address) == 0x16 && bytes.byteAt(address + 1) == 0x03
-                && bytes.byteAt(address + 2) <= 0x04 && (length < 6 || bytes.byteAt(address + 5) == 0x02);
-    }
-
-    /** Whether bytes that open a client-to-server stream are a TLS ClientHello record (or its record header). */
-    public static boolean looksLikeTlsClientHello(ByteSource bytes, long address, int length) {
-        if (length < 3 || bytes.byteAt(address) != 0x16 || bytes.byteAt(address + 1) != 0x03
-                || bytes.byteAt(address + 2) > 0x04) {
-            return false;
-        }
-        // A handshake record of TLS 1.0 to 1.3. A server may read only its 5-byte header first; when the
-        // handshake type is there, it must be ClientHello.
-        return length < 6 || bytes.byteAt(address + 5) == 0x01;
-    }
-
     /** Request bytes: written by a client, read by a server, at {@code nowNanos} ({@link System#nanoTime()}). */
     public synchronized void onRequestBytes(ByteSource bytes, long address, int length, long nowNanos) {
         if (length <= 0 || http2 || switched) {
@@ -233,7 +122,7 @@ public final class HttpConnectionTracker {
             }
             return;
         }
-        if (state != REQUEST && looksLikeRequest(bytes, address, length)) {
+        if (state != REQUEST && Http1StartLines.looksLikeRequest(bytes, address, length)) {
             if (state == RESPONSE) {
                 reportExchange();
             }
@@ -346,10 +235,6 @@ public final class HttpConnectionTracker {
     /** What {@link #pipelinedMethod} decided: whether the pipelined request is a HEAD. */
     private boolean pipelinedHead;
 
-    /** Methods up to a word long are read (all but WebDAV's PROPPATCH, never seen pipelined). */
-    private static final int LONGEST_METHOD = 8;
-    private static final long HEAD_WORD = Words.of("HEAD");
-
     /**
      * Reads a pipelined request's method from {@code length} bytes at {@code address}, after what earlier reads
      * gave: returns how many of these bytes it took (the method and its space) when a known method is complete, or
@@ -359,8 +244,8 @@ public final class HttpConnectionTracker {
         for (int i = 0; i < length; i++) {
             int b = bytes.byteAt(address + i);
             if (b == ' ' && methodLength > 0) {
-                boolean known = knownMethod(methodSoFar, methodLength);
-                pipelinedHead = known && methodSoFar == HEAD_WORD;
+                boolean known = Http1StartLines.knownMethod(methodSoFar, methodLength);
+                pipelinedHead = known && methodSoFar == Http1StartLines.HEAD_WORD;
                 methodSoFar = 0;
                 methodLength = 0;
                 if (!known) {
@@ -369,46 +254,18 @@ public final class HttpConnectionTracker {
                 }
                 return i + 1;
             }
-            if (b < 'A' || b > 'Z' || methodLength == LONGEST_METHOD
-                    || !methodPrefix(methodSoFar | ((long) b << (8 * methodLength)), methodLength + 1)) {
+            long soFar = methodSoFar | ((long) b << (8 * methodLength));
+            if (b < 'A' || b > 'Z' || methodLength == Http1StartLines.LONGEST_METHOD
+                    || !Http1StartLines.methodPrefix(soFar, methodLength + 1)) {
                 methodSoFar = 0;
                 methodLength = 0;
                 requestFramingLost = true;
                 return -1;
             }
-            methodSoFar |= (long) b << (8 * methodLength);
+            methodSoFar = soFar;
             methodLength++;
         }
         return -1;
-    }
-
-    /** {@link #METHODS} as words ({@link Words}), for the byte-by-byte check above. */
-    private static final long[] METHOD_WORDS = new long[METHODS.length];
-
-    static {
-        for (int k = 0; k < METHODS.length; k++) {
-            METHOD_WORDS[k] = METHODS[k].length() <= LONGEST_METHOD ? Words.of(METHODS[k]) : 0;
-        }
-    }
-
-    private static boolean methodPrefix(long word, int length) {
-        long mask = Words.mask(length);
-        for (int k = 0; k < METHODS.length; k++) {
-            if (METHODS[k].length() >= length && METHODS[k].length() <= LONGEST_METHOD
-                    && (METHOD_WORDS[k] & mask) == word) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean knownMethod(long word, int length) {
-        for (int k = 0; k < METHODS.length; k++) {
-            if (METHODS[k].length() == length && METHOD_WORDS[k] == word) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Pipelined requests waiting for their responses at once, per connection; more are counted but not kept. */
@@ -485,8 +342,8 @@ public final class HttpConnectionTracker {
             return length;
         }
         int offset = 0;
-        if ((state == IDLE || (state == RESPONSE && !responseHead.inHead())) && startsWithHttp(bytes, address, length)
-                && length >= 8) {
+        if ((state == IDLE || (state == RESPONSE && !responseHead.inHead()))
+                && Http1StartLines.startsWithHttp(bytes, address, length) && length >= 8) {
             // A response before its request was seen (see EARLY_RESPONSE): keep its head for the request.
             if (state == RESPONSE) {
                 reportExchange();
@@ -511,7 +368,7 @@ public final class HttpConnectionTracker {
                 continue;
             }
             if (state == REQUEST && !responseHead.inHead()) {
-                if (!startsWithHttp(bytes, address + offset, length - offset)) {
+                if (!Http1StartLines.startsWithHttp(bytes, address + offset, length - offset)) {
                     return length;
                 }
                 responseHead.begin(false);
@@ -581,19 +438,6 @@ public final class HttpConnectionTracker {
     /** Whether a 101 Switching Protocols response ended HTTP/1.x on this connection. */
     public boolean switchedProtocols() {
         return switched;
-    }
-
-    /** Whether the bytes start with "HTTP/1." (as far as there are bytes). */
-    private static boolean startsWithHttp(ByteSource bytes, long address, int length) {
-        if (length >= 8) {
-            return HttpHeaderScanner.startsWithHttp1(bytes.longAt(address));
-        }
-        for (int i = 0; i < 7 && i < length; i++) {
-            if (bytes.byteAt(address + i) != Words.byteOf(HttpHeaderScanner.HTTP_1, i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void reportExchange() {

@@ -84,7 +84,7 @@ class HttpConnectionTrackerFuzzTest {
 
     private static boolean mayStartMessage(Traffic.Segment s) {
         if (s.fromClient) {
-            return HttpConnectionTracker.looksLikeRequest(ByteSource.of(s.bytes), 0, s.bytes.length);
+            return Http1StartLines.looksLikeRequest(ByteSource.of(s.bytes), 0, s.bytes.length);
         }
         for (int i = 0; i < Math.min(HTTP_1.length, s.bytes.length); i++) {
             if (s.bytes[i] != HTTP_1[i]) {

@@ -1,5 +1,6 @@
 package io.connscope.agent.core.http;
 
+import io.connscope.agent.core.tls.TlsRecords;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -478,35 +479,35 @@ class HttpConnectionTrackerTest {
         byte[] lower = "get / HTTP/1.1".getBytes(StandardCharsets.ISO_8859_1);
         byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
         byte[] ssh = "SSH-2.0-OpenSSH".getBytes(StandardCharsets.ISO_8859_1);
-        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, get.length));
-        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(get), 0, 2), "GET split after its letters");
+        assertTrue(Http1StartLines.looksLikeRequest(ByteSource.of(get), 0, get.length));
+        assertTrue(Http1StartLines.looksLikeRequest(ByteSource.of(get), 0, 2), "GET split after its letters");
         byte[] ehlo = "EHLO mail.example\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ehlo), 0, ehlo.length), "SMTP is not HTTP");
+        assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(ehlo), 0, ehlo.length), "SMTP is not HTTP");
         byte[] custom = "PURGE /cache HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(custom), 0, custom.length),
+        assertTrue(Http1StartLines.looksLikeRequest(ByteSource.of(custom), 0, custom.length),
                 "an unknown method with an HTTP/1.x request line");
         byte[] customNoVersion = "PURGE /cache\r\n".getBytes(StandardCharsets.ISO_8859_1);
-        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(customNoVersion), 0, customNoVersion.length));
-        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
+        assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(customNoVersion), 0, customNoVersion.length));
+        assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(lower), 0, lower.length));
         for (String method : new String[] {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
             "CONNECT", "PROPFIND", "MKCOL", "SEARCH"}) {
             byte[] line = (method + " /x?y=1\r\n").getBytes(StandardCharsets.ISO_8859_1);
-            assertTrue(HttpConnectionTracker.looksLikeRequest(ByteSource.of(line), 0, line.length), method);
+            assertTrue(Http1StartLines.looksLikeRequest(ByteSource.of(line), 0, line.length), method);
             byte[] folded = (method.charAt(0) + method.substring(1).toLowerCase() + " /x?y=1\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1);
-            assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(folded), 0, folded.length), method);
+            assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(folded), 0, folded.length), method);
             byte[] longer = (method + "X /x?y=1\r\n").getBytes(StandardCharsets.ISO_8859_1);
-            assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(longer), 0, longer.length), method + "X");
+            assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(longer), 0, longer.length), method + "X");
         }
-        assertFalse(HttpConnectionTracker.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
-        assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, hello.length));
-        assertTrue(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(hello), 0, 5), "a server reading the record header alone");
+        assertFalse(Http1StartLines.looksLikeRequest(ByteSource.of(ssh), 0, ssh.length));
+        assertTrue(TlsRecords.looksLikeClientHello(ByteSource.of(hello), 0, hello.length));
+        assertTrue(TlsRecords.looksLikeClientHello(ByteSource.of(hello), 0, 5), "a server reading the record header alone");
         byte[] serverHello = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00};
-        assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(serverHello), 0, serverHello.length));
-        assertTrue(HttpConnectionTracker.looksLikeTlsServerHandshake(ByteSource.of(serverHello), 0, serverHello.length),
+        assertFalse(TlsRecords.looksLikeClientHello(ByteSource.of(serverHello), 0, serverHello.length));
+        assertTrue(TlsRecords.looksLikeServerHandshake(ByteSource.of(serverHello), 0, serverHello.length),
                 "a ServerHello read before the ClientHello's write is reported");
-        assertFalse(HttpConnectionTracker.looksLikeTlsServerHandshake(ByteSource.of(hello), 0, hello.length));
-        assertFalse(HttpConnectionTracker.looksLikeTlsClientHello(ByteSource.of(get), 0, get.length));
+        assertFalse(TlsRecords.looksLikeServerHandshake(ByteSource.of(hello), 0, hello.length));
+        assertFalse(TlsRecords.looksLikeClientHello(ByteSource.of(get), 0, get.length));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.connscope.agent.core.tls;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.connscope.agent.core.http.HttpConnectionTracker;
+
 import io.connscope.agent.fuzz.FuzzBudget;
 import io.connscope.agent.fuzz.Traffic;
 
@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The TLS ClientHello reader on fuzzed first bytes of a connection, as the registry reads them: the first read decides
- * whether it is a ClientHello record ({@link HttpConnectionTracker#looksLikeTlsClientHello}); its random is read from
+ * whether it is a ClientHello record ({@link TlsRecords#looksLikeClientHello}); its random is read from
  * that read ({@link ClientHelloKey#ofRecord}), or, after a record header read alone
  * ({@link ClientHelloKey#isRecordHeaderAlone}), from the next read only
  * ({@link ClientHelloKey#ofMessage}). No read goes outside its bytes; a key found from split reads is the key of the
@@ -36,7 +36,7 @@ class ClientHelloKeyFuzzTest {
         boolean[] awaitingBody = {false};
         traffic.feed(split, (fromClient, bytes, address, length) -> {
             int read = reads[0]++;
-            if (read == 0 && HttpConnectionTracker.looksLikeTlsClientHello(bytes, address, Math.min(length, 16))) {
+            if (read == 0 && TlsRecords.looksLikeClientHello(bytes, address, Math.min(length, 16))) {
                 ClientHelloKey key = ClientHelloKey.ofRecord(bytes, address, length);
                 if (key != null) {
                     keys.add(key);
@@ -51,7 +51,7 @@ class ClientHelloKeyFuzzTest {
                 }
             }
             // The server side's first bytes, as the other direction would classify them.
-            HttpConnectionTracker.looksLikeTlsServerHandshake(bytes, address, Math.min(length, 16));
+            TlsRecords.looksLikeServerHandshake(bytes, address, Math.min(length, 16));
         });
         return keys.isEmpty() ? null : keys.get(0);
     }
