@@ -351,16 +351,10 @@ public final class ConnectionRecord {
     }
 
     /**
-     * The reporter thread: the kernel told whether this side's FIN was first. When the peer's was, the protocol's
-     * reason is the one for a peer that closed first (as if the close had shown it), unless a pool's reason stands.
-     */
-    public void settleCloseInitiator(boolean thisSideFirst) {
-        settleCloseInitiator(thisSideFirst, !thisSideFirst);
-    }
-
-    /**
-     * {@link #settleCloseInitiator(boolean)} with what the rows said of the peer: {@code peerFirst} when this side's
-     * row was in CLOSE_WAIT or LAST_ACK, or the peer's (on this host) in a first FIN's state.
+     * The reporter thread: the kernel told whether this side's FIN was first, and {@code peerFirst} when the rows
+     * said the peer's was (this side's row in CLOSE_WAIT or LAST_ACK, or the peer's, on this host, in a first FIN's
+     * state). When the peer's was, the protocol's reason is the one for a peer that closed first (as if the close
+     * had shown it), unless a pool's reason stands.
      */
     public void settleCloseInitiator(boolean thisSideFirst, boolean peerFirst) {
         if (closeInitiatorForKernel()) {

@@ -251,7 +251,7 @@ public final class JdkSocketInspector implements SocketInspector {
 
     @Override
     public ToIntFunction<Object> descriptorNumbers() {
-        return fileDescriptorInt == null ? null : DescriptorNumber::of;
+        return DescriptorNumber.FD == null ? null : DescriptorNumber::of;
     }
 
     /** {@code FileDescriptor.fd} through a constant handle: the JIT makes the lookup's call a field load. */

@@ -104,10 +104,10 @@ class CloseInitiatorTest {
         r.history().peerFinDuringShutdown = true;
         r.verdict = CloseInitiator.decide(r.history(), QUIET);
         assertTrue(r.closeInitiatorForKernel());
-        r.settleCloseInitiator(false);
+        r.settleCloseInitiator(false, true);
         assertEquals(CloseInitiator.REMOTE, r.closeInitiator());
         assertFalse(r.closeInitiatorForKernel());
-        r.settleCloseInitiator(true); // once settled, a second answer changes nothing
+        r.settleCloseInitiator(true, false); // once settled, a second answer changes nothing
         assertEquals(CloseInitiator.REMOTE, r.closeInitiator());
     }
 

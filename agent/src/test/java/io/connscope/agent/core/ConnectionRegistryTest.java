@@ -401,7 +401,7 @@ class ConnectionRegistryTest {
         registry.onShutClose(met, true);
         ConnectionRecord r = finished.get(1);
         assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
-        r.settleCloseInitiator(false);
+        r.settleCloseInitiator(false, true);
         assertEquals(CloseInitiator.REMOTE, r.closeInitiator(), "the peer's FIN first, by the kernel's rows");
 
         FileDescriptor eof = connected();
@@ -481,7 +481,7 @@ class ConnectionRegistryTest {
             http.onClose(fd);
             ConnectionRecord r = finished.get(0);
             assertEquals("application_close", r.closeReason(), "the guess: this side closed an idle connection");
-            r.settleCloseInitiator(thisSideFirst);
+            r.settleCloseInitiator(thisSideFirst, !thisSideFirst);
             assertEquals(thisSideFirst ? CloseInitiator.LOCAL : CloseInitiator.REMOTE, r.closeInitiator());
             assertEquals(thisSideFirst ? "application_close" : "stale", r.closeReason(),
                     "a client whose server closed the idle connection first");
