@@ -5,13 +5,14 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConnectionTableTest {
@@ -84,13 +85,7 @@ class ConnectionTableTest {
         for (int i = 0; i < 100; i++) {
             table.putIfAbsent(new Object(), "leaked-" + i);
         }
-        List<String> collected = new ArrayList<>();
-        for (int attempt = 0; attempt < 50 && collected.size() < 100; attempt++) {
-            System.gc();
-            Thread.sleep(20);
-            collected.addAll(table.expungeCollected());
-        }
-        assertEquals(100, collected.size(), "every dropped key is reported once");
+        List<String> collected = collectAndExpunge(table, 100);
         assertTrue(collected.stream().allMatch(v -> v.startsWith("leaked-")));
         assertEquals(1, table.size());
         assertEquals("kept", table.get(kept));
@@ -98,66 +93,20 @@ class ConnectionTableTest {
 
     @Test
     void getDoesNotAllocate() {
-        ConnectionTable<String> table = new ConnectionTable<>(1_000);
         Object[] keys = new Object[500];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = new Object();
-            table.putIfAbsent(keys[i], "v");
         }
-        Object missing = new Object();
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long sink = 0;
-        for (int warm = 0; warm < 20_000; warm++) {
-            sink += table.get(keys[warm % keys.length]) != null ? 1 : 0;
-            sink += table.get(missing) == null ? 1 : 0;
-        }
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1_000_000; i++) {
-            sink += table.get(keys[i % keys.length]) != null ? 1 : 0;
-            sink += table.get(missing) == null ? 1 : 0;
-        }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(sink > 0);
-        // Two million lookups: anything per lookup would be megabytes. The allowance covers the MXBean call itself.
-        assertTrue(allocated < 10_000, "lookups allocated " + allocated + " bytes");
+        assertLookupsDoNotAllocate(new ConnectionTable<>(1_000), keys, new Object());
     }
 
     @Test
     void readersSeeEntriesWhileOtherThreadsInsertAndRemove() throws Exception {
-        ConnectionTable<Integer> table = new ConnectionTable<>(100_000);
         Object[] stable = new Object[200];
         for (int i = 0; i < stable.length; i++) {
             stable[i] = new Object();
-            table.putIfAbsent(stable[i], i);
         }
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<String> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(2);
-        Runnable churn = () -> {
-            try {
-                for (int round = 0; round < 20_000 && !stop.get(); round++) {
-                    Object k = new Object();
-                    table.putIfAbsent(k, -1);
-                    table.remove(k);
-                }
-            } finally {
-                done.countDown();
-            }
-        };
-        new Thread(churn).start();
-        new Thread(churn).start();
-        while (done.getCount() > 0) {
-            for (int i = 0; i < stable.length; i++) {
-                Integer v = table.get(stable[i]);
-                if (v == null || v != i) {
-                    failure.set("stable key " + i + " read as " + v);
-                    stop.set(true);
-                }
-            }
-        }
-        assertNull(failure.get());
-        assertEquals(stable.length, table.size());
-        assertSame(5, table.get(stable[5]));
+        assertReadersSeeStableKeys(new ConnectionTable<>(100_000), stable, random -> new Object());
     }
 
     // -- the index by number (a socket descriptor's) --
@@ -249,27 +198,38 @@ class ConnectionTableTest {
             table.putIfAbsent(new Numbered(10 + i), "leaked-" + i);
             table.putIfAbsent(new Numbered(7), "displacing-" + i);
         }
-        List<String> collected = new ArrayList<>();
-        for (int attempt = 0; attempt < 50 && collected.size() < 100; attempt++) {
-            System.gc();
-            Thread.sleep(20);
-            collected.addAll(table.expungeCollected());
-        }
-        assertEquals(100, collected.size(), "every dropped key is reported once");
+        collectAndExpunge(table, 100);
         assertEquals("kept", table.get(kept));
         assertNull(table.get(new Numbered(12)), "a new key with a collected key's number finds nothing");
         assertEquals(1, table.size());
     }
 
+    /** Collects garbage until {@code dropped} entries were expunged (or 50 tries); returns their values. */
+    private static List<String> collectAndExpunge(ConnectionTable<String> table, int dropped)
+            throws InterruptedException {
+        List<String> collected = new ArrayList<>();
+        for (int attempt = 0; attempt < 50 && collected.size() < dropped; attempt++) {
+            System.gc();
+            Thread.sleep(20);
+            collected.addAll(table.expungeCollected());
+        }
+        assertEquals(dropped, collected.size(), "every dropped key is reported once");
+        return collected;
+    }
+
     @Test
     void numberedGetDoesNotAllocate() {
-        ConnectionTable<String> table = numbered(1_000);
         Object[] keys = new Object[500];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = new Numbered(i);
-            table.putIfAbsent(keys[i], "v");
         }
-        Object missing = new Numbered(600);
+        assertLookupsDoNotAllocate(numbered(1_000), keys, new Numbered(600));
+    }
+
+    private static void assertLookupsDoNotAllocate(ConnectionTable<String> table, Object[] keys, Object missing) {
+        for (Object key : keys) {
+            table.putIfAbsent(key, "v");
+        }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sink = 0;
         for (int warm = 0; warm < 20_000; warm++) {
@@ -283,15 +243,26 @@ class ConnectionTableTest {
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(sink > 0);
+        // Two million lookups: anything per lookup would be megabytes. The allowance covers the MXBean call itself.
         assertTrue(allocated < 10_000, "lookups allocated " + allocated + " bytes");
     }
 
     @Test
     void readersFindNumberedEntriesWhileOthersTakeTheirNumbers() throws Exception {
-        ConnectionTable<Integer> table = numbered(100_000);
-        Numbered[] stable = new Numbered[200];
+        Object[] stable = new Object[200];
         for (int i = 0; i < stable.length; i++) {
             stable[i] = new Numbered(i);
+        }
+        // Sometimes a stable key's own number (its close unseen), mostly numbers past them, and past the slots'
+        // first size, so that they grow meanwhile.
+        assertReadersSeeStableKeys(numbered(100_000), stable, random -> new Numbered(
+                random.nextInt(10) == 0 ? random.nextInt(200) : 200 + random.nextInt(400)));
+    }
+
+    /** Two threads put and remove keys made by {@code churnKey} while this one reads the stable keys' values. */
+    private static void assertReadersSeeStableKeys(ConnectionTable<Integer> table, Object[] stable,
+                                                   Function<Random, Object> churnKey) throws Exception {
+        for (int i = 0; i < stable.length; i++) {
             table.putIfAbsent(stable[i], i);
         }
         AtomicBoolean stop = new AtomicBoolean();
@@ -299,11 +270,9 @@ class ConnectionTableTest {
         CountDownLatch done = new CountDownLatch(2);
         Runnable churn = () -> {
             try {
-                java.util.Random random = new java.util.Random();
+                Random random = new Random();
                 for (int round = 0; round < 20_000 && !stop.get(); round++) {
-                    // Sometimes a stable key's own number (its close unseen), mostly numbers past them, and past
-                    // the index's first size, so that it grows meanwhile.
-                    Numbered k = new Numbered(random.nextInt(10) == 0 ? random.nextInt(200) : 200 + random.nextInt(400));
+                    Object k = churnKey.apply(random);
                     table.putIfAbsent(k, -1);
                     table.remove(k);
                 }
