@@ -209,8 +209,9 @@ public interface SocketEventSink {
 
     /**
      * The JDK's part of such a close returned; {@code descriptorOpen}: the selector still holds the channel, so
-     * its descriptor is still valid.
+     * its descriptor is still valid. {@code number}: the descriptor's number, which {@code fd} no longer holds once
+     * the descriptor is closed.
      */
-    default void onShutClose(FileDescriptor fd, boolean descriptorOpen) {
+    default void onShutClose(FileDescriptor fd, int number, boolean descriptorOpen) {
     }
 }

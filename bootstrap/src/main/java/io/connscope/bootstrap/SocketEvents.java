@@ -380,10 +380,11 @@ public final class SocketEvents {
         }
     }
 
-    public static void channelShut(FileDescriptor fd, boolean descriptorOpen) {
+    /** {@code number}: the channel's descriptor number, which the JDK clears in {@code fd} once it closes it. */
+    public static void channelShut(FileDescriptor fd, int number, boolean descriptorOpen) {
         SocketEventSink s = sink;
         if (s != null && fd != null) {
-            s.onShutClose(fd, descriptorOpen);
+            s.onShutClose(fd, number, descriptorOpen);
         }
     }
 }

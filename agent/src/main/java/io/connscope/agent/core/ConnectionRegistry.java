@@ -594,14 +594,14 @@ public final class ConnectionRegistry implements SocketEventSink {
      * descriptor is gone already ({@code descriptorOpen} false: the selector let go meanwhile), finished unlooked.
      */
     @Override
-    public void onShutClose(FileDescriptor fd, boolean descriptorOpen) {
-        ConnectionRecord r = table.get(fd);
+    public void onShutClose(FileDescriptor fd, int number, boolean descriptorOpen) {
+        ConnectionRecord r = table.get(fd, number);
         if (r == null || !r.closeHeld) {
             return;
         }
         finishing.incrementAndGet();
         try {
-            if (table.remove(fd) == r) {
+            if (table.remove(fd, number) == r) {
                 if (descriptorOpen) {
                     finish(r, CloseInitiator.decideAfterShutdown(lookAtClose(r, fd)));
                 } else {

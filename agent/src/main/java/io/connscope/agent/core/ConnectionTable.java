@@ -27,7 +27,8 @@ import java.util.function.ToIntFunction;
  * misses, and the first identity hash of each new descriptor, were most of the table's time. The buckets still hold
  * an entry whose number is unknown or too large, and one whose slot a later socket took (the kernel reused the
  * number of a socket whose close went unseen). A key whose number is gone by the time it is looked up (the JDK
- * clears it when it closes the descriptor) is found by a scan of the slots in use.
+ * clears it when it closes the descriptor) is found by the number the caller remembers, or else by a scan of the
+ * slots in use.
  */
 public final class ConnectionTable<V> {
 
@@ -82,10 +83,21 @@ public final class ConnectionTable<V> {
 
     /** The value for {@code key}, or null. Allocation-free and lock-free. */
     public V get(Object key) {
+        return get(key, -1);
+    }
+
+    /**
+     * {@link #get(Object)} for a key whose number may be gone (a descriptor the JDK has closed): {@code number} is
+     * what it was, or negative when unknown (then the slots in use are scanned).
+     */
+    public V get(Object key, int number) {
         if (slotOf == null) {
             return bucketGet(key);
         }
         int s = slotOf.applyAsInt(key);
+        if (s < 0) {
+            s = number;
+        }
         if (s >= 0) {
             AtomicReferenceArray<Entry<V>> index = slots;
             if (s < index.length()) {
@@ -209,8 +221,16 @@ public final class ConnectionTable<V> {
 
     /** Removes the mapping for {@code key}; returns its value, or null when there was none. */
     public V remove(Object key) {
+        return remove(key, -1);
+    }
+
+    /** {@link #remove(Object)} for a key whose number may be gone; {@code number} as for {@link #get(Object, int)}. */
+    public V remove(Object key, int number) {
         if (slotOf != null) {
             int s = slotOf.applyAsInt(key);
+            if (s < 0) {
+                s = number;
+            }
             Entry<V> e = s >= 0 ? slotted(s, key) : scanSlots(key);
             if (e != null && unslot(e)) {
                 return e.value;

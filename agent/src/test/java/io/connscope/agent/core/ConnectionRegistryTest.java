@@ -389,7 +389,7 @@ class ConnectionRegistryTest {
         assertTrue(finished.isEmpty(), "held until the FIN went");
         assertEquals(1, registry.trackedSockets());
         kernel.probe = new CloseInitiator.CloseProbe(0, -1, -1);
-        registry.onShutClose(quiet, true);
+        registry.onShutClose(quiet, -1, true);
         assertEquals(1, finished.size());
         assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
         assertEquals("closed by application", finished.get(0).closeDetail(), "looked at after, not before");
@@ -398,7 +398,7 @@ class ConnectionRegistryTest {
         FileDescriptor met = connected();
         registry.onShuttingClose(met);
         kernel.probe = new CloseInitiator.CloseProbe(CloseInitiator.POLLIN | CloseInitiator.POLLRDHUP, 0, -1);
-        registry.onShutClose(met, true);
+        registry.onShutClose(met, -1, true);
         ConnectionRecord r = finished.get(1);
         assertTrue(r.closeInitiatorForKernel(), r.closeDetail());
         r.settleCloseInitiator(false, true);
@@ -409,12 +409,12 @@ class ConnectionRegistryTest {
         registry.onShuttingClose(eof);
         assertEquals(3, finished.size(), "the peer's FIN read before: nothing to wait for");
         assertEquals(CloseInitiator.REMOTE, finished.get(2).closeInitiator());
-        registry.onShutClose(eof, true);
+        registry.onShutClose(eof, -1, true);
         assertEquals(3, finished.size());
 
         FileDescriptor gone = connected();
         registry.onShuttingClose(gone);
-        registry.onShutClose(gone, false);
+        registry.onShutClose(gone, -1, false);
         assertEquals(CloseInitiator.LOCAL, finished.get(3).closeInitiator());
         assertTrue(finished.get(3).closeDetail().contains("before connscope looked"), finished.get(3).closeDetail());
         assertEquals(0, registry.trackedSockets());

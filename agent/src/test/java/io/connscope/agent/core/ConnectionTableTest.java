@@ -171,6 +171,24 @@ class ConnectionTableTest {
     }
 
     @Test
+    void aClosedKeyIsFoundByTheNumberItHad() {
+        ConnectionTable<String> table = numbered(100);
+        Numbered closed = new Numbered(9);
+        Numbered other = new Numbered(10);
+        table.putIfAbsent(closed, "closed");
+        table.putIfAbsent(other, "other");
+        closed.number = -1;
+        assertEquals("closed", table.get(closed, 9));
+        assertNull(table.get(closed, 10), "another key's number does not find it");
+        assertNull(table.get(new Numbered(-1), 9), "nor does its number find another key");
+        assertEquals("closed", table.remove(closed, 9));
+        assertNull(table.get(closed, 9));
+        assertNull(table.get(new Numbered(9)), "its slot is empty");
+        assertEquals("other", table.get(other));
+        assertEquals(1, table.size());
+    }
+
+    @Test
     void theIndexGrowsAndForgetsWithItsEntries() {
         ConnectionTable<Integer> table = numbered(10_000);
         List<Numbered> keys = new ArrayList<>();

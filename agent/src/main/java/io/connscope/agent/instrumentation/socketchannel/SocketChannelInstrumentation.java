@@ -104,10 +104,10 @@ public final class SocketChannelInstrumentation implements SocketInstrumentation
 
         // Still registered: the JDK did not close the descriptor (a selector's deregistration closes it later).
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.Enter boolean shutting,
-                                @Advice.This SelectableChannel channel) {
+        public static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.FieldValue("fdVal") int number,
+                                @Advice.Enter boolean shutting, @Advice.This SelectableChannel channel) {
             if (shutting) {
-                SocketEvents.channelShut(fd, channel.isRegistered());
+                SocketEvents.channelShut(fd, number, channel.isRegistered());
             }
         }
     }
