@@ -94,21 +94,7 @@ public final class ConnectionTable<V> {
         if (slotOf == null) {
             return bucketGet(key);
         }
-        int s = slotOf.applyAsInt(key);
-        if (s < 0) {
-            s = number;
-        }
-        if (s >= 0) {
-            AtomicReferenceArray<Entry<V>> index = slots;
-            if (s < index.length()) {
-                Entry<V> e = index.get(s);
-                if (e != null && e.get() == key) {
-                    return e.value;
-                }
-            }
-            return unslotted.get() == 0 ? null : bucketGet(key);
-        }
-        Entry<V> e = scanSlots(key);
+        Entry<V> e = slotted(key, number);
         return e != null ? e.value : unslotted.get() == 0 ? null : bucketGet(key);
     }
 
@@ -227,11 +213,7 @@ public final class ConnectionTable<V> {
     /** {@link #remove(Object)} for a key whose number may be gone; {@code number} as for {@link #get(Object, int)}. */
     public V remove(Object key, int number) {
         if (slotOf != null) {
-            int s = slotOf.applyAsInt(key);
-            if (s < 0) {
-                s = number;
-            }
-            Entry<V> e = s >= 0 ? slotted(s, key) : scanSlots(key);
+            Entry<V> e = slotted(key, number);
             if (e != null && unslot(e)) {
                 return e.value;
             }
@@ -327,8 +309,18 @@ public final class ConnectionTable<V> {
         return null;
     }
 
-    /** The entry in slot {@code s} if it is {@code key}'s. */
-    private Entry<V> slotted(int s, Object key) {
+    /**
+     * {@code key}'s entry if it has a slot: found by its number, else by the number it had ({@code number}), else
+     * (both negative) by a scan of the slots in use.
+     */
+    private Entry<V> slotted(Object key, int number) {
+        int s = slotOf.applyAsInt(key);
+        if (s < 0) {
+            s = number;
+        }
+        if (s < 0) {
+            return scanSlots(key);
+        }
         AtomicReferenceArray<Entry<V>> index = slots;
         Entry<V> e = s < index.length() ? index.get(s) : null;
         return e != null && e.get() == key ? e : null;

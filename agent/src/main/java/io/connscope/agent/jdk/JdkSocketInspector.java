@@ -53,7 +53,6 @@ public final class JdkSocketInspector implements SocketInspector {
     private final Class<?> networkClientClass;
     private final SocketOption<?>[] keepAliveOptions;
     /** {@code FileDescriptor.fd}: to make a descriptor for a socket of Netty's native transports. */
-    private final VarHandle fileDescriptorInt;
     private final List<String> missing;
 
     private JdkSocketInspector(Lookups l) {
@@ -68,7 +67,9 @@ public final class JdkSocketInspector implements SocketInspector {
         this.httpClientModule = ModuleLayer.boot().findModule("java.net.http").orElse(null);
         this.networkClientClass = owner(networkClientSocket);
         this.keepAliveOptions = l.keepAliveOptions();
-        this.fileDescriptorInt = l.field("java.io.FileDescriptor", "fd", int.class);
+        if (DescriptorNumber.FD == null) {
+            l.missing.add("java.io.FileDescriptor.fd");
+        }
         this.missing = l.missing;
     }
 
@@ -254,7 +255,10 @@ public final class JdkSocketInspector implements SocketInspector {
         return DescriptorNumber.FD == null ? null : DescriptorNumber::of;
     }
 
-    /** {@code FileDescriptor.fd} through a constant handle: the JIT makes the lookup's call a field load. */
+    /**
+     * {@code FileDescriptor.fd} through a constant handle (the JIT makes the registry's lookup a field load), for
+     * descriptor numbers and for the agent's own descriptors of native sockets.
+     */
     private static final class DescriptorNumber {
         static final VarHandle FD = Lookups.optionalField("java.io.FileDescriptor", "fd", int.class);
 
@@ -270,12 +274,12 @@ public final class JdkSocketInspector implements SocketInspector {
      */
     @Override
     public FileDescriptor descriptorOfNative(int fd) {
-        if (fileDescriptorInt == null || fd < 0) {
+        if (DescriptorNumber.FD == null || fd < 0) {
             return null;
         }
         try {
             FileDescriptor descriptor = new FileDescriptor();
-            fileDescriptorInt.set(descriptor, fd);
+            DescriptorNumber.FD.set(descriptor, fd);
             return descriptor;
         } catch (Throwable t) {
             return null;
