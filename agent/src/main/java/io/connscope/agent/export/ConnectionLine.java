@@ -5,7 +5,6 @@ import io.connscope.agent.core.ConnectionState;
 import io.connscope.agent.core.http2.Http2Summary;
 
 import java.net.InetSocketAddress;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,18 +28,18 @@ public final class ConnectionLine {
                 .append(hostPort(r.localAddress())).append(" -> ").append(hostPort(r.remoteAddress()));
         if (r.state() == ConnectionState.FAILED) {
             sb.append(" error=").append(r.error());
-            sb.append(String.format(Locale.ROOT, " after=%.1fms", r.durationMillis(nowNanos)));
+            Decimals.fixed(sb.append(" after="), r.durationMillis(nowNanos), 1).append("ms");
         } else {
             if (r.closeInitiator() != null) {
                 sb.append(" closed_by=").append(r.closeInitiator().wireName()).append(" (").append(r.closeDetail()).append(')');
             }
             // A connection open before the attach: its life counts from when connscope first saw it.
-            sb.append(String.format(Locale.ROOT, r.preexisting() ? " preexisting dur>=%.1fms" : " dur=%.1fms",
-                    r.durationMillis(nowNanos)));
+            sb.append(r.preexisting() ? " preexisting dur>=" : " dur=");
+            Decimals.fixed(sb, r.durationMillis(nowNanos), 1).append("ms");
             if (r.connectMillis() >= 0) {
-                sb.append(String.format(Locale.ROOT, " connect=%.1fms", r.connectMillis()));
+                Decimals.fixed(sb.append(" connect="), r.connectMillis(), 1).append("ms");
             }
-            sb.append(String.format(Locale.ROOT, " idle=%.1fms", r.idleMillis(nowNanos)));
+            Decimals.fixed(sb.append(" idle="), r.idleMillis(nowNanos), 1).append("ms");
             sb.append(" tx=").append(r.bytesSent()).append(" rx=").append(r.bytesReceived());
             if (r.isHttp()) {
                 sb.append(" http_requests=").append(r.requests());
@@ -89,8 +88,9 @@ public final class ConnectionLine {
             }
         }
         if (h.rttCount > 0) {
-            sb.append(String.format(Locale.ROOT, " ping_rtt=%.2f/%.2f/%.2fms", h.rttMinMillis, h.rttAvgMillis,
-                    h.rttMaxMillis));
+            Decimals.fixed(sb.append(" ping_rtt="), h.rttMinMillis, 2).append('/');
+            Decimals.fixed(sb, h.rttAvgMillis, 2).append('/');
+            Decimals.fixed(sb, h.rttMaxMillis, 2).append("ms");
         }
         if (!h.goAways.isEmpty()) {
             Http2Summary.GoAway g = h.goAways.get(0);
