@@ -688,6 +688,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.verdict = verdict;
         tls.onClose(r);
         protocols.onClose(r, verdict);
+        r.freezeHttpCounts();
         // The pool knows better than "this side closed an idle connection" why it did.
         if (r.poolCloseReason != null && (r.closeReason == null || CloseReason.APPLICATION_CLOSE.equals(r.closeReason))) {
             r.closeReason = r.poolCloseReason;
