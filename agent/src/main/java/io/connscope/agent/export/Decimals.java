@@ -19,7 +19,7 @@ final class Decimals {
     /** Appends {@code v} with {@code digits} (0 to 4) digits after the point, rounded half up. */
     static StringBuilder fixed(StringBuilder sb, double v, int digits) {
         long scale = POWERS[digits];
-        if (!(Math.abs(v) * scale < 1e15)) { // NaN, infinite, or past a long's exact range
+        if (!(Math.abs(v) * scale < 1e15)) { // NaN, infinite, or near where doubles stop holding every integer
             return sb.append(String.format(Locale.ROOT, "%." + digits + "f", v));
         }
         if (v < 0 || (v == 0 && 1 / v < 0)) {
