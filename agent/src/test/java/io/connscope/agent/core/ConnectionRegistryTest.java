@@ -641,6 +641,29 @@ class ConnectionRegistryTest {
     }
 
     @Test
+    void aFinishedConnectionAnswersItsCountsWithoutItsTrackers() {
+        Memory m = new Memory();
+        ConnectionRegistry http = withMemory(m);
+        FileDescriptor fd = connected(http);
+        String req = "GET / HTTP/1.1\r\nHost: x\r\ntraceparent: 00-not-a-trace-context\r\n\r\n";
+        String res = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+        for (int i = 0; i < 2; i++) {
+            http.onWrite(fd, m.put(req), 0, req.length(), null);
+            http.onRead(fd, m.put(res), 0, res.length(), null);
+        }
+        ConnectionRecord open = http.openConnections(false).get(0);
+        assertEquals(2, open.requests());
+        http.onClose(fd);
+        ConnectionRecord r = finished.get(0);
+        assertEquals(2, r.requests());
+        assertEquals(2, r.traceContextMalformed());
+        // The reporter reads a finished record's counts after its tracker has left the cache: they are the record's.
+        r.http = null;
+        assertEquals(2, r.requests());
+        assertEquals(2, r.traceContextMalformed());
+    }
+
+    @Test
     void tlsAndOtherProtocolsAreClassifiedByTheirFirstBytes() {
         Memory m = new Memory();
         ConnectionRegistry registry2 = withMemory(m);
