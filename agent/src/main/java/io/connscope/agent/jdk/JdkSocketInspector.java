@@ -52,7 +52,6 @@ public final class JdkSocketInspector implements SocketInspector {
     /** The classes that declare those four fields, looked up once (VarHandle.coordinateTypes builds a list). */
     private final Class<?> networkClientClass;
     private final SocketOption<?>[] keepAliveOptions;
-    /** {@code FileDescriptor.fd}: to make a descriptor for a socket of Netty's native transports. */
     private final List<String> missing;
 
     private JdkSocketInspector(Lookups l) {
