@@ -433,9 +433,9 @@ public final class ConnectionRecord {
      */
     void freezeHttpCounts() {
         if (http != null || http2 != null) {
-            int malformed = traceContextMalformed();
+            // Malformed first: once requestsAtClose is set, both accessors answer from the record.
+            malformedAtClose = traceContextMalformed();
             requestsAtClose = requests();
-            malformedAtClose = malformed;
         }
     }
 
