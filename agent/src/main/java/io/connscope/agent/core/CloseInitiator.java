@@ -117,6 +117,9 @@ public enum CloseInitiator {
      * seen), else null: the socket then need not be looked at before close.
      */
     public static Verdict decideFromHistory(CloseHistory history) {
+        if (history == null) {
+            return null; // nothing happened before the close that could decide it
+        }
         if (history.resetSeen) {
             return new Verdict(REMOTE_RESET, "peer reset seen on " + history.resetSeenOn);
         }

@@ -511,6 +511,15 @@ public final class ConnectionRecord {
     }
 
     /**
+     * The close history if an event made one, else null: for a close that only asks. A history made there just to be
+     * read empty cost an allocation and a compare-and-set on every close of a connection with nothing to tell (0.2 %
+     * of a Spring Boot server's CPU under churn).
+     */
+    CloseInitiator.CloseHistory historyIfAny() {
+        return history;
+    }
+
+    /**
      * The close history, made on first use. Two threads may come at once (an end of stream read on one, a close on
      * another): one history wins, and both write to it.
      */

@@ -633,7 +633,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         if (poolReason != null) {
             r.poolCloseReason = poolReason;
         }
-        if (shutting && r.state == ConnectionState.OPEN && CloseInitiator.decideFromHistory(r.history()) == null) {
+        if (shutting && r.state == ConnectionState.OPEN && CloseInitiator.decideFromHistory(r.historyIfAny()) == null) {
             // This side's FIN goes by the JDK's shutdown after this: held in the table, looked at once it went.
             r.closeHeld = true;
             return;
@@ -670,7 +670,7 @@ public final class ConnectionRegistry implements SocketEventSink {
         r.keepAlive = KeepAliveSettings.resolve(readKeepAlive ? inspector.keepAlive(fd) : null,
                 appSetKeepAlive(r), osDefaults);
         // The peer's FIN read (or a reset, a time-out, a shutdown seen) already decides: no poll then.
-        CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.history());
+        CloseInitiator.Verdict known = CloseInitiator.decideFromHistory(r.historyIfAny());
         if (known != null) {
             return known;
         }

@@ -393,6 +393,7 @@ class ConnectionRegistryTest {
         assertEquals(1, finished.size());
         assertEquals(CloseInitiator.LOCAL, finished.get(0).closeInitiator());
         assertEquals("closed by application", finished.get(0).closeDetail(), "looked at after, not before");
+        assertNull(finished.get(0).historyIfAny(), "a close with nothing before it to tell makes no history");
         assertEquals(0, registry.trackedSockets());
 
         FileDescriptor met = connected();
