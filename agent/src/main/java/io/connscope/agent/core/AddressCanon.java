@@ -19,6 +19,13 @@ final class AddressCanon {
     static final int LIMIT = 4096;
 
     private final ConcurrentHashMap<InetAddress, InetAddress> shared = new ConcurrentHashMap<>();
+    /**
+     * The address last made canonical or found: a server's accepted connections mostly come from the address the one
+     * before came from, and an equals on it is cheaper than the map's look-up (0.25 % of a Spring Boot server's CPU
+     * under churn). A plain field: a racing thread sees an older canonical address, or none, and takes the map.
+     * InetAddress keeps its value behind a final field, so a racy read sees it whole.
+     */
+    private InetAddress last;
 
     /** {@code a}, or an equal address whose {@code InetAddress} is the shared one; null for null. */
     InetSocketAddress of(InetSocketAddress a) {
@@ -31,6 +38,10 @@ final class AddressCanon {
                         && ((Inet6Address) address).getScopedInterface() == null)) {
             return a;
         }
+        InetAddress recent = last;
+        if (recent != null && recent.equals(address)) {
+            return recent == address ? a : new InetSocketAddress(recent, a.getPort());
+        }
         InetAddress canonical = shared.get(address);
         if (canonical == null) {
             if (shared.size() >= LIMIT) {
@@ -38,9 +49,11 @@ final class AddressCanon {
             }
             canonical = shared.putIfAbsent(address, address);
             if (canonical == null) {
+                last = address;
                 return a;
             }
         }
+        last = canonical;
         return canonical == address ? a : new InetSocketAddress(canonical, a.getPort());
     }
 

@@ -32,6 +32,24 @@ class AddressCanonTest {
     }
 
     @Test
+    void addressesTakingTurnsEachKeepTheirFirstInetAddress() throws Exception {
+        // The last address is looked at before the map: turns between two peers go through both ways.
+        InetAddress firstA = canon.of(fresh("127.0.0.1", 1)).getAddress();
+        InetAddress firstB = canon.of(fresh("::1", 2)).getAddress();
+        for (int i = 0; i < 3; i++) {
+            InetSocketAddress a = canon.of(fresh("127.0.0.1", 10 + i));
+            InetSocketAddress again = canon.of(fresh("127.0.0.1", 20 + i));
+            InetSocketAddress b = canon.of(fresh("::1", 30 + i));
+            assertSame(firstA, a.getAddress());
+            assertSame(firstA, again.getAddress(), "the same peer twice in a row");
+            assertEquals(20 + i, again.getPort());
+            assertSame(firstB, b.getAddress());
+            assertEquals(30 + i, b.getPort());
+        }
+        assertEquals(2, canon.size());
+    }
+
+    @Test
     void anAddressThatIsSharedAlreadyIsReturnedAsItIs() throws Exception {
         InetSocketAddress first = fresh("10.1.2.3", 80);
         canon.of(first);
