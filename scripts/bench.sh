@@ -12,7 +12,8 @@
 #   --grpc-sets N              the grpc step over N fresh sets of JVM pairs instead of 3 (about 2 minutes each)
 # The spring step runs benchmarks/spring-app (Spring Boot, Tomcat) over several fresh JVM sets (3 in the full run),
 # the grpc step a grpc-java server and client JVM per variant, over several fresh sets of them too.
-# The jmh step runs SocketPathsBenchmark (with and without the agent), Http2ExchangeBenchmark (the agent's HTTP/2
+# The jmh step runs SocketPathsBenchmark (with and without the agent), Http1ExchangeBenchmark (the agent's HTTP/1.x
+# head look alone, warm and with its state out of the caches), Http2ExchangeBenchmark (the agent's HTTP/2
 # frame following alone) and HostileInputBenchmark (CPU per byte of hostile against ordinary input, its table written
 # to benchmarks/target/hostile-input.md, docs/security.md), all with JMH's GC profiler (-prof gc).
 # Uses the JDK on PATH / JAVA_HOME. Run it on a quiet machine: other load skews the ratios.

@@ -599,6 +599,7 @@ public final class Bench {
             }
             report.jmh(benchmark, nanos, bytes, !benchmark.equals("openClose"));
         }
+        http1Exchange();
         http2Exchange();
         hostileInput();
     }
@@ -649,13 +650,40 @@ public final class Bench {
      * {@code java.class.path} (JMH 1.37), so the agent jar is on it for this run only.
      */
     private void http2Exchange() throws Exception {
+        Collection<RunResult> results = withAgentClasses(Http2ExchangeBenchmark.class, "jmh-http2.log",
+                o -> o.param("source", "native"));
+        for (String headers : List.of("indexed", "literal")) {
+            reportAllocation(results, Http2ExchangeBenchmark.class, "unaryCall", "headers", headers,
+                    "headers=" + headers + ", native memory", Http2ExchangeBenchmark.MAX_BYTES_PER_CALL);
+        }
+    }
+
+    /**
+     * {@link Http1ExchangeBenchmark}: the HTTP/1.x head look alone, a kept-alive exchange on one connection (its
+     * state in the caches) and on the next of thousands (out of them, as in a real application), as
+     * {@link #http2Exchange} runs its benchmark.
+     */
+    private void http1Exchange() throws Exception {
+        Collection<RunResult> results = withAgentClasses(Http1ExchangeBenchmark.class, "jmh-http1.log", o -> { });
+        for (String connections : List.of("1", "4096", "65536")) {
+            reportAllocation(results, Http1ExchangeBenchmark.class, "keptAliveExchange", "connections", connections,
+                    "connections=" + connections + ", native memory", Http1ExchangeBenchmark.MAX_BYTES_PER_EXCHANGE);
+        }
+    }
+
+    /**
+     * Runs {@code benchmark} in one JVM without an agent. The fork needs the agent's classes, which the driver's class
+     * path leaves out so that no workload JVM finds them there: JMH starts a fork with this JVM's
+     * {@code java.class.path} (JMH 1.37), so the agent jar is on it for this run only.
+     */
+    private Collection<RunResult> withAgentClasses(Class<?> benchmark, String log,
+                                                   java.util.function.Consumer<ChainedOptionsBuilder> options)
+            throws Exception {
         String classPath = System.getProperty("java.class.path");
-        Collection<RunResult> results;
         try {
             System.setProperty("java.class.path", classPath + File.pathSeparator + jars.connscope);
-            results = new Runner(new OptionsBuilder()
-                    .include(Http2ExchangeBenchmark.class.getName() + ".*")
-                    .param("source", "native")
+            ChainedOptionsBuilder o = new OptionsBuilder()
+                    .include(benchmark.getName() + ".*")
                     .forks(1)
                     .warmupIterations(1)
                     .warmupTime(TimeValue.milliseconds(settings.jmhWarmupMillis))
@@ -664,21 +692,25 @@ public final class Bench {
                     .addProfiler(GCProfiler.class)
                     .shouldFailOnError(true)
                     .jvm(java)
-                    .output(processes.logDir().resolve("jmh-http2.log").toString())
-                    .build()).run();
+                    .output(processes.logDir().resolve(log).toString());
+            options.accept(o);
+            return new Runner(o.build()).run();
         } finally {
             System.setProperty("java.class.path", classPath);
         }
-        for (String headers : List.of("indexed", "literal")) {
-            RunResult r = results.stream().filter(x -> headers.equals(x.getParams().getParam("headers"))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("JMH ran no Http2ExchangeBenchmark with headers=" + headers));
-            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-            if (alloc == null) {
-                throw new IllegalStateException("JMH's GC profiler gave no gc.alloc.rate.norm for Http2ExchangeBenchmark");
-            }
-            report.jmhAllocation("Http2ExchangeBenchmark.unaryCall", "headers=" + headers + ", native memory",
-                    r.getPrimaryResult().getScore(), alloc.getScore(), Http2ExchangeBenchmark.MAX_BYTES_PER_CALL);
+    }
+
+    /** The row of {@code benchmark}'s {@code method} run with {@code param=value}: ns/op and bytes allocated per op. */
+    private void reportAllocation(Collection<RunResult> results, Class<?> benchmark, String method, String param,
+                                  String value, String described, double maxBytes) {
+        String name = benchmark.getSimpleName();
+        RunResult r = results.stream().filter(x -> value.equals(x.getParams().getParam(param))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("JMH ran no " + name + " with " + param + "=" + value));
+        Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+        if (alloc == null) {
+            throw new IllegalStateException("JMH's GC profiler gave no gc.alloc.rate.norm for " + name);
         }
+        report.jmhAllocation(name + "." + method, described, r.getPrimaryResult().getScore(), alloc.getScore(), maxBytes);
     }
 
     /**

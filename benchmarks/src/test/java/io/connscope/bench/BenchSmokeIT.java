@@ -61,7 +61,9 @@ class BenchSmokeIT {
                 "gRPC unary: grpc-java client and server JVMs, both with the agent, 8 calls in flight: CPU per request", "Startup: trivial main",
                 "Startup: Spring Boot application", "Attach", "Memory", "Agent jar size",
                 "SocketPathsBenchmark.writeRead", "SocketPathsBenchmark.httpExchange", "SocketPathsBenchmark.openClose",
-                "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal")) {
+                "Http2ExchangeBenchmark.unaryCall` (headers=indexed", "Http2ExchangeBenchmark.unaryCall` (headers=literal",
+                "Http1ExchangeBenchmark.keptAliveExchange` (connections=1,",
+                "Http1ExchangeBenchmark.keptAliveExchange` (connections=65536,")) {
             assertTrue(rows.stream().anyMatch(r -> r.contains(workload)), "no row for " + workload);
         }
         // The Spring Boot application's own count of its start's CPU time, in each variant: some seconds.
