@@ -231,7 +231,7 @@ public final class Bench {
         STEPS.put("attach", 1);
         STEPS.put("memory", 1);
         STEPS.put("jar", 1);
-        STEPS.put("jmh", 5);
+        STEPS.put("jmh", 8);
     }
 
     private void runAll() {
