@@ -37,6 +37,20 @@ public final class HttpConnectionTracker {
      */
     private static final int EARLY_RESPONSE = 3;
 
+    /** Release stores to {@link #requests} and {@link #staleCheckDue} (see there). */
+    private static final java.lang.invoke.VarHandle REQUESTS;
+    private static final java.lang.invoke.VarHandle STALE_CHECK_DUE;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            REQUESTS = lookup.findVarHandle(HttpConnectionTracker.class, "requests", int.class);
+            STALE_CHECK_DUE = lookup.findVarHandle(HttpConnectionTracker.class, "staleCheckDue", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ExchangeListener listener;
     private final HttpHeaderScanner requestHead = new HttpHeaderScanner();
     private final HttpHeaderScanner responseHead = new HttpHeaderScanner();
@@ -83,19 +97,6 @@ public final class HttpConnectionTracker {
      * release stores ({@link #STALE_CHECK_DUE}), as {@link #requests}.
      */
     private volatile boolean staleCheckDue;
-
-    private static final java.lang.invoke.VarHandle REQUESTS;
-    private static final java.lang.invoke.VarHandle STALE_CHECK_DUE;
-
-    static {
-        try {
-            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
-            REQUESTS = lookup.findVarHandle(HttpConnectionTracker.class, "requests", int.class);
-            STALE_CHECK_DUE = lookup.findVarHandle(HttpConnectionTracker.class, "staleCheckDue", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
     /** The current request went out after the peer's FIN had arrived. */
     private boolean sentAfterPeerClosed;
     /** Whether the connection closed in the middle of an exchange (set by {@link #onClose}). */
