@@ -513,7 +513,7 @@ public final class HttpConnectionTracker {
         if (upgraded) {
             return;
         }
-        requests++;
+        REQUESTS.setRelease(this, requests + 1);
         if (listener != null) {
             listener.onExchange(new HttpExchange(requests, "HTTP/2", null, null, 0, null, null, nowMillis, null, null,
                     null));
@@ -607,7 +607,7 @@ public final class HttpConnectionTracker {
         }
         synchronized (this) {
             boolean due = staleCheckDue;
-            staleCheckDue = false;
+            STALE_CHECK_DUE.setRelease(this, false);
             return due;
         }
     }
