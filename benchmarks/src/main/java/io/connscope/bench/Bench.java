@@ -644,10 +644,8 @@ public final class Bench {
     }
 
     /**
-     * {@link Http2ExchangeBenchmark}, in one JVM without an agent (it calls the agent's HTTP/2 tracker itself), reading
-     * from native memory as the agent does; both header encodings. The fork needs the agent's classes, which the
-     * driver's class path leaves out so that no workload JVM finds them there: JMH starts a fork with this JVM's
-     * {@code java.class.path} (JMH 1.37), so the agent jar is on it for this run only.
+     * {@link Http2ExchangeBenchmark}, in one JVM without an agent ({@link #withAgentClasses}: it calls the agent's
+     * HTTP/2 tracker itself), reading from native memory as the agent does; both header encodings.
      */
     private void http2Exchange() throws Exception {
         Collection<RunResult> results = withAgentClasses(Http2ExchangeBenchmark.class, "jmh-http2.log",

@@ -3,7 +3,10 @@ package io.connscope.bench;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import io.connscope.agent.core.http.ByteSource;
@@ -102,7 +105,8 @@ public class Http1ExchangeBenchmark {
         for (int i = 0; i < connections; i++) {
             trackers[i] = new HttpConnectionTracker(null);
         }
-        shuffle(trackers);
+        // A fixed shuffle: the same order in every run (Arrays.asList writes through to the array).
+        Collections.shuffle(Arrays.asList(trackers), new Random(42));
         for (HttpConnectionTracker t : trackers) {
             exchange(t);
         }
@@ -133,16 +137,5 @@ public class Http1ExchangeBenchmark {
     private int exchange(HttpConnectionTracker t) {
         t.onRequestBytes(memory, request, requestLength, now += STEP_NANOS);
         return t.onResponseBytes(memory, response, responseLength, now += STEP_NANOS);
-    }
-
-    /** A fixed shuffle (the same order in every run). */
-    private static void shuffle(Object[] a) {
-        java.util.Random random = new java.util.Random(42);
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            Object swap = a[i];
-            a[i] = a[j];
-            a[j] = swap;
-        }
     }
 }
