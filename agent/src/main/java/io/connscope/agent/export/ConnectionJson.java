@@ -47,6 +47,7 @@ public final class ConnectionJson {
         sb.append("\"bytes_sent\":").append(r.bytesSent()).append(',');
         sb.append("\"bytes_received\":").append(r.bytesReceived()).append(',');
         field(sb, "close_initiator", open || r.closeInitiator() == null ? null : r.closeInitiator().wireName()).append(',');
+        field(sb, "close_detail", open || r.closeInitiator() == null ? null : r.closeDetail()).append(',');
         field(sb, "close_reason", open ? null : r.closeReason()).append(',');
         field(sb, "state", open ? ConnectionState.OPEN.wireName() : r.state().wireName()).append(',');
         field(sb, "error", r.error()).append(',');

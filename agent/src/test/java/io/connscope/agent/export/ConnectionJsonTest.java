@@ -24,7 +24,7 @@ class ConnectionJsonTest {
     /** The documented field names, in order. */
     private static final List<String> FIELDS = List.of("type", "id", "direction", "local_address", "local_port",
             "remote_address", "remote_port", "opened_at", "closed_at", "connect_ms", "duration_ms", "bytes_sent",
-            "bytes_received", "close_initiator", "close_reason", "state", "error", "keepalive", "thread", "requests",
+            "bytes_received", "close_initiator", "close_detail", "close_reason", "state", "error", "keepalive", "thread", "requests",
             "trace_context_malformed", "tls_handshakes", "preexisting", "keepalive_probes_unanswered_max", "http2");
 
     private static List<String> topLevelKeys(String json) {
@@ -72,7 +72,9 @@ class ConnectionJsonTest {
         assertTrue(json.contains("\"direction\":\"outbound\""), json);
         assertTrue(json.contains("\"remote_address\":\"127.0.0.1\",\"remote_port\":8080"), json);
         assertTrue(json.contains("\"bytes_sent\":12,\"bytes_received\":0"), json);
-        assertTrue(json.contains("\"close_initiator\":\"remote\",\"close_reason\":null,\"state\":\"closed\",\"error\":null"), json);
+        // Why the initiator was decided so, as the console line gives it in parentheses.
+        assertTrue(json.contains("\"close_initiator\":\"remote\",\"close_detail\":\"peer FIN read as end-of-stream\","
+                + "\"close_reason\":null,\"state\":\"closed\",\"error\":null"), json);
         assertTrue(json.contains("\"keepalive\":{\"enabled\":false,\"idle_s\":7200,\"interval_s\":75,\"count\":9,\"user_timeout_ms\":null,\"source\":\"os_default\"}"), json);
         assertTrue(json.endsWith("\"requests\":0,\"trace_context_malformed\":0,\"tls_handshakes\":0,\"preexisting\":false,\"keepalive_probes_unanswered_max\":0,"
                 + "\"http2\":null}"), json);
@@ -92,7 +94,7 @@ class ConnectionJsonTest {
         String json = ConnectionJson.toJson(out.get(0), System.nanoTime());
         assertEquals(FIELDS, topLevelKeys(json), json);
         assertTrue(json.contains("\"connect_ms\":null"), json);
-        assertTrue(json.contains("\"close_initiator\":null,\"close_reason\":null,\"state\":\"failed\",\"error\":\"refused: java.net.ConnectException: Connection \\\"refused\\\"\""), json);
+        assertTrue(json.contains("\"close_initiator\":null,\"close_detail\":null,\"close_reason\":null,\"state\":\"failed\",\"error\":\"refused: java.net.ConnectException: Connection \\\"refused\\\"\""), json);
         assertTrue(json.contains("\"local_address\":null,\"local_port\":null"), json);
     }
 

@@ -351,7 +351,8 @@ abstract class AbstractHttp2ClientIT {
     private void checkCloseInitiator(Checks.Problems p, String what, JsonNode c, int port) throws IOException {
         int clientPort = c.path("local_port").asInt();
         List<ProcNetTcp.Row> timeWait = ProcNetTcp.timeWait("127.0.0.1", clientPort, port);
-        String rows = " (the kernel's rows for the tuple: " + ProcNetTcp.all("127.0.0.1", clientPort, port) + ")";
+        String rows = " (why: " + Checks.text(c, "close_detail") + "; the kernel's rows for the tuple: "
+                + ProcNetTcp.all("127.0.0.1", clientPort, port) + ")";
         String initiator = Checks.text(c, "close_initiator");
         if (timeWait.size() == 1) {
             boolean serverFirst = !ProcNetTcp.localIs(timeWait.get(0), "127.0.0.1", clientPort);
