@@ -100,8 +100,8 @@ final class GrpcWorkload {
         }
         // A real application's target (issue: cost in real applications), as for the Spring Boot workloads.
         report.throughput(ROW, "calls/s", rounds, SpringWorkloads.MINIMUM_RATIO);
-        report.cpuTarget(ROW, cpu, SpringWorkloads.MAXIMUM_ADDED_CPU);
-        report.cpu(ROW, cpu);
+        report.cpuTarget(ROW, cpu, cpuBySet, SpringWorkloads.MAXIMUM_ADDED_CPU);
+        report.cpu(ROW, cpu, cpuBySet);
         report.cpuBySet(ROW, cpuBySet);
     }
 

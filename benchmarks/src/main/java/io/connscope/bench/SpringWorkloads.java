@@ -119,8 +119,8 @@ final class SpringWorkloads {
             report.throughput(l.row, "req/s", l.rounds, MINIMUM_RATIO);
         }
         for (Load l : List.of(keepAlive, call, churn)) {
-            report.cpuTarget(l.row, l.cpu, MAXIMUM_ADDED_CPU);
-            report.cpu(l.row, l.cpu);
+            report.cpuTarget(l.row, l.cpu, l.cpuBySet, MAXIMUM_ADDED_CPU);
+            report.cpu(l.row, l.cpu, l.cpuBySet);
         }
         for (Load l : List.of(keepAlive, call, churn)) {
             report.cpuBySet(l.row, l.cpuBySet);
