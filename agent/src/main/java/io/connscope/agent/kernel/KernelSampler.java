@@ -304,6 +304,11 @@ public final class KernelSampler {
 
     /** When the reporter may next read /proc to settle closes: these reads, too, take at most 1% of a core. */
     private long settleAllowedAtNanos = System.nanoTime();
+    /**
+     * What a settle's reads cost, in the reporter's CPU time as a sample's: wall time, which a busy machine stretches
+     * while the reporter waits for a CPU, skipped settles (and left guesses) that the 1 % did not call for.
+     */
+    private final ThreadCpuClock settleClock = new ThreadCpuClock();
 
     /**
      * The reporter thread, before it reports {@code finished}: closes whose FINs met at a shutdown
@@ -314,7 +319,7 @@ public final class KernelSampler {
      * a reset leaves none either: this side's, or the peer's when it is on this host (in TIME_WAIT when its FIN was
      * first). Under connection churn such closes come in every batch (a peer that answers this side's FIN with its
      * own within microseconds looks the same as FINs that met) while /proc holds tens of thousands of TIME_WAIT
-     * rows: a read that took T waits 100 T before the next, and closes in between keep the guess.
+     * rows: a read that took T of the reporter's CPU waits 100 T before the next, and closes in between keep the guess.
      */
     public synchronized void settleCloseInitiators(List<?> finished) {
         long now = System.nanoTime();
@@ -357,6 +362,7 @@ public final class KernelSampler {
                 peerFirst.add(ofPeer);
             }
         };
+        long startedCpu = settleClock.nanos();
         long started = System.nanoTime();
         try {
             read(procNet.resolve("tcp"), sink);
@@ -376,7 +382,9 @@ public final class KernelSampler {
             return; // unsettled: the looks' guess stands, and its reason says the kernel was not asked
         } finally {
             long end = System.nanoTime();
-            settleAllowedAtNanos = end + nextSleepNanos(0, end - started);
+            long endCpu = startedCpu < 0 ? -1 : settleClock.nanos();
+            long took = endCpu < 0 ? end - started : endCpu - startedCpu;
+            settleAllowedAtNanos = end + nextSleepNanos(0, took);
         }
         for (ConnectionRecord c : byTuple.values()) {
             c.settleCloseInitiator(first.contains(c), peerFirst.contains(c));

@@ -391,6 +391,67 @@ class KernelSamplerTest {
         }
     }
 
+    /**
+     * The 1 % is of the reporter's CPU, not of the time a read took: on a busy machine a read waits for a CPU, and a
+     * budget in wall time skipped the settles after it for a hundred times that wait. Here the first settle's read of
+     * /proc/net/tcp6 (a pipe) waits 500 ms for its rows, using next to no CPU: a second settle 1.5 s later is made.
+     */
+    @Test
+    void theSettlesShareIsOfTheReportersCpuNotOfTheWallClock() throws Exception {
+        KernelSampler warm = sampler(); // its classes loaded and compiled code out of the measured settle's CPU time
+        java.nio.file.Path proc = Files.createTempDirectory("connscope-proc");
+        java.nio.file.Path tcp = proc.resolve("net/tcp");
+        java.nio.file.Path tcp6 = proc.resolve("net/tcp6");
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            warm.settleCloseInitiators(List.of(closedThisSideFirst(server)));
+            ConnectionRecord first = closedThisSideFirst(server);
+            ConnectionRecord second = closedThisSideFirst(server);
+            List<String> lines = Files.readAllLines(Paths.get("/proc/net/tcp6"));
+            String header = lines.get(0) + "\n";
+            String local = String.format(":%04X ", first.localPort());
+            String remote = String.format(":%04X ", server.getLocalPort());
+            String row = lines.stream().filter(l -> l.contains(local) && l.contains(remote)).findFirst().orElse(null);
+            assertTrue(row != null && row.contains(remote + "06 "), "the first close's TIME_WAIT row: " + row);
+            Files.createDirectories(proc.resolve("net"));
+            Files.writeString(tcp, header);
+            assertEquals(0, new ProcessBuilder("mkfifo", tcp6.toString()).start().waitFor(), "mkfifo");
+            Thread slowTable = new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                    // One write: the row found, no second read (a second writer could join the first reader's pipe).
+                    Files.writeString(tcp6, header + row + "\n");
+                } catch (java.io.IOException | InterruptedException e) {
+                    // the test fails on the settle below
+                }
+            }, "slow-proc-net-tcp6");
+            slowTable.setDaemon(true);
+            slowTable.start();
+            KernelSampler sampler = new KernelSampler(proc);
+            long started = System.nanoTime();
+            sampler.settleCloseInitiators(List.of(first));
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            slowTable.join(10_000);
+            assertTrue(tookMillis >= 450, "the settle waited for the pipe: " + tookMillis + " ms");
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, first.closeInitiator(), first.closeDetail());
+            assertTrue(first.closeDetail().contains("keeps TIME_WAIT here"), first.closeDetail());
+
+            // Now the real table, with the second close's TIME_WAIT row.
+            Files.delete(tcp6);
+            Files.write(tcp, Files.readAllBytes(Paths.get("/proc/net/tcp")));
+            Files.write(tcp6, Files.readAllBytes(Paths.get("/proc/net/tcp6")));
+            Thread.sleep(1_500);
+            sampler.settleCloseInitiators(List.of(second));
+            assertFalse(second.closeInitiatorForKernel(), "skipped 1.5 s after a read that took " + tookMillis
+                    + " ms of wall time and next to no CPU: " + second.closeDetail());
+            assertEquals(io.connscope.agent.core.CloseInitiator.LOCAL, second.closeInitiator(), second.closeDetail());
+        } finally {
+            Files.deleteIfExists(tcp6);
+            Files.deleteIfExists(tcp);
+            Files.deleteIfExists(proc.resolve("net"));
+            Files.deleteIfExists(proc);
+        }
+    }
+
     /** A loopback connection this side closed first (its FIN, the peer's end-of-stream, the peer's FIN), FINs met. */
     private static ConnectionRecord closedThisSideFirst(ServerSocket server) throws java.io.IOException {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
