@@ -343,11 +343,16 @@ class KernelSamplerTest {
             java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
             Thread table = new Thread(() -> {
                 for (String content : List.of(header, header + row + "\n")) {
-                    try {
-                        Files.writeString(tcp6, content); // blocks until the sampler opens the pipe
-                        served.incrementAndGet();
-                    } catch (java.io.IOException e) {
-                        return;
+                    // Opening blocks until the sampler opens the pipe. Reopened at once after the first write, it can
+                    // meet the first reader still closing: a broken pipe, and the next open waits for the next reader.
+                    for (int attempt = 0; attempt < 5; attempt++) {
+                        try {
+                            Files.writeString(tcp6, content);
+                            served.incrementAndGet();
+                            break;
+                        } catch (java.io.IOException e) {
+                            // again, for the next reader
+                        }
                     }
                 }
             }, "fake-proc-net-tcp6");
