@@ -305,8 +305,9 @@ public final class KernelSampler {
     /** When the reporter may next read /proc to settle closes: these reads, too, take at most 1% of a core. */
     private long settleAllowedAtNanos = System.nanoTime();
     /**
-     * What a settle's reads cost, in the reporter's CPU time as a sample's: wall time, which a busy machine stretches
-     * while the reporter waits for a CPU, skipped settles (and left guesses) that the 1 % did not call for.
+     * Times a settle's reads in the reporter's CPU time, as a sample's are: in wall time, which a busy machine
+     * stretches while the reporter waits for a CPU, the budget skipped settles (and left guesses standing) that 1 % of
+     * a core did not call for.
      */
     private final ThreadCpuClock settleClock = new ThreadCpuClock();
 
