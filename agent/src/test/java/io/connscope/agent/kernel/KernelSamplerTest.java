@@ -329,12 +329,9 @@ class KernelSamplerTest {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             ConnectionRecord record = closedThisSideFirst(server);
 
-            String local = String.format(":%04X ", record.localPort());
-            String remote = String.format(":%04X ", server.getLocalPort());
             List<String> lines = Files.readAllLines(Paths.get("/proc/net/tcp6"));
             String header = lines.get(0) + "\n";
-            String row = lines.stream().filter(l -> l.contains(local) && l.contains(remote)).findFirst().orElse(null);
-            assertTrue(row != null && row.contains(remote + "06 "), "this side's TIME_WAIT row: " + row);
+            String row = timeWaitRow(lines, record, server);
 
             Files.createDirectories(proc.resolve("net"));
             Files.writeString(proc.resolve("net/tcp"), header);
@@ -403,6 +400,7 @@ class KernelSamplerTest {
      */
     @Test
     void theSettlesShareIsOfTheReportersCpuNotOfTheWallClock() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp6")), "needs Linux /proc/net/tcp6");
         KernelSampler warm = sampler(); // its classes loaded and compiled code out of the measured settle's CPU time
         java.nio.file.Path proc = Files.createTempDirectory("connscope-proc");
         java.nio.file.Path tcp = proc.resolve("net/tcp");
@@ -413,10 +411,7 @@ class KernelSamplerTest {
             ConnectionRecord second = closedThisSideFirst(server);
             List<String> lines = Files.readAllLines(Paths.get("/proc/net/tcp6"));
             String header = lines.get(0) + "\n";
-            String local = String.format(":%04X ", first.localPort());
-            String remote = String.format(":%04X ", server.getLocalPort());
-            String row = lines.stream().filter(l -> l.contains(local) && l.contains(remote)).findFirst().orElse(null);
-            assertTrue(row != null && row.contains(remote + "06 "), "the first close's TIME_WAIT row: " + row);
+            String row = timeWaitRow(lines, first, server);
             Files.createDirectories(proc.resolve("net"));
             Files.writeString(tcp, header);
             assertEquals(0, new ProcessBuilder("mkfifo", tcp6.toString()).start().waitFor(), "mkfifo");
@@ -455,6 +450,15 @@ class KernelSamplerTest {
             Files.deleteIfExists(proc.resolve("net"));
             Files.deleteIfExists(proc);
         }
+    }
+
+    /** This side's row for {@code r}'s tuple among /proc/net/tcp6's {@code lines}, asserted to be in TIME_WAIT. */
+    private static String timeWaitRow(List<String> lines, ConnectionRecord r, ServerSocket server) {
+        String local = String.format(":%04X ", r.localPort());
+        String remote = String.format(":%04X ", server.getLocalPort());
+        String row = lines.stream().filter(l -> l.contains(local) && l.contains(remote)).findFirst().orElse(null);
+        assertTrue(row != null && row.contains(remote + "06 "), "this side's TIME_WAIT row: " + row);
+        return row;
     }
 
     /** A loopback connection this side closed first (its FIN, the peer's end-of-stream, the peer's FIN), FINs met. */
